@@ -1,0 +1,559 @@
+//! The shape of each entity's data, and [`validate`], which both sides run on everything they
+//! receive: it refuses wrong types, absurd dates, malformed times and oversized text, drops
+//! unknown fields, and sanitises the HTML of lessons so no script survives.
+
+use chrono::{Datelike, NaiveDate};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::{check_id, Data, EntityKind, ProtocolError, Role};
+
+/// Longest title, name or label.
+pub const MAX_SHORT_TEXT: usize = 300;
+/// Longest lesson content or homework description (HTML).
+pub const MAX_LONG_TEXT: usize = 200_000;
+
+/// Publication state of a séance or a homework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PublishState {
+    /// Seen only by its teacher.
+    Draft,
+    /// Seen by everyone allowed to read the logbook.
+    Published,
+}
+
+/// Which weeks a course runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WeekPattern {
+    /// Every week.
+    #[serde(rename = "every")]
+    Every,
+    /// Semaine A only.
+    A,
+    /// Semaine B only.
+    B,
+}
+
+/// Status of a dated course occurrence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OccurrenceStatus {
+    /// Takes place as planned.
+    Planned,
+    /// Will not take place.
+    Cancelled,
+    /// Takes place at another time or in another room.
+    Moved,
+    /// Taken by a substitute teacher.
+    Replaced,
+}
+
+/// Classe or groupe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AudienceKind {
+    /// A classe (division).
+    Class,
+    /// A groupe, possibly drawn from several classes.
+    Group,
+}
+
+/// Semaine A or B.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WeekType {
+    /// Semaine A.
+    A,
+    /// Semaine B.
+    B,
+}
+
+/// The établissement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct School {
+    pub uai: String,
+    pub name: String,
+    pub time_zone: String,
+    pub year_start: NaiveDate,
+    pub year_end: NaiveDate,
+}
+
+/// One calendar week; its record id is its Monday.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Week {
+    pub monday: NaiveDate,
+    pub week_type: WeekType,
+}
+
+/// A holiday period, both ends included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Holiday {
+    pub name: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// A person with an account. Passwords never leave the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct User {
+    pub login: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    /// Audiences taught (teacher) or belonged to (pupil, parent's child).
+    #[serde(default)]
+    pub audience_ids: Vec<String>,
+    /// Subjects taught.
+    #[serde(default)]
+    pub subject_ids: Vec<String>,
+}
+
+/// A matière.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Subject {
+    pub code: String,
+    pub label: String,
+    pub color: String,
+}
+
+/// A salle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Room {
+    pub code: String,
+    pub label: String,
+}
+
+/// A classe or groupe; a groupe states the classes it is drawn from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Audience {
+    pub kind: AudienceKind,
+    pub name: String,
+    #[serde(default)]
+    pub member_class_ids: Vec<String>,
+}
+
+/// A recurring slot of the timetable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Course {
+    pub subject_id: String,
+    pub teacher_id: String,
+    pub audience_id: String,
+    #[serde(default)]
+    pub room_id: Option<String>,
+    /// ISO weekday, 1 = Monday … 6 = Saturday.
+    pub weekday: u8,
+    pub start: String,
+    pub end: String,
+    pub week_pattern: WeekPattern,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+}
+
+/// A dated occurrence of a course. Subject, teacher, audience, room and times are copied from
+/// the course so that a moved occurrence can differ and a day is read from one table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct CourseOccurrence {
+    pub course_id: String,
+    pub date: NaiveDate,
+    pub start: String,
+    pub end: String,
+    pub subject_id: String,
+    pub teacher_id: String,
+    pub audience_id: String,
+    #[serde(default)]
+    pub room_id: Option<String>,
+    pub status: OccurrenceStatus,
+    /// The substitute teacher when replaced.
+    #[serde(default)]
+    pub substitute_id: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A séance of the cahier de textes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Session {
+    #[serde(default)]
+    pub occurrence_id: Option<String>,
+    pub audience_id: String,
+    pub subject_id: String,
+    pub teacher_id: String,
+    pub date: NaiveDate,
+    pub start: String,
+    pub end: String,
+    #[serde(default)]
+    pub title: String,
+    /// Sanitised HTML.
+    #[serde(default)]
+    pub content: String,
+    /// The teacher's private note; the server never sends it to anyone else.
+    #[serde(default)]
+    pub annotation: Option<String>,
+    pub state: PublishState,
+    #[serde(default)]
+    pub publish_at: Option<String>,
+}
+
+/// A travail à faire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Homework {
+    #[serde(default)]
+    pub session_id: Option<String>,
+    pub audience_id: String,
+    pub subject_id: String,
+    pub teacher_id: String,
+    pub given_on: NaiveDate,
+    pub due_on: NaiveDate,
+    /// Sanitised HTML.
+    #[serde(default)]
+    pub description: String,
+    /// exercise, reading, test, …
+    #[serde(default = "default_homework_kind")]
+    pub kind: String,
+    #[serde(default)]
+    pub estimated_minutes: Option<u32>,
+    pub state: PublishState,
+}
+
+fn default_homework_kind() -> String {
+    "exercise".into()
+}
+
+/// A sign-off of a teacher's logbook for one audience, up to a date included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Visa {
+    pub signer_id: String,
+    pub teacher_id: String,
+    pub audience_id: String,
+    pub until: NaiveDate,
+    #[serde(default)]
+    pub comment: String,
+    pub signed_at: String,
+}
+
+/// Metadata of a document (contents come in a later protocol version).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Document {
+    pub folder: String,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub owner_id: String,
+    #[serde(default)]
+    pub head_version: Option<String>,
+    #[serde(default)]
+    pub hash: Option<String>,
+}
+
+/// One field of a conflict revision: the value both started from, the value applied first
+/// ("theirs") and the value that could not be applied ("mine", the author's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct ConflictField {
+    pub base: Value,
+    pub mine: Value,
+    pub theirs: Value,
+}
+
+/// A conflict revision, visible to its author on every device until resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Conflict {
+    pub record_kind: EntityKind,
+    pub record_id: String,
+    pub author_id: String,
+    pub fields: std::collections::BTreeMap<String, ConflictField>,
+    pub created_at: String,
+}
+
+fn invalid(kind: EntityKind, reason: impl Into<String>) -> ProtocolError {
+    ProtocolError::InvalidData {
+        kind,
+        reason: reason.into(),
+    }
+}
+
+fn check_date(kind: EntityKind, field: &str, d: NaiveDate) -> Result<(), ProtocolError> {
+    if (2000..=2100).contains(&d.year()) {
+        Ok(())
+    } else {
+        Err(invalid(kind, format!("{field} hors des années 2000–2100 : {d}")))
+    }
+}
+
+/// Checks an `HH:MM` time of day.
+pub fn check_time(kind: EntityKind, field: &str, t: &str) -> Result<(), ProtocolError> {
+    let b = t.as_bytes();
+    let ok = b.len() == 5
+        && b[2] == b':'
+        && b[..2].iter().chain(&b[3..]).all(u8::is_ascii_digit)
+        && t[..2].parse::<u8>().is_ok_and(|h| h < 24)
+        && t[3..].parse::<u8>().is_ok_and(|m| m < 60);
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(kind, format!("{field} n'est pas une heure HH:MM : {t:?}")))
+    }
+}
+
+fn check_span(kind: EntityKind, start: &str, end: &str) -> Result<(), ProtocolError> {
+    check_time(kind, "start", start)?;
+    check_time(kind, "end", end)?;
+    if start < end {
+        Ok(())
+    } else {
+        Err(invalid(kind, "l'heure de fin précède l'heure de début"))
+    }
+}
+
+fn check_text(kind: EntityKind, field: &str, s: &str, max: usize) -> Result<(), ProtocolError> {
+    if s.len() > max {
+        return Err(invalid(kind, format!("{field} dépasse {max} octets")));
+    }
+    if s.contains('\0') {
+        return Err(invalid(kind, format!("{field} contient un caractère nul")));
+    }
+    Ok(())
+}
+
+fn check_ref(kind: EntityKind, field: &str, id: &str) -> Result<(), ProtocolError> {
+    check_id(id).map_err(|_| invalid(kind, format!("{field} n'est pas un identifiant valide")))
+}
+
+/// Removes everything that could run or load from lesson HTML: scripts, event handlers,
+/// `javascript:` links, iframes, styles. Keeps the formatting a teacher uses.
+pub fn sanitize_html(html: &str) -> String {
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer"))
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .clean(html)
+        .to_string()
+}
+
+fn roundtrip<T: DeserializeOwned + Serialize>(
+    kind: EntityKind,
+    data: &Data,
+    check: impl FnOnce(&mut T) -> Result<(), ProtocolError>,
+) -> Result<Data, ProtocolError> {
+    let mut typed: T = serde_json::from_value(Value::Object(data.clone()))
+        .map_err(|e| invalid(kind, e.to_string()))?;
+    check(&mut typed)?;
+    match serde_json::to_value(&typed) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(invalid(kind, "not an object")),
+    }
+}
+
+/// Validates and normalises the data of a record of `kind`: the returned object has exactly
+/// the fields of the kind (unknown ones dropped, optional ones present as null), with HTML
+/// sanitised.
+pub fn validate(kind: EntityKind, data: &Map<String, Value>) -> Result<Data, ProtocolError> {
+    use EntityKind as K;
+    match kind {
+        K::School => roundtrip::<School>(kind, data, |s| {
+            check_text(kind, "name", &s.name, MAX_SHORT_TEXT)?;
+            check_text(kind, "uai", &s.uai, 16)?;
+            check_date(kind, "yearStart", s.year_start)?;
+            check_date(kind, "yearEnd", s.year_end)
+        }),
+        K::Week => roundtrip::<Week>(kind, data, |w| {
+            check_date(kind, "monday", w.monday)?;
+            if w.monday.weekday() != chrono::Weekday::Mon {
+                return Err(invalid(kind, "monday n'est pas un lundi"));
+            }
+            Ok(())
+        }),
+        K::Holiday => roundtrip::<Holiday>(kind, data, |h| {
+            check_text(kind, "name", &h.name, MAX_SHORT_TEXT)?;
+            check_date(kind, "start", h.start)?;
+            check_date(kind, "end", h.end)
+        }),
+        K::User => roundtrip::<User>(kind, data, |u| {
+            check_text(kind, "login", &u.login, 64)?;
+            check_text(kind, "displayName", &u.display_name, MAX_SHORT_TEXT)?;
+            for id in u.audience_ids.iter().chain(&u.subject_ids) {
+                check_ref(kind, "audienceIds/subjectIds", id)?;
+            }
+            Ok(())
+        }),
+        K::Subject => roundtrip::<Subject>(kind, data, |s| {
+            check_text(kind, "code", &s.code, 32)?;
+            check_text(kind, "label", &s.label, MAX_SHORT_TEXT)?;
+            let c = s.color.as_bytes();
+            if !(c.len() == 7 && c[0] == b'#' && c[1..].iter().all(u8::is_ascii_hexdigit)) {
+                return Err(invalid(kind, "color n'est pas une couleur #rrggbb"));
+            }
+            Ok(())
+        }),
+        K::Room => roundtrip::<Room>(kind, data, |r| {
+            check_text(kind, "code", &r.code, 32)?;
+            check_text(kind, "label", &r.label, MAX_SHORT_TEXT)
+        }),
+        K::Audience => roundtrip::<Audience>(kind, data, |a| {
+            check_text(kind, "name", &a.name, MAX_SHORT_TEXT)?;
+            for id in &a.member_class_ids {
+                check_ref(kind, "memberClassIds", id)?;
+            }
+            Ok(())
+        }),
+        K::Course => roundtrip::<Course>(kind, data, |c| {
+            if !(1..=6).contains(&c.weekday) {
+                return Err(invalid(kind, "weekday hors de 1–6"));
+            }
+            check_span(kind, &c.start, &c.end)?;
+            check_date(kind, "validFrom", c.valid_from)?;
+            check_date(kind, "validTo", c.valid_to)?;
+            for id in [&c.subject_id, &c.teacher_id, &c.audience_id] {
+                check_ref(kind, "référence", id)?;
+            }
+            Ok(())
+        }),
+        K::CourseOccurrence => roundtrip::<CourseOccurrence>(kind, data, |o| {
+            check_date(kind, "date", o.date)?;
+            check_span(kind, &o.start, &o.end)?;
+            for id in [&o.course_id, &o.subject_id, &o.teacher_id, &o.audience_id] {
+                check_ref(kind, "référence", id)?;
+            }
+            if let Some(note) = &o.note {
+                check_text(kind, "note", note, MAX_SHORT_TEXT * 4)?;
+            }
+            Ok(())
+        }),
+        K::Session => roundtrip::<Session>(kind, data, |s| {
+            check_date(kind, "date", s.date)?;
+            check_span(kind, &s.start, &s.end)?;
+            check_text(kind, "title", &s.title, MAX_SHORT_TEXT)?;
+            check_text(kind, "content", &s.content, MAX_LONG_TEXT)?;
+            if let Some(a) = &s.annotation {
+                check_text(kind, "annotation", a, MAX_LONG_TEXT)?;
+            }
+            for id in [&s.audience_id, &s.subject_id, &s.teacher_id] {
+                check_ref(kind, "référence", id)?;
+            }
+            s.content = sanitize_html(&s.content);
+            Ok(())
+        }),
+        K::Homework => roundtrip::<Homework>(kind, data, |h| {
+            check_date(kind, "givenOn", h.given_on)?;
+            check_date(kind, "dueOn", h.due_on)?;
+            if h.due_on < h.given_on {
+                return Err(invalid(kind, "dueOn précède givenOn"));
+            }
+            check_text(kind, "description", &h.description, MAX_LONG_TEXT)?;
+            check_text(kind, "kind", &h.kind, 32)?;
+            if h.estimated_minutes.is_some_and(|m| m > 24 * 60) {
+                return Err(invalid(kind, "estimatedMinutes dépasse une journée"));
+            }
+            for id in [&h.audience_id, &h.subject_id, &h.teacher_id] {
+                check_ref(kind, "référence", id)?;
+            }
+            h.description = sanitize_html(&h.description);
+            Ok(())
+        }),
+        K::Visa => roundtrip::<Visa>(kind, data, |v| {
+            check_date(kind, "until", v.until)?;
+            check_text(kind, "comment", &v.comment, MAX_LONG_TEXT)?;
+            for id in [&v.signer_id, &v.teacher_id, &v.audience_id] {
+                check_ref(kind, "référence", id)?;
+            }
+            Ok(())
+        }),
+        K::Document => roundtrip::<Document>(kind, data, |d| {
+            check_text(kind, "name", &d.name, 255)?;
+            check_text(kind, "folder", &d.folder, 1024)?;
+            check_text(kind, "mediaType", &d.media_type, 128)
+        }),
+        K::Conflict => roundtrip::<Conflict>(kind, data, |c| {
+            check_ref(kind, "recordId", &c.record_id)?;
+            check_ref(kind, "authorId", &c.author_id)
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn session(content: &str) -> Data {
+        json!({
+            "audienceId": "a1", "subjectId": "s1", "teacherId": "t1",
+            "date": "2026-11-23", "start": "10:00", "end": "11:00",
+            "title": "Les Lumières", "content": content, "state": "draft",
+            "somethingNew": 42
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    #[test]
+    fn script_in_lesson_html_is_removed_and_formatting_kept() {
+        let clean = validate(
+            EntityKind::Session,
+            &session("<p onclick=\"x()\">Cours <b>1</b><script>alert(1)</script><a href=\"javascript:evil()\">l</a></p>"),
+        )
+        .unwrap();
+        let content = clean["content"].as_str().unwrap();
+        assert!(!content.contains("script"), "{content}");
+        assert!(!content.contains("onclick"), "{content}");
+        assert!(!content.contains("javascript"), "{content}");
+        assert!(content.contains("<b>1</b>"), "{content}");
+    }
+
+    #[test]
+    fn unknown_fields_are_dropped_and_optional_ones_present() {
+        let clean = validate(EntityKind::Session, &session("x")).unwrap();
+        assert!(!clean.contains_key("somethingNew"));
+        assert_eq!(clean["annotation"], Value::Null);
+        assert_eq!(clean["occurrenceId"], Value::Null);
+    }
+
+    #[test]
+    fn absurd_dates_and_times_are_refused() {
+        let mut s = session("x");
+        s.insert("date".into(), json!("9999-01-01"));
+        assert!(validate(EntityKind::Session, &s).is_err());
+        let mut s = session("x");
+        s.insert("start".into(), json!("25:00"));
+        assert!(validate(EntityKind::Session, &s).is_err());
+        let mut s = session("x");
+        s.insert("end".into(), json!("09:00"));
+        assert!(validate(EntityKind::Session, &s).is_err());
+    }
+
+    #[test]
+    fn wrong_types_are_refused() {
+        let mut s = session("x");
+        s.insert("title".into(), json!(12));
+        let err = validate(EntityKind::Session, &s).unwrap_err();
+        assert_eq!(err.code(), "protocol.invalid_data");
+    }
+}

@@ -1,0 +1,501 @@
+//! Wire types of the Ardoise sync protocol, shared by the client (`ardoise-sync`) and the
+//! reference central ENT (`ardoise-server`).
+//!
+//! The protocol moves **records**: a record is one entity of the school (a course occurrence,
+//! a séance, a homework, a visa…) identified by its [`EntityKind`] and a string id, carrying a
+//! server `version` and the global `change_seq` of its last change. Clients pull records from
+//! the change feed ([`PullResponse`]) and push [`Op`]s, each carrying absolute field values
+//! with the value the user started from, so the server can merge field by field
+//! ([`merge::merge_fields`]).
+//!
+//! Every payload that crosses the network is validated here by [`entities::validate`] before
+//! anyone stores it: wrong types, absurd dates, oversized strings and script in lesson HTML
+//! are refused or sanitised the same way on both sides.
+//!
+//! ```
+//! use ardoise_protocol::{EntityKind, entities};
+//! let data = serde_json::json!({"code": "HG", "label": "Histoire-géographie", "color": "#8e44ad"});
+//! let clean = entities::validate(EntityKind::Subject, data.as_object().unwrap()).unwrap();
+//! assert_eq!(clean["code"], "HG");
+//! ```
+#![warn(missing_docs)]
+
+pub mod entities;
+pub mod merge;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// Version of the protocol spoken by this build. The server serves this one and the previous.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Oldest protocol version the server still serves.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
+/// HTTP header carrying the protocol version on every request.
+pub const PROTOCOL_HEADER: &str = "ardoise-protocol";
+/// Largest response body a client accepts for a pull page, a push or a login.
+pub const MAX_PAGE_BYTES: usize = 32 * 1024 * 1024;
+/// Largest response body a client accepts for a snapshot.
+pub const MAX_SNAPSHOT_BYTES: usize = 512 * 1024 * 1024;
+/// Most operations a client sends in one push request.
+pub const MAX_OPS_PER_PUSH: usize = 500;
+
+/// A JSON object: the data of a record.
+pub type Data = Map<String, Value>;
+
+/// The kinds of records the protocol moves. Names on the wire are camelCase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EntityKind {
+    /// The établissement: UAI, name, time zone, school year.
+    School,
+    /// One week of the school calendar (id = its Monday), semaine A or B.
+    Week,
+    /// A holiday period (vacances scolaires, jours fériés).
+    Holiday,
+    /// A person with an account: teacher, vie scolaire, direction, pupil, parent.
+    User,
+    /// A matière.
+    Subject,
+    /// A salle.
+    Room,
+    /// A classe or a groupe.
+    Audience,
+    /// A recurring timetable slot.
+    Course,
+    /// A dated instance of a course, with its status.
+    CourseOccurrence,
+    /// A séance of the cahier de textes.
+    Session,
+    /// A travail à faire.
+    Homework,
+    /// A sign-off of a teacher's logbook for an audience up to a date.
+    Visa,
+    /// Metadata of a document of the espace documentaire.
+    Document,
+    /// A conflict revision: an edit that could not be applied as is.
+    Conflict,
+}
+
+impl EntityKind {
+    /// Every kind, in the order a replica applies them (referenced kinds first).
+    pub const ALL: [EntityKind; 14] = [
+        EntityKind::School,
+        EntityKind::Week,
+        EntityKind::Holiday,
+        EntityKind::User,
+        EntityKind::Subject,
+        EntityKind::Room,
+        EntityKind::Audience,
+        EntityKind::Course,
+        EntityKind::CourseOccurrence,
+        EntityKind::Session,
+        EntityKind::Homework,
+        EntityKind::Visa,
+        EntityKind::Document,
+        EntityKind::Conflict,
+    ];
+
+    /// The camelCase name used on the wire and in the replica.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::School => "school",
+            EntityKind::Week => "week",
+            EntityKind::Holiday => "holiday",
+            EntityKind::User => "user",
+            EntityKind::Subject => "subject",
+            EntityKind::Room => "room",
+            EntityKind::Audience => "audience",
+            EntityKind::Course => "course",
+            EntityKind::CourseOccurrence => "courseOccurrence",
+            EntityKind::Session => "session",
+            EntityKind::Homework => "homework",
+            EntityKind::Visa => "visa",
+            EntityKind::Document => "document",
+            EntityKind::Conflict => "conflict",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<EntityKind> {
+        EntityKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for EntityKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Roles of DOMAIN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Enseignant.
+    Teacher,
+    /// Vie scolaire (CPE, AED).
+    VieScolaire,
+    /// Direction (chef d'établissement, adjoint).
+    Direction,
+    /// Inspecteur.
+    Inspector,
+    /// Élève.
+    Pupil,
+    /// Parent.
+    Parent,
+}
+
+/// One record as the server sends it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    /// What it is.
+    pub kind: EntityKind,
+    /// Its id, unique within its kind.
+    pub id: String,
+    /// Bumped by the server on each change, starting at 1.
+    pub version: i64,
+    /// Global sequence number of the change that produced this version.
+    pub change_seq: i64,
+    /// A tombstone (deleted, or no longer readable by this user).
+    #[serde(default)]
+    pub deleted: bool,
+    /// The fields, absent for a tombstone.
+    #[serde(default)]
+    pub data: Option<Data>,
+}
+
+/// A page of the change feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullResponse {
+    /// The records changed after the requested cursor that this user may read, in
+    /// `change_seq` order.
+    pub changes: Vec<Record>,
+    /// The cursor to ask from next time: the last `change_seq` this page covered.
+    pub next_cursor: i64,
+    /// More changes are waiting after `next_cursor`.
+    pub has_more: bool,
+}
+
+/// A consistent dump of what a user may read, at one `change_seq`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotResponse {
+    /// The change feed position the snapshot reflects; pull deltas from there.
+    pub seq: i64,
+    /// Every live record the user may read.
+    pub records: Vec<Record>,
+}
+
+/// What an operation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OpAction {
+    /// Create a record with a client-made id.
+    Create,
+    /// Change some fields of a record.
+    Update,
+    /// Delete a record (it becomes a tombstone).
+    Delete,
+    /// Resolve a conflict revision (the record is the conflict).
+    Resolve,
+}
+
+/// One field of an operation: the value the user started from and the value they chose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// Value the edit was made against (null for a create).
+    pub base: Value,
+    /// Value the user saved.
+    pub new: Value,
+}
+
+/// Which side a resolution keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Keep {
+    /// The conflicting edit (the values that were not applied).
+    Mine,
+    /// What the server has (the values applied first).
+    Theirs,
+}
+
+/// One change made on a client, sent by push. Values are absolute, never increments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Op {
+    /// Made by the client (UUIDv7); the server applies an op id at most once.
+    pub op_id: Uuid,
+    /// What to do.
+    pub action: OpAction,
+    /// Kind of the record.
+    pub kind: EntityKind,
+    /// Id of the record.
+    pub record_id: String,
+    /// Server version the edit was made against (None for a create).
+    #[serde(default)]
+    pub base_version: Option<i64>,
+    /// Changed fields.
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldChange>,
+    /// For [`OpAction::Resolve`]: which side to keep.
+    #[serde(default)]
+    pub keep: Option<Keep>,
+}
+
+/// A push request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushRequest {
+    /// Operations, in the order the user made them.
+    pub ops: Vec<Op>,
+}
+
+/// How the server took one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// Applied as is.
+    Applied,
+    /// Some fields were applied, the others kept as a conflict revision.
+    Conflict,
+    /// Refused for good (visa lock, permission, invalid data): do not retry.
+    Rejected,
+}
+
+/// The server's answer for one operation. Stored with the op id, so a retried push gets
+/// the same answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpResult {
+    /// The op this answers.
+    pub op_id: Uuid,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Version of the record after the op (for applied and conflict).
+    #[serde(default)]
+    pub version: Option<i64>,
+    /// Id of the conflict revision made (for conflict).
+    #[serde(default)]
+    pub conflict_id: Option<String>,
+    /// Why (for rejected).
+    #[serde(default)]
+    pub error: Option<ApiError>,
+}
+
+/// A push response: one result per op, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushResponse {
+    /// Results, in the order of the request's ops.
+    pub results: Vec<OpResult>,
+}
+
+/// A typed error as it crosses HTTP: a stable code and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Stable, dotted code (`logbook.visa_locked`, `auth.invalid_credentials`…).
+    pub code: String,
+    /// What happened and what to do, in French.
+    pub message: String,
+}
+
+impl ApiError {
+    /// Builds an error.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+/// Login with a password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRequest {
+    /// The user's login.
+    pub login: String,
+    /// The password.
+    pub password: String,
+}
+
+/// Trade a refresh token for new tokens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshRequest {
+    /// The refresh token from the last login or refresh.
+    pub refresh_token: String,
+}
+
+/// Who is logged in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserInfo {
+    /// Record id of the user.
+    pub id: String,
+    /// Login.
+    pub login: String,
+    /// Name to show.
+    pub display_name: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+}
+
+/// Tokens issued by login or refresh.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    /// Bearer token for every other request.
+    pub access_token: String,
+    /// Token to get a new access token when it expires.
+    pub refresh_token: String,
+    /// Seconds the access token stays valid.
+    pub expires_in: i64,
+    /// The user.
+    pub user: UserInfo,
+}
+
+/// The cheap health probe's answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// Always "ok" when the server answers.
+    pub status: String,
+    /// Newest protocol served.
+    pub protocol: u32,
+    /// Oldest protocol served.
+    pub min_protocol: u32,
+}
+
+/// Errors found while checking data received from the other side.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// A record's data does not have the shape of its kind.
+    #[error("données invalides pour {kind} : {reason}")]
+    InvalidData {
+        /// The kind being checked.
+        kind: EntityKind,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An id that is empty, too long or has characters ids never have.
+    #[error("identifiant invalide : {0:?}")]
+    InvalidId(String),
+}
+
+impl ProtocolError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProtocolError::InvalidData { .. } => "protocol.invalid_data",
+            ProtocolError::InvalidId(_) => "protocol.invalid_id",
+        }
+    }
+}
+
+/// Checks an id: 1 to 64 characters among `A-Z a-z 0-9 - _ .`, not starting with a dot.
+pub fn check_id(id: &str) -> Result<(), ProtocolError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && !id.starts_with('.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(ProtocolError::InvalidId(id.chars().take(80).collect()))
+    }
+}
+
+/// Checks a whole record received from a server: id, and data of the right shape for its
+/// kind (sanitised). Returns the record with its data cleaned.
+pub fn check_record(mut record: Record) -> Result<Record, ProtocolError> {
+    check_id(&record.id)?;
+    if record.version < 1 || record.change_seq < 1 {
+        return Err(ProtocolError::InvalidData {
+            kind: record.kind,
+            reason: "version et change_seq doivent être positifs".into(),
+        });
+    }
+    match (&record.data, record.deleted) {
+        (Some(data), false) => record.data = Some(entities::validate(record.kind, data)?),
+        (_, true) => record.data = None,
+        (None, false) => {
+            return Err(ProtocolError::InvalidData {
+                kind: record.kind,
+                reason: "enregistrement sans données".into(),
+            })
+        }
+    }
+    Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_through_their_wire_names() {
+        for kind in EntityKind::ALL {
+            assert_eq!(EntityKind::parse(kind.as_str()), Some(kind));
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+        }
+    }
+
+    #[test]
+    fn ids_with_separators_or_traversal_are_refused() {
+        for bad in ["", "../x", "a/b", "a\\b", ".hidden", "a\0b", &"x".repeat(65)] {
+            assert!(check_id(bad).is_err(), "{bad:?} accepted");
+        }
+        check_id("0192f1e2-7c3a-7b4d-9a10-1b2c3d4e5f60").unwrap();
+    }
+
+    #[test]
+    fn record_with_negative_sequence_is_refused() {
+        let rec = Record {
+            kind: EntityKind::Room,
+            id: "r1".into(),
+            version: 1,
+            change_seq: -4,
+            deleted: false,
+            data: Some(Map::new()),
+        };
+        assert!(check_record(rec).is_err());
+    }
+
+    #[test]
+    fn op_json_is_camel_case() {
+        let op = Op {
+            op_id: Uuid::nil(),
+            action: OpAction::Update,
+            kind: EntityKind::Session,
+            record_id: "s1".into(),
+            base_version: Some(3),
+            fields: BTreeMap::from([(
+                "title".to_string(),
+                FieldChange {
+                    base: Value::from("a"),
+                    new: Value::from("b"),
+                },
+            )]),
+            keep: None,
+        };
+        let v = serde_json::to_value(&op).unwrap();
+        assert_eq!(v["recordId"], "s1");
+        assert_eq!(v["baseVersion"], 3);
+        assert_eq!(v["fields"]["title"]["new"], "b");
+    }
+}

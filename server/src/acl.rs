@@ -1,0 +1,296 @@
+//! Who may read and write what. Every read (pull, snapshot) and every write (push) goes
+//! through [`read_access`] and [`authorize_write`].
+//!
+//! | role | reads | writes |
+//! |---|---|---|
+//! | teacher | the whole timetable; own séances/homework (drafts and annotations included); published entries of the audiences they teach; visas of their logbook | own séances and homework, for audiences they teach |
+//! | vie scolaire | the whole timetable; the published logbook | occurrence status, substitute and note |
+//! | direction, inspector | the whole timetable; the published logbook; visas | visas (signed by themselves); direction also occurrence status |
+//! | pupil, parent | timetable and published entries of their own class and its groups | nothing |
+//!
+//! Conflict revisions are read and resolved by their author only. Annotations are never
+//! sent to anyone but the teacher who wrote them.
+
+use std::collections::HashSet;
+
+use ardoise_protocol::{ApiError, Data, EntityKind, Role};
+use serde_json::Value;
+
+use crate::store::{ReadTx, Result};
+
+/// The user behind a request, with what their role needs to decide access.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// User record id.
+    pub id: String,
+    /// Login.
+    pub login: String,
+    /// Name to show.
+    pub display_name: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Audiences taught (teacher); for pupils and parents, their class and every group
+    /// drawn from it.
+    pub audiences: HashSet<String>,
+}
+
+impl Principal {
+    /// Loads a user and expands their audiences.
+    pub fn load(tx: &dyn ReadTx, user_id: &str) -> Result<Option<Principal>> {
+        let Some(user) = tx.get_record(EntityKind::User, user_id)? else {
+            return Ok(None);
+        };
+        if user.deleted {
+            return Ok(None);
+        }
+        let roles: Vec<Role> =
+            serde_json::from_value(user.data.get("roles").cloned().unwrap_or(Value::Null))
+                .unwrap_or_default();
+        let mut audiences: HashSet<String> = strings(user.data.get("audienceIds"));
+        if roles.iter().any(|r| matches!(r, Role::Pupil | Role::Parent)) {
+            for group in tx.live_of_kind(EntityKind::Audience)? {
+                let members = strings(group.data.get("memberClassIds"));
+                if members.iter().any(|m| audiences.contains(m)) {
+                    audiences.insert(group.id.clone());
+                }
+            }
+        }
+        Ok(Some(Principal {
+            id: user.id,
+            login: str_of(&user.data, "login").to_string(),
+            display_name: str_of(&user.data, "displayName").to_string(),
+            roles,
+            audiences,
+        }))
+    }
+
+    /// Has this role.
+    pub fn is(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    fn is_staff(&self) -> bool {
+        self.roles.iter().any(|r| {
+            matches!(
+                r,
+                Role::Teacher | Role::VieScolaire | Role::Direction | Role::Inspector
+            )
+        })
+    }
+
+    fn reads_whole_logbook(&self) -> bool {
+        self.is(Role::VieScolaire) || self.is(Role::Direction) || self.is(Role::Inspector)
+    }
+}
+
+fn strings(v: Option<&Value>) -> HashSet<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A string field of a record's data, "" when absent.
+pub fn str_of<'a>(data: &'a Data, field: &str) -> &'a str {
+    data.get(field).and_then(Value::as_str).unwrap_or("")
+}
+
+/// How a user may read one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// As stored.
+    Full,
+    /// Without the private annotation.
+    Redacted,
+    /// Not at all.
+    Hidden,
+}
+
+/// Decides how `p` may read a record of `kind` with `data`.
+pub fn read_access(p: &Principal, kind: EntityKind, data: &Data) -> Access {
+    use EntityKind as K;
+    match kind {
+        K::School | K::Week | K::Holiday | K::User | K::Subject | K::Room | K::Audience => {
+            Access::Full
+        }
+        K::Course | K::CourseOccurrence => {
+            if p.is_staff() || p.audiences.contains(str_of(data, "audienceId")) {
+                Access::Full
+            } else {
+                Access::Hidden
+            }
+        }
+        K::Session | K::Homework => {
+            if str_of(data, "teacherId") == p.id {
+                return Access::Full;
+            }
+            let published = str_of(data, "state") == "published";
+            let audience = str_of(data, "audienceId");
+            let allowed = published && (p.reads_whole_logbook() || p.audiences.contains(audience));
+            if allowed {
+                Access::Redacted
+            } else {
+                Access::Hidden
+            }
+        }
+        K::Visa => {
+            if p.reads_whole_logbook() || str_of(data, "teacherId") == p.id {
+                Access::Full
+            } else {
+                Access::Hidden
+            }
+        }
+        K::Document => {
+            if str_of(data, "ownerId") == p.id {
+                Access::Full
+            } else {
+                Access::Hidden
+            }
+        }
+        K::Conflict => {
+            if str_of(data, "authorId") == p.id {
+                Access::Full
+            } else {
+                Access::Hidden
+            }
+        }
+    }
+}
+
+/// Removes what a reader with `access` must not see.
+pub fn redact(kind: EntityKind, mut data: Data, access: Access) -> Data {
+    if access == Access::Redacted && kind == EntityKind::Session {
+        data.insert("annotation".into(), Value::Null);
+    }
+    data
+}
+
+fn forbidden(msg: &str) -> ApiError {
+    ApiError::new("acl.forbidden", msg)
+}
+
+/// Occurrence fields vie scolaire and direction may change.
+const OCCURRENCE_STATUS_FIELDS: [&str; 3] = ["status", "substituteId", "note"];
+
+/// Decides whether `p` may turn `current` (None for a create) into `new`, changing `changed`.
+pub fn authorize_write(
+    p: &Principal,
+    kind: EntityKind,
+    current: Option<&Data>,
+    new: &Data,
+    changed: &[String],
+) -> std::result::Result<(), ApiError> {
+    use EntityKind as K;
+    match kind {
+        K::Session | K::Homework => {
+            if !p.is(Role::Teacher) {
+                return Err(forbidden("Seuls les enseignants écrivent dans le cahier de textes."));
+            }
+            let own_now = current.is_none_or(|c| str_of(c, "teacherId") == p.id);
+            if !own_now || str_of(new, "teacherId") != p.id {
+                return Err(forbidden(
+                    "Vous ne pouvez modifier que vos propres séances et devoirs.",
+                ));
+            }
+            if !p.audiences.contains(str_of(new, "audienceId")) {
+                return Err(forbidden("Vous n'enseignez pas à cette classe ou ce groupe."));
+            }
+            Ok(())
+        }
+        K::CourseOccurrence => {
+            if !(p.is(Role::VieScolaire) || p.is(Role::Direction)) {
+                return Err(forbidden(
+                    "Seuls la vie scolaire et la direction modifient l'emploi du temps.",
+                ));
+            }
+            if current.is_none()
+                || changed
+                    .iter()
+                    .any(|f| !OCCURRENCE_STATUS_FIELDS.contains(&f.as_str()))
+            {
+                return Err(forbidden(
+                    "Seuls le statut, le remplaçant et la note d'un cours peuvent être modifiés.",
+                ));
+            }
+            Ok(())
+        }
+        K::Visa => {
+            if !(p.is(Role::Direction) || p.is(Role::Inspector)) {
+                return Err(forbidden(
+                    "Seuls la direction et les inspecteurs apposent un visa.",
+                ));
+            }
+            if current.is_some() || str_of(new, "signerId") != p.id {
+                return Err(forbidden("Un visa est signé par vous et ne se modifie pas."));
+            }
+            Ok(())
+        }
+        _ => Err(forbidden("Ce type d'enregistrement n'est pas modifiable depuis un client.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn principal(id: &str, role: Role, auds: &[&str]) -> Principal {
+        Principal {
+            id: id.into(),
+            login: id.into(),
+            display_name: id.into(),
+            roles: vec![role],
+            audiences: auds.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn session(teacher: &str, state: &str) -> Data {
+        json!({"teacherId": teacher, "audienceId": "c1", "state": state, "annotation": "privé"})
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn drafts_are_the_teachers_alone() {
+        let owner = principal("t1", Role::Teacher, &["c1"]);
+        let colleague = principal("t2", Role::Teacher, &["c1"]);
+        let head = principal("d", Role::Direction, &[]);
+        let draft = session("t1", "draft");
+        assert_eq!(read_access(&owner, EntityKind::Session, &draft), Access::Full);
+        assert_eq!(read_access(&colleague, EntityKind::Session, &draft), Access::Hidden);
+        assert_eq!(read_access(&head, EntityKind::Session, &draft), Access::Hidden);
+        let published = session("t1", "published");
+        assert_eq!(read_access(&head, EntityKind::Session, &published), Access::Redacted);
+        let redacted = redact(EntityKind::Session, published, Access::Redacted);
+        assert_eq!(redacted["annotation"], Value::Null);
+    }
+
+    #[test]
+    fn pupils_read_their_class_only() {
+        let pupil = principal("e", Role::Pupil, &["c1"]);
+        let other = json!({"teacherId": "t1", "audienceId": "c2", "state": "published"});
+        let mine = json!({"teacherId": "t1", "audienceId": "c1", "state": "published"});
+        let o = other.as_object().unwrap();
+        assert_eq!(read_access(&pupil, EntityKind::Homework, o), Access::Hidden);
+        assert_eq!(read_access(&pupil, EntityKind::CourseOccurrence, o), Access::Hidden);
+        let m = mine.as_object().unwrap();
+        assert_eq!(read_access(&pupil, EntityKind::Homework, m), Access::Redacted);
+    }
+
+    #[test]
+    fn vie_scolaire_changes_only_the_status_of_a_course() {
+        let vs = principal("v", Role::VieScolaire, &[]);
+        let cur = json!({"status": "planned"}).as_object().unwrap().clone();
+        let ok = authorize_write(&vs, EntityKind::CourseOccurrence, Some(&cur), &cur, &["status".into()]);
+        assert!(ok.is_ok());
+        let room = authorize_write(&vs, EntityKind::CourseOccurrence, Some(&cur), &cur, &["roomId".into()]);
+        assert_eq!(room.unwrap_err().code, "acl.forbidden");
+        let teacher = principal("t", Role::Teacher, &["c1"]);
+        let t = authorize_write(&teacher, EntityKind::CourseOccurrence, Some(&cur), &cur, &["status".into()]);
+        assert!(t.is_err());
+    }
+}

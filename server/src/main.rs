@@ -1,0 +1,50 @@
+//! `ardoise-server`: the reference central ENT.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// The reference central ENT of Ardoise.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Folder of the server's data (created if missing).
+    #[arg(long)]
+    data: PathBuf,
+    /// Address to listen on, e.g. 127.0.0.1:8787 (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: String,
+    /// Seed the demo school into an empty store.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ARDOISE_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let store = ardoise_server::open_store(&args.data, args.demo)?;
+    let listener = tokio::net::TcpListener::bind(&args.listen).await?;
+    let addr = listener.local_addr()?;
+    println!("listening on http://{addr}");
+    std::io::stdout().flush()?;
+    ardoise_server::serve(store, listener, shutdown_signal()).await?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = tokio::signal::ctrl_c() => {},
+    }
+}

@@ -1,0 +1,373 @@
+//! The sync rules of the reference ENT: pull filtered by what the user may read, snapshot,
+//! and push with idempotency, per-field merge, conflict revisions and the visa lock.
+
+use ardoise_protocol::entities::{self, ConflictField};
+use ardoise_protocol::merge::merge_fields;
+use ardoise_protocol::{
+    check_id, ApiError, Data, EntityKind, Keep, Op, OpAction, OpResult, Outcome, PullResponse,
+    Record, SnapshotResponse,
+};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::acl::{authorize_write, read_access, redact, str_of, Access, Principal};
+use crate::store::{ReadTx, Store, StoreError, StoredRecord, WriteTx};
+
+/// Largest pull page.
+pub const MAX_PULL_LIMIT: usize = 5_000;
+
+/// Why an op did not go through.
+enum Fail {
+    Store(StoreError),
+    Reject(ApiError),
+}
+
+impl From<StoreError> for Fail {
+    fn from(e: StoreError) -> Fail {
+        Fail::Store(e)
+    }
+}
+
+impl From<ApiError> for Fail {
+    fn from(e: ApiError) -> Fail {
+        Fail::Reject(e)
+    }
+}
+
+fn reject(code: &str, msg: impl Into<String>) -> Fail {
+    Fail::Reject(ApiError::new(code, msg))
+}
+
+/// What `p` sees of a stored record, if anything.
+fn visible(p: &Principal, rec: StoredRecord) -> Option<Record> {
+    let access = read_access(p, rec.kind, &rec.data);
+    let tombstone = |rec: &StoredRecord| Record {
+        kind: rec.kind,
+        id: rec.id.clone(),
+        version: rec.version,
+        change_seq: rec.change_seq,
+        deleted: true,
+        data: None,
+    };
+    match (rec.deleted, access) {
+        (true, Access::Hidden) | (false, Access::Hidden) => {
+            // A séance withdrawn from readers (unpublished, or deleted after being hidden)
+            // must disappear from their replicas too.
+            (rec.ever_public && matches!(rec.kind, EntityKind::Session | EntityKind::Homework))
+                .then(|| tombstone(&rec))
+        }
+        (true, _) => Some(tombstone(&rec)),
+        (false, access) => Some(Record {
+            kind: rec.kind,
+            id: rec.id,
+            version: rec.version,
+            change_seq: rec.change_seq,
+            deleted: false,
+            data: Some(redact(rec.kind, rec.data, access)),
+        }),
+    }
+}
+
+/// One page of the change feed after `since`, filtered for `p`. The cursor advances over
+/// records `p` may not read, so the next page starts after them.
+pub fn pull(
+    store: &dyn Store,
+    p: &Principal,
+    since: i64,
+    limit: usize,
+) -> Result<PullResponse, StoreError> {
+    let tx = store.read()?;
+    let rows = tx.changes_since(since, limit.clamp(1, MAX_PULL_LIMIT))?;
+    let head = tx.head_seq()?;
+    let next_cursor = rows.last().map_or(since, |r| r.change_seq);
+    let changes = rows.into_iter().filter_map(|r| visible(p, r)).collect();
+    Ok(PullResponse {
+        changes,
+        next_cursor,
+        has_more: next_cursor < head,
+    })
+}
+
+/// Everything `p` may read, at one `change_seq`.
+pub fn snapshot(store: &dyn Store, p: &Principal) -> Result<SnapshotResponse, StoreError> {
+    let tx = store.read()?;
+    let seq = tx.head_seq()?;
+    let records = tx
+        .live_records()?
+        .into_iter()
+        .filter_map(|r| visible(p, r))
+        .collect();
+    Ok(SnapshotResponse { seq, records })
+}
+
+/// Applies one op for `p`, at most once: a retried op id gets the stored answer.
+pub fn apply_op(
+    store: &dyn Store,
+    p: &Principal,
+    op: &Op,
+    now: &str,
+) -> Result<OpResult, StoreError> {
+    let mut tx = store.write()?;
+    if let Some(done) = tx.op_result(op.op_id)? {
+        return Ok(done);
+    }
+    let result = match decide(&mut *tx, p, op, now) {
+        Ok(r) => r,
+        Err(Fail::Store(e)) => return Err(e),
+        Err(Fail::Reject(error)) => {
+            // Nothing was written before the refusal (checks come first), but start from a
+            // clean transaction anyway so a refusal can never carry a half effect.
+            drop(tx);
+            tx = store.write()?;
+            if let Some(done) = tx.op_result(op.op_id)? {
+                return Ok(done);
+            }
+            OpResult {
+                op_id: op.op_id,
+                outcome: Outcome::Rejected,
+                version: None,
+                conflict_id: None,
+                error: Some(error),
+            }
+        }
+    };
+    tx.put_op_result(&p.id, &result)?;
+    tx.commit()?;
+    Ok(result)
+}
+
+fn applied(op: &Op, version: i64) -> OpResult {
+    OpResult {
+        op_id: op.op_id,
+        outcome: Outcome::Applied,
+        version: Some(version),
+        conflict_id: None,
+        error: None,
+    }
+}
+
+fn validate(kind: EntityKind, data: &Data) -> Result<Data, Fail> {
+    entities::validate(kind, data).map_err(|e| reject(e.code(), e.to_string()))
+}
+
+fn is_published(kind: EntityKind, data: &Data) -> bool {
+    matches!(kind, EntityKind::Session | EntityKind::Homework) && str_of(data, "state") == "published"
+}
+
+/// Refuses changes to séances and homework covered by a visa.
+fn check_visa(tx: &dyn ReadTx, kind: EntityKind, data: &Data) -> Result<(), Fail> {
+    let date_field = match kind {
+        EntityKind::Session => "date",
+        EntityKind::Homework => "givenOn",
+        _ => return Ok(()),
+    };
+    let date = str_of(data, date_field);
+    for visa in tx.live_of_kind(EntityKind::Visa)? {
+        let v = &visa.data;
+        if str_of(v, "teacherId") == str_of(data, "teacherId")
+            && str_of(v, "audienceId") == str_of(data, "audienceId")
+            && str_of(v, "until") >= date
+        {
+            return Err(reject(
+                "logbook.visa_locked",
+                format!(
+                    "Cette entrée du {date} est visée jusqu'au {} : elle ne peut plus être modifiée.",
+                    str_of(v, "until")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn put(
+    tx: &mut dyn WriteTx,
+    kind: EntityKind,
+    id: &str,
+    version: i64,
+    deleted: bool,
+    ever_public: bool,
+    data: Data,
+) -> Result<i64, Fail> {
+    let ever_public = ever_public || is_published(kind, &data);
+    tx.put_record(&StoredRecord {
+        kind,
+        id: id.to_string(),
+        version,
+        change_seq: 0,
+        deleted,
+        ever_public,
+        data,
+    })?;
+    Ok(version)
+}
+
+fn new_conflict(
+    tx: &mut dyn WriteTx,
+    p: &Principal,
+    kind: EntityKind,
+    record_id: &str,
+    fields: std::collections::BTreeMap<String, ConflictField>,
+    now: &str,
+) -> Result<String, Fail> {
+    let id = Uuid::now_v7().to_string();
+    let data = json!({"recordKind": kind, "recordId": record_id, "authorId": p.id,
+                      "fields": fields, "createdAt": now});
+    let Value::Object(data) = data else {
+        unreachable!("json! object")
+    };
+    put(tx, EntityKind::Conflict, &id, 1, false, false, data)?;
+    Ok(id)
+}
+
+fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpResult, Fail> {
+    check_id(&op.record_id).map_err(|e| reject(e.code(), e.to_string()))?;
+    let current = tx.get_record(op.kind, &op.record_id)?;
+    match op.action {
+        OpAction::Create => {
+            if current.is_some() {
+                return Err(reject("record.exists", "Cet enregistrement existe déjà."));
+            }
+            let fields: Data = op
+                .fields
+                .iter()
+                .map(|(k, c)| (k.clone(), c.new.clone()))
+                .collect();
+            let data = validate(op.kind, &fields)?;
+            let names: Vec<String> = op.fields.keys().cloned().collect();
+            authorize_write(p, op.kind, None, &data, &names)?;
+            check_visa(tx, op.kind, &data)?;
+            put(tx, op.kind, &op.record_id, 1, false, false, data)?;
+            Ok(applied(op, 1))
+        }
+        OpAction::Update => {
+            let Some(cur) = current else {
+                return Err(reject("record.not_found", "Cet enregistrement n'existe pas."));
+            };
+            let names: Vec<String> = op.fields.keys().cloned().collect();
+            authorize_write(p, op.kind, Some(&cur.data), &cur.data, &names)?;
+            if cur.deleted {
+                // An edit against a deleted record is kept as a conflict, never dropped.
+                let fields = op
+                    .fields
+                    .iter()
+                    .map(|(k, c)| {
+                        let f = ConflictField {
+                            base: c.base.clone(),
+                            mine: c.new.clone(),
+                            theirs: Value::Null,
+                        };
+                        (k.clone(), f)
+                    })
+                    .collect();
+                let cid = new_conflict(tx, p, op.kind, &op.record_id, fields, now)?;
+                return Ok(OpResult {
+                    op_id: op.op_id,
+                    outcome: Outcome::Conflict,
+                    version: Some(cur.version),
+                    conflict_id: Some(cid),
+                    error: None,
+                });
+            }
+            let merge = merge_fields(&cur.data, &op.fields);
+            let merged = validate(op.kind, &merge.merged)?;
+            authorize_write(p, op.kind, Some(&cur.data), &merged, &names)?;
+            check_visa(tx, op.kind, &cur.data)?;
+            check_visa(tx, op.kind, &merged)?;
+            let mut version = cur.version;
+            if merged != cur.data {
+                version += 1;
+                put(tx, op.kind, &op.record_id, version, false, cur.ever_public, merged)?;
+            }
+            if merge.conflicts.is_empty() {
+                return Ok(applied(op, version));
+            }
+            let cid = new_conflict(tx, p, op.kind, &op.record_id, merge.conflicts, now)?;
+            Ok(OpResult {
+                op_id: op.op_id,
+                outcome: Outcome::Conflict,
+                version: Some(version),
+                conflict_id: Some(cid),
+                error: None,
+            })
+        }
+        OpAction::Delete => {
+            let Some(cur) = current else {
+                return Err(reject("record.not_found", "Cet enregistrement n'existe pas."));
+            };
+            if !matches!(op.kind, EntityKind::Session | EntityKind::Homework) {
+                return Err(reject("acl.forbidden", "Ce type d'enregistrement ne se supprime pas."));
+            }
+            authorize_write(p, op.kind, Some(&cur.data), &cur.data, &[])?;
+            if cur.deleted {
+                return Ok(applied(op, cur.version));
+            }
+            check_visa(tx, op.kind, &cur.data)?;
+            let version = cur.version + 1;
+            put(tx, op.kind, &op.record_id, version, true, cur.ever_public, cur.data)?;
+            Ok(applied(op, version))
+        }
+        OpAction::Resolve => resolve(tx, p, op, current),
+    }
+}
+
+fn resolve(
+    tx: &mut dyn WriteTx,
+    p: &Principal,
+    op: &Op,
+    current: Option<StoredRecord>,
+) -> Result<OpResult, Fail> {
+    if op.kind != EntityKind::Conflict {
+        return Err(reject("protocol.invalid_op", "Seul un conflit se résout."));
+    }
+    let Some(conflict) = current else {
+        return Err(reject("record.not_found", "Ce conflit n'existe pas."));
+    };
+    if str_of(&conflict.data, "authorId") != p.id {
+        return Err(reject("acl.forbidden", "Seul l'auteur d'un conflit le résout."));
+    }
+    if conflict.deleted {
+        return Ok(applied(op, conflict.version));
+    }
+    let keep = op
+        .keep
+        .ok_or_else(|| reject("protocol.invalid_op", "Préciser mine ou theirs."))?;
+    if keep == Keep::Mine {
+        let kind = conflict
+            .data
+            .get("recordKind")
+            .and_then(Value::as_str)
+            .and_then(EntityKind::parse)
+            .ok_or_else(|| reject("protocol.invalid_data", "Conflit illisible."))?;
+        let record_id = str_of(&conflict.data, "recordId").to_string();
+        if let Some(target) = tx.get_record(kind, &record_id)?.filter(|t| !t.deleted) {
+            // "mine" values, or the merged version the user edited when the op carries one.
+            let mut values: Data = conflict
+                .data
+                .get("fields")
+                .and_then(Value::as_object)
+                .map(|f| {
+                    f.iter()
+                        .map(|(k, v)| (k.clone(), v.get("mine").cloned().unwrap_or(Value::Null)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (k, c) in &op.fields {
+                values.insert(k.clone(), c.new.clone());
+            }
+            let names: Vec<String> = values.keys().cloned().collect();
+            let mut data = target.data.clone();
+            data.extend(values);
+            let data = validate(kind, &data)?;
+            authorize_write(p, kind, Some(&target.data), &data, &names)?;
+            check_visa(tx, kind, &target.data)?;
+            check_visa(tx, kind, &data)?;
+            if data != target.data {
+                put(tx, kind, &record_id, target.version + 1, false, target.ever_public, data)?;
+            }
+        }
+    }
+    let version = conflict.version + 1;
+    put(tx, EntityKind::Conflict, &conflict.id, version, true, false, conflict.data)?;
+    Ok(applied(op, version))
+}

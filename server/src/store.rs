@@ -1,0 +1,471 @@
+//! Storage of the reference ENT, behind the [`Store`] trait so that another backend (a
+//! PostgreSQL store) can follow without touching the sync rules.
+//!
+//! The rules (`crate::push`, `crate::pull`) run inside a transaction handed out by the store:
+//! [`ReadTx`] for reads, [`WriteTx`] for writes. Every write that changes a record takes the
+//! next `change_seq` inside its own transaction, so the change feed is gap-free and ordered by
+//! commit.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use ardoise_protocol::{Data, EntityKind, OpResult};
+use rusqlite::{params, Connection, OptionalExtension};
+use uuid::Uuid;
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite said no.
+    #[error("base de données du serveur : {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Stored JSON that does not parse (the store was edited by hand?).
+    #[error("donnée stockée illisible : {0}")]
+    Corrupt(String),
+}
+
+/// Result of store calls.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A record as stored: the last data is kept on tombstones, so that who may read the deletion
+/// can still be decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    /// Kind.
+    pub kind: EntityKind,
+    /// Id.
+    pub id: String,
+    /// Version, from 1.
+    pub version: i64,
+    /// Sequence number of its last change.
+    pub change_seq: i64,
+    /// Deleted.
+    pub deleted: bool,
+    /// A séance or homework that was published at least once: readers who saw it must be
+    /// told when it is withdrawn.
+    pub ever_public: bool,
+    /// The data.
+    pub data: Data,
+}
+
+/// A login and its password hash.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// Id of the user record.
+    pub user_id: String,
+    /// Login.
+    pub login: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+}
+
+/// Reads, in one consistent view.
+pub trait ReadTx {
+    /// One record, tombstones included.
+    fn get_record(&self, kind: EntityKind, id: &str) -> Result<Option<StoredRecord>>;
+    /// Records changed after `since`, in order, at most `limit`.
+    fn changes_since(&self, since: i64, limit: usize) -> Result<Vec<StoredRecord>>;
+    /// Every live record of one kind.
+    fn live_of_kind(&self, kind: EntityKind) -> Result<Vec<StoredRecord>>;
+    /// Every live record.
+    fn live_records(&self) -> Result<Vec<StoredRecord>>;
+    /// The last `change_seq` given out.
+    fn head_seq(&self) -> Result<i64>;
+    /// The stored answer to an op, if it was applied already.
+    fn op_result(&self, op_id: Uuid) -> Result<Option<OpResult>>;
+    /// An account by login.
+    fn account_by_login(&self, login: &str) -> Result<Option<Account>>;
+    /// The user id and expiry (unix seconds) of a token, by its hash and kind.
+    fn token(&self, hash: &str, kind: &str) -> Result<Option<(String, i64)>>;
+    /// Failed logins of a login: (count, unix seconds of the last).
+    fn login_failures(&self, login: &str) -> Result<(i64, i64)>;
+}
+
+/// Writes; dropped without [`WriteTx::commit`], everything is rolled back.
+pub trait WriteTx: ReadTx {
+    /// Writes a record with the next `change_seq`, which it returns.
+    fn put_record(&mut self, rec: &StoredRecord) -> Result<i64>;
+    /// Stores the answer to an op, in the same transaction as its effect.
+    fn put_op_result(&mut self, user_id: &str, result: &OpResult) -> Result<()>;
+    /// Creates or replaces an account.
+    fn put_account(&mut self, account: &Account) -> Result<()>;
+    /// Stores a token hash.
+    fn put_token(&mut self, hash: &str, kind: &str, user_id: &str, expires_at: i64)
+        -> Result<()>;
+    /// Removes a token.
+    fn delete_token(&mut self, hash: &str) -> Result<()>;
+    /// Counts a failed login (or clears the count with `failed = false`).
+    fn note_login(&mut self, login: &str, failed: bool, now: i64) -> Result<()>;
+    /// Commits.
+    fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// A storage backend.
+pub trait Store: Send + Sync + 'static {
+    /// Starts a read transaction.
+    fn read(&self) -> Result<Box<dyn ReadTx + '_>>;
+    /// Starts a write transaction (one writer at a time).
+    fn write(&self) -> Result<Box<dyn WriteTx + '_>>;
+}
+
+/// The SQLite store: one writer connection, one reader connection, WAL.
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+}
+
+const SCHEMA: &str = r#"
+-- Every record of the school, one row per (kind, id), holding its latest version.
+CREATE TABLE IF NOT EXISTS records (
+    kind        TEXT NOT NULL,     -- EntityKind wire name
+    id          TEXT NOT NULL,     -- record id
+    version     INTEGER NOT NULL,  -- bumped on each change, from 1
+    change_seq  INTEGER NOT NULL UNIQUE, -- global sequence of its last change
+    deleted     INTEGER NOT NULL DEFAULT 0,  -- tombstone
+    ever_public INTEGER NOT NULL DEFAULT 0,  -- was published once (readers must see its removal)
+    data        TEXT NOT NULL,     -- JSON object, validated by ardoise-protocol
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_kind_live ON records(kind) WHERE deleted = 0;
+-- The single counter behind change_seq: incremented inside each write transaction.
+CREATE TABLE IF NOT EXISTS seq (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+INSERT OR IGNORE INTO seq (id, value) VALUES (1, 0);
+-- Idempotency: the answer to each op id, written with its effect.
+CREATE TABLE IF NOT EXISTS applied_ops (
+    op_id   TEXT PRIMARY KEY,  -- UUID made by the client
+    user_id TEXT NOT NULL,     -- who sent it
+    result  TEXT NOT NULL      -- OpResult as JSON
+) WITHOUT ROWID;
+-- Logins and their argon2id hashes (never synced).
+CREATE TABLE IF NOT EXISTS accounts (
+    user_id       TEXT PRIMARY KEY,
+    login         TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL
+);
+-- Issued tokens, by SHA-256 of the token (the token itself is never stored).
+CREATE TABLE IF NOT EXISTS tokens (
+    hash       TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,     -- access | refresh
+    user_id    TEXT NOT NULL,
+    expires_at INTEGER NOT NULL   -- unix seconds
+);
+-- Failed logins, to slow down password guessing.
+CREATE TABLE IF NOT EXISTS login_failures (
+    login   TEXT PRIMARY KEY,
+    count   INTEGER NOT NULL,
+    last_at INTEGER NOT NULL      -- unix seconds
+);
+"#;
+
+fn open(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    // WAL: readers never wait for the writer. NORMAL is durable across process crashes in
+    // WAL mode. busy_timeout covers the reader/writer hand-over at checkpoints.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the store at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let writer = open(path)?;
+        writer.execute_batch(SCHEMA)?;
+        let reader = open(path)?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+        })
+    }
+
+    /// Whether the store holds no record yet.
+    pub fn is_empty(&self) -> Result<bool> {
+        let conn = lock(&self.reader);
+        let n: i64 = conn.query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0))?;
+        Ok(n == 0)
+    }
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding the lock leaves SQLite consistent (the transaction rolls back
+    // on drop), so a poisoned lock is safe to take.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+struct SqliteTx<'a> {
+    conn: MutexGuard<'a, Connection>,
+    done: bool,
+}
+
+impl Drop for SqliteTx<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn read(&self) -> Result<Box<dyn ReadTx + '_>> {
+        let conn = lock(&self.reader);
+        conn.execute_batch("BEGIN DEFERRED")?;
+        Ok(Box::new(SqliteTx { conn, done: false }))
+    }
+
+    fn write(&self) -> Result<Box<dyn WriteTx + '_>> {
+        let conn = lock(&self.writer);
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(Box::new(SqliteTx { conn, done: false }))
+    }
+}
+
+const RECORD_COLS: &str = "kind, id, version, change_seq, deleted, ever_public, data";
+
+fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, StoredRecord)> {
+    let kind: String = row.get(0)?;
+    let data: String = row.get(6)?;
+    Ok((
+        data,
+        StoredRecord {
+            kind: EntityKind::parse(&kind).unwrap_or(EntityKind::School),
+            id: row.get(1)?,
+            version: row.get(2)?,
+            change_seq: row.get(3)?,
+            deleted: row.get(4)?,
+            ever_public: row.get(5)?,
+            data: Data::new(),
+        },
+    ))
+}
+
+fn finish(rows: Vec<(String, StoredRecord)>) -> Result<Vec<StoredRecord>> {
+    rows.into_iter()
+        .map(|(json, mut rec)| {
+            rec.data = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("{} {}: {e}", rec.kind, rec.id)))?;
+            Ok(rec)
+        })
+        .collect()
+}
+
+impl SqliteTx<'_> {
+    fn query_records(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<StoredRecord>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt
+            .query_map(params, row_to_record)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        finish(rows)
+    }
+}
+
+impl ReadTx for SqliteTx<'_> {
+    fn get_record(&self, kind: EntityKind, id: &str) -> Result<Option<StoredRecord>> {
+        let sql = format!("SELECT {RECORD_COLS} FROM records WHERE kind = ?1 AND id = ?2");
+        Ok(self
+            .query_records(&sql, params![kind.as_str(), id])?
+            .into_iter()
+            .next())
+    }
+
+    fn changes_since(&self, since: i64, limit: usize) -> Result<Vec<StoredRecord>> {
+        let sql = format!(
+            "SELECT {RECORD_COLS} FROM records WHERE change_seq > ?1 ORDER BY change_seq LIMIT ?2"
+        );
+        self.query_records(&sql, params![since, limit as i64])
+    }
+
+    fn live_of_kind(&self, kind: EntityKind) -> Result<Vec<StoredRecord>> {
+        let sql = format!("SELECT {RECORD_COLS} FROM records WHERE kind = ?1 AND deleted = 0");
+        self.query_records(&sql, params![kind.as_str()])
+    }
+
+    fn live_records(&self) -> Result<Vec<StoredRecord>> {
+        let sql =
+            format!("SELECT {RECORD_COLS} FROM records WHERE deleted = 0 ORDER BY change_seq");
+        self.query_records(&sql, [])
+    }
+
+    fn head_seq(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM seq WHERE id = 1", [], |r| r.get(0))?)
+    }
+
+    fn op_result(&self, op_id: Uuid) -> Result<Option<OpResult>> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT result FROM applied_ops WHERE op_id = ?1",
+                [op_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    fn account_by_login(&self, login: &str) -> Result<Option<Account>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT user_id, login, password_hash FROM accounts WHERE login = ?1",
+                [login],
+                |r| {
+                    Ok(Account {
+                        user_id: r.get(0)?,
+                        login: r.get(1)?,
+                        password_hash: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn token(&self, hash: &str, kind: &str) -> Result<Option<(String, i64)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT user_id, expires_at FROM tokens WHERE hash = ?1 AND kind = ?2",
+                [hash, kind],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    fn login_failures(&self, login: &str) -> Result<(i64, i64)> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT count, last_at FROM login_failures WHERE login = ?1",
+                [login],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .unwrap_or((0, 0)))
+    }
+}
+
+impl WriteTx for SqliteTx<'_> {
+    fn put_record(&mut self, rec: &StoredRecord) -> Result<i64> {
+        let seq: i64 = self.conn.query_row(
+            "UPDATE seq SET value = value + 1 WHERE id = 1 RETURNING value",
+            [],
+            |r| r.get(0),
+        )?;
+        let data = serde_json::Value::Object(rec.data.clone()).to_string();
+        self.conn
+            .prepare_cached(
+                "INSERT INTO records (kind, id, version, change_seq, deleted, ever_public, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version,
+                   change_seq = excluded.change_seq, deleted = excluded.deleted,
+                   ever_public = excluded.ever_public, data = excluded.data",
+            )?
+            .execute(params![
+                rec.kind.as_str(),
+                rec.id,
+                rec.version,
+                seq,
+                rec.deleted,
+                rec.ever_public,
+                data
+            ])?;
+        Ok(seq)
+    }
+
+    fn put_op_result(&mut self, user_id: &str, result: &OpResult) -> Result<()> {
+        let json = serde_json::to_string(result).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.conn.execute(
+            "INSERT INTO applied_ops (op_id, user_id, result) VALUES (?1, ?2, ?3)",
+            params![result.op_id.to_string(), user_id, json],
+        )?;
+        Ok(())
+    }
+
+    fn put_account(&mut self, a: &Account) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO accounts (user_id, login, password_hash) VALUES (?1, ?2, ?3)
+             ON CONFLICT (user_id) DO UPDATE SET login = excluded.login,
+               password_hash = excluded.password_hash",
+            params![a.user_id, a.login, a.password_hash],
+        )?;
+        Ok(())
+    }
+
+    fn put_token(&mut self, hash: &str, kind: &str, user_id: &str, expires_at: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO tokens (hash, kind, user_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![hash, kind, user_id, expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_token(&mut self, hash: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM tokens WHERE hash = ?1", [hash])?;
+        Ok(())
+    }
+
+    fn note_login(&mut self, login: &str, failed: bool, now: i64) -> Result<()> {
+        if failed {
+            self.conn.execute(
+                "INSERT INTO login_failures (login, count, last_at) VALUES (?1, 1, ?2)
+                 ON CONFLICT (login) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
+                params![login, now],
+            )?;
+        } else {
+            self.conn
+                .execute("DELETE FROM login_failures WHERE login = ?1", [login])?;
+        }
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rec(id: &str) -> StoredRecord {
+        StoredRecord {
+            kind: EntityKind::Room,
+            id: id.into(),
+            version: 1,
+            change_seq: 0,
+            deleted: false,
+            ever_public: false,
+            data: json!({"code": id, "label": id}).as_object().unwrap().clone(),
+        }
+    }
+
+    #[test]
+    fn change_seq_is_gap_free_and_rollback_gives_nothing_away() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+        let mut tx = store.write().unwrap();
+        assert_eq!(tx.put_record(&rec("a")).unwrap(), 1);
+        assert_eq!(tx.put_record(&rec("b")).unwrap(), 2);
+        tx.commit().unwrap();
+        {
+            let mut tx = store.write().unwrap();
+            tx.put_record(&rec("c")).unwrap();
+            // dropped: rolled back
+        }
+        let mut tx = store.write().unwrap();
+        assert_eq!(tx.put_record(&rec("a")).unwrap(), 3);
+        tx.commit().unwrap();
+        let r = store.read().unwrap();
+        let changes = r.changes_since(0, 10).unwrap();
+        let ids: Vec<_> = changes.iter().map(|c| (c.id.as_str(), c.change_seq)).collect();
+        assert_eq!(ids, vec![("b", 2), ("a", 3)]);
+        assert!(r.get_record(EntityKind::Room, "c").unwrap().is_none());
+    }
+}

@@ -1,0 +1,1 @@
+fn main() { ardoise_app::run() }

@@ -1,0 +1,68 @@
+//! Errors of the replica and the sync engine. Each has a stable code (`SyncError::code`) that
+//! the CLI prints and the UI translates.
+
+use ardoise_protocol::{ApiError, ProtocolError};
+
+/// Errors of `ardoise-sync`.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The server cannot be reached: everything stays queued.
+    #[error("hors ligne : le serveur {0} ne répond pas ; les modifications restent en attente")]
+    Offline(String),
+    /// The server answered with a typed error.
+    #[error("{0}")]
+    Server(ApiError),
+    /// The server's answer is not what the protocol says (malformed, oversized, inconsistent).
+    #[error("réponse du serveur rejetée : {0}")]
+    BadResponse(String),
+    /// Data received or entered does not have the right shape.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    /// The session expired and could not be renewed.
+    #[error("session expirée : reconnectez-vous avec « ardoise login »")]
+    LoggedOut,
+    /// A local edit refused before it is queued.
+    #[error("{message}")]
+    Refused {
+        /// Stable code, the same the server would give.
+        code: String,
+        /// For people.
+        message: String,
+    },
+    /// Something named does not exist in the replica.
+    #[error("introuvable : {0}")]
+    NotFound(String),
+    /// SQLite failed.
+    #[error("base locale : {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Reading or writing the profile failed.
+    #[error("profil : {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl SyncError {
+    /// The stable code of the error.
+    pub fn code(&self) -> String {
+        match self {
+            SyncError::Offline(_) => "sync.offline".into(),
+            SyncError::Server(e) => e.code.clone(),
+            SyncError::BadResponse(_) => "sync.bad_response".into(),
+            SyncError::Protocol(e) => e.code().into(),
+            SyncError::LoggedOut => "auth.logged_out".into(),
+            SyncError::Refused { code, .. } => code.clone(),
+            SyncError::NotFound(_) => "replica.not_found".into(),
+            SyncError::Sqlite(_) => "replica.storage".into(),
+            SyncError::Io(_) => "profile.io".into(),
+        }
+    }
+
+    pub(crate) fn refused(code: &str, message: impl Into<String>) -> SyncError {
+        SyncError::Refused {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Result of `ardoise-sync` calls.
+pub type Result<T> = std::result::Result<T, SyncError>;
