@@ -1,1 +1,417 @@
-fn main() {}
+//! `ardoise`: the headless Ardoise client, for support staff, scripts and tests.
+//!
+//! Every command works on one profile folder (`--profile DIR`); reads come from the local
+//! replica, online or not; edits are queued and go up with `ardoise sync`.
+//! Exit codes: 0 success; 1 failure (message on stderr); 3 the server cannot be reached.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ardoise_protocol::{Data, Keep};
+use ardoise_sync::queries::{self, Who};
+use ardoise_sync::{logbook, HttpConnector, Profile, Replica, SyncEngine, SyncError};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+
+/// Ardoise, the offline-first client of the school ENT, from the command line.
+#[derive(Parser)]
+#[command(name = "ardoise", version, about)]
+struct Cli {
+    /// Profile folder (one user on one server). Default: the user's data folder.
+    #[arg(long, global = true, env = "ARDOISE_PROFILE")]
+    profile: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Log in to an ENT (password from ARDOISE_PASSWORD or asked).
+    Login {
+        /// Base URL of the ENT, e.g. http://127.0.0.1:8787.
+        #[arg(long)]
+        server: String,
+        /// Login.
+        #[arg(long)]
+        user: String,
+    },
+    /// One full sync: push pending edits, pull what is new.
+    Sync,
+    /// Sync state: online, pending edits, conflicts, last sync.
+    Status {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Dated lessons of a class, a teacher or a room, from the replica.
+    Timetable(TimetableArgs),
+    /// Séances of the cahier de textes.
+    Session {
+        #[command(subcommand)]
+        action: EntryAction,
+    },
+    /// Homework (travail à faire).
+    Homework {
+        #[command(subcommand)]
+        action: EntryAction,
+    },
+    /// Change the status of a course occurrence (vie scolaire, direction).
+    Occurrence {
+        #[command(subcommand)]
+        action: OccurrenceAction,
+    },
+    /// Sign off a teacher's logbook for an audience up to a date (direction, inspector).
+    Visa {
+        /// Teacher's login.
+        #[arg(long)]
+        teacher: String,
+        /// Class or group name.
+        #[arg(long)]
+        audience: String,
+        /// Last date covered (YYYY-MM-DD).
+        #[arg(long)]
+        until: NaiveDate,
+        /// Comment.
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// Conflict revisions of your edits.
+    Conflicts {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<ConflictAction>,
+    },
+    /// Edits the server refused for good (visa, permission), kept for you to see.
+    Rejected {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct TimetableArgs {
+    /// Class or group name, e.g. "1re B".
+    #[arg(long, group = "who")]
+    audience: Option<String>,
+    /// Teacher's login.
+    #[arg(long, group = "who")]
+    teacher: Option<String>,
+    /// Room code, e.g. B12.
+    #[arg(long, group = "who")]
+    room: Option<String>,
+    /// Every class (the vie scolaire day view).
+    #[arg(long, group = "who")]
+    all: bool,
+    /// First day (YYYY-MM-DD).
+    #[arg(long)]
+    date: NaiveDate,
+    /// Number of days.
+    #[arg(long, default_value_t = 1)]
+    days: u32,
+    /// JSON output.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum EntryAction {
+    /// Save one entry read as JSON on stdin; prints it with its id.
+    Save,
+    /// List the entries of a class or group between two dates.
+    List {
+        /// Class or group name.
+        #[arg(long)]
+        audience: String,
+        /// From (YYYY-MM-DD).
+        #[arg(long)]
+        from: NaiveDate,
+        /// To, included (YYYY-MM-DD).
+        #[arg(long)]
+        to: NaiveDate,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum OccurrenceAction {
+    /// Mark a course cancelled.
+    Cancel {
+        /// Occurrence id (from `ardoise timetable --json`).
+        id: String,
+        /// Note, e.g. "Professeur absent".
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Mark a course taken by a substitute.
+    Replace {
+        /// Occurrence id.
+        id: String,
+        /// Substitute's login.
+        #[arg(long)]
+        substitute: String,
+        /// Note.
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConflictAction {
+    /// Choose which version to keep.
+    Resolve {
+        /// Conflict id.
+        id: String,
+        /// mine: your edit; theirs: the version applied first.
+        #[arg(long)]
+        keep: KeepArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KeepArg {
+    Mine,
+    Theirs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ardoise: {e} [{}]", e.code());
+            match e {
+                SyncError::Offline(_) => ExitCode::from(3),
+                _ => ExitCode::from(1),
+            }
+        }
+    }
+}
+
+fn default_profile() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("ardoise").join("default")
+}
+
+fn print_json(v: &impl serde::Serialize) {
+    println!("{}", serde_json::to_string_pretty(v).expect("serialisable"));
+}
+
+fn read_stdin_object() -> Result<Data, SyncError> {
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text)?;
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(SyncError::Refused {
+            code: "cli.invalid_input".into(),
+            message: "l'entrée standard doit être un objet JSON".into(),
+        }),
+    }
+}
+
+fn engine(profile: Profile) -> Result<SyncEngine, SyncError> {
+    let info = profile.info()?;
+    let replica = Replica::open(&profile.replica_path())?;
+    Ok(SyncEngine::new(
+        profile,
+        replica,
+        Box::new(HttpConnector::new(&info.server)?),
+    ))
+}
+
+fn run(cli: Cli) -> Result<ExitCode, SyncError> {
+    let profile = Profile::new(cli.profile.unwrap_or_else(default_profile));
+    match cli.command {
+        Command::Login { server, user } => {
+            let password = match std::env::var("ARDOISE_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprint!("Mot de passe de {user} : ");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let connector = HttpConnector::new(&server)?;
+            let info = ardoise_sync::login(&profile, &server, &connector, &user, &password)?;
+            eprintln!(
+                "Connecté : {} ({}) sur {}",
+                info.user.display_name, info.user.login, info.server
+            );
+        }
+        Command::Sync => {
+            let mut engine = engine(profile)?;
+            let report = engine.sync_once()?;
+            let status = engine.status()?;
+            eprintln!(
+                "Synchronisé : {} envoyée(s), {} reçue(s), {} conflit(s) ouvert(s), {} en attente.",
+                report.pushed, report.pulled, status.conflicts, status.pending
+            );
+            if !report.rejected.is_empty() {
+                for r in &report.rejected {
+                    eprintln!(
+                        "refusé : {} {} — {} [{}]",
+                        r.kind, r.record_id, r.error_message, r.error_code
+                    );
+                }
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Status { json } => {
+            let mut engine = engine(profile)?;
+            engine.probe();
+            let s = engine.status()?;
+            if json {
+                print_json(&json!({"online": s.online, "pending": s.pending, "conflicts": s.conflicts,
+                    "quarantined": s.quarantined, "lastSync": s.last_sync, "cursor": s.cursor}));
+            } else {
+                println!(
+                    "{} — {} modification(s) en attente, {} conflit(s), dernière synchronisation : {}",
+                    if s.online { "En ligne" } else { "Hors ligne" },
+                    s.pending,
+                    s.conflicts,
+                    s.last_sync.as_deref().unwrap_or("jamais")
+                );
+            }
+        }
+        Command::Timetable(a) => {
+            let replica = Replica::open(&profile.replica_path())?;
+            let who = match (a.audience, a.teacher, a.room, a.all) {
+                (Some(x), ..) => Who::Audience(x),
+                (_, Some(x), ..) => Who::Teacher(x),
+                (_, _, Some(x), _) => Who::Room(x),
+                (.., true) => Who::Everyone,
+                _ => {
+                    return Err(SyncError::Refused {
+                        code: "cli.invalid_input".into(),
+                        message: "précisez --audience, --teacher, --room ou --all".into(),
+                    })
+                }
+            };
+            let rows = queries::timetable(replica.conn(), &who, a.date, a.days)?;
+            if a.json {
+                print_json(&rows);
+            } else {
+                for r in rows {
+                    println!(
+                        "{} {}–{}  {:<28} {:<12} {:<24} {:<6} {}",
+                        r.date,
+                        r.start,
+                        r.end,
+                        r.subject,
+                        r.audience,
+                        r.teacher,
+                        r.room.unwrap_or_default(),
+                        if r.status == "planned" { String::new() } else { r.status }
+                    );
+                }
+            }
+        }
+        Command::Session { action } => entry(&profile, action, true)?,
+        Command::Homework { action } => entry(&profile, action, false)?,
+        Command::Occurrence { action } => {
+            let mut replica = Replica::open(&profile.replica_path())?;
+            let saved = match action {
+                OccurrenceAction::Cancel { id, note } => {
+                    logbook::cancel_occurrence(&mut replica, &id, note.as_deref())?
+                }
+                OccurrenceAction::Replace {
+                    id,
+                    substitute,
+                    note,
+                } => logbook::replace_occurrence(&mut replica, &id, &substitute, note.as_deref())?,
+            };
+            print_json(&saved);
+        }
+        Command::Visa {
+            teacher,
+            audience,
+            until,
+            comment,
+        } => {
+            let mut replica = Replica::open(&profile.replica_path())?;
+            print_json(&logbook::sign_visa(&mut replica, &teacher, &audience, until, &comment)?);
+        }
+        Command::Conflicts { json, action } => {
+            let mut replica = Replica::open(&profile.replica_path())?;
+            match action {
+                Some(ConflictAction::Resolve { id, keep }) => {
+                    let keep = match keep {
+                        KeepArg::Mine => Keep::Mine,
+                        KeepArg::Theirs => Keep::Theirs,
+                    };
+                    logbook::resolve_conflict(&mut replica, &id, keep)?;
+                    eprintln!("Conflit résolu ; la résolution part à la prochaine synchronisation.");
+                }
+                None => {
+                    let list = queries::list_conflicts(replica.conn())?;
+                    if json {
+                        print_json(&list);
+                    } else {
+                        for c in list {
+                            println!("{} {} {}", c["id"], c["recordKind"], c["recordId"]);
+                        }
+                    }
+                }
+            }
+        }
+        Command::Rejected { json } => {
+            let replica = Replica::open(&profile.replica_path())?;
+            let list = replica.quarantined()?;
+            if json {
+                print_json(&list);
+            } else {
+                for r in list {
+                    println!("{} {} — {} [{}]", r.kind, r.record_id, r.error_message, r.error_code);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn entry(profile: &Profile, action: EntryAction, session: bool) -> Result<(), SyncError> {
+    let mut replica = Replica::open(&profile.replica_path())?;
+    match action {
+        EntryAction::Save => {
+            let input = read_stdin_object()?;
+            let saved = if session {
+                logbook::save_session(&mut replica, &input)?
+            } else {
+                logbook::save_homework(&mut replica, &input)?
+            };
+            print_json(&saved);
+        }
+        EntryAction::List {
+            audience,
+            from,
+            to,
+            json,
+        } => {
+            let list = if session {
+                queries::list_sessions(replica.conn(), &audience, from, to)?
+            } else {
+                queries::list_homework(replica.conn(), &audience, from, to)?
+            };
+            if json {
+                print_json(&list);
+            } else {
+                for e in list {
+                    let when = if session { &e["date"] } else { &e["dueOn"] };
+                    let what = if session { &e["title"] } else { &e["description"] };
+                    println!("{} {} {}", when.as_str().unwrap_or(""), e["id"].as_str().unwrap_or(""), what.as_str().unwrap_or(""));
+                }
+            }
+        }
+    }
+    Ok(())
+}

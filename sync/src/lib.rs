@@ -1,1 +1,76 @@
-//! x
+//! The Ardoise client core: a local SQLite replica of what one user may read of their school
+//! (timetable, cahier de textes, document metadata), an outbox of their edits, and the engine
+//! that syncs both with the central ENT — so the school keeps working through outages.
+//!
+//! Main types:
+//! - [`Replica`]: the replica file (entity tables, mirror, outbox, cursor, change feed);
+//! - [`SyncEngine`]: probe, push, pull, status;
+//! - [`Connector`] and [`HttpConnector`]: how the ENT is reached;
+//! - [`Profile`]: one user's folder (replica, identity, tokens);
+//! - [`logbook`] and [`queries`]: the edits and the views users work with.
+//!
+//! This crate never depends on tauri: the desktop shell and the CLI are thin layers over it.
+//!
+//! ```no_run
+//! use ardoise_sync::{login, Profile, HttpConnector, SyncEngine, Replica};
+//! # fn main() -> ardoise_sync::Result<()> {
+//! let profile = Profile::new("/tmp/ardoise-martin");
+//! let server = "http://127.0.0.1:8787";
+//! login(&profile, server, &HttpConnector::new(server)?, "martin", "ardoise")?;
+//! let replica = Replica::open(&profile.replica_path())?;
+//! let connector = Box::new(HttpConnector::new("http://127.0.0.1:8787")?);
+//! let mut engine = SyncEngine::new(profile, replica, connector);
+//! let report = engine.sync_once()?;
+//! println!("{} records pulled", report.pulled);
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+pub mod connectivity;
+pub mod connector;
+pub mod db;
+pub mod engine;
+mod error;
+pub mod logbook;
+pub mod profile;
+pub mod queries;
+pub mod replica;
+pub mod spec;
+
+pub use connector::{Connector, HttpConnector};
+pub use engine::{SyncEngine, SyncReport, SyncStatus};
+pub use error::{Result, SyncError};
+pub use profile::{Profile, ProfileInfo, Tokens};
+pub use replica::Replica;
+
+/// Logs in: checks the password with the ENT, records who the profile is and its tokens.
+/// A profile that belonged to someone else is refused (one replica holds one user's view).
+pub fn login(
+    profile: &Profile,
+    server: &str,
+    connector: &dyn Connector,
+    user: &str,
+    password: &str,
+) -> Result<ProfileInfo> {
+    let tokens = connector.login(user, password)?;
+    if let Ok(existing) = profile.info() {
+        if existing.user.id != tokens.user.id {
+            return Err(SyncError::refused(
+                "profile.other_user",
+                format!(
+                    "Ce profil appartient à {} : choisissez un autre dossier de profil.",
+                    existing.user.login
+                ),
+            ));
+        }
+    }
+    let info = ProfileInfo {
+        server: server.trim_end_matches('/').to_string(),
+        user: tokens.user.clone(),
+    };
+    profile.save_tokens(&Tokens::from(&tokens))?;
+    profile.save_info(&info)?;
+    let replica = Replica::open(&profile.replica_path())?;
+    replica.set_state(replica::keys::USER_ID, &tokens.user.id)?;
+    Ok(info)
+}

@@ -1,0 +1,200 @@
+//! The sync engine: probe, push the outbox in order, pull (snapshot for a new replica, then
+//! pages), and report a status the UI shows.
+
+use ardoise_protocol::{PushRequest, MAX_OPS_PER_PUSH};
+use serde::Serialize;
+
+use crate::connector::Connector;
+use crate::profile::{Profile, Tokens};
+use crate::replica::{keys, QuarantinedOp, Replica};
+use crate::{Result, SyncError};
+
+/// Records asked per pull page.
+pub const PULL_PAGE: usize = 2000;
+
+/// What the status bar shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatus {
+    /// The ENT answered the last probe.
+    pub online: bool,
+    /// A sync is running.
+    pub syncing: bool,
+    /// Local edits waiting to go up.
+    pub pending: i64,
+    /// Edits refused for good, kept for the user to see.
+    pub quarantined: i64,
+    /// Open conflict revisions.
+    pub conflicts: i64,
+    /// End of the last complete sync (RFC 3339).
+    pub last_sync: Option<String>,
+    /// Last change applied.
+    pub cursor: i64,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncReport {
+    /// Ops the server applied.
+    pub pushed: usize,
+    /// Ops that became conflict revisions.
+    pub conflicts: usize,
+    /// Ops refused for good in this sync (each reported once).
+    pub rejected: Vec<QuarantinedOp>,
+    /// Records pulled.
+    pub pulled: usize,
+}
+
+type Listener = Box<dyn Fn(&SyncStatus) + Send>;
+
+/// Syncs one profile's replica with its ENT.
+pub struct SyncEngine {
+    replica: Replica,
+    connector: Box<dyn Connector>,
+    profile: Profile,
+    online: bool,
+    listener: Option<Listener>,
+}
+
+impl SyncEngine {
+    /// An engine over an open replica.
+    pub fn new(profile: Profile, replica: Replica, connector: Box<dyn Connector>) -> SyncEngine {
+        SyncEngine {
+            replica,
+            connector,
+            profile,
+            online: false,
+            listener: None,
+        }
+    }
+
+    /// The replica.
+    pub fn replica(&self) -> &Replica {
+        &self.replica
+    }
+
+    /// The replica, for local edits.
+    pub fn replica_mut(&mut self) -> &mut Replica {
+        &mut self.replica
+    }
+
+    /// Calls `f` with every new status.
+    pub fn on_status(&mut self, f: impl Fn(&SyncStatus) + Send + 'static) {
+        self.listener = Some(Box::new(f));
+    }
+
+    /// The current status.
+    pub fn status(&self) -> Result<SyncStatus> {
+        Ok(SyncStatus {
+            online: self.online,
+            syncing: false,
+            pending: self.replica.pending_count()?,
+            quarantined: self.replica.quarantined()?.len() as i64,
+            conflicts: self.replica.conflict_count()?,
+            last_sync: self.replica.state(keys::LAST_SYNC)?,
+            cursor: self.replica.cursor()?,
+        })
+    }
+
+    fn emit(&self, syncing: bool) {
+        if let (Some(f), Ok(mut s)) = (&self.listener, self.status()) {
+            s.syncing = syncing;
+            f(&s);
+        }
+    }
+
+    /// Asks the ENT whether it is there.
+    pub fn probe(&mut self) -> bool {
+        self.online = self.connector.health().is_ok();
+        self.online
+    }
+
+    /// One full sync: push everything pending, then pull everything new.
+    pub fn sync_once(&mut self) -> Result<SyncReport> {
+        if !self.probe() {
+            self.emit(false);
+            return Err(SyncError::Offline(
+                self.profile.info().map(|i| i.server).unwrap_or_default(),
+            ));
+        }
+        self.emit(true);
+        let result = self.push_then_pull();
+        if let Err(SyncError::Offline(_)) = &result {
+            self.online = false;
+        }
+        if result.is_ok() {
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            self.replica.set_state(keys::LAST_SYNC, &now)?;
+        }
+        self.emit(false);
+        result
+    }
+
+    fn push_then_pull(&mut self) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        loop {
+            let ops = self.replica.pending_ops(MAX_OPS_PER_PUSH)?;
+            if ops.is_empty() {
+                break;
+            }
+            let req = PushRequest { ops };
+            let resp = match self.authed(|c, t| c.push(t, &req)) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.replica.note_attempt()?;
+                    return Err(e);
+                }
+            };
+            let matches = resp.results.len() == req.ops.len()
+                && resp
+                    .results
+                    .iter()
+                    .zip(&req.ops)
+                    .all(|(r, o)| r.op_id == o.op_id);
+            if !matches {
+                self.replica.note_attempt()?;
+                return Err(SyncError::BadResponse(
+                    "les résultats de l'envoi ne correspondent pas aux opérations".into(),
+                ));
+            }
+            let ack = self.replica.ack(&resp.results)?;
+            report.pushed += ack.applied;
+            report.conflicts += ack.conflicts;
+            report.rejected.extend(ack.rejected);
+            self.emit(true);
+        }
+        if self.replica.cursor()? == 0 {
+            let snap = self.authed(|c, t| c.snapshot(t))?;
+            report.pulled += self.replica.apply_snapshot(snap)?;
+            self.emit(true);
+        }
+        loop {
+            let since = self.replica.cursor()?;
+            let page = self.authed(|c, t| c.pull(t, since, PULL_PAGE))?;
+            let more = page.has_more && page.next_cursor > since;
+            report.pulled += self.replica.apply_pull(page)?;
+            self.emit(true);
+            if !more {
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Calls the ENT with the access token, renewing it once if it expired.
+    fn authed<T>(&mut self, call: impl Fn(&dyn Connector, &str) -> Result<T>) -> Result<T> {
+        let tokens = self.profile.tokens()?;
+        match call(&*self.connector, &tokens.access_token) {
+            Err(SyncError::Server(e)) if e.code == "auth.invalid_token" => {
+                let fresh = match self.connector.refresh(&tokens.refresh_token) {
+                    Ok(t) => t,
+                    Err(SyncError::Server(_)) => return Err(SyncError::LoggedOut),
+                    Err(e) => return Err(e),
+                };
+                self.profile.save_tokens(&Tokens::from(&fresh))?;
+                call(&*self.connector, &fresh.access_token)
+            }
+            other => other,
+        }
+    }
+}

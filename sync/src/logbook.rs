@@ -1,0 +1,269 @@
+//! Edits of the cahier de textes and of the timetable, as users make them: they are checked
+//! here (shape, role, visa) with the same codes the server uses, written to the replica and
+//! queued, and work the same offline.
+
+use ardoise_protocol::entities::validate;
+use ardoise_protocol::{Data, EntityKind, Keep, Role};
+use chrono::NaiveDate;
+use rusqlite::OptionalExtension;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::queries::{audience_id, subject_id, user_id, with_id};
+use crate::replica::Replica;
+use crate::{Result, SyncError};
+
+/// The logged-in user as the replica knows them.
+#[derive(Debug, Clone)]
+pub struct Me {
+    /// User id.
+    pub id: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Audiences taught.
+    pub audience_ids: Vec<String>,
+}
+
+impl Me {
+    /// Loads the profile's user from the replica.
+    pub fn load(replica: &Replica) -> Result<Me> {
+        let id = replica.user_id()?;
+        let (_, data) = replica
+            .get(EntityKind::User, &id)?
+            .ok_or_else(|| SyncError::NotFound("utilisateur (synchronisez d'abord)".into()))?;
+        Ok(Me {
+            id,
+            roles: serde_json::from_value(data["roles"].clone()).unwrap_or_default(),
+            audience_ids: serde_json::from_value(data["audienceIds"].clone()).unwrap_or_default(),
+        })
+    }
+
+    fn is(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+fn text(input: &Data, key: &str) -> Option<String> {
+    input.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn invalid(msg: impl Into<String>) -> SyncError {
+    SyncError::refused("protocol.invalid_data", msg)
+}
+
+/// Refuses a change to a séance or homework covered by a visa the replica knows of.
+fn check_visa(replica: &Replica, teacher: &str, audience: &str, date: &str) -> Result<()> {
+    let until: Option<String> = replica
+        .conn()
+        .query_row(
+            "SELECT until FROM visas WHERE teacher_id = ?1 AND audience_id = ?2 AND until >= ?3
+             ORDER BY until DESC LIMIT 1",
+            [teacher, audience, date],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match until {
+        Some(until) => Err(SyncError::refused(
+            "logbook.visa_locked",
+            format!("Cette entrée du {date} est visée jusqu'au {until} : elle ne peut plus être modifiée."),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn check_teacher_may_write(me: &Me, data: &Data) -> Result<()> {
+    if !me.is(Role::Teacher) {
+        return Err(SyncError::refused(
+            "acl.forbidden",
+            "Seuls les enseignants écrivent dans le cahier de textes.",
+        ));
+    }
+    let audience = data["audienceId"].as_str().unwrap_or("");
+    if !me.audience_ids.iter().any(|a| a == audience) {
+        return Err(SyncError::refused(
+            "acl.forbidden",
+            "Vous n'enseignez pas à cette classe ou ce groupe.",
+        ));
+    }
+    Ok(())
+}
+
+/// Saves a séance from user input: `{"occurrence": ID, …}`, or `{"audience", "subject",
+/// "date", "start", "end", …}`, plus `title`, `content`, `annotation`, `state`; with `id`
+/// it updates that séance. Returns the saved séance with its id.
+pub fn save_session(replica: &mut Replica, input: &Data) -> Result<Data> {
+    let me = Me::load(replica)?;
+    let editable = ["title", "content", "annotation", "state", "publishAt", "date", "start", "end"];
+    if let Some(id) = text(input, "id") {
+        let (_, current) = replica
+            .get(EntityKind::Session, &id)?
+            .ok_or_else(|| SyncError::NotFound(format!("séance {id}")))?;
+        let mut data = current.clone();
+        for key in editable {
+            if let Some(v) = input.get(key) {
+                data.insert(key.into(), v.clone());
+            }
+        }
+        return update(replica, &me, EntityKind::Session, &id, &current, data, "date");
+    }
+    let mut data = Data::new();
+    if let Some(occ) = text(input, "occurrence") {
+        let (_, o) = replica
+            .get(EntityKind::CourseOccurrence, &occ)?
+            .ok_or_else(|| SyncError::NotFound(format!("cours {occ}")))?;
+        data.insert("occurrenceId".into(), json!(occ));
+        for key in ["audienceId", "subjectId", "date", "start", "end"] {
+            data.insert(key.into(), o[key].clone());
+        }
+    } else {
+        let audience = text(input, "audience").ok_or_else(|| invalid("« audience » ou « occurrence » manquant"))?;
+        let subject = text(input, "subject").ok_or_else(|| invalid("« subject » manquant"))?;
+        data.insert("audienceId".into(), json!(audience_id(replica.conn(), &audience)?));
+        data.insert("subjectId".into(), json!(subject_id(replica.conn(), &subject)?));
+        for key in ["date", "start", "end"] {
+            data.insert(key.into(), input.get(key).cloned().ok_or_else(|| invalid(format!("« {key} » manquant")))?);
+        }
+    }
+    data.insert("teacherId".into(), json!(me.id));
+    data.insert("title".into(), json!(""));
+    data.insert("content".into(), json!(""));
+    data.insert("state".into(), json!("draft"));
+    for key in editable {
+        if let Some(v) = input.get(key) {
+            data.insert(key.into(), v.clone());
+        }
+    }
+    create(replica, &me, EntityKind::Session, data, "date")
+}
+
+/// Saves a homework: `givenOn`, `dueOn`, `description`, `audience`, `subject`, and
+/// optionally `kind`, `estimatedMinutes`, `state`, `sessionId`; with `id` it updates.
+pub fn save_homework(replica: &mut Replica, input: &Data) -> Result<Data> {
+    let me = Me::load(replica)?;
+    let editable = ["givenOn", "dueOn", "description", "kind", "estimatedMinutes", "state", "sessionId"];
+    if let Some(id) = text(input, "id") {
+        let (_, current) = replica
+            .get(EntityKind::Homework, &id)?
+            .ok_or_else(|| SyncError::NotFound(format!("devoir {id}")))?;
+        let mut data = current.clone();
+        for key in editable {
+            if let Some(v) = input.get(key) {
+                data.insert(key.into(), v.clone());
+            }
+        }
+        return update(replica, &me, EntityKind::Homework, &id, &current, data, "givenOn");
+    }
+    let audience = text(input, "audience").ok_or_else(|| invalid("« audience » manquant"))?;
+    let subject = text(input, "subject").ok_or_else(|| invalid("« subject » manquant"))?;
+    let mut data = Data::new();
+    data.insert("audienceId".into(), json!(audience_id(replica.conn(), &audience)?));
+    data.insert("subjectId".into(), json!(subject_id(replica.conn(), &subject)?));
+    data.insert("teacherId".into(), json!(me.id));
+    data.insert("description".into(), json!(""));
+    data.insert("state".into(), json!("published"));
+    for key in editable {
+        if let Some(v) = input.get(key) {
+            data.insert(key.into(), v.clone());
+        }
+    }
+    create(replica, &me, EntityKind::Homework, data, "givenOn")
+}
+
+fn create(replica: &mut Replica, me: &Me, kind: EntityKind, data: Data, date_field: &str) -> Result<Data> {
+    let data = validate(kind, &data)?;
+    check_teacher_may_write(me, &data)?;
+    check_visa(replica, &me.id, data["audienceId"].as_str().unwrap_or(""), data[date_field].as_str().unwrap_or(""))?;
+    let id = Uuid::now_v7().to_string();
+    replica.local_create(kind, &id, data.clone())?;
+    Ok(with_id(&id, 0, data))
+}
+
+fn update(
+    replica: &mut Replica,
+    me: &Me,
+    kind: EntityKind,
+    id: &str,
+    current: &Data,
+    data: Data,
+    date_field: &str,
+) -> Result<Data> {
+    if current["teacherId"].as_str() != Some(me.id.as_str()) {
+        return Err(SyncError::refused(
+            "acl.forbidden",
+            "Vous ne pouvez modifier que vos propres séances et devoirs.",
+        ));
+    }
+    let data = validate(kind, &data)?;
+    check_teacher_may_write(me, &data)?;
+    for d in [current, &data] {
+        check_visa(replica, &me.id, d["audienceId"].as_str().unwrap_or(""), d[date_field].as_str().unwrap_or(""))?;
+    }
+    replica.local_update(kind, id, &data)?;
+    let (version, saved) = replica
+        .get(kind, id)?
+        .ok_or_else(|| SyncError::NotFound(id.into()))?;
+    Ok(with_id(id, version, saved))
+}
+
+/// Marks a course occurrence cancelled (vie scolaire, direction).
+pub fn cancel_occurrence(replica: &mut Replica, id: &str, note: Option<&str>) -> Result<Data> {
+    set_occurrence_status(replica, id, json!({"status": "cancelled", "note": note}))
+}
+
+/// Marks a course occurrence taken by a substitute (vie scolaire, direction).
+pub fn replace_occurrence(replica: &mut Replica, id: &str, substitute_login: &str, note: Option<&str>) -> Result<Data> {
+    let sub = user_id(replica.conn(), substitute_login)?;
+    set_occurrence_status(replica, id, json!({"status": "replaced", "substituteId": sub, "note": note}))
+}
+
+fn set_occurrence_status(replica: &mut Replica, id: &str, change: Value) -> Result<Data> {
+    let me = Me::load(replica)?;
+    if !(me.is(Role::VieScolaire) || me.is(Role::Direction)) {
+        return Err(SyncError::refused(
+            "acl.forbidden",
+            "Seuls la vie scolaire et la direction modifient l'emploi du temps.",
+        ));
+    }
+    let Value::Object(change) = change else { unreachable!("object literal") };
+    let (_, current) = replica
+        .get(EntityKind::CourseOccurrence, id)?
+        .ok_or_else(|| SyncError::NotFound(format!("cours {id}")))?;
+    let mut data = current;
+    data.extend(change.clone());
+    validate(EntityKind::CourseOccurrence, &data)?;
+    replica.local_update(EntityKind::CourseOccurrence, id, &change)?;
+    let (version, saved) = replica
+        .get(EntityKind::CourseOccurrence, id)?
+        .ok_or_else(|| SyncError::NotFound(id.into()))?;
+    Ok(with_id(id, version, saved))
+}
+
+/// Signs off a teacher's logbook for an audience up to a date (direction, inspector).
+pub fn sign_visa(replica: &mut Replica, teacher_login: &str, audience: &str, until: NaiveDate, comment: &str) -> Result<Data> {
+    let me = Me::load(replica)?;
+    if !(me.is(Role::Direction) || me.is(Role::Inspector)) {
+        return Err(SyncError::refused(
+            "acl.forbidden",
+            "Seuls la direction et les inspecteurs apposent un visa.",
+        ));
+    }
+    let data = json!({
+        "signerId": me.id,
+        "teacherId": user_id(replica.conn(), teacher_login)?,
+        "audienceId": audience_id(replica.conn(), audience)?,
+        "until": until,
+        "comment": comment,
+        "signedAt": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    });
+    let Value::Object(data) = data else { unreachable!("object literal") };
+    let data = validate(EntityKind::Visa, &data)?;
+    let id = Uuid::now_v7().to_string();
+    replica.local_create(EntityKind::Visa, &id, data.clone())?;
+    Ok(with_id(&id, 0, data))
+}
+
+/// Resolves a conflict revision: keep mine (the values that were not applied) or theirs.
+pub fn resolve_conflict(replica: &mut Replica, id: &str, keep: Keep) -> Result<()> {
+    replica.local_resolve(id, keep, &Data::new())?;
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! Read queries over the replica: the timetable views and the logbook lists. They work the
+//! same online or offline: they only read the local tables.
+
+use ardoise_protocol::{Data, EntityKind};
+use chrono::{Duration, NaiveDate};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::spec::spec;
+use crate::{Result, SyncError};
+
+/// One dated lesson as the timetable shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OccurrenceView {
+    /// Occurrence id.
+    pub id: String,
+    /// Date, YYYY-MM-DD.
+    pub date: String,
+    /// Start, HH:MM.
+    pub start: String,
+    /// End, HH:MM.
+    pub end: String,
+    /// Subject label.
+    pub subject: String,
+    /// Subject colour.
+    pub subject_color: String,
+    /// Audience name.
+    pub audience: String,
+    /// Teacher's name.
+    pub teacher: String,
+    /// Room code.
+    pub room: Option<String>,
+    /// planned | cancelled | moved | replaced.
+    pub status: String,
+    /// Substitute's name when replaced.
+    pub substitute: Option<String>,
+    /// Note (reason of a cancellation…).
+    pub note: Option<String>,
+}
+
+/// Whose timetable.
+#[derive(Debug, Clone)]
+pub enum Who {
+    /// A class or group, by name ("1re B"); a class includes its groups' courses.
+    Audience(String),
+    /// A teacher, by login.
+    Teacher(String),
+    /// A room, by code.
+    Room(String),
+    /// Every audience (the vie scolaire day view).
+    Everyone,
+}
+
+/// Id of an audience by name (exact, then ignoring case) or id.
+pub fn audience_id(conn: &Connection, name: &str) -> Result<String> {
+    lookup(conn, "SELECT id FROM audiences WHERE name = ?1 OR id = ?1", name)
+        .or_else(|_| lookup(conn, "SELECT id FROM audiences WHERE name = ?1 COLLATE NOCASE", name))
+        .map_err(|_| SyncError::NotFound(format!("classe ou groupe « {name} »")))
+}
+
+/// Id of a user by login or id.
+pub fn user_id(conn: &Connection, login: &str) -> Result<String> {
+    lookup(conn, "SELECT id FROM users WHERE login = ?1 OR id = ?1", login)
+        .map_err(|_| SyncError::NotFound(format!("utilisateur « {login} »")))
+}
+
+/// Id of a room by code or id.
+pub fn room_id(conn: &Connection, code: &str) -> Result<String> {
+    lookup(conn, "SELECT id FROM rooms WHERE code = ?1 OR id = ?1 COLLATE NOCASE", code)
+        .map_err(|_| SyncError::NotFound(format!("salle « {code} »")))
+}
+
+/// Id of a subject by id, code or label.
+pub fn subject_id(conn: &Connection, s: &str) -> Result<String> {
+    lookup(
+        conn,
+        "SELECT id FROM subjects WHERE id = ?1 OR code = ?1 COLLATE NOCASE OR label = ?1 COLLATE NOCASE",
+        s,
+    )
+    .map_err(|_| SyncError::NotFound(format!("matière « {s} »")))
+}
+
+fn lookup(conn: &Connection, sql: &str, key: &str) -> Result<String> {
+    conn.query_row(sql, [key], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| SyncError::NotFound(key.into()))
+}
+
+const OCCURRENCE_SELECT: &str = "
+SELECT o.id, o.date, o.start_time, o.end_time, s.label, s.color, a.name, t.display_name,
+       r.code, o.status, sub.display_name, o.note
+FROM course_occurrences o
+JOIN subjects s ON s.id = o.subject_id
+JOIN audiences a ON a.id = o.audience_id
+JOIN users t ON t.id = o.teacher_id
+LEFT JOIN rooms r ON r.id = o.room_id
+LEFT JOIN users sub ON sub.id = o.substitute_id";
+
+/// Lessons of `who` from `from` for `days` days, in time order.
+pub fn timetable(conn: &Connection, who: &Who, from: NaiveDate, days: u32) -> Result<Vec<OccurrenceView>> {
+    let to = from + Duration::days(i64::from(days));
+    let (filter, key) = match who {
+        Who::Audience(name) => (
+            "o.audience_id IN (SELECT ?3 UNION ALL SELECT group_id FROM audience_members WHERE class_id = ?3)",
+            audience_id(conn, name)?,
+        ),
+        Who::Teacher(login) => ("o.teacher_id = ?3", user_id(conn, login)?),
+        Who::Room(code) => ("o.room_id = ?3", room_id(conn, code)?),
+        Who::Everyone => ("?3 = ''", String::new()),
+    };
+    let sql = format!(
+        "{OCCURRENCE_SELECT} WHERE o.date >= ?1 AND o.date < ?2 AND {filter}
+         ORDER BY o.date, o.start_time, a.name"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![from.to_string(), to.to_string(), key], |r| {
+        Ok(OccurrenceView {
+            id: r.get(0)?,
+            date: r.get(1)?,
+            start: r.get(2)?,
+            end: r.get(3)?,
+            subject: r.get(4)?,
+            subject_color: r.get(5)?,
+            audience: r.get(6)?,
+            teacher: r.get(7)?,
+            room: r.get(8)?,
+            status: r.get(9)?,
+            substitute: r.get(10)?,
+            note: r.get(11)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A record's data with its `id` and `version`, as the CLI and the UI show it.
+pub fn with_id(id: &str, version: i64, mut data: Data) -> Data {
+    data.insert("id".into(), Value::from(id));
+    data.insert("version".into(), Value::from(version));
+    data
+}
+
+fn list(conn: &Connection, kind: EntityKind, where_sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Data>> {
+    let s = spec(kind);
+    let cols: Vec<&str> = s.cols.iter().map(|c| c.1).collect();
+    let sql = format!(
+        "SELECT id, version, {} FROM {} WHERE {where_sql}",
+        cols.join(", "),
+        s.table
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(args, |r| {
+        let id: String = r.get(0)?;
+        let version: i64 = r.get(1)?;
+        Ok(with_id(&id, version, s.data_from_row(r, 2)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+const AUDIENCE_AND_GROUPS: &str =
+    "audience_id IN (SELECT ?1 UNION ALL SELECT group_id FROM audience_members WHERE class_id = ?1)";
+
+/// Séances of an audience (and its groups) between two dates included.
+pub fn list_sessions(conn: &Connection, audience: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Data>> {
+    let id = audience_id(conn, audience)?;
+    list(
+        conn,
+        EntityKind::Session,
+        &format!("{AUDIENCE_AND_GROUPS} AND date BETWEEN ?2 AND ?3 ORDER BY date, start_time"),
+        &[&id, &from.to_string(), &to.to_string()],
+    )
+}
+
+/// Homework of an audience (and its groups) due between two dates included.
+pub fn list_homework(conn: &Connection, audience: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Data>> {
+    let id = audience_id(conn, audience)?;
+    list(
+        conn,
+        EntityKind::Homework,
+        &format!("{AUDIENCE_AND_GROUPS} AND due_on BETWEEN ?2 AND ?3 ORDER BY due_on, given_on"),
+        &[&id, &from.to_string(), &to.to_string()],
+    )
+}
+
+/// A teacher's séances between two dates included (their week view).
+pub fn teacher_sessions(conn: &Connection, teacher_id: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Data>> {
+    list(
+        conn,
+        EntityKind::Session,
+        "teacher_id = ?1 AND date BETWEEN ?2 AND ?3 ORDER BY date, start_time",
+        &[&teacher_id, &from.to_string(), &to.to_string()],
+    )
+}
+
+/// Open conflict revisions.
+pub fn list_conflicts(conn: &Connection) -> Result<Vec<Data>> {
+    list(conn, EntityKind::Conflict, "1 ORDER BY created_at", &[])
+}
+
+/// Semaine A or B of the week of `date`, if it is a school week.
+pub fn week_type(conn: &Connection, date: NaiveDate) -> Result<Option<String>> {
+    use chrono::Datelike;
+    let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+    Ok(conn
+        .query_row("SELECT week_type FROM weeks WHERE id = ?1", [monday.to_string()], |r| r.get(0))
+        .optional()?)
+}

@@ -1,0 +1,770 @@
+//! The local replica: entity tables (the local view), the mirror (merge base), the outbox,
+//! the cursor and the change feed — and the rules that keep them consistent.
+//!
+//! Invariants (checked by the crash tests):
+//! - a local edit writes its entity row and its outbox op in one transaction;
+//! - a pulled page is applied and the cursor advanced in one transaction, so the cursor is
+//!   never ahead of the data;
+//! - a record with pending ops shows the server copy (mirror) with those ops replayed on top,
+//!   so a pull never hides an edit that has not gone up yet.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ardoise_protocol::{
+    check_record, Data, EntityKind, FieldChange, Keep, Op, OpAction, OpResult, Outcome,
+    PullResponse, Record, SnapshotResponse,
+};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::spec::spec;
+use crate::{db, Result, SyncError};
+
+/// Where a change came from, for the change feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Made on this device.
+    Local,
+    /// Pulled from the server.
+    Remote,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Local => "local",
+            Source::Remote => "remote",
+        }
+    }
+}
+
+/// An op the server refused for good, kept so the user sees it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuarantinedOp {
+    /// The op.
+    pub op_id: String,
+    /// Kind of the record.
+    pub kind: String,
+    /// Record id.
+    pub record_id: String,
+    /// Why.
+    pub error_code: String,
+    /// Why, for people.
+    pub error_message: String,
+}
+
+/// What acknowledging a push did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AckReport {
+    /// Ops applied as they were.
+    pub applied: usize,
+    /// Ops that made a conflict revision.
+    pub conflicts: usize,
+    /// Ops refused for good, now quarantined.
+    pub rejected: Vec<QuarantinedOp>,
+}
+
+/// The replica of one user's view of the school.
+pub struct Replica {
+    conn: Connection,
+}
+
+/// Keys of `sync_state`.
+pub mod keys {
+    /// Last `change_seq` applied.
+    pub const CURSOR: &str = "cursor";
+    /// RFC 3339 time of the last complete sync.
+    pub const LAST_SYNC: &str = "last_sync";
+    /// The profile's user id.
+    pub const USER_ID: &str = "user_id";
+}
+
+impl Replica {
+    /// Opens (creating if missing) the replica file.
+    pub fn open(path: &Path) -> Result<Replica> {
+        Ok(Replica {
+            conn: db::open_connection(path)?,
+        })
+    }
+
+    /// A replica in memory, for tests.
+    pub fn in_memory() -> Result<Replica> {
+        Ok(Replica {
+            conn: db::open_in_memory()?,
+        })
+    }
+
+    /// The connection, for read queries.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A value of `sync_state`.
+    pub fn state(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Sets a value of `sync_state`.
+    pub fn set_state(&self, key: &str, value: &str) -> Result<()> {
+        set_state(&self.conn, key, value)
+    }
+
+    /// The last `change_seq` applied (0 for a new replica).
+    pub fn cursor(&self) -> Result<i64> {
+        Ok(self
+            .state(keys::CURSOR)?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// The user this replica belongs to.
+    pub fn user_id(&self) -> Result<String> {
+        self.state(keys::USER_ID)?
+            .ok_or_else(|| SyncError::NotFound("utilisateur du profil (connectez-vous)".into()))
+    }
+
+    /// A record's local data and version.
+    pub fn get(&self, kind: EntityKind, id: &str) -> Result<Option<(i64, Data)>> {
+        read_row(&self.conn, kind, id)
+    }
+
+    /// Checks a pulled page, then applies it and advances the cursor in one transaction.
+    /// A page that fails any check changes nothing.
+    pub fn apply_pull(&mut self, page: PullResponse) -> Result<usize> {
+        let cursor = self.cursor()?;
+        if page.next_cursor < cursor {
+            return Err(SyncError::BadResponse(format!(
+                "le curseur recule ({} < {cursor})",
+                page.next_cursor
+            )));
+        }
+        let mut last = cursor;
+        let mut records = Vec::with_capacity(page.changes.len());
+        for rec in page.changes {
+            if rec.change_seq <= last || rec.change_seq > page.next_cursor {
+                return Err(SyncError::BadResponse(format!(
+                    "change_seq {} hors de l'ordre attendu ({last}, {}]",
+                    rec.change_seq, page.next_cursor
+                )));
+            }
+            last = rec.change_seq;
+            records.push(self.admit(rec)?);
+        }
+        let tx = self.conn.transaction()?;
+        let n = apply_records(&tx, &records, records.len() > 500)?;
+        set_state(&tx, keys::CURSOR, &page.next_cursor.to_string())?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Applies a snapshot to a new replica and sets the cursor to its sequence.
+    pub fn apply_snapshot(&mut self, snap: SnapshotResponse) -> Result<usize> {
+        if snap.seq < 0 {
+            return Err(SyncError::BadResponse("séquence négative".into()));
+        }
+        let records = snap
+            .records
+            .into_iter()
+            .map(|r| self.admit(r))
+            .collect::<Result<Vec<_>>>()?;
+        let tx = self.conn.transaction()?;
+        let n = apply_records(&tx, &records, true)?;
+        set_state(&tx, keys::CURSOR, &snap.seq.to_string())?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Checks one received record: shape, sanitised data, and that it is something this
+    /// user may hold (no other teacher's draft or private annotation).
+    fn admit(&self, rec: Record) -> Result<Record> {
+        let rec = check_record(rec)?;
+        if let (Some(data), Ok(me)) = (&rec.data, self.user_id()) {
+            if matches!(rec.kind, EntityKind::Session | EntityKind::Homework) {
+                let owner = data.get("teacherId").and_then(Value::as_str).unwrap_or("");
+                let draft = data.get("state").and_then(Value::as_str) == Some("draft");
+                let annotated = data.get("annotation").is_some_and(|a| !a.is_null());
+                if owner != me && (draft || annotated) {
+                    return Err(SyncError::BadResponse(format!(
+                        "le serveur envoie un brouillon ou une annotation d'un autre enseignant ({})",
+                        rec.id
+                    )));
+                }
+            }
+        }
+        Ok(rec)
+    }
+
+    /// Creates a record here; queued for the server.
+    pub fn local_create(&mut self, kind: EntityKind, id: &str, data: Data) -> Result<Uuid> {
+        let tx = self.conn.transaction()?;
+        if read_row(&tx, kind, id)?.is_some() {
+            return Err(SyncError::refused("record.exists", "Cet enregistrement existe déjà."));
+        }
+        let fields = data
+            .iter()
+            .map(|(k, v)| {
+                let change = FieldChange {
+                    base: Value::Null,
+                    new: v.clone(),
+                };
+                (k.clone(), change)
+            })
+            .collect();
+        let op_id = enqueue(&tx, OpAction::Create, kind, id, None, &fields, None)?;
+        upsert_row(&tx, kind, id, 0, &data)?;
+        feed(&tx, kind, Some(id), Source::Local)?;
+        tx.commit()?;
+        Ok(op_id)
+    }
+
+    /// Changes some fields of a record here; queued for the server. Returns None when
+    /// nothing changed.
+    pub fn local_update(&mut self, kind: EntityKind, id: &str, new: &Data) -> Result<Option<Uuid>> {
+        let tx = self.conn.transaction()?;
+        let (version, current) = read_row(&tx, kind, id)?
+            .ok_or_else(|| SyncError::NotFound(format!("{kind} {id}")))?;
+        let mut fields = BTreeMap::new();
+        for (k, v) in new {
+            let cur = current.get(k).cloned().unwrap_or(Value::Null);
+            if &cur != v {
+                fields.insert(
+                    k.clone(),
+                    FieldChange {
+                        base: cur,
+                        new: v.clone(),
+                    },
+                );
+            }
+        }
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        remember_base(&tx, kind, id, version, &current)?;
+        let op_id = enqueue(&tx, OpAction::Update, kind, id, Some(version), &fields, None)?;
+        let mut data = current;
+        for (k, c) in &fields {
+            data.insert(k.clone(), c.new.clone());
+        }
+        upsert_row(&tx, kind, id, version, &data)?;
+        feed(&tx, kind, Some(id), Source::Local)?;
+        tx.commit()?;
+        Ok(Some(op_id))
+    }
+
+    /// Deletes a record here; queued for the server.
+    pub fn local_delete(&mut self, kind: EntityKind, id: &str) -> Result<Uuid> {
+        let tx = self.conn.transaction()?;
+        let (version, current) = read_row(&tx, kind, id)?
+            .ok_or_else(|| SyncError::NotFound(format!("{kind} {id}")))?;
+        remember_base(&tx, kind, id, version, &current)?;
+        let op_id = enqueue(&tx, OpAction::Delete, kind, id, Some(version), &BTreeMap::new(), None)?;
+        delete_row(&tx, kind, id)?;
+        feed(&tx, kind, Some(id), Source::Local)?;
+        tx.commit()?;
+        Ok(op_id)
+    }
+
+    /// Resolves a conflict revision here (it disappears at once); queued for the server,
+    /// which applies "mine" (or the merged `values`) to the record.
+    pub fn local_resolve(&mut self, conflict_id: &str, keep: Keep, values: &Data) -> Result<Uuid> {
+        let tx = self.conn.transaction()?;
+        let (version, current) = read_row(&tx, EntityKind::Conflict, conflict_id)?
+            .ok_or_else(|| SyncError::NotFound(format!("conflit {conflict_id}")))?;
+        remember_base(&tx, EntityKind::Conflict, conflict_id, version, &current)?;
+        let fields = values
+            .iter()
+            .map(|(k, v)| {
+                let change = FieldChange {
+                    base: Value::Null,
+                    new: v.clone(),
+                };
+                (k.clone(), change)
+            })
+            .collect();
+        let op_id = enqueue(
+            &tx,
+            OpAction::Resolve,
+            EntityKind::Conflict,
+            conflict_id,
+            Some(version),
+            &fields,
+            Some(keep),
+        )?;
+        delete_row(&tx, EntityKind::Conflict, conflict_id)?;
+        feed(&tx, EntityKind::Conflict, Some(conflict_id), Source::Local)?;
+        tx.commit()?;
+        Ok(op_id)
+    }
+
+    /// Pending ops, oldest first.
+    pub fn pending_ops(&self, limit: usize) -> Result<Vec<Op>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT op_id, action, kind, record_id, base_version, fields, keep FROM outbox
+             WHERE state = 'pending' ORDER BY seq LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+            ))
+        })?;
+        let mut ops = Vec::new();
+        for row in rows {
+            let (op_id, action, kind, record_id, base_version, fields, keep) = row?;
+            ops.push(Op {
+                op_id: op_id.parse().map_err(|_| corrupt("op_id"))?,
+                action: serde_json::from_value(Value::String(action))
+                    .map_err(|_| corrupt("action"))?,
+                kind: EntityKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
+                record_id,
+                base_version,
+                fields: serde_json::from_str(&fields).map_err(|_| corrupt("fields"))?,
+                keep: keep
+                    .map(|k| serde_json::from_value(Value::String(k)))
+                    .transpose()
+                    .map_err(|_| corrupt("keep"))?,
+            });
+        }
+        Ok(ops)
+    }
+
+    /// Takes the server's answers to pushed ops: applied and conflicting ops leave the
+    /// outbox (the server has them), refused ones are quarantined and their effect undone
+    /// locally. One transaction.
+    pub fn ack(&mut self, results: &[OpResult]) -> Result<AckReport> {
+        let tx = self.conn.transaction()?;
+        let mut report = AckReport::default();
+        for r in results {
+            let row: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT kind, record_id FROM outbox WHERE op_id = ?1 AND state = 'pending'",
+                    [r.op_id.to_string()],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let Some((kind, record_id)) = row else {
+                continue; // acknowledged already
+            };
+            let kind = EntityKind::parse(&kind).ok_or_else(|| corrupt("kind"))?;
+            match r.outcome {
+                Outcome::Applied | Outcome::Conflict => {
+                    tx.execute("DELETE FROM outbox WHERE op_id = ?1", [r.op_id.to_string()])?;
+                    if r.outcome == Outcome::Applied {
+                        report.applied += 1;
+                    } else {
+                        report.conflicts += 1;
+                    }
+                    if !has_pending(&tx, kind, &record_id)? {
+                        tx.execute(
+                            "DELETE FROM mirror WHERE kind = ?1 AND id = ?2",
+                            params![kind.as_str(), record_id],
+                        )?;
+                        if let (Outcome::Applied, Some(v)) = (r.outcome, r.version) {
+                            let sql = format!("UPDATE {} SET version = ?1 WHERE id = ?2", spec(kind).table);
+                            tx.execute(&sql, params![v, record_id])?;
+                        }
+                    }
+                }
+                Outcome::Rejected => {
+                    let err = r.error.clone().unwrap_or_else(|| {
+                        ardoise_protocol::ApiError::new("sync.rejected", "Refusé par le serveur.")
+                    });
+                    tx.execute(
+                        "UPDATE outbox SET state = 'quarantined', error_code = ?2,
+                         error_message = ?3 WHERE op_id = ?1",
+                        params![r.op_id.to_string(), err.code, err.message],
+                    )?;
+                    rebuild_local(&tx, kind, &record_id)?;
+                    if !has_pending(&tx, kind, &record_id)? {
+                        tx.execute(
+                            "DELETE FROM mirror WHERE kind = ?1 AND id = ?2",
+                            params![kind.as_str(), record_id],
+                        )?;
+                    }
+                    feed(&tx, kind, Some(&record_id), Source::Remote)?;
+                    report.rejected.push(QuarantinedOp {
+                        op_id: r.op_id.to_string(),
+                        kind: kind.as_str().into(),
+                        record_id,
+                        error_code: err.code,
+                        error_message: err.message,
+                    });
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Counts a push that failed for a passing reason against each pending op.
+    pub fn note_attempt(&self) -> Result<()> {
+        self.conn
+            .execute("UPDATE outbox SET attempts = attempts + 1 WHERE state = 'pending'", [])?;
+        Ok(())
+    }
+
+    /// Ops waiting to go up.
+    pub fn pending_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM outbox WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Ops refused for good.
+    pub fn quarantined(&self) -> Result<Vec<QuarantinedOp>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT op_id, kind, record_id, error_code, error_message FROM outbox
+             WHERE state = 'quarantined' ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(QuarantinedOp {
+                op_id: r.get(0)?,
+                kind: r.get(1)?,
+                record_id: r.get(2)?,
+                error_code: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                error_message: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Open conflict revisions.
+    pub fn conflict_count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM conflicts", [], |r| r.get(0))?)
+    }
+
+    /// The newest change feed sequence (the UI compares it to know when to refresh).
+    pub fn feed_head(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM change_feed",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+fn corrupt(what: &str) -> SyncError {
+    SyncError::BadResponse(format!("file d'attente locale illisible ({what})"))
+}
+
+fn set_state(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Reads a record's local row.
+pub(crate) fn read_row(conn: &Connection, kind: EntityKind, id: &str) -> Result<Option<(i64, Data)>> {
+    let s = spec(kind);
+    let mut stmt = conn.prepare_cached(&s.select_sql())?;
+    Ok(stmt
+        .query_row([id], |r| Ok((r.get(0)?, s.data_from_row(r, 1)?)))
+        .optional()?)
+}
+
+fn upsert_row(conn: &Connection, kind: EntityKind, id: &str, version: i64, data: &Data) -> Result<()> {
+    let s = spec(kind);
+    let mut stmt = conn.prepare_cached(&s.upsert_sql())?;
+    let mut values: Vec<rusqlite::types::Value> = vec![id.to_string().into(), version.into()];
+    values.extend(s.values(data));
+    stmt.execute(rusqlite::params_from_iter(values))?;
+    if kind == EntityKind::Audience {
+        conn.execute("DELETE FROM audience_members WHERE group_id = ?1", [id])?;
+        if let Some(members) = data.get("memberClassIds").and_then(Value::as_array) {
+            let mut ins = conn.prepare_cached(
+                "INSERT OR IGNORE INTO audience_members (class_id, group_id) VALUES (?1, ?2)",
+            )?;
+            for m in members.iter().filter_map(Value::as_str) {
+                ins.execute(params![m, id])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn delete_row(conn: &Connection, kind: EntityKind, id: &str) -> Result<()> {
+    let sql = format!("DELETE FROM {} WHERE id = ?1", spec(kind).table);
+    conn.prepare_cached(&sql)?.execute([id])?;
+    if kind == EntityKind::Audience {
+        conn.execute("DELETE FROM audience_members WHERE group_id = ?1", [id])?;
+    }
+    Ok(())
+}
+
+fn feed(conn: &Connection, kind: EntityKind, id: Option<&str>, source: Source) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO change_feed (kind, record_id, source, at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![kind.as_str(), id, source.as_str(), now()])?;
+    Ok(())
+}
+
+fn has_pending(conn: &Connection, kind: EntityKind, id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM outbox WHERE kind = ?1 AND record_id = ?2 AND state = 'pending' LIMIT 1",
+        )?
+        .exists(params![kind.as_str(), id])?)
+}
+
+/// Keeps the server copy of a record the first time it is edited here, as merge base.
+fn remember_base(conn: &Connection, kind: EntityKind, id: &str, version: i64, data: &Data) -> Result<()> {
+    if has_pending(conn, kind, id)? {
+        return Ok(()); // the base is already kept
+    }
+    conn.execute(
+        "INSERT OR REPLACE INTO mirror (kind, id, version, deleted, data) VALUES (?1, ?2, ?3, 0, ?4)",
+        params![kind.as_str(), id, version, Value::Object(data.clone()).to_string()],
+    )?;
+    Ok(())
+}
+
+fn enqueue(
+    conn: &Connection,
+    action: OpAction,
+    kind: EntityKind,
+    id: &str,
+    base_version: Option<i64>,
+    fields: &BTreeMap<String, FieldChange>,
+    keep: Option<Keep>,
+) -> Result<Uuid> {
+    let op_id = Uuid::now_v7();
+    let action = serde_json::to_value(action).map_err(|_| corrupt("action"))?;
+    let keep = keep
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(|_| corrupt("keep"))?;
+    conn.prepare_cached(
+        "INSERT INTO outbox (op_id, action, kind, record_id, base_version, fields, keep, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        op_id.to_string(),
+        action.as_str(),
+        kind.as_str(),
+        id,
+        base_version,
+        serde_json::to_string(fields).map_err(|_| corrupt("fields"))?,
+        keep.as_ref().and_then(Value::as_str),
+        now()
+    ])?;
+    Ok(op_id)
+}
+
+/// Recomputes a record's local row: its server copy (mirror) with the pending ops replayed.
+fn rebuild_local(conn: &Connection, kind: EntityKind, id: &str) -> Result<()> {
+    let base: Option<(i64, bool, String)> = conn
+        .query_row(
+            "SELECT version, deleted, data FROM mirror WHERE kind = ?1 AND id = ?2",
+            params![kind.as_str(), id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let (version, mut data) = match base {
+        Some((v, false, json)) => (v, Some(serde_json::from_str::<Data>(&json).map_err(|_| corrupt("mirror"))?)),
+        Some((v, true, _)) => (v, None),
+        None => (0, None),
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT action, fields FROM outbox WHERE kind = ?1 AND record_id = ?2 AND state = 'pending'
+         ORDER BY seq",
+    )?;
+    let ops = stmt
+        .query_map(params![kind.as_str(), id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (action, fields) in ops {
+        let fields: BTreeMap<String, FieldChange> =
+            serde_json::from_str(&fields).map_err(|_| corrupt("fields"))?;
+        match action.as_str() {
+            "create" => data = Some(fields.into_iter().map(|(k, c)| (k, c.new)).collect()),
+            "update" => {
+                if let Some(d) = data.as_mut() {
+                    for (k, c) in fields {
+                        d.insert(k, c.new);
+                    }
+                }
+            }
+            _ => data = None, // delete, resolve
+        }
+    }
+    match data {
+        Some(d) => upsert_row(conn, kind, id, version, &d),
+        None => delete_row(conn, kind, id),
+    }
+}
+
+/// Applies checked records. `bulk` writes one feed row per kind instead of one per record.
+fn apply_records(conn: &Connection, records: &[Record], bulk: bool) -> Result<usize> {
+    let mut kinds = std::collections::BTreeSet::new();
+    for rec in records {
+        let pending = has_pending(conn, rec.kind, &rec.id)?;
+        if pending {
+            // Refresh the merge base, then show it with the pending edits on top.
+            let data = rec.data.clone().map(Value::Object).unwrap_or(Value::Null);
+            conn.execute(
+                "INSERT OR REPLACE INTO mirror (kind, id, version, deleted, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![rec.kind.as_str(), rec.id, rec.version, rec.deleted, data.to_string()],
+            )?;
+            rebuild_local(conn, rec.kind, &rec.id)?;
+        } else {
+            match &rec.data {
+                Some(data) if !rec.deleted => upsert_row(conn, rec.kind, &rec.id, rec.version, data)?,
+                _ => delete_row(conn, rec.kind, &rec.id)?,
+            }
+        }
+        if bulk {
+            kinds.insert(rec.kind);
+        } else {
+            feed(conn, rec.kind, Some(&rec.id), Source::Remote)?;
+        }
+    }
+    for kind in kinds {
+        feed(conn, kind, None, Source::Remote)?;
+    }
+    Ok(records.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Data {
+        v.as_object().unwrap().clone()
+    }
+
+    fn room(id: &str, seq: i64, label: &str) -> Record {
+        Record {
+            kind: EntityKind::Room,
+            id: id.into(),
+            version: 1,
+            change_seq: seq,
+            deleted: false,
+            data: Some(obj(json!({"code": id, "label": label}))),
+        }
+    }
+
+    fn session_data(title: &str) -> Data {
+        obj(json!({"audienceId": "c1", "subjectId": "s1", "teacherId": "t1", "date": "2026-11-30",
+                   "start": "10:00", "end": "11:00", "title": title, "content": "",
+                   "annotation": null, "state": "draft", "publishAt": null, "occurrenceId": null}))
+    }
+
+    #[test]
+    fn a_page_moves_the_cursor_with_its_data() {
+        let mut r = Replica::in_memory().unwrap();
+        let page = PullResponse {
+            changes: vec![room("a", 1, "A"), room("b", 2, "B")],
+            next_cursor: 5,
+            has_more: false,
+        };
+        assert_eq!(r.apply_pull(page).unwrap(), 2);
+        assert_eq!(r.cursor().unwrap(), 5);
+        assert_eq!(r.get(EntityKind::Room, "b").unwrap().unwrap().1["label"], "B");
+    }
+
+    #[test]
+    fn a_bad_page_changes_nothing() {
+        let mut r = Replica::in_memory().unwrap();
+        let mut bad = room("b", 2, "B");
+        bad.data.as_mut().unwrap().insert("code".into(), json!(12));
+        let page = PullResponse {
+            changes: vec![room("a", 1, "A"), bad],
+            next_cursor: 2,
+            has_more: false,
+        };
+        assert!(r.apply_pull(page).is_err());
+        assert_eq!(r.cursor().unwrap(), 0);
+        assert!(r.get(EntityKind::Room, "a").unwrap().is_none());
+        // Sequence numbers going backwards are refused too.
+        let page = PullResponse {
+            changes: vec![room("a", 2, "A"), room("b", 1, "B")],
+            next_cursor: 2,
+            has_more: false,
+        };
+        assert!(matches!(r.apply_pull(page), Err(SyncError::BadResponse(_))));
+    }
+
+    #[test]
+    fn pending_edits_survive_a_pull_and_a_refusal_restores_the_server_copy() {
+        let mut r = Replica::in_memory().unwrap();
+        r.set_state(keys::USER_ID, "t1").unwrap();
+        let server = |title: &str, version: i64, seq: i64| Record {
+            kind: EntityKind::Session,
+            id: "s".into(),
+            version,
+            change_seq: seq,
+            deleted: false,
+            data: Some(session_data(title)),
+        };
+        r.apply_pull(PullResponse { changes: vec![server("v1", 1, 1)], next_cursor: 1, has_more: false })
+            .unwrap();
+        let mut edit = Data::new();
+        edit.insert("content".into(), json!("<p>fait en classe</p>"));
+        r.local_update(EntityKind::Session, "s", &edit).unwrap().unwrap();
+        // The server changed the title meanwhile: the local view has both.
+        r.apply_pull(PullResponse { changes: vec![server("v2", 2, 2)], next_cursor: 2, has_more: false })
+            .unwrap();
+        let (_, local) = r.get(EntityKind::Session, "s").unwrap().unwrap();
+        assert_eq!(local["title"], "v2");
+        assert_eq!(local["content"], "<p>fait en classe</p>");
+        assert_eq!(r.pending_count().unwrap(), 1);
+        // The server refuses the edit for good: quarantined, server copy shown.
+        let op = r.pending_ops(10).unwrap().remove(0);
+        let report = r
+            .ack(&[OpResult {
+                op_id: op.op_id,
+                outcome: Outcome::Rejected,
+                version: None,
+                conflict_id: None,
+                error: Some(ardoise_protocol::ApiError::new("logbook.visa_locked", "visée")),
+            }])
+            .unwrap();
+        assert_eq!(report.rejected.len(), 1);
+        assert_eq!(r.pending_count().unwrap(), 0);
+        assert_eq!(r.quarantined().unwrap()[0].error_code, "logbook.visa_locked");
+        let (_, local) = r.get(EntityKind::Session, "s").unwrap().unwrap();
+        assert_eq!(local["content"], "");
+    }
+
+    #[test]
+    fn a_draft_of_another_teacher_is_refused() {
+        let mut r = Replica::in_memory().unwrap();
+        r.set_state(keys::USER_ID, "t2").unwrap();
+        let rec = Record {
+            kind: EntityKind::Session,
+            id: "s".into(),
+            version: 1,
+            change_seq: 1,
+            deleted: false,
+            data: Some(session_data("secret")),
+        };
+        let page = PullResponse { changes: vec![rec], next_cursor: 1, has_more: false };
+        assert!(r.apply_pull(page).is_err());
+        assert!(r.get(EntityKind::Session, "s").unwrap().is_none());
+    }
+}
