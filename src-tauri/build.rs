@@ -1,1 +1,8 @@
-fn main() { tauri_build::build() }
+fn main() {
+    // The app's own commands go through the permission system like plugin commands: each
+    // gets an `allow-<command>` permission, granted in capabilities/main.json.
+    let manifest =
+        tauri_build::AppManifest::new().commands(&["get_week", "get_status", "sync_now"]);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .expect("tauri build script");
+}

@@ -271,8 +271,10 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             engine.probe();
             let s = engine.status()?;
             if json {
-                print_json(&json!({"online": s.online, "pending": s.pending, "conflicts": s.conflicts,
-                    "quarantined": s.quarantined, "lastSync": s.last_sync, "cursor": s.cursor}));
+                print_json(
+                    &json!({"online": s.online, "pending": s.pending, "conflicts": s.conflicts,
+                    "quarantined": s.quarantined, "lastSync": s.last_sync, "cursor": s.cursor}),
+                );
             } else {
                 println!(
                     "{} — {} modification(s) en attente, {} conflit(s), dernière synchronisation : {}",
@@ -311,7 +313,11 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                         r.audience,
                         r.teacher,
                         r.room.unwrap_or_default(),
-                        if r.status == "planned" { String::new() } else { r.status }
+                        if r.status == "planned" {
+                            String::new()
+                        } else {
+                            r.status
+                        }
                     );
                 }
             }
@@ -339,7 +345,13 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             comment,
         } => {
             let mut replica = Replica::open(&profile.replica_path())?;
-            print_json(&logbook::sign_visa(&mut replica, &teacher, &audience, until, &comment)?);
+            print_json(&logbook::sign_visa(
+                &mut replica,
+                &teacher,
+                &audience,
+                until,
+                &comment,
+            )?);
         }
         Command::Conflicts { json, action } => {
             let mut replica = Replica::open(&profile.replica_path())?;
@@ -350,7 +362,9 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                         KeepArg::Theirs => Keep::Theirs,
                     };
                     logbook::resolve_conflict(&mut replica, &id, keep)?;
-                    eprintln!("Conflit résolu ; la résolution part à la prochaine synchronisation.");
+                    eprintln!(
+                        "Conflit résolu ; la résolution part à la prochaine synchronisation."
+                    );
                 }
                 None => {
                     let list = queries::list_conflicts(replica.conn())?;
@@ -371,7 +385,10 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 print_json(&list);
             } else {
                 for r in list {
-                    println!("{} {} — {} [{}]", r.kind, r.record_id, r.error_message, r.error_code);
+                    println!(
+                        "{} {} — {} [{}]",
+                        r.kind, r.record_id, r.error_message, r.error_code
+                    );
                 }
             }
         }
@@ -407,8 +424,17 @@ fn entry(profile: &Profile, action: EntryAction, session: bool) -> Result<(), Sy
             } else {
                 for e in list {
                     let when = if session { &e["date"] } else { &e["dueOn"] };
-                    let what = if session { &e["title"] } else { &e["description"] };
-                    println!("{} {} {}", when.as_str().unwrap_or(""), e["id"].as_str().unwrap_or(""), what.as_str().unwrap_or(""));
+                    let what = if session {
+                        &e["title"]
+                    } else {
+                        &e["description"]
+                    };
+                    println!(
+                        "{} {} {}",
+                        when.as_str().unwrap_or(""),
+                        e["id"].as_str().unwrap_or(""),
+                        what.as_str().unwrap_or("")
+                    );
                 }
             }
         }

@@ -304,7 +304,10 @@ fn check_date(kind: EntityKind, field: &str, d: NaiveDate) -> Result<(), Protoco
     if (2000..=2100).contains(&d.year()) {
         Ok(())
     } else {
-        Err(invalid(kind, format!("{field} hors des années 2000–2100 : {d}")))
+        Err(invalid(
+            kind,
+            format!("{field} hors des années 2000–2100 : {d}"),
+        ))
     }
 }
 
@@ -319,7 +322,10 @@ pub fn check_time(kind: EntityKind, field: &str, t: &str) -> Result<(), Protocol
     if ok {
         Ok(())
     } else {
-        Err(invalid(kind, format!("{field} n'est pas une heure HH:MM : {t:?}")))
+        Err(invalid(
+            kind,
+            format!("{field} n'est pas une heure HH:MM : {t:?}"),
+        ))
     }
 }
 

@@ -457,7 +457,15 @@ mod tests {
 
     #[test]
     fn ids_with_separators_or_traversal_are_refused() {
-        for bad in ["", "../x", "a/b", "a\\b", ".hidden", "a\0b", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "../x",
+            "a/b",
+            "a\\b",
+            ".hidden",
+            "a\0b",
+            &"x".repeat(65),
+        ] {
             assert!(check_id(bad).is_err(), "{bad:?} accepted");
         }
         check_id("0192f1e2-7c3a-7b4d-9a10-1b2c3d4e5f60").unwrap();

@@ -47,7 +47,10 @@ impl Principal {
             serde_json::from_value(user.data.get("roles").cloned().unwrap_or(Value::Null))
                 .unwrap_or_default();
         let mut audiences: HashSet<String> = strings(user.data.get("audienceIds"));
-        if roles.iter().any(|r| matches!(r, Role::Pupil | Role::Parent)) {
+        if roles
+            .iter()
+            .any(|r| matches!(r, Role::Pupil | Role::Parent))
+        {
             for group in tx.live_of_kind(EntityKind::Audience)? {
                 let members = strings(group.data.get("memberClassIds"));
                 if members.iter().any(|m| audiences.contains(m)) {
@@ -187,7 +190,9 @@ pub fn authorize_write(
     match kind {
         K::Session | K::Homework => {
             if !p.is(Role::Teacher) {
-                return Err(forbidden("Seuls les enseignants écrivent dans le cahier de textes."));
+                return Err(forbidden(
+                    "Seuls les enseignants écrivent dans le cahier de textes.",
+                ));
             }
             let own_now = current.is_none_or(|c| str_of(c, "teacherId") == p.id);
             if !own_now || str_of(new, "teacherId") != p.id {
@@ -196,7 +201,9 @@ pub fn authorize_write(
                 ));
             }
             if !p.audiences.contains(str_of(new, "audienceId")) {
-                return Err(forbidden("Vous n'enseignez pas à cette classe ou ce groupe."));
+                return Err(forbidden(
+                    "Vous n'enseignez pas à cette classe ou ce groupe.",
+                ));
             }
             Ok(())
         }
@@ -224,11 +231,15 @@ pub fn authorize_write(
                 ));
             }
             if current.is_some() || str_of(new, "signerId") != p.id {
-                return Err(forbidden("Un visa est signé par vous et ne se modifie pas."));
+                return Err(forbidden(
+                    "Un visa est signé par vous et ne se modifie pas.",
+                ));
             }
             Ok(())
         }
-        _ => Err(forbidden("Ce type d'enregistrement n'est pas modifiable depuis un client.")),
+        _ => Err(forbidden(
+            "Ce type d'enregistrement n'est pas modifiable depuis un client.",
+        )),
     }
 }
 
@@ -260,11 +271,23 @@ mod tests {
         let colleague = principal("t2", Role::Teacher, &["c1"]);
         let head = principal("d", Role::Direction, &[]);
         let draft = session("t1", "draft");
-        assert_eq!(read_access(&owner, EntityKind::Session, &draft), Access::Full);
-        assert_eq!(read_access(&colleague, EntityKind::Session, &draft), Access::Hidden);
-        assert_eq!(read_access(&head, EntityKind::Session, &draft), Access::Hidden);
+        assert_eq!(
+            read_access(&owner, EntityKind::Session, &draft),
+            Access::Full
+        );
+        assert_eq!(
+            read_access(&colleague, EntityKind::Session, &draft),
+            Access::Hidden
+        );
+        assert_eq!(
+            read_access(&head, EntityKind::Session, &draft),
+            Access::Hidden
+        );
         let published = session("t1", "published");
-        assert_eq!(read_access(&head, EntityKind::Session, &published), Access::Redacted);
+        assert_eq!(
+            read_access(&head, EntityKind::Session, &published),
+            Access::Redacted
+        );
         let redacted = redact(EntityKind::Session, published, Access::Redacted);
         assert_eq!(redacted["annotation"], Value::Null);
     }
@@ -276,21 +299,45 @@ mod tests {
         let mine = json!({"teacherId": "t1", "audienceId": "c1", "state": "published"});
         let o = other.as_object().unwrap();
         assert_eq!(read_access(&pupil, EntityKind::Homework, o), Access::Hidden);
-        assert_eq!(read_access(&pupil, EntityKind::CourseOccurrence, o), Access::Hidden);
+        assert_eq!(
+            read_access(&pupil, EntityKind::CourseOccurrence, o),
+            Access::Hidden
+        );
         let m = mine.as_object().unwrap();
-        assert_eq!(read_access(&pupil, EntityKind::Homework, m), Access::Redacted);
+        assert_eq!(
+            read_access(&pupil, EntityKind::Homework, m),
+            Access::Redacted
+        );
     }
 
     #[test]
     fn vie_scolaire_changes_only_the_status_of_a_course() {
         let vs = principal("v", Role::VieScolaire, &[]);
         let cur = json!({"status": "planned"}).as_object().unwrap().clone();
-        let ok = authorize_write(&vs, EntityKind::CourseOccurrence, Some(&cur), &cur, &["status".into()]);
+        let ok = authorize_write(
+            &vs,
+            EntityKind::CourseOccurrence,
+            Some(&cur),
+            &cur,
+            &["status".into()],
+        );
         assert!(ok.is_ok());
-        let room = authorize_write(&vs, EntityKind::CourseOccurrence, Some(&cur), &cur, &["roomId".into()]);
+        let room = authorize_write(
+            &vs,
+            EntityKind::CourseOccurrence,
+            Some(&cur),
+            &cur,
+            &["roomId".into()],
+        );
         assert_eq!(room.unwrap_err().code, "acl.forbidden");
         let teacher = principal("t", Role::Teacher, &["c1"]);
-        let t = authorize_write(&teacher, EntityKind::CourseOccurrence, Some(&cur), &cur, &["status".into()]);
+        let t = authorize_write(
+            &teacher,
+            EntityKind::CourseOccurrence,
+            Some(&cur),
+            &cur,
+            &["status".into()],
+        );
         assert!(t.is_err());
     }
 }

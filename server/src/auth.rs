@@ -1,9 +1,9 @@
 //! Passwords (argon2id), tokens, and the slowing down of password guessing.
 
+use ardoise_protocol::{ApiError, TokenResponse, UserInfo};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use ardoise_protocol::{ApiError, TokenResponse, UserInfo};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -139,7 +139,9 @@ pub fn login(
     let mut tx = store.write()?;
     tx.note_login(login, !ok, now)?;
     tx.commit()?;
-    let account = account.filter(|_| ok).ok_or(AuthError::InvalidCredentials)?;
+    let account = account
+        .filter(|_| ok)
+        .ok_or(AuthError::InvalidCredentials)?;
     let p = {
         let tx = store.read()?;
         Principal::load(&*tx, &account.user_id)?

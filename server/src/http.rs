@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use ardoise_protocol::{
-    ApiError, Health, LoginRequest, PushRequest, PushResponse, RefreshRequest,
-    MAX_OPS_PER_PUSH, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    ApiError, Health, LoginRequest, PushRequest, PushResponse, RefreshRequest, MAX_OPS_PER_PUSH,
+    MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -46,7 +46,10 @@ impl From<StoreError> for HttpError {
         tracing::error!(error = %e, "store failure");
         HttpError(
             StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::new("server.storage", "Erreur de stockage du serveur : réessayez plus tard."),
+            ApiError::new(
+                "server.storage",
+                "Erreur de stockage du serveur : réessayez plus tard.",
+            ),
         )
     }
 }
@@ -155,8 +158,8 @@ async fn login(
     Json(req): Json<LoginRequest>,
 ) -> HttpResult<ardoise_protocol::TokenResponse> {
     let store = state.store.clone();
-    let result = blocking(move || Ok(auth::login(&*store, &req.login, &req.password, now_unix())))
-        .await?;
+    let result =
+        blocking(move || Ok(auth::login(&*store, &req.login, &req.password, now_unix()))).await?;
     match result {
         Ok(t) => Ok(Json(t)),
         Err(e @ AuthError::InvalidCredentials) => {
@@ -178,14 +181,20 @@ async fn refresh(
         .map(Json)
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<StatusCode, HttpError> {
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<StatusCode, HttpError> {
     let token = bearer(&headers)?;
     let store = state.store.clone();
     blocking(move || Ok(auth::logout(&*store, &token)?)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(State(state): State<AppState>, headers: HeaderMap) -> HttpResult<ardoise_protocol::UserInfo> {
+async fn me(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> HttpResult<ardoise_protocol::UserInfo> {
     let p = principal(&state, &headers).await?;
     Ok(Json(ardoise_protocol::UserInfo {
         id: p.id,

@@ -35,7 +35,10 @@ pub fn open_store(dir: &Path, demo: bool) -> anyhow::Result<Arc<SqliteStore>> {
     std::fs::create_dir_all(dir)?;
     let store = SqliteStore::open(&dir.join("ardoise-server.sqlite3"))?;
     if demo && store.is_empty()? {
-        seed(&store, &ardoise_fixtures::generate(&ardoise_fixtures::Options::demo()))?;
+        seed(
+            &store,
+            &ardoise_fixtures::generate(&ardoise_fixtures::Options::demo()),
+        )?;
     }
     Ok(Arc::new(store))
 }

@@ -151,7 +151,8 @@ fn validate(kind: EntityKind, data: &Data) -> Result<Data, Fail> {
 }
 
 fn is_published(kind: EntityKind, data: &Data) -> bool {
-    matches!(kind, EntityKind::Session | EntityKind::Homework) && str_of(data, "state") == "published"
+    matches!(kind, EntityKind::Session | EntityKind::Homework)
+        && str_of(data, "state") == "published"
 }
 
 /// Refuses changes to séances and homework covered by a visa.
@@ -242,7 +243,10 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
         }
         OpAction::Update => {
             let Some(cur) = current else {
-                return Err(reject("record.not_found", "Cet enregistrement n'existe pas."));
+                return Err(reject(
+                    "record.not_found",
+                    "Cet enregistrement n'existe pas.",
+                ));
             };
             let names: Vec<String> = op.fields.keys().cloned().collect();
             authorize_write(p, op.kind, Some(&cur.data), &cur.data, &names)?;
@@ -277,7 +281,15 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
             let mut version = cur.version;
             if merged != cur.data {
                 version += 1;
-                put(tx, op.kind, &op.record_id, version, false, cur.ever_public, merged)?;
+                put(
+                    tx,
+                    op.kind,
+                    &op.record_id,
+                    version,
+                    false,
+                    cur.ever_public,
+                    merged,
+                )?;
             }
             if merge.conflicts.is_empty() {
                 return Ok(applied(op, version));
@@ -293,10 +305,16 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
         }
         OpAction::Delete => {
             let Some(cur) = current else {
-                return Err(reject("record.not_found", "Cet enregistrement n'existe pas."));
+                return Err(reject(
+                    "record.not_found",
+                    "Cet enregistrement n'existe pas.",
+                ));
             };
             if !matches!(op.kind, EntityKind::Session | EntityKind::Homework) {
-                return Err(reject("acl.forbidden", "Ce type d'enregistrement ne se supprime pas."));
+                return Err(reject(
+                    "acl.forbidden",
+                    "Ce type d'enregistrement ne se supprime pas.",
+                ));
             }
             authorize_write(p, op.kind, Some(&cur.data), &cur.data, &[])?;
             if cur.deleted {
@@ -304,7 +322,15 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
             }
             check_visa(tx, op.kind, &cur.data)?;
             let version = cur.version + 1;
-            put(tx, op.kind, &op.record_id, version, true, cur.ever_public, cur.data)?;
+            put(
+                tx,
+                op.kind,
+                &op.record_id,
+                version,
+                true,
+                cur.ever_public,
+                cur.data,
+            )?;
             Ok(applied(op, version))
         }
         OpAction::Resolve => resolve(tx, p, op, current),
@@ -324,7 +350,10 @@ fn resolve(
         return Err(reject("record.not_found", "Ce conflit n'existe pas."));
     };
     if str_of(&conflict.data, "authorId") != p.id {
-        return Err(reject("acl.forbidden", "Seul l'auteur d'un conflit le résout."));
+        return Err(reject(
+            "acl.forbidden",
+            "Seul l'auteur d'un conflit le résout.",
+        ));
     }
     if conflict.deleted {
         return Ok(applied(op, conflict.version));
@@ -363,11 +392,27 @@ fn resolve(
             check_visa(tx, kind, &target.data)?;
             check_visa(tx, kind, &data)?;
             if data != target.data {
-                put(tx, kind, &record_id, target.version + 1, false, target.ever_public, data)?;
+                put(
+                    tx,
+                    kind,
+                    &record_id,
+                    target.version + 1,
+                    false,
+                    target.ever_public,
+                    data,
+                )?;
             }
         }
     }
     let version = conflict.version + 1;
-    put(tx, EntityKind::Conflict, &conflict.id, version, true, false, conflict.data)?;
+    put(
+        tx,
+        EntityKind::Conflict,
+        &conflict.id,
+        version,
+        true,
+        false,
+        conflict.data,
+    )?;
     Ok(applied(op, version))
 }

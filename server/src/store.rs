@@ -90,8 +90,7 @@ pub trait WriteTx: ReadTx {
     /// Creates or replaces an account.
     fn put_account(&mut self, account: &Account) -> Result<()>;
     /// Stores a token hash.
-    fn put_token(&mut self, hash: &str, kind: &str, user_id: &str, expires_at: i64)
-        -> Result<()>;
+    fn put_token(&mut self, hash: &str, kind: &str, user_id: &str, expires_at: i64) -> Result<()>;
     /// Removes a token.
     fn delete_token(&mut self, hash: &str) -> Result<()>;
     /// Counts a failed login (or clears the count with `failed = false`).
@@ -442,7 +441,10 @@ mod tests {
             change_seq: 0,
             deleted: false,
             ever_public: false,
-            data: json!({"code": id, "label": id}).as_object().unwrap().clone(),
+            data: json!({"code": id, "label": id})
+                .as_object()
+                .unwrap()
+                .clone(),
         }
     }
 
@@ -464,7 +466,10 @@ mod tests {
         tx.commit().unwrap();
         let r = store.read().unwrap();
         let changes = r.changes_since(0, 10).unwrap();
-        let ids: Vec<_> = changes.iter().map(|c| (c.id.as_str(), c.change_seq)).collect();
+        let ids: Vec<_> = changes
+            .iter()
+            .map(|c| (c.id.as_str(), c.change_seq))
+            .collect();
         assert_eq!(ids, vec![("b", 2), ("a", 3)]);
         assert!(r.get_record(EntityKind::Room, "c").unwrap().is_none());
     }

@@ -17,7 +17,11 @@ pub struct Backoff {
 impl Backoff {
     /// Starts at `base`, never waits more than `max`.
     pub fn new(base: Duration, max: Duration) -> Backoff {
-        Backoff { base, max, attempt: 0 }
+        Backoff {
+            base,
+            max,
+            attempt: 0,
+        }
     }
 
     /// The ceiling of the next wait, without jitter.
@@ -59,7 +63,11 @@ mod tests {
             let ceiling = b.ceiling();
             assert!(ceiling >= last_ceiling);
             let d = b.next_delay();
-            assert!(d >= ceiling / 2 && d <= ceiling, "{d:?} outside [{:?}, {ceiling:?}]", ceiling / 2);
+            assert!(
+                d >= ceiling / 2 && d <= ceiling,
+                "{d:?} outside [{:?}, {ceiling:?}]",
+                ceiling / 2
+            );
             last_ceiling = ceiling;
         }
         assert_eq!(b.ceiling(), Duration::from_secs(2));

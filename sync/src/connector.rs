@@ -80,10 +80,9 @@ impl HttpConnector {
         if !status.is_success() {
             return Err(match serde_json::from_slice::<ApiError>(&body) {
                 Ok(e) => SyncError::Server(e),
-                Err(_) if status.is_server_error() => SyncError::Offline(format!(
-                    "{} (erreur {status})",
-                    self.base
-                )),
+                Err(_) if status.is_server_error() => {
+                    SyncError::Offline(format!("{} (erreur {status})", self.base))
+                }
                 Err(_) => SyncError::BadResponse(format!("statut {status} sans erreur lisible")),
             });
         }
@@ -118,14 +117,20 @@ impl Connector for HttpConnector {
             login: login.into(),
             password: password.into(),
         };
-        self.send(self.client.post(self.url("/v1/auth/login")).json(&body), 64 * 1024)
+        self.send(
+            self.client.post(self.url("/v1/auth/login")).json(&body),
+            64 * 1024,
+        )
     }
 
     fn refresh(&self, refresh_token: &str) -> Result<TokenResponse> {
         let body = RefreshRequest {
             refresh_token: refresh_token.into(),
         };
-        self.send(self.client.post(self.url("/v1/auth/refresh")).json(&body), 64 * 1024)
+        self.send(
+            self.client.post(self.url("/v1/auth/refresh")).json(&body),
+            64 * 1024,
+        )
     }
 
     fn pull(&self, token: &str, since: i64, limit: usize) -> Result<PullResponse> {

@@ -93,7 +93,16 @@ fn check_teacher_may_write(me: &Me, data: &Data) -> Result<()> {
 /// it updates that séance. Returns the saved séance with its id.
 pub fn save_session(replica: &mut Replica, input: &Data) -> Result<Data> {
     let me = Me::load(replica)?;
-    let editable = ["title", "content", "annotation", "state", "publishAt", "date", "start", "end"];
+    let editable = [
+        "title",
+        "content",
+        "annotation",
+        "state",
+        "publishAt",
+        "date",
+        "start",
+        "end",
+    ];
     if let Some(id) = text(input, "id") {
         let (_, current) = replica
             .get(EntityKind::Session, &id)?
@@ -104,7 +113,15 @@ pub fn save_session(replica: &mut Replica, input: &Data) -> Result<Data> {
                 data.insert(key.into(), v.clone());
             }
         }
-        return update(replica, &me, EntityKind::Session, &id, &current, data, "date");
+        return update(
+            replica,
+            &me,
+            EntityKind::Session,
+            &id,
+            &current,
+            data,
+            "date",
+        );
     }
     let mut data = Data::new();
     if let Some(occ) = text(input, "occurrence") {
@@ -116,12 +133,25 @@ pub fn save_session(replica: &mut Replica, input: &Data) -> Result<Data> {
             data.insert(key.into(), o[key].clone());
         }
     } else {
-        let audience = text(input, "audience").ok_or_else(|| invalid("« audience » ou « occurrence » manquant"))?;
+        let audience = text(input, "audience")
+            .ok_or_else(|| invalid("« audience » ou « occurrence » manquant"))?;
         let subject = text(input, "subject").ok_or_else(|| invalid("« subject » manquant"))?;
-        data.insert("audienceId".into(), json!(audience_id(replica.conn(), &audience)?));
-        data.insert("subjectId".into(), json!(subject_id(replica.conn(), &subject)?));
+        data.insert(
+            "audienceId".into(),
+            json!(audience_id(replica.conn(), &audience)?),
+        );
+        data.insert(
+            "subjectId".into(),
+            json!(subject_id(replica.conn(), &subject)?),
+        );
         for key in ["date", "start", "end"] {
-            data.insert(key.into(), input.get(key).cloned().ok_or_else(|| invalid(format!("« {key} » manquant")))?);
+            data.insert(
+                key.into(),
+                input
+                    .get(key)
+                    .cloned()
+                    .ok_or_else(|| invalid(format!("« {key} » manquant")))?,
+            );
         }
     }
     data.insert("teacherId".into(), json!(me.id));
@@ -140,7 +170,15 @@ pub fn save_session(replica: &mut Replica, input: &Data) -> Result<Data> {
 /// optionally `kind`, `estimatedMinutes`, `state`, `sessionId`; with `id` it updates.
 pub fn save_homework(replica: &mut Replica, input: &Data) -> Result<Data> {
     let me = Me::load(replica)?;
-    let editable = ["givenOn", "dueOn", "description", "kind", "estimatedMinutes", "state", "sessionId"];
+    let editable = [
+        "givenOn",
+        "dueOn",
+        "description",
+        "kind",
+        "estimatedMinutes",
+        "state",
+        "sessionId",
+    ];
     if let Some(id) = text(input, "id") {
         let (_, current) = replica
             .get(EntityKind::Homework, &id)?
@@ -151,13 +189,27 @@ pub fn save_homework(replica: &mut Replica, input: &Data) -> Result<Data> {
                 data.insert(key.into(), v.clone());
             }
         }
-        return update(replica, &me, EntityKind::Homework, &id, &current, data, "givenOn");
+        return update(
+            replica,
+            &me,
+            EntityKind::Homework,
+            &id,
+            &current,
+            data,
+            "givenOn",
+        );
     }
     let audience = text(input, "audience").ok_or_else(|| invalid("« audience » manquant"))?;
     let subject = text(input, "subject").ok_or_else(|| invalid("« subject » manquant"))?;
     let mut data = Data::new();
-    data.insert("audienceId".into(), json!(audience_id(replica.conn(), &audience)?));
-    data.insert("subjectId".into(), json!(subject_id(replica.conn(), &subject)?));
+    data.insert(
+        "audienceId".into(),
+        json!(audience_id(replica.conn(), &audience)?),
+    );
+    data.insert(
+        "subjectId".into(),
+        json!(subject_id(replica.conn(), &subject)?),
+    );
     data.insert("teacherId".into(), json!(me.id));
     data.insert("description".into(), json!(""));
     data.insert("state".into(), json!("published"));
@@ -169,10 +221,21 @@ pub fn save_homework(replica: &mut Replica, input: &Data) -> Result<Data> {
     create(replica, &me, EntityKind::Homework, data, "givenOn")
 }
 
-fn create(replica: &mut Replica, me: &Me, kind: EntityKind, data: Data, date_field: &str) -> Result<Data> {
+fn create(
+    replica: &mut Replica,
+    me: &Me,
+    kind: EntityKind,
+    data: Data,
+    date_field: &str,
+) -> Result<Data> {
     let data = validate(kind, &data)?;
     check_teacher_may_write(me, &data)?;
-    check_visa(replica, &me.id, data["audienceId"].as_str().unwrap_or(""), data[date_field].as_str().unwrap_or(""))?;
+    check_visa(
+        replica,
+        &me.id,
+        data["audienceId"].as_str().unwrap_or(""),
+        data[date_field].as_str().unwrap_or(""),
+    )?;
     let id = Uuid::now_v7().to_string();
     replica.local_create(kind, &id, data.clone())?;
     Ok(with_id(&id, 0, data))
@@ -196,7 +259,12 @@ fn update(
     let data = validate(kind, &data)?;
     check_teacher_may_write(me, &data)?;
     for d in [current, &data] {
-        check_visa(replica, &me.id, d["audienceId"].as_str().unwrap_or(""), d[date_field].as_str().unwrap_or(""))?;
+        check_visa(
+            replica,
+            &me.id,
+            d["audienceId"].as_str().unwrap_or(""),
+            d[date_field].as_str().unwrap_or(""),
+        )?;
     }
     replica.local_update(kind, id, &data)?;
     let (version, saved) = replica
@@ -211,9 +279,18 @@ pub fn cancel_occurrence(replica: &mut Replica, id: &str, note: Option<&str>) ->
 }
 
 /// Marks a course occurrence taken by a substitute (vie scolaire, direction).
-pub fn replace_occurrence(replica: &mut Replica, id: &str, substitute_login: &str, note: Option<&str>) -> Result<Data> {
+pub fn replace_occurrence(
+    replica: &mut Replica,
+    id: &str,
+    substitute_login: &str,
+    note: Option<&str>,
+) -> Result<Data> {
     let sub = user_id(replica.conn(), substitute_login)?;
-    set_occurrence_status(replica, id, json!({"status": "replaced", "substituteId": sub, "note": note}))
+    set_occurrence_status(
+        replica,
+        id,
+        json!({"status": "replaced", "substituteId": sub, "note": note}),
+    )
 }
 
 fn set_occurrence_status(replica: &mut Replica, id: &str, change: Value) -> Result<Data> {
@@ -224,7 +301,9 @@ fn set_occurrence_status(replica: &mut Replica, id: &str, change: Value) -> Resu
             "Seuls la vie scolaire et la direction modifient l'emploi du temps.",
         ));
     }
-    let Value::Object(change) = change else { unreachable!("object literal") };
+    let Value::Object(change) = change else {
+        unreachable!("object literal")
+    };
     let (_, current) = replica
         .get(EntityKind::CourseOccurrence, id)?
         .ok_or_else(|| SyncError::NotFound(format!("cours {id}")))?;
@@ -239,7 +318,13 @@ fn set_occurrence_status(replica: &mut Replica, id: &str, change: Value) -> Resu
 }
 
 /// Signs off a teacher's logbook for an audience up to a date (direction, inspector).
-pub fn sign_visa(replica: &mut Replica, teacher_login: &str, audience: &str, until: NaiveDate, comment: &str) -> Result<Data> {
+pub fn sign_visa(
+    replica: &mut Replica,
+    teacher_login: &str,
+    audience: &str,
+    until: NaiveDate,
+    comment: &str,
+) -> Result<Data> {
     let me = Me::load(replica)?;
     if !(me.is(Role::Direction) || me.is(Role::Inspector)) {
         return Err(SyncError::refused(
@@ -255,7 +340,9 @@ pub fn sign_visa(replica: &mut Replica, teacher_login: &str, audience: &str, unt
         "comment": comment,
         "signedAt": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
-    let Value::Object(data) = data else { unreachable!("object literal") };
+    let Value::Object(data) = data else {
+        unreachable!("object literal")
+    };
     let data = validate(EntityKind::Visa, &data)?;
     let id = Uuid::now_v7().to_string();
     replica.local_create(EntityKind::Visa, &id, data.clone())?;

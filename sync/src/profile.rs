@@ -74,19 +74,22 @@ impl Profile {
 
     /// Records who is logged in.
     pub fn save_info(&self, info: &ProfileInfo) -> Result<()> {
-        let json = serde_json::to_string_pretty(info).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+        let json = serde_json::to_string_pretty(info)
+            .map_err(|e| SyncError::BadResponse(e.to_string()))?;
         write_private(&self.dir.join("profile.json"), json.as_bytes())
     }
 
     /// The session tokens.
     pub fn tokens(&self) -> Result<Tokens> {
-        let text = fs::read_to_string(self.dir.join("session.json")).map_err(|_| SyncError::LoggedOut)?;
+        let text =
+            fs::read_to_string(self.dir.join("session.json")).map_err(|_| SyncError::LoggedOut)?;
         serde_json::from_str(&text).map_err(|_| SyncError::LoggedOut)
     }
 
     /// Stores the session tokens (owner-only file, replaced atomically).
     pub fn save_tokens(&self, tokens: &Tokens) -> Result<()> {
-        let json = serde_json::to_string(tokens).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+        let json =
+            serde_json::to_string(tokens).map_err(|e| SyncError::BadResponse(e.to_string()))?;
         write_private(&self.dir.join("session.json"), json.as_bytes())
     }
 }

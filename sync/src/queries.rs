@@ -55,21 +55,39 @@ pub enum Who {
 
 /// Id of an audience by name (exact, then ignoring case) or id.
 pub fn audience_id(conn: &Connection, name: &str) -> Result<String> {
-    lookup(conn, "SELECT id FROM audiences WHERE name = ?1 OR id = ?1", name)
-        .or_else(|_| lookup(conn, "SELECT id FROM audiences WHERE name = ?1 COLLATE NOCASE", name))
-        .map_err(|_| SyncError::NotFound(format!("classe ou groupe « {name} »")))
+    lookup(
+        conn,
+        "SELECT id FROM audiences WHERE name = ?1 OR id = ?1",
+        name,
+    )
+    .or_else(|_| {
+        lookup(
+            conn,
+            "SELECT id FROM audiences WHERE name = ?1 COLLATE NOCASE",
+            name,
+        )
+    })
+    .map_err(|_| SyncError::NotFound(format!("classe ou groupe « {name} »")))
 }
 
 /// Id of a user by login or id.
 pub fn user_id(conn: &Connection, login: &str) -> Result<String> {
-    lookup(conn, "SELECT id FROM users WHERE login = ?1 OR id = ?1", login)
-        .map_err(|_| SyncError::NotFound(format!("utilisateur « {login} »")))
+    lookup(
+        conn,
+        "SELECT id FROM users WHERE login = ?1 OR id = ?1",
+        login,
+    )
+    .map_err(|_| SyncError::NotFound(format!("utilisateur « {login} »")))
 }
 
 /// Id of a room by code or id.
 pub fn room_id(conn: &Connection, code: &str) -> Result<String> {
-    lookup(conn, "SELECT id FROM rooms WHERE code = ?1 OR id = ?1 COLLATE NOCASE", code)
-        .map_err(|_| SyncError::NotFound(format!("salle « {code} »")))
+    lookup(
+        conn,
+        "SELECT id FROM rooms WHERE code = ?1 OR id = ?1 COLLATE NOCASE",
+        code,
+    )
+    .map_err(|_| SyncError::NotFound(format!("salle « {code} »")))
 }
 
 /// Id of a subject by id, code or label.
@@ -99,7 +117,12 @@ LEFT JOIN rooms r ON r.id = o.room_id
 LEFT JOIN users sub ON sub.id = o.substitute_id";
 
 /// Lessons of `who` from `from` for `days` days, in time order.
-pub fn timetable(conn: &Connection, who: &Who, from: NaiveDate, days: u32) -> Result<Vec<OccurrenceView>> {
+pub fn timetable(
+    conn: &Connection,
+    who: &Who,
+    from: NaiveDate,
+    days: u32,
+) -> Result<Vec<OccurrenceView>> {
     let to = from + Duration::days(i64::from(days));
     let (filter, key) = match who {
         Who::Audience(name) => (
@@ -141,7 +164,12 @@ pub fn with_id(id: &str, version: i64, mut data: Data) -> Data {
     data
 }
 
-fn list(conn: &Connection, kind: EntityKind, where_sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Data>> {
+fn list(
+    conn: &Connection,
+    kind: EntityKind,
+    where_sql: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<Data>> {
     let s = spec(kind);
     let cols: Vec<&str> = s.cols.iter().map(|c| c.1).collect();
     let sql = format!(
@@ -162,7 +190,12 @@ const AUDIENCE_AND_GROUPS: &str =
     "audience_id IN (SELECT ?1 UNION ALL SELECT group_id FROM audience_members WHERE class_id = ?1)";
 
 /// Séances of an audience (and its groups) between two dates included.
-pub fn list_sessions(conn: &Connection, audience: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Data>> {
+pub fn list_sessions(
+    conn: &Connection,
+    audience: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Data>> {
     let id = audience_id(conn, audience)?;
     list(
         conn,
@@ -173,7 +206,12 @@ pub fn list_sessions(conn: &Connection, audience: &str, from: NaiveDate, to: Nai
 }
 
 /// Homework of an audience (and its groups) due between two dates included.
-pub fn list_homework(conn: &Connection, audience: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Data>> {
+pub fn list_homework(
+    conn: &Connection,
+    audience: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Data>> {
     let id = audience_id(conn, audience)?;
     list(
         conn,
@@ -184,7 +222,12 @@ pub fn list_homework(conn: &Connection, audience: &str, from: NaiveDate, to: Nai
 }
 
 /// A teacher's séances between two dates included (their week view).
-pub fn teacher_sessions(conn: &Connection, teacher_id: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Data>> {
+pub fn teacher_sessions(
+    conn: &Connection,
+    teacher_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Data>> {
     list(
         conn,
         EntityKind::Session,
@@ -203,6 +246,10 @@ pub fn week_type(conn: &Connection, date: NaiveDate) -> Result<Option<String>> {
     use chrono::Datelike;
     let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
     Ok(conn
-        .query_row("SELECT week_type FROM weeks WHERE id = ?1", [monday.to_string()], |r| r.get(0))
+        .query_row(
+            "SELECT week_type FROM weeks WHERE id = ?1",
+            [monday.to_string()],
+            |r| r.get(0),
+        )
         .optional()?)
 }

@@ -206,7 +206,10 @@ impl Replica {
     pub fn local_create(&mut self, kind: EntityKind, id: &str, data: Data) -> Result<Uuid> {
         let tx = self.conn.transaction()?;
         if read_row(&tx, kind, id)?.is_some() {
-            return Err(SyncError::refused("record.exists", "Cet enregistrement existe déjà."));
+            return Err(SyncError::refused(
+                "record.exists",
+                "Cet enregistrement existe déjà.",
+            ));
         }
         let fields = data
             .iter()
@@ -229,8 +232,8 @@ impl Replica {
     /// nothing changed.
     pub fn local_update(&mut self, kind: EntityKind, id: &str, new: &Data) -> Result<Option<Uuid>> {
         let tx = self.conn.transaction()?;
-        let (version, current) = read_row(&tx, kind, id)?
-            .ok_or_else(|| SyncError::NotFound(format!("{kind} {id}")))?;
+        let (version, current) =
+            read_row(&tx, kind, id)?.ok_or_else(|| SyncError::NotFound(format!("{kind} {id}")))?;
         let mut fields = BTreeMap::new();
         for (k, v) in new {
             let cur = current.get(k).cloned().unwrap_or(Value::Null);
@@ -248,7 +251,15 @@ impl Replica {
             return Ok(None);
         }
         remember_base(&tx, kind, id, version, &current)?;
-        let op_id = enqueue(&tx, OpAction::Update, kind, id, Some(version), &fields, None)?;
+        let op_id = enqueue(
+            &tx,
+            OpAction::Update,
+            kind,
+            id,
+            Some(version),
+            &fields,
+            None,
+        )?;
         let mut data = current;
         for (k, c) in &fields {
             data.insert(k.clone(), c.new.clone());
@@ -262,10 +273,18 @@ impl Replica {
     /// Deletes a record here; queued for the server.
     pub fn local_delete(&mut self, kind: EntityKind, id: &str) -> Result<Uuid> {
         let tx = self.conn.transaction()?;
-        let (version, current) = read_row(&tx, kind, id)?
-            .ok_or_else(|| SyncError::NotFound(format!("{kind} {id}")))?;
+        let (version, current) =
+            read_row(&tx, kind, id)?.ok_or_else(|| SyncError::NotFound(format!("{kind} {id}")))?;
         remember_base(&tx, kind, id, version, &current)?;
-        let op_id = enqueue(&tx, OpAction::Delete, kind, id, Some(version), &BTreeMap::new(), None)?;
+        let op_id = enqueue(
+            &tx,
+            OpAction::Delete,
+            kind,
+            id,
+            Some(version),
+            &BTreeMap::new(),
+            None,
+        )?;
         delete_row(&tx, kind, id)?;
         feed(&tx, kind, Some(id), Source::Local)?;
         tx.commit()?;
@@ -373,7 +392,10 @@ impl Replica {
                             params![kind.as_str(), record_id],
                         )?;
                         if let (Outcome::Applied, Some(v)) = (r.outcome, r.version) {
-                            let sql = format!("UPDATE {} SET version = ?1 WHERE id = ?2", spec(kind).table);
+                            let sql = format!(
+                                "UPDATE {} SET version = ?1 WHERE id = ?2",
+                                spec(kind).table
+                            );
                             tx.execute(&sql, params![v, record_id])?;
                         }
                     }
@@ -411,8 +433,10 @@ impl Replica {
 
     /// Counts a push that failed for a passing reason against each pending op.
     pub fn note_attempt(&self) -> Result<()> {
-        self.conn
-            .execute("UPDATE outbox SET attempts = attempts + 1 WHERE state = 'pending'", [])?;
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1 WHERE state = 'pending'",
+            [],
+        )?;
         Ok(())
     }
 
@@ -452,11 +476,11 @@ impl Replica {
 
     /// The newest change feed sequence (the UI compares it to know when to refresh).
     pub fn feed_head(&self) -> Result<i64> {
-        Ok(self.conn.query_row(
-            "SELECT COALESCE(MAX(seq), 0) FROM change_feed",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM change_feed", [], |r| {
+                r.get(0)
+            })?)
     }
 }
 
@@ -478,7 +502,11 @@ fn now() -> String {
 }
 
 /// Reads a record's local row.
-pub(crate) fn read_row(conn: &Connection, kind: EntityKind, id: &str) -> Result<Option<(i64, Data)>> {
+pub(crate) fn read_row(
+    conn: &Connection,
+    kind: EntityKind,
+    id: &str,
+) -> Result<Option<(i64, Data)>> {
     let s = spec(kind);
     let mut stmt = conn.prepare_cached(&s.select_sql())?;
     Ok(stmt
@@ -486,7 +514,13 @@ pub(crate) fn read_row(conn: &Connection, kind: EntityKind, id: &str) -> Result<
         .optional()?)
 }
 
-fn upsert_row(conn: &Connection, kind: EntityKind, id: &str, version: i64, data: &Data) -> Result<()> {
+fn upsert_row(
+    conn: &Connection,
+    kind: EntityKind,
+    id: &str,
+    version: i64,
+    data: &Data,
+) -> Result<()> {
     let s = spec(kind);
     let mut stmt = conn.prepare_cached(&s.upsert_sql())?;
     let mut values: Vec<rusqlite::types::Value> = vec![id.to_string().into(), version.into()];
@@ -532,7 +566,13 @@ fn has_pending(conn: &Connection, kind: EntityKind, id: &str) -> Result<bool> {
 }
 
 /// Keeps the server copy of a record the first time it is edited here, as merge base.
-fn remember_base(conn: &Connection, kind: EntityKind, id: &str, version: i64, data: &Data) -> Result<()> {
+fn remember_base(
+    conn: &Connection,
+    kind: EntityKind,
+    id: &str,
+    version: i64,
+    data: &Data,
+) -> Result<()> {
     if has_pending(conn, kind, id)? {
         return Ok(()); // the base is already kept
     }
@@ -585,7 +625,10 @@ fn rebuild_local(conn: &Connection, kind: EntityKind, id: &str) -> Result<()> {
         )
         .optional()?;
     let (version, mut data) = match base {
-        Some((v, false, json)) => (v, Some(serde_json::from_str::<Data>(&json).map_err(|_| corrupt("mirror"))?)),
+        Some((v, false, json)) => (
+            v,
+            Some(serde_json::from_str::<Data>(&json).map_err(|_| corrupt("mirror"))?),
+        ),
         Some((v, true, _)) => (v, None),
         None => (0, None),
     };
@@ -594,7 +637,9 @@ fn rebuild_local(conn: &Connection, kind: EntityKind, id: &str) -> Result<()> {
          ORDER BY seq",
     )?;
     let ops = stmt
-        .query_map(params![kind.as_str(), id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .query_map(params![kind.as_str(), id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     for (action, fields) in ops {
         let fields: BTreeMap<String, FieldChange> =
@@ -632,7 +677,9 @@ fn apply_records(conn: &Connection, records: &[Record], bulk: bool) -> Result<us
             rebuild_local(conn, rec.kind, &rec.id)?;
         } else {
             match &rec.data {
-                Some(data) if !rec.deleted => upsert_row(conn, rec.kind, &rec.id, rec.version, data)?,
+                Some(data) if !rec.deleted => {
+                    upsert_row(conn, rec.kind, &rec.id, rec.version, data)?
+                }
                 _ => delete_row(conn, rec.kind, &rec.id)?,
             }
         }
@@ -669,9 +716,11 @@ mod tests {
     }
 
     fn session_data(title: &str) -> Data {
-        obj(json!({"audienceId": "c1", "subjectId": "s1", "teacherId": "t1", "date": "2026-11-30",
+        obj(
+            json!({"audienceId": "c1", "subjectId": "s1", "teacherId": "t1", "date": "2026-11-30",
                    "start": "10:00", "end": "11:00", "title": title, "content": "",
-                   "annotation": null, "state": "draft", "publishAt": null, "occurrenceId": null}))
+                   "annotation": null, "state": "draft", "publishAt": null, "occurrenceId": null}),
+        )
     }
 
     #[test]
@@ -684,7 +733,10 @@ mod tests {
         };
         assert_eq!(r.apply_pull(page).unwrap(), 2);
         assert_eq!(r.cursor().unwrap(), 5);
-        assert_eq!(r.get(EntityKind::Room, "b").unwrap().unwrap().1["label"], "B");
+        assert_eq!(
+            r.get(EntityKind::Room, "b").unwrap().unwrap().1["label"],
+            "B"
+        );
     }
 
     #[test]
@@ -721,14 +773,24 @@ mod tests {
             deleted: false,
             data: Some(session_data(title)),
         };
-        r.apply_pull(PullResponse { changes: vec![server("v1", 1, 1)], next_cursor: 1, has_more: false })
-            .unwrap();
+        r.apply_pull(PullResponse {
+            changes: vec![server("v1", 1, 1)],
+            next_cursor: 1,
+            has_more: false,
+        })
+        .unwrap();
         let mut edit = Data::new();
         edit.insert("content".into(), json!("<p>fait en classe</p>"));
-        r.local_update(EntityKind::Session, "s", &edit).unwrap().unwrap();
-        // The server changed the title meanwhile: the local view has both.
-        r.apply_pull(PullResponse { changes: vec![server("v2", 2, 2)], next_cursor: 2, has_more: false })
+        r.local_update(EntityKind::Session, "s", &edit)
+            .unwrap()
             .unwrap();
+        // The server changed the title meanwhile: the local view has both.
+        r.apply_pull(PullResponse {
+            changes: vec![server("v2", 2, 2)],
+            next_cursor: 2,
+            has_more: false,
+        })
+        .unwrap();
         let (_, local) = r.get(EntityKind::Session, "s").unwrap().unwrap();
         assert_eq!(local["title"], "v2");
         assert_eq!(local["content"], "<p>fait en classe</p>");
@@ -741,12 +803,18 @@ mod tests {
                 outcome: Outcome::Rejected,
                 version: None,
                 conflict_id: None,
-                error: Some(ardoise_protocol::ApiError::new("logbook.visa_locked", "visée")),
+                error: Some(ardoise_protocol::ApiError::new(
+                    "logbook.visa_locked",
+                    "visée",
+                )),
             }])
             .unwrap();
         assert_eq!(report.rejected.len(), 1);
         assert_eq!(r.pending_count().unwrap(), 0);
-        assert_eq!(r.quarantined().unwrap()[0].error_code, "logbook.visa_locked");
+        assert_eq!(
+            r.quarantined().unwrap()[0].error_code,
+            "logbook.visa_locked"
+        );
         let (_, local) = r.get(EntityKind::Session, "s").unwrap().unwrap();
         assert_eq!(local["content"], "");
     }
@@ -763,7 +831,11 @@ mod tests {
             deleted: false,
             data: Some(session_data("secret")),
         };
-        let page = PullResponse { changes: vec![rec], next_cursor: 1, has_more: false };
+        let page = PullResponse {
+            changes: vec![rec],
+            next_cursor: 1,
+            has_more: false,
+        };
         assert!(r.apply_pull(page).is_err());
         assert!(r.get(EntityKind::Session, "s").unwrap().is_none());
     }

@@ -1,0 +1,4 @@
+//! Tauri commands, one module per domain, each a few lines over `ardoise-sync`.
+
+pub mod sync;
+pub mod timetable;

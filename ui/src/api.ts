@@ -1,0 +1,45 @@
+// Typed calls to the Rust shell. The webview never does HTTP: everything goes through these.
+import { invoke } from "@tauri-apps/api/core";
+
+export interface SyncStatus {
+  online: boolean;
+  syncing: boolean;
+  pending: number;
+  quarantined: number;
+  conflicts: number;
+  lastSync: string | null;
+  cursor: number;
+}
+
+export interface Occurrence {
+  id: string;
+  date: string;
+  start: string;
+  end: string;
+  subject: string;
+  subjectColor: string;
+  audience: string;
+  teacher: string;
+  room: string | null;
+  status: "planned" | "cancelled" | "moved" | "replaced";
+  substitute: string | null;
+  note: string | null;
+}
+
+export interface WeekView {
+  monday: string;
+  weekType: "A" | "B" | null;
+  userName: string;
+  occurrences: Occurrence[];
+  sessionsByOccurrence: Record<string, string>;
+}
+
+/** An error as the shell sends it: a stable code the UI translates, and a message. */
+export interface CommandError {
+  code: string;
+  message: string;
+}
+
+export const getWeek = (date: string) => invoke<WeekView>("get_week", { date });
+export const getStatus = () => invoke<SyncStatus>("get_status");
+export const syncNow = () => invoke<SyncStatus>("sync_now");

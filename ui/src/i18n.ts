@@ -1,0 +1,76 @@
+// French first, English second. Dates in fr-FR, times in Europe/Paris.
+export type Lang = "fr" | "en";
+
+const messages = {
+  fr: {
+    online: "En ligne",
+    offline: "Hors ligne",
+    syncing: "Synchronisation…",
+    pending: (n: number) => (n === 0 ? "rien en attente" : `${n} modification${n > 1 ? "s" : ""} en attente`),
+    syncedAt: (t: string) => `Synchronisé à ${t}`,
+    never: "jamais synchronisé",
+    conflicts: (n: number) => `${n} conflit${n > 1 ? "s" : ""}`,
+    week: (t: string | null) => (t ? `Semaine ${t}` : "Vacances"),
+    cancelled: "Annulé",
+    replaced: "Remplacé",
+    moved: "Déplacé",
+    today: "aujourd'hui",
+    noLesson: "Pas de cours",
+    previous: "Semaine précédente",
+    next: "Semaine suivante",
+    written: "Séance renseignée",
+    error: "Erreur",
+  },
+  en: {
+    online: "Online",
+    offline: "Offline",
+    syncing: "Syncing…",
+    pending: (n: number) => (n === 0 ? "nothing pending" : `${n} change${n > 1 ? "s" : ""} pending`),
+    syncedAt: (t: string) => `Synced at ${t}`,
+    never: "never synced",
+    conflicts: (n: number) => `${n} conflict${n > 1 ? "s" : ""}`,
+    week: (t: string | null) => (t ? `Week ${t}` : "Holidays"),
+    cancelled: "Cancelled",
+    replaced: "Replaced",
+    moved: "Moved",
+    today: "today",
+    noLesson: "No lessons",
+    previous: "Previous week",
+    next: "Next week",
+    written: "Lesson written",
+    error: "Error",
+  },
+};
+
+export type Messages = (typeof messages)["fr"];
+
+export function t(lang: Lang): Messages {
+  return messages[lang];
+}
+
+/** Translates a shell error code; unknown codes fall back to the shell's message. */
+export function errorText(lang: Lang, code: string, message: string): string {
+  const known: Record<string, Record<Lang, string>> = {
+    "sync.offline": { fr: "Serveur injoignable : vos modifications restent en attente.", en: "Server unreachable: your changes stay queued." },
+    "logbook.visa_locked": { fr: "Entrée visée : elle ne peut plus être modifiée.", en: "Signed-off entry: it can no longer be changed." },
+    "auth.logged_out": { fr: "Session expirée : reconnectez-vous.", en: "Session expired: log in again." },
+  };
+  return known[code]?.[lang] ?? message;
+}
+
+export function formatTime(iso: string, lang: Lang): string {
+  return new Intl.DateTimeFormat(lang === "fr" ? "fr-FR" : "en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone: "Europe/Paris",
+  }).format(new Date(iso));
+}
+
+export function formatDay(date: string, lang: Lang): string {
+  return new Intl.DateTimeFormat(lang === "fr" ? "fr-FR" : "en-GB", {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    timeZone: "UTC",
+  }).format(new Date(`${date}T00:00:00Z`));
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import type { SyncStatus, WeekView } from "./api";
+import { renderStatus, renderWeek, statusText } from "./view";
+
+const status: SyncStatus = { online: false, syncing: false, pending: 3, quarantined: 0, conflicts: 1, lastSync: "2026-11-30T09:47:00Z", cursor: 10 };
+
+const week: WeekView = {
+  monday: "2026-11-30",
+  weekType: "A",
+  userName: "Mme Claire Martin",
+  occurrences: [
+    { id: "o1", date: "2026-11-30", start: "10:00", end: "11:00", subject: "Histoire-géographie", subjectColor: "#8e44ad", audience: "2nde 3", teacher: "Mme Claire Martin", room: "A07", status: "planned", substitute: null, note: null },
+    { id: "o2", date: "2026-12-01", start: "14:00", end: "15:00", subject: "Histoire-géographie", subjectColor: "#8e44ad", audience: "Tle 2", teacher: "Mme Claire Martin", room: "C09", status: "cancelled", substitute: null, note: "Professeur absent" },
+  ],
+  sessionsByOccurrence: { o1: "s1" },
+};
+
+describe("status bar", () => {
+  it("says offline with the pending count and the last sync in Paris time", () => {
+    expect(statusText(status, "fr")).toBe("Hors ligne — 3 modifications en attente — Synchronisé à 10:47");
+    expect(statusText({ ...status, online: true, pending: 0 }, "en")).toContain("Online — nothing pending");
+  });
+  it("shows a conflicts badge", () => {
+    expect(renderStatus(status, "fr").querySelector(".badge")?.textContent).toBe("1 conflit");
+  });
+});
+
+describe("week view", () => {
+  it("has six days, marks today and shows cancelled lessons with their note", () => {
+    const root = renderWeek(week, "fr", "2026-11-30");
+    expect(root.querySelectorAll(".day")).toHaveLength(6);
+    expect(root.querySelector(".day.today h2")?.textContent).toContain("lundi 30 novembre");
+    const cancelled = root.querySelector('[data-occurrence="o2"]');
+    expect(cancelled?.classList.contains("cancelled")).toBe(true);
+    expect(cancelled?.textContent).toContain("Annulé : Professeur absent");
+    expect(root.querySelector('[data-occurrence="o1"] .written')).not.toBeNull();
+  });
+  it("never interprets names as HTML", () => {
+    const evil = { ...week, occurrences: [{ ...week.occurrences[0], subject: "<img src=x onerror=alert(1)>" }] };
+    const root = renderWeek(evil, "fr", "2026-11-30");
+    expect(root.querySelector("img")).toBeNull();
+    expect(root.textContent).toContain("<img src=x onerror=alert(1)>");
+  });
+});

@@ -1,0 +1,74 @@
+// Rendering of the status bar and the week view, as pure functions of their data so they
+// are tested without the shell.
+import type { Occurrence, SyncStatus, WeekView } from "./api";
+import { formatDay, formatTime, t, type Lang } from "./i18n";
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const c of children) node.append(c); // strings become text nodes: never HTML
+  return node;
+}
+
+export function statusText(s: SyncStatus, lang: Lang): string {
+  const m = t(lang);
+  const state = s.syncing ? m.syncing : s.online ? m.online : m.offline;
+  const parts = [state, m.pending(s.pending)];
+  parts.push(s.lastSync ? m.syncedAt(formatTime(s.lastSync, lang)) : m.never);
+  return parts.join(" — ");
+}
+
+export function renderStatus(s: SyncStatus, lang: Lang): HTMLElement {
+  const m = t(lang);
+  const bar = el("footer", { class: `status ${s.online ? "online" : "offline"}`, role: "status" });
+  bar.append(el("span", { class: "dot", "aria-hidden": "true" }), el("span", { class: "status-text" }, statusText(s, lang)));
+  if (s.conflicts > 0) bar.append(el("span", { class: "badge" }, m.conflicts(s.conflicts)));
+  return bar;
+}
+
+function lessonCard(o: Occurrence, written: boolean, lang: Lang): HTMLElement {
+  const m = t(lang);
+  const label: Record<string, string> = { cancelled: m.cancelled, replaced: m.replaced, moved: m.moved };
+  const card = el("article", {
+    class: `lesson ${o.status}`,
+    style: `border-left-color: ${o.subjectColor}`,
+    "data-occurrence": o.id,
+    tabindex: "0",
+  });
+  card.append(
+    el("div", { class: "time" }, `${o.start} – ${o.end}`),
+    el("div", { class: "subject" }, o.subject),
+    el("div", { class: "meta" }, [o.audience, o.room ?? ""].filter(Boolean).join(" · ")),
+  );
+  if (o.status !== "planned") {
+    card.append(el("div", { class: "flag" }, [label[o.status], o.note ?? ""].filter(Boolean).join(" : ")));
+  }
+  if (written) card.append(el("div", { class: "written", title: m.written }, "✓ " + m.written));
+  return card;
+}
+
+export function renderWeek(w: WeekView, lang: Lang, today: string): HTMLElement {
+  const m = t(lang);
+  const root = el("section", { class: "week", "aria-label": m.week(w.weekType) });
+  const days: string[] = [];
+  const monday = new Date(`${w.monday}T00:00:00Z`);
+  for (let i = 0; i < 6; i++) {
+    const d = new Date(monday.getTime() + i * 86400000);
+    days.push(d.toISOString().slice(0, 10));
+  }
+  for (const day of days) {
+    const lessons = w.occurrences.filter((o) => o.date === day);
+    const col = el("div", { class: `day${day === today ? " today" : ""}` });
+    const title = el("h2", {}, formatDay(day, lang));
+    if (day === today) title.append(el("span", { class: "today-tag" }, m.today));
+    col.append(title);
+    if (lessons.length === 0) col.append(el("p", { class: "empty" }, m.noLesson));
+    for (const o of lessons) col.append(lessonCard(o, o.id in w.sessionsByOccurrence, lang));
+    root.append(col);
+  }
+  return root;
+}
