@@ -14,7 +14,8 @@ use crate::store::{Store, StoreError};
 pub const ACCESS_TTL: i64 = 3600;
 /// Seconds a refresh token stays valid.
 pub const REFRESH_TTL: i64 = 30 * 24 * 3600;
-/// Failed logins allowed before each new attempt must wait.
+/// Failed logins allowed before each new attempt must wait (2 s, then twice as long each
+/// time, up to 5 minutes).
 pub const FREE_FAILURES: i64 = 5;
 
 /// Why an authentication failed.
@@ -90,7 +91,7 @@ pub fn backoff_secs(failures: i64) -> i64 {
     if failures < FREE_FAILURES {
         0
     } else {
-        (1i64 << (failures - FREE_FAILURES).min(8)).min(300)
+        (2i64 << (failures - FREE_FAILURES).min(8)).min(300)
     }
 }
 
@@ -212,8 +213,36 @@ mod tests {
     #[test]
     fn backoff_grows_after_the_free_failures() {
         assert_eq!(backoff_secs(4), 0);
-        assert_eq!(backoff_secs(5), 1);
-        assert_eq!(backoff_secs(7), 4);
-        assert_eq!(backoff_secs(40), 256);
+        assert_eq!(backoff_secs(5), 2);
+        assert_eq!(backoff_secs(7), 8);
+        assert_eq!(backoff_secs(40), 300);
+    }
+}
+
+#[cfg(test)]
+mod login_tests {
+    use super::*;
+    use crate::store::{Account, SqliteStore, Store};
+
+    #[test]
+    fn the_sixth_wrong_password_in_a_row_must_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+        let mut tx = store.write().unwrap();
+        tx.put_account(&Account {
+            user_id: "u".into(),
+            login: "leroy".into(),
+            password_hash: hash_password("ardoise"),
+        })
+        .unwrap();
+        tx.commit().unwrap();
+        for _ in 0..FREE_FAILURES {
+            assert!(matches!(
+                login(&store, "leroy", "x", 1000),
+                Err(AuthError::InvalidCredentials)
+            ));
+        }
+        let r = login(&store, "leroy", "ardoise", 1001);
+        assert!(matches!(r, Err(AuthError::TooManyAttempts(1))), "{r:?}");
     }
 }

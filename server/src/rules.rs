@@ -92,10 +92,12 @@ pub fn pull(
 pub fn snapshot(store: &dyn Store, p: &Principal) -> Result<SnapshotResponse, StoreError> {
     let tx = store.read()?;
     let seq = tx.head_seq()?;
+    // A new replica has nothing to remove: withdrawal tombstones stay out of snapshots.
     let records = tx
         .live_records()?
         .into_iter()
         .filter_map(|r| visible(p, r))
+        .filter(|r| !r.deleted)
         .collect();
     Ok(SnapshotResponse { seq, records })
 }

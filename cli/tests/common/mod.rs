@@ -1,0 +1,357 @@
+//! Test harness: the real `ardoise-server` binary on loopback, real `ardoise` client
+//! processes with their own profile folders, and a small fault proxy between them.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Folder of the workspace's binaries (target/debug), next to the test executable.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/debug/deps/<test>")
+        .to_path_buf()
+}
+
+fn bin(name: &str) -> PathBuf {
+    let path = bin_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo test --workspace` so the server binary is built",
+        path.display()
+    );
+    path
+}
+
+/// The reference ENT as a child process; stopped with SIGTERM on drop.
+pub struct Server {
+    pub data: PathBuf,
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl Server {
+    /// Starts a server with the demo school in a new folder of `root`.
+    pub fn demo(root: &Path) -> Server {
+        let mut s = Server {
+            data: root.join("server"),
+            port: 0,
+            child: None,
+        };
+        s.start();
+        s
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts (again) on the same port and data.
+    pub fn start(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        let mut child = Command::new(bin("ardoise-server"))
+            .arg("--data")
+            .arg(&self.data)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{}", self.port))
+            .arg("--demo")
+            .env("ARDOISE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start ardoise-server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read the server's first line");
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
+        self.port = addr.rsplit(':').next().unwrap().parse().unwrap();
+        self.child = Some(child);
+    }
+
+    /// Stops with SIGTERM and waits: the server shuts down cleanly.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let status = child.wait().expect("wait for server");
+            assert!(status.success(), "server did not stop cleanly: {status}");
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// What a client command gave.
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
+    }
+
+    pub fn ok(self) -> Out {
+        assert_eq!(
+            self.code, 0,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// One `ardoise` profile.
+pub struct Client {
+    pub profile: PathBuf,
+}
+
+impl Client {
+    pub fn new(root: &Path, name: &str) -> Client {
+        Client {
+            profile: root.join(name),
+        }
+    }
+
+    /// Runs `ardoise --profile … args`, with `stdin` as input.
+    pub fn run_with(&self, args: &[&str], stdin: &str) -> Out {
+        let mut child = Command::new(bin("ardoise"))
+            .arg("--profile")
+            .arg(&self.profile)
+            .args(args)
+            .env("ARDOISE_PASSWORD", "ardoise")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start ardoise");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().expect("ardoise output");
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn run(&self, args: &[&str]) -> Out {
+        self.run_with(args, "")
+    }
+
+    /// Logs in as `user` (password ardoise) on `url` and syncs.
+    pub fn login_and_sync(root: &Path, url: &str, user: &str) -> Client {
+        let c = Client::new(root, user);
+        c.run(&["login", "--server", url, "--user", user]).ok();
+        c.run(&["sync"]).ok();
+        c
+    }
+
+    pub fn status(&self) -> Value {
+        self.run(&["status", "--json"]).ok().json()
+    }
+}
+
+/// A fault to inject on the next matching request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fault {
+    /// Pass everything through.
+    None,
+    /// Forward the next request whose first line starts with the prefix, let the server
+    /// answer, and drop the answer (the client sees the connection close).
+    DropResponse(&'static str),
+    /// Forward the answer to the next matching request but cut it after this many bytes.
+    Truncate(&'static str, usize),
+}
+
+/// A TCP proxy on loopback with one-shot faults.
+pub struct Proxy {
+    pub port: u16,
+    fault: Arc<Mutex<Fault>>,
+    pub faults_fired: Arc<AtomicUsize>,
+}
+
+impl Proxy {
+    pub fn start(upstream_port: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let fault = Arc::new(Mutex::new(Fault::None));
+        let fired = Arc::new(AtomicUsize::new(0));
+        let (f, n) = (fault.clone(), fired.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let (f, n) = (f.clone(), n.clone());
+                std::thread::spawn(move || relay(conn, upstream_port, f, n));
+            }
+        });
+        Proxy {
+            port,
+            fault,
+            faults_fired: fired,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn arm(&self, fault: Fault) {
+        *self.fault.lock().unwrap() = fault;
+    }
+}
+
+fn relay(client: TcpStream, upstream_port: u16, fault: Arc<Mutex<Fault>>, fired: Arc<AtomicUsize>) {
+    let Ok(server) = TcpStream::connect(("127.0.0.1", upstream_port)) else {
+        return;
+    };
+    // What to do with the answer of the request under way on this connection.
+    let mode = Arc::new(Mutex::new(Fault::None));
+    let (mut c_in, mut s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+    let up_mode = mode.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let n = match c_in.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let text = String::from_utf8_lossy(&buf[..n]);
+            let armed = *fault.lock().unwrap();
+            let prefix = match armed {
+                Fault::DropResponse(p) | Fault::Truncate(p, _) => Some(p),
+                Fault::None => None,
+            };
+            if let Some(p) = prefix {
+                if text.starts_with(p) {
+                    *fault.lock().unwrap() = Fault::None;
+                    *up_mode.lock().unwrap() = armed;
+                    fired.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            if s_out.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = s_out.shutdown(Shutdown::Write);
+    });
+    let (mut s_in, mut c_out) = (server, client);
+    let mut buf = [0u8; 16 * 1024];
+    let mut sent = 0usize;
+    loop {
+        let n = match s_in.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let current = *mode.lock().unwrap();
+        match current {
+            Fault::DropResponse(_) => break,
+            Fault::Truncate(_, limit) => {
+                let take = limit.saturating_sub(sent).min(n);
+                let _ = c_out.write_all(&buf[..take]);
+                sent += take;
+                if sent >= limit {
+                    break;
+                }
+            }
+            Fault::None => {
+                if c_out.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = c_out.shutdown(Shutdown::Both);
+    let _ = s_in.shutdown(Shutdown::Both);
+}
+
+/// Direct HTTP to the server, for the ACL and protocol tests.
+pub struct Http {
+    pub base: String,
+    pub token: String,
+    client: reqwest::blocking::Client,
+}
+
+impl Http {
+    pub fn login(base: &str, user: &str) -> Http {
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let resp = client
+            .post(format!("{base}/v1/auth/login"))
+            .header("ardoise-protocol", "1")
+            .json(&serde_json::json!({"login": user, "password": "ardoise"}))
+            .send()
+            .unwrap();
+        assert!(
+            resp.status().is_success(),
+            "login {user}: {}",
+            resp.status()
+        );
+        let body: Value = resp.json().unwrap();
+        Http {
+            base: base.into(),
+            token: body["accessToken"].as_str().unwrap().into(),
+            client,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("ardoise-protocol", "1")
+            .bearer_auth(&self.token)
+            .send()
+            .unwrap();
+        (resp.status().as_u16(), resp.json().unwrap_or(Value::Null))
+    }
+
+    pub fn push(&self, ops: Value) -> Value {
+        let resp = self
+            .client
+            .post(format!("{}/v1/push", self.base))
+            .header("ardoise-protocol", "1")
+            .bearer_auth(&self.token)
+            .json(&serde_json::json!({ "ops": ops }))
+            .send()
+            .unwrap();
+        assert!(resp.status().is_success(), "push: {}", resp.status());
+        resp.json().unwrap()
+    }
+
+    /// Every live record this user may read, by kind and id.
+    pub fn snapshot(&self) -> Vec<Value> {
+        let (status, body) = self.get("/v1/snapshot");
+        assert_eq!(status, 200);
+        body["records"].as_array().unwrap().clone()
+    }
+}

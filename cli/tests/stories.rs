@@ -1,0 +1,478 @@
+//! The foundation's acceptance tests: real `ardoise-server` and `ardoise` processes on
+//! loopback, each test with its own server, profiles and data.
+
+mod common;
+
+use common::{Client, Fault, Http, Proxy, Server};
+use serde_json::{json, Value};
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// Martin's lessons in the week of Monday 30 November 2026.
+fn martin_week(c: &Client) -> Vec<Value> {
+    let out = c
+        .run(&[
+            "timetable",
+            "--teacher",
+            "martin",
+            "--date",
+            "2026-11-30",
+            "--days",
+            "6",
+            "--json",
+        ])
+        .ok();
+    out.json().as_array().unwrap().clone()
+}
+
+fn find<'a>(list: &'a [Value], audience: &str, date: &str, start: &str) -> &'a Value {
+    list.iter()
+        .find(|o| o["audience"] == audience && o["date"] == date && o["start"] == start)
+        .unwrap_or_else(|| panic!("no lesson of {audience} on {date} at {start}"))
+}
+
+fn save(c: &Client, what: &str, input: Value) -> Value {
+    c.run_with(&[what, "save"], &input.to_string()).ok().json()
+}
+
+#[test]
+fn story_1_lessons_written_offline_go_up_on_reconnect() {
+    let dir = tmp();
+    let mut server = Server::demo(dir.path());
+    let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let week = martin_week(&martin);
+    assert!(
+        week.len() >= 10,
+        "martin teaches {} lessons that week",
+        week.len()
+    );
+
+    server.stop();
+    let mut ids = Vec::new();
+    for (i, lesson) in week.iter().take(3).enumerate() {
+        let saved = save(
+            &martin,
+            "session",
+            json!({"occurrence": lesson["id"], "title": format!("Séance hors ligne {i}"),
+                   "content": "<p>Étude de documents</p>", "state": "published"}),
+        );
+        assert!(saved["audienceId"].is_string());
+        ids.push((
+            saved["id"].as_str().unwrap().to_string(),
+            lesson["audience"].clone(),
+        ));
+    }
+    for due in ["2026-12-03", "2026-12-04"] {
+        let saved = save(
+            &martin,
+            "homework",
+            json!({"audience": "2nde 3", "subject": "HIGEO", "givenOn": "2026-11-30",
+                   "dueOn": due, "description": format!("Exercice pour le {due}")}),
+        );
+        ids.push((saved["id"].as_str().unwrap().to_string(), json!("2nde 3")));
+    }
+
+    let offline = martin.run(&["sync"]);
+    assert_eq!(
+        offline.code, 3,
+        "sync while the server is down: {}",
+        offline.stderr
+    );
+    assert!(offline.stderr.contains("hors ligne"), "{}", offline.stderr);
+    let status = martin.status();
+    assert_eq!(status["pending"], 5);
+    assert_eq!(status["online"], false);
+    // The replica still answers while offline, with the new entries in it.
+    let listed = martin
+        .run(&[
+            "session",
+            "list",
+            "--audience",
+            ids[0].1.as_str().unwrap(),
+            "--from",
+            "2026-11-30",
+            "--to",
+            "2026-12-05",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert!(listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["id"] == ids[0].0.as_str()));
+
+    server.start();
+    martin.run(&["sync"]).ok();
+    let status = martin.status();
+    assert_eq!(status["pending"], 0);
+    assert_eq!(status["online"], true);
+
+    let bernard = Client::login_and_sync(dir.path(), &server.url(), "bernard");
+    for (i, (id, audience)) in ids.iter().enumerate() {
+        let kind = if i < 3 { "session" } else { "homework" };
+        let list = bernard
+            .run(&[
+                kind,
+                "list",
+                "--audience",
+                audience.as_str().unwrap(),
+                "--from",
+                "2026-11-30",
+                "--to",
+                "2026-12-05",
+                "--json",
+            ])
+            .ok()
+            .json();
+        let found: Vec<&Value> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["id"] == id.as_str())
+            .collect();
+        assert_eq!(found.len(), 1, "direction sees {kind} {id} exactly once");
+    }
+}
+
+#[test]
+fn story_3_same_session_edited_on_two_devices_makes_one_visible_conflict() {
+    let dir = tmp();
+    let server = Server::demo(dir.path());
+    let laptop = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let desktop = Client::new(dir.path(), "martin-desktop");
+    desktop
+        .run(&["login", "--server", &server.url(), "--user", "martin"])
+        .ok();
+    desktop.run(&["sync"]).ok();
+
+    let sessions = laptop
+        .run(&[
+            "session",
+            "list",
+            "--audience",
+            "2nde 3",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-27",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let session = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["teacherId"] == "usr-martin")
+        .expect("a séance of martin with 2nde 3 that week")
+        .clone();
+    let id = session["id"].as_str().unwrap();
+
+    save(
+        &laptop,
+        "session",
+        json!({"id": id, "title": "Titre du portable", "annotation": "note A"}),
+    );
+    save(
+        &desktop,
+        "session",
+        json!({"id": id, "title": "Titre du bureau", "content": "<p>contenu du bureau</p>"}),
+    );
+    laptop.run(&["sync"]).ok();
+    desktop.run(&["sync"]).ok();
+    laptop.run(&["sync"]).ok();
+
+    for c in [&laptop, &desktop] {
+        let conflicts = c.run(&["conflicts", "--json"]).ok().json();
+        let list = conflicts.as_array().unwrap();
+        assert_eq!(list.len(), 1, "one conflict, seen from {:?}", c.profile);
+        assert_eq!(list[0]["recordId"], id);
+        assert_eq!(list[0]["fields"]["title"]["theirs"], "Titre du portable");
+        assert_eq!(list[0]["fields"]["title"]["mine"], "Titre du bureau");
+        assert_eq!(c.status()["conflicts"], 1);
+    }
+    // No edit lost: the fields changed on one side only were applied.
+    let now = laptop
+        .run(&[
+            "session",
+            "list",
+            "--audience",
+            "2nde 3",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-27",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let now = now
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(now["title"], "Titre du portable");
+    assert_eq!(now["annotation"], "note A");
+    assert_eq!(now["content"], "<p>contenu du bureau</p>");
+
+    let conflict_id = desktop.run(&["conflicts", "--json"]).ok().json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    desktop
+        .run(&["conflicts", "resolve", &conflict_id, "--keep", "mine"])
+        .ok();
+    desktop.run(&["sync"]).ok();
+    laptop.run(&["sync"]).ok();
+    for c in [&laptop, &desktop] {
+        assert_eq!(c.status()["conflicts"], 0);
+        let list = c
+            .run(&[
+                "session",
+                "list",
+                "--audience",
+                "2nde 3",
+                "--from",
+                "2026-11-23",
+                "--to",
+                "2026-11-27",
+                "--json",
+            ])
+            .ok()
+            .json();
+        let s = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()
+            .clone();
+        assert_eq!(s["title"], "Titre du bureau", "the kept version everywhere");
+    }
+}
+
+#[test]
+fn story_2_vie_scolaire_cancels_offline_and_the_teacher_sees_it() {
+    let dir = tmp();
+    let mut server = Server::demo(dir.path());
+    let diallo = Client::login_and_sync(dir.path(), &server.url(), "diallo");
+    let leroy = Client::login_and_sync(dir.path(), &server.url(), "leroy");
+
+    server.stop();
+    // Where is 1re B at 14:00 on Monday? French, M. Leroy, room B12.
+    let day = diallo
+        .run(&[
+            "timetable",
+            "--audience",
+            "1re B",
+            "--date",
+            "2026-11-30",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let lesson = find(day.as_array().unwrap(), "1re B", "2026-11-30", "14:00").clone();
+    assert_eq!(lesson["subject"], "Français");
+    assert_eq!(lesson["teacher"], "M. Paul Leroy");
+    assert_eq!(lesson["room"], "B12");
+    let id = lesson["id"].as_str().unwrap();
+    let cancelled = diallo
+        .run(&["occurrence", "cancel", id, "--note", "Professeur absent"])
+        .ok()
+        .json();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(diallo.run(&["sync"]).code, 3);
+    assert_eq!(diallo.status()["pending"], 1);
+
+    server.start();
+    diallo.run(&["sync"]).ok();
+    leroy.run(&["sync"]).ok();
+    let week = leroy
+        .run(&[
+            "timetable",
+            "--teacher",
+            "leroy",
+            "--date",
+            "2026-11-30",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let seen = find(week.as_array().unwrap(), "1re B", "2026-11-30", "14:00");
+    assert_eq!(seen["status"], "cancelled");
+    assert_eq!(seen["note"], "Professeur absent");
+}
+
+#[test]
+fn a_lost_push_response_and_a_cut_pull_lose_and_duplicate_nothing() {
+    let dir = tmp();
+    let server = Server::demo(dir.path());
+    let proxy = Proxy::start(server.port);
+    let martin = Client::login_and_sync(dir.path(), &proxy.url(), "martin");
+    let week = martin_week(&martin);
+    save(
+        &martin,
+        "session",
+        json!({"occurrence": week[0]["id"], "title": "Une seule fois", "state": "published"}),
+    );
+
+    // The server commits the push, then the answer is lost.
+    proxy.arm(Fault::DropResponse("POST /v1/push"));
+    let failed = martin.run(&["sync"]);
+    assert_ne!(failed.code, 0, "the lost answer is a failed sync");
+    assert_eq!(
+        proxy.faults_fired.load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    assert_eq!(
+        martin.status()["pending"],
+        1,
+        "the op stays queued until acknowledged"
+    );
+    martin.run(&["sync"]).ok();
+    assert_eq!(martin.status()["pending"], 0);
+
+    let head = Http::login(&server.url(), "bernard");
+    let copies = head
+        .snapshot()
+        .into_iter()
+        .filter(|r| r["kind"] == "session" && r["data"]["title"] == "Une seule fois")
+        .count();
+    assert_eq!(copies, 1, "the retried op was applied once");
+
+    // A pull page cut in the middle leaves the cursor where it was.
+    let diallo = Client::login_and_sync(dir.path(), &server.url(), "diallo");
+    diallo
+        .run(&[
+            "occurrence",
+            "cancel",
+            week[1]["id"].as_str().unwrap(),
+            "--note",
+            "Sortie",
+        ])
+        .ok();
+    diallo.run(&["sync"]).ok();
+    let before = martin.status()["cursor"].clone();
+    proxy.arm(Fault::Truncate("GET /v1/changes", 300));
+    let cut = martin.run(&["sync"]);
+    assert_ne!(
+        cut.code, 0,
+        "a truncated page fails the sync: {}",
+        cut.stderr
+    );
+    assert_eq!(martin.status()["cursor"], before, "cursor unchanged");
+    martin.run(&["sync"]).ok();
+    let after = martin_week(&martin);
+    let seen = after.iter().find(|o| o["id"] == week[1]["id"]).unwrap();
+    assert_eq!(seen["status"], "cancelled");
+}
+
+#[test]
+fn a_visa_locks_entries_and_a_refused_edit_is_reported_once() {
+    let dir = tmp();
+    let server = Server::demo(dir.path());
+    let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let bernard = Client::login_and_sync(dir.path(), &server.url(), "bernard");
+    bernard
+        .run(&[
+            "visa",
+            "--teacher",
+            "martin",
+            "--audience",
+            "2nde 3",
+            "--until",
+            "2026-11-27",
+            "--comment",
+            "Vu",
+        ])
+        .ok();
+    bernard.run(&["sync"]).ok();
+
+    // Martin has not synced since: her replica does not know the visa yet.
+    let sessions = martin
+        .run(&[
+            "session",
+            "list",
+            "--audience",
+            "2nde 3",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-27",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let id = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["teacherId"] == "usr-martin")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    save(
+        &martin,
+        "session",
+        json!({"id": id, "title": "Modifiée après le visa"}),
+    );
+    let first = martin.run(&["sync"]);
+    assert_eq!(first.code, 1);
+    assert!(
+        first.stderr.contains("logbook.visa_locked"),
+        "{}",
+        first.stderr
+    );
+    let second = martin.run(&["sync"]);
+    assert_eq!(
+        second.code, 0,
+        "reported once, not retried: {}",
+        second.stderr
+    );
+    assert!(!second.stderr.contains("visa_locked"));
+    let status = martin.status();
+    assert_eq!(status["pending"], 0);
+    assert_eq!(status["quarantined"], 1);
+    let rejected = martin.run(&["rejected", "--json"]).ok().json();
+    assert_eq!(rejected[0]["errorCode"], "logbook.visa_locked");
+    // The replica shows the signed version, and now refuses edits itself.
+    let list = martin
+        .run(&[
+            "session",
+            "list",
+            "--audience",
+            "2nde 3",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-27",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let s = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_ne!(s["title"], "Modifiée après le visa");
+    let again = martin.run_with(
+        &["session", "save"],
+        &json!({"id": id, "title": "encore"}).to_string(),
+    );
+    assert_eq!(again.code, 1);
+    assert!(
+        again.stderr.contains("logbook.visa_locked"),
+        "{}",
+        again.stderr
+    );
+}
