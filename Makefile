@@ -4,7 +4,7 @@ export CARGO_BUILD_JOBS ?= 2
 DEMO_ADDR ?= 127.0.0.1:8787
 DEMO_DIR ?= .demo
 
-.PHONY: deps ui build demo test gates rust-tests ui-tests screenshot clean
+.PHONY: deps ui build demo test gates rust-tests ui-tests e2e screenshot clean
 
 deps:
 	@scripts/install-deps.sh
@@ -20,7 +20,7 @@ demo: build
 	@scripts/demo.sh "$(DEMO_ADDR)" "$(DEMO_DIR)"
 
 ## Every gate and every test.
-test: ui gates ui-tests rust-tests screenshot
+test: ui gates ui-tests rust-tests e2e
 	@echo "make test: all gates and tests passed"
 
 gates:
@@ -36,7 +36,12 @@ ui-tests:
 rust-tests:
 	cargo test --workspace --locked
 
-## The real app under Xvfb against the demo server: a screenshot in artifacts/.
+## The real app in a WebKit window under Xvfb, driven by WebKitWebDriver, against the real
+## server: the user stories end to end, with screenshots in artifacts/e2e/.
+e2e: ui
+	xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --locked --test e2e -- --ignored --nocapture --test-threads=1
+
+## The app under Xvfb against the demo server, no driver: a screenshot in artifacts/.
 screenshot:
 	@scripts/screenshot.sh
 

@@ -1,8 +1,13 @@
 fn main() {
     // The app's own commands go through the permission system like plugin commands: each
     // gets an `allow-<command>` permission, granted in capabilities/main.json.
-    let manifest =
-        tauri_build::AppManifest::new().commands(&["get_week", "get_status", "sync_now"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "get_week",
+        "get_status",
+        "sync_now",
+        "get_session",
+        "save_session",
+    ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");
 }

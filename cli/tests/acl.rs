@@ -1,9 +1,7 @@
 //! Who may read and write what, against the real server: every role × action of the ACL,
 //! allowed and denied; what a replica holds; passwords and protocol errors.
 
-mod common;
-
-use common::{Client, Http, Server};
+use ardoise_testkit::{Client, Http, Server};
 use serde_json::{json, Value};
 use uuid::Uuid;
 

@@ -1,9 +1,7 @@
 //! The foundation's acceptance tests: real `ardoise-server` and `ardoise` processes on
 //! loopback, each test with its own server, profiles and data.
 
-mod common;
-
-use common::{Client, Fault, Http, Proxy, Server};
+use ardoise_testkit::{Client, Fault, Http, Proxy, Server};
 use serde_json::{json, Value};
 
 fn tmp() -> tempfile::TempDir {

@@ -10,7 +10,8 @@
 //!
 //! ```no_run
 //! # async fn run() -> anyhow::Result<()> {
-//! let store = ardoise_server::open_store(std::path::Path::new("/tmp/ent"), true)?;
+//! let demo = ardoise_fixtures::Options::demo();
+//! let store = ardoise_server::open_store(std::path::Path::new("/tmp/ent"), Some(&demo))?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! ardoise_server::serve(store, listener, std::future::pending()).await?;
 //! # Ok(()) }
@@ -29,16 +30,18 @@ use std::sync::Arc;
 
 use store::{Account, SqliteStore, Store, StoredRecord};
 
-/// Opens the store in `dir` (created if missing); with `demo`, seeds the demo school into
+/// Opens the store in `dir` (created if missing); with `demo`, seeds a generated school into
 /// an empty store.
-pub fn open_store(dir: &Path, demo: bool) -> anyhow::Result<Arc<SqliteStore>> {
+pub fn open_store(
+    dir: &Path,
+    demo: Option<&ardoise_fixtures::Options>,
+) -> anyhow::Result<Arc<SqliteStore>> {
     std::fs::create_dir_all(dir)?;
     let store = SqliteStore::open(&dir.join("ardoise-server.sqlite3"))?;
-    if demo && store.is_empty()? {
-        seed(
-            &store,
-            &ardoise_fixtures::generate(&ardoise_fixtures::Options::demo()),
-        )?;
+    if let Some(options) = demo {
+        if store.is_empty()? {
+            seed(&store, &ardoise_fixtures::generate(options))?;
+        }
     }
     Ok(Arc::new(store))
 }

@@ -18,6 +18,10 @@ struct Args {
     /// Seed the demo school into an empty store.
     #[arg(long)]
     demo: bool,
+    /// Size of the demo school: demo (20 classes), large (about 100,000 records), or a
+    /// number of classes.
+    #[arg(long, default_value = "demo", requires = "demo")]
+    size: String,
 }
 
 #[tokio::main]
@@ -30,7 +34,9 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let store = ardoise_server::open_store(&args.data, args.demo)?;
+    let options = ardoise_fixtures::Options::for_size(&args.size)
+        .ok_or_else(|| anyhow::anyhow!("--size: demo, large or a number of classes (3 or more)"))?;
+    let store = ardoise_server::open_store(&args.data, args.demo.then_some(&options))?;
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");

@@ -35,6 +35,8 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::timetable::get_week,
+            commands::logbook::get_session,
+            commands::logbook::save_session,
             commands::sync::get_status,
             commands::sync::sync_now,
         ])

@@ -17,8 +17,9 @@ const PERIOD: Duration = Duration::from_secs(30);
 pub struct AppState {
     /// The profile shown.
     pub profile: Profile,
-    /// A read connection for the views (WAL: never waits for the sync writer).
-    pub reader: Mutex<Replica>,
+    /// The UI's connection: views read through it (WAL: never waiting for the sync thread's
+    /// writes) and local edits are written through it.
+    pub replica: Mutex<Replica>,
     /// Wakes the sync loop (after an edit, or "sync now").
     pub wake: Sender<()>,
     /// The last status the sync loop reported (None before its first probe).
@@ -39,10 +40,19 @@ impl AppState {
             .map_err(|e| CommandError::new("app.thread", e.to_string()))?;
         Ok(AppState {
             profile,
-            reader: Mutex::new(reader),
+            replica: Mutex::new(reader),
             wake,
             latest,
         })
+    }
+}
+
+impl AppState {
+    /// The UI's replica connection.
+    pub fn lock_replica(&self) -> CmdResult<std::sync::MutexGuard<'_, Replica>> {
+        self.replica
+            .lock()
+            .map_err(|_| CommandError::new("app.lock", "état verrouillé"))
     }
 }
 

@@ -79,6 +79,7 @@ impl HttpConnector {
         }
         if !status.is_success() {
             return Err(match serde_json::from_slice::<ApiError>(&body) {
+                Ok(e) if status.is_server_error() => SyncError::Unavailable(e),
                 Ok(e) => SyncError::Server(e),
                 Err(_) if status.is_server_error() => {
                     SyncError::Offline(format!("{} (erreur {status})", self.base))

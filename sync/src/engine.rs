@@ -11,6 +11,8 @@ use crate::{Result, SyncError};
 
 /// Records asked per pull page.
 pub const PULL_PAGE: usize = 2000;
+/// Times an op refused alone (the whole request refused, 4xx) is tried before quarantine.
+pub const POISON_LIMIT: i64 = 3;
 
 /// What the status bar shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -140,6 +142,44 @@ impl SyncEngine {
             let req = PushRequest { ops };
             let resp = match self.authed(|c, t| c.push(t, &req)) {
                 Ok(r) => r,
+                Err(SyncError::Server(_)) => {
+                    // The server refused the whole request: find the op it chokes on by
+                    // sending the first alone, and quarantine it if it keeps being refused.
+                    let first = PushRequest {
+                        ops: vec![req.ops[0].clone()],
+                    };
+                    match self.authed(|c, t| c.push(t, &first)) {
+                        Ok(resp)
+                            if resp.results.len() == 1
+                                && resp.results[0].op_id == first.ops[0].op_id =>
+                        {
+                            let ack = self.replica.ack(&resp.results)?;
+                            report.pushed += ack.applied;
+                            report.conflicts += ack.conflicts;
+                            report.rejected.extend(ack.rejected);
+                            continue;
+                        }
+                        Ok(_) => {
+                            return Err(SyncError::BadResponse(
+                                "les résultats de l'envoi ne correspondent pas aux opérations"
+                                    .into(),
+                            ))
+                        }
+                        Err(SyncError::Server(e)) => {
+                            match self
+                                .replica
+                                .note_refusal(first.ops[0].op_id, &e, POISON_LIMIT)?
+                            {
+                                Some(q) => {
+                                    report.rejected.push(q);
+                                    continue;
+                                }
+                                None => return Err(SyncError::Server(e)),
+                            }
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
                 Err(e) => {
                     self.replica.note_attempt()?;
                     return Err(e);
@@ -196,5 +236,108 @@ impl SyncEngine {
             }
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ardoise_protocol::{
+        ApiError, Health, OpResult, Outcome, PullResponse, PushResponse, SnapshotResponse,
+        TokenResponse,
+    };
+    use serde_json::json;
+
+    /// An ENT in memory that refuses any request containing the op of record "poison".
+    struct PoisonAllergic;
+
+    impl Connector for PoisonAllergic {
+        fn health(&self) -> Result<Health> {
+            Ok(Health {
+                status: "ok".into(),
+                protocol: 1,
+                min_protocol: 1,
+            })
+        }
+        fn login(&self, _: &str, _: &str) -> Result<TokenResponse> {
+            unreachable!("not used")
+        }
+        fn refresh(&self, _: &str) -> Result<TokenResponse> {
+            unreachable!("not used")
+        }
+        fn pull(&self, _: &str, since: i64, _: usize) -> Result<PullResponse> {
+            Ok(PullResponse {
+                changes: vec![],
+                next_cursor: since,
+                has_more: false,
+            })
+        }
+        fn snapshot(&self, _: &str) -> Result<SnapshotResponse> {
+            Ok(SnapshotResponse {
+                seq: 1,
+                records: vec![],
+            })
+        }
+        fn push(&self, _: &str, req: &PushRequest) -> Result<PushResponse> {
+            if req.ops.iter().any(|o| o.record_id == "poison") {
+                return Err(SyncError::Server(ApiError::new(
+                    "protocol.invalid_op",
+                    "illisible",
+                )));
+            }
+            Ok(PushResponse {
+                results: req
+                    .ops
+                    .iter()
+                    .map(|o| OpResult {
+                        op_id: o.op_id,
+                        outcome: Outcome::Applied,
+                        version: Some(1),
+                        conflict_id: None,
+                        error: None,
+                    })
+                    .collect(),
+            })
+        }
+    }
+
+    #[test]
+    fn a_poison_op_is_quarantined_after_a_few_tries_and_the_queue_moves_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = Profile::new(dir.path());
+        profile
+            .save_tokens(&Tokens {
+                access_token: "a".into(),
+                refresh_token: "r".into(),
+            })
+            .unwrap();
+        let mut replica = Replica::in_memory().unwrap();
+        let room = |code: &str| {
+            json!({"code": code, "label": code})
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        replica
+            .local_create(ardoise_protocol::EntityKind::Room, "poison", room("P"))
+            .unwrap();
+        replica
+            .local_create(ardoise_protocol::EntityKind::Room, "good", room("G"))
+            .unwrap();
+        let mut engine = SyncEngine::new(profile, replica, Box::new(PoisonAllergic));
+        for _ in 1..POISON_LIMIT {
+            assert!(matches!(engine.sync_once(), Err(SyncError::Server(_))));
+            assert_eq!(
+                engine.status().unwrap().pending,
+                2,
+                "nothing lost meanwhile"
+            );
+        }
+        let report = engine.sync_once().unwrap();
+        assert_eq!(report.rejected.len(), 1);
+        assert_eq!(report.rejected[0].record_id, "poison");
+        assert_eq!(report.pushed, 1);
+        let status = engine.status().unwrap();
+        assert_eq!((status.pending, status.quarantined), (0, 1));
     }
 }

@@ -9,9 +9,13 @@ pub enum SyncError {
     /// The server cannot be reached: everything stays queued.
     #[error("hors ligne : le serveur {0} ne répond pas ; les modifications restent en attente")]
     Offline(String),
-    /// The server answered with a typed error.
+    /// The server refused the request with a typed error (4xx): retrying it unchanged will
+    /// not help.
     #[error("{0}")]
     Server(ApiError),
+    /// The server failed (5xx): retry later, the request may go through.
+    #[error("le serveur est en difficulté, nouvel essai plus tard : {0}")]
+    Unavailable(ApiError),
     /// The server's answer is not what the protocol says (malformed, oversized, inconsistent).
     #[error("réponse du serveur rejetée : {0}")]
     BadResponse(String),
@@ -45,7 +49,7 @@ impl SyncError {
     pub fn code(&self) -> String {
         match self {
             SyncError::Offline(_) => "sync.offline".into(),
-            SyncError::Server(e) => e.code.clone(),
+            SyncError::Server(e) | SyncError::Unavailable(e) => e.code.clone(),
             SyncError::BadResponse(_) => "sync.bad_response".into(),
             SyncError::Protocol(e) => e.code().into(),
             SyncError::LoggedOut => "auth.logged_out".into(),

@@ -253,3 +253,19 @@ pub fn week_type(conn: &Connection, date: NaiveDate) -> Result<Option<String>> {
         )
         .optional()?)
 }
+
+/// The séance a teacher wrote for a course occurrence, if any.
+pub fn session_for_occurrence(
+    conn: &Connection,
+    occurrence_id: &str,
+    teacher_id: &str,
+) -> Result<Option<Data>> {
+    Ok(list(
+        conn,
+        EntityKind::Session,
+        "occurrence_id = ?1 AND teacher_id = ?2 ORDER BY id LIMIT 1",
+        &[&occurrence_id, &teacher_id],
+    )?
+    .into_iter()
+    .next())
+}

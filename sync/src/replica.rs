@@ -67,6 +67,9 @@ pub struct AckReport {
     pub rejected: Vec<QuarantinedOp>,
 }
 
+/// Change feed rows kept (older ones are pruned after each apply).
+const FEED_KEEP: i64 = 10_000;
+
 /// The replica of one user's view of the school.
 pub struct Replica {
     conn: Connection,
@@ -146,6 +149,7 @@ impl Replica {
                 page.next_cursor
             )));
         }
+        let me = self.state(keys::USER_ID)?;
         let mut last = cursor;
         let mut records = Vec::with_capacity(page.changes.len());
         for rec in page.changes {
@@ -156,7 +160,7 @@ impl Replica {
                 )));
             }
             last = rec.change_seq;
-            records.push(self.admit(rec)?);
+            records.push(admit(rec, me.as_deref())?);
         }
         let tx = self.conn.transaction()?;
         let n = apply_records(&tx, &records, records.len() > 500)?;
@@ -170,36 +174,17 @@ impl Replica {
         if snap.seq < 0 {
             return Err(SyncError::BadResponse("séquence négative".into()));
         }
+        let me = self.state(keys::USER_ID)?;
         let records = snap
             .records
             .into_iter()
-            .map(|r| self.admit(r))
+            .map(|r| admit(r, me.as_deref()))
             .collect::<Result<Vec<_>>>()?;
         let tx = self.conn.transaction()?;
         let n = apply_records(&tx, &records, true)?;
         set_state(&tx, keys::CURSOR, &snap.seq.to_string())?;
         tx.commit()?;
         Ok(n)
-    }
-
-    /// Checks one received record: shape, sanitised data, and that it is something this
-    /// user may hold (no other teacher's draft or private annotation).
-    fn admit(&self, rec: Record) -> Result<Record> {
-        let rec = check_record(rec)?;
-        if let (Some(data), Ok(me)) = (&rec.data, self.user_id()) {
-            if matches!(rec.kind, EntityKind::Session | EntityKind::Homework) {
-                let owner = data.get("teacherId").and_then(Value::as_str).unwrap_or("");
-                let draft = data.get("state").and_then(Value::as_str) == Some("draft");
-                let annotated = data.get("annotation").is_some_and(|a| !a.is_null());
-                if owner != me && (draft || annotated) {
-                    return Err(SyncError::BadResponse(format!(
-                        "le serveur envoie un brouillon ou une annotation d'un autre enseignant ({})",
-                        rec.id
-                    )));
-                }
-            }
-        }
-        Ok(rec)
     }
 
     /// Creates a record here; queued for the server.
@@ -431,6 +416,32 @@ impl Replica {
         Ok(report)
     }
 
+    /// Counts a refusal of one op pushed alone; after `limit` refusals it is quarantined
+    /// (a poison op must not hold the queue). Returns the quarantined op, if it was.
+    pub fn note_refusal(
+        &mut self,
+        op_id: Uuid,
+        error: &ardoise_protocol::ApiError,
+        limit: i64,
+    ) -> Result<Option<QuarantinedOp>> {
+        let attempts: i64 = self.conn.query_row(
+            "UPDATE outbox SET attempts = attempts + 1 WHERE op_id = ?1 RETURNING attempts",
+            [op_id.to_string()],
+            |r| r.get(0),
+        )?;
+        if attempts < limit {
+            return Ok(None);
+        }
+        let result = OpResult {
+            op_id,
+            outcome: Outcome::Rejected,
+            version: None,
+            conflict_id: None,
+            error: Some(error.clone()),
+        };
+        Ok(self.ack(&[result])?.rejected.pop())
+    }
+
     /// Counts a push that failed for a passing reason against each pending op.
     pub fn note_attempt(&self) -> Result<()> {
         self.conn.execute(
@@ -482,6 +493,26 @@ impl Replica {
                 r.get(0)
             })?)
     }
+}
+
+/// Checks one received record: shape, sanitised data, and that it is something this
+/// user may hold (no other teacher's draft or private annotation).
+fn admit(rec: Record, me: Option<&str>) -> Result<Record> {
+    let rec = check_record(rec)?;
+    if let (Some(data), Some(me)) = (&rec.data, me) {
+        if matches!(rec.kind, EntityKind::Session | EntityKind::Homework) {
+            let owner = data.get("teacherId").and_then(Value::as_str).unwrap_or("");
+            let draft = data.get("state").and_then(Value::as_str) == Some("draft");
+            let annotated = data.get("annotation").is_some_and(|a| !a.is_null());
+            if owner != me && (draft || annotated) {
+                return Err(SyncError::BadResponse(format!(
+                    "le serveur envoie un brouillon ou une annotation d'un autre enseignant ({})",
+                    rec.id
+                )));
+            }
+        }
+    }
+    Ok(rec)
 }
 
 fn corrupt(what: &str) -> SyncError {
@@ -665,8 +696,11 @@ fn rebuild_local(conn: &Connection, kind: EntityKind, id: &str) -> Result<()> {
 /// Applies checked records. `bulk` writes one feed row per kind instead of one per record.
 fn apply_records(conn: &Connection, records: &[Record], bulk: bool) -> Result<usize> {
     let mut kinds = std::collections::BTreeSet::new();
+    let any_pending: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending')")?
+        .query_row([], |r| r.get(0))?;
     for rec in records {
-        let pending = has_pending(conn, rec.kind, &rec.id)?;
+        let pending = any_pending && has_pending(conn, rec.kind, &rec.id)?;
         if pending {
             // Refresh the merge base, then show it with the pending edits on top.
             let data = rec.data.clone().map(Value::Object).unwrap_or(Value::Null);
@@ -692,6 +726,11 @@ fn apply_records(conn: &Connection, records: &[Record], bulk: bool) -> Result<us
     for kind in kinds {
         feed(conn, kind, None, Source::Remote)?;
     }
+    // The feed is for views to catch up, not an archive: keep the last rows only.
+    conn.prepare_cached(
+        "DELETE FROM change_feed WHERE seq <= (SELECT MAX(seq) FROM change_feed) - ?1",
+    )?
+    .execute([FEED_KEEP])?;
     Ok(records.len())
 }
 

@@ -43,3 +43,34 @@ export interface CommandError {
 export const getWeek = (date: string) => invoke<WeekView>("get_week", { date });
 export const getStatus = () => invoke<SyncStatus>("get_status");
 export const syncNow = () => invoke<SyncStatus>("sync_now");
+
+/** A séance as the replica holds it (camelCase wire fields, plus id and version). */
+export interface SessionData {
+  id: string;
+  version: number;
+  occurrenceId: string | null;
+  audienceId: string;
+  subjectId: string;
+  teacherId: string;
+  date: string;
+  start: string;
+  end: string;
+  title: string;
+  content: string;
+  annotation: string | null;
+  state: "draft" | "published";
+}
+
+/** What the editor sends: a new séance names its occurrence, an edit its id. */
+export interface SessionInput {
+  id?: string;
+  occurrence?: string;
+  title: string;
+  content: string;
+  annotation: string | null;
+  state: "draft" | "published";
+}
+
+export const getSession = (occurrenceId: string) =>
+  invoke<SessionData | null>("get_session", { occurrenceId });
+export const saveSession = (input: SessionInput) => invoke<SessionData>("save_session", { input });

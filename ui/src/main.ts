@@ -1,5 +1,15 @@
 import { listen } from "@tauri-apps/api/event";
-import { getStatus, getWeek, syncNow, type CommandError, type SyncStatus } from "./api";
+import {
+  getSession,
+  getStatus,
+  getWeek,
+  saveSession,
+  syncNow,
+  type CommandError,
+  type Occurrence,
+  type SyncStatus,
+} from "./api";
+import { renderEditor } from "./editor";
 import { errorText, t, type Lang } from "./i18n";
 import { renderStatus, renderWeek } from "./view";
 
@@ -8,6 +18,46 @@ const app = document.getElementById("app")!;
 const todayIso = new Date().toLocaleDateString("sv-SE", { timeZone: "Europe/Paris" });
 let current = todayIso;
 let status: SyncStatus | null = null;
+let lessons: Occurrence[] = [];
+
+function showError(e: unknown): void {
+  const err = e as CommandError;
+  toast(`${t(lang).error} : ${errorText(lang, err.code, err.message)}`);
+}
+
+function toast(text: string): void {
+  const div = document.createElement("div");
+  div.className = "toast";
+  div.setAttribute("role", "alert");
+  div.textContent = text;
+  document.body.append(div);
+  setTimeout(() => div.remove(), 4000);
+}
+
+async function refreshStatus(): Promise<void> {
+  status = await getStatus();
+  app.querySelector("footer.status")?.replaceWith(renderStatus(status, lang));
+}
+
+async function openLesson(id: string): Promise<void> {
+  const lesson = lessons.find((o) => o.id === id);
+  if (!lesson) return;
+  const existing = await getSession(id).catch(() => null);
+  document.querySelector("aside.editor")?.remove();
+  const close = () => document.querySelector("aside.editor")?.remove();
+  const panel = renderEditor(lesson, existing, lang, (input) => {
+    saveSession(input)
+      .then(async () => {
+        close();
+        toast(t(lang).saved);
+        await render();
+        await refreshStatus();
+      })
+      .catch(showError);
+  }, close);
+  document.body.append(panel);
+  panel.querySelector<HTMLInputElement>("input[name=title]")?.focus();
+}
 
 function shift(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -19,6 +69,7 @@ async function render(): Promise<void> {
   const m = t(lang);
   try {
     const week = await getWeek(current);
+    lessons = week.occurrences;
     const header = document.createElement("header");
     const h1 = document.createElement("h1");
     h1.textContent = `Ardoise — ${week.userName}`;
@@ -49,6 +100,18 @@ async function render(): Promise<void> {
     app.replaceChildren(p);
   }
 }
+
+app.addEventListener("click", (e) => {
+  const card = (e.target as HTMLElement).closest<HTMLElement>("[data-occurrence]");
+  if (card) void openLesson(card.dataset.occurrence!);
+});
+app.addEventListener("keydown", (e) => {
+  const card = (e.target as HTMLElement).closest<HTMLElement>("[data-occurrence]");
+  if (card && (e.key === "Enter" || e.key === " ")) {
+    e.preventDefault();
+    void openLesson(card.dataset.occurrence!);
+  }
+});
 
 async function start(): Promise<void> {
   status = await getStatus().catch(() => null);

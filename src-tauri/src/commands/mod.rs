@@ -1,4 +1,5 @@
 //! Tauri commands, one module per domain, each a few lines over `ardoise-sync`.
 
+pub mod logbook;
 pub mod sync;
 pub mod timetable;

@@ -3,25 +3,22 @@
 use ardoise_sync::SyncStatus;
 use tauri::State;
 
-use crate::error::{CmdResult, CommandError};
+use crate::error::CmdResult;
 use crate::state::AppState;
 
-fn status_of(state: &AppState) -> CmdResult<SyncStatus> {
-    if let Some(s) = state.latest.lock().ok().and_then(|l| l.clone()) {
-        return Ok(s);
-    }
-    let reader = state
-        .reader
-        .lock()
-        .map_err(|_| CommandError::new("app.lock", "état verrouillé"))?;
+/// Connectivity from the sync loop's last report, counts fresh from the replica (an edit
+/// shows in the pending count at once).
+pub fn status_of(state: &AppState) -> CmdResult<SyncStatus> {
+    let latest = state.latest.lock().ok().and_then(|l| l.clone());
+    let replica = state.lock_replica()?;
     Ok(SyncStatus {
-        online: false,
-        syncing: false,
-        pending: reader.pending_count()?,
-        quarantined: reader.quarantined()?.len() as i64,
-        conflicts: reader.conflict_count()?,
-        last_sync: reader.state(ardoise_sync::replica::keys::LAST_SYNC)?,
-        cursor: reader.cursor()?,
+        online: latest.as_ref().is_some_and(|l| l.online),
+        syncing: latest.as_ref().is_some_and(|l| l.syncing),
+        pending: replica.pending_count()?,
+        quarantined: replica.quarantined()?.len() as i64,
+        conflicts: replica.conflict_count()?,
+        last_sync: replica.state(ardoise_sync::replica::keys::LAST_SYNC)?,
+        cursor: replica.cursor()?,
     })
 }
 

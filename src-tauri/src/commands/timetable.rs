@@ -34,10 +34,7 @@ pub fn get_week(state: State<'_, AppState>, date: String) -> CmdResult<WeekView>
         .map_err(|_| CommandError::new("app.invalid_date", format!("date invalide : {date}")))?;
     let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
     let info = state.profile.info()?;
-    let reader = state
-        .reader
-        .lock()
-        .map_err(|_| CommandError::new("app.lock", "état verrouillé"))?;
+    let reader = state.lock_replica()?;
     let conn = reader.conn();
     let occurrences = queries::timetable(conn, &Who::Teacher(info.user.login.clone()), monday, 6)?;
     let sessions =

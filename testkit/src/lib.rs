@@ -1,6 +1,12 @@
-//! Test harness: the real `ardoise-server` binary on loopback, real `ardoise` client
-//! processes with their own profile folders, and a small fault proxy between them.
-#![allow(dead_code)]
+//! Test harness of Ardoise: the real `ardoise-server` binary on loopback ([`Server`]), real
+//! `ardoise` client processes with their own profile folders ([`Client`]), a small fault
+//! proxy between them ([`Proxy`]), direct HTTP for protocol tests ([`Http`]), and a minimal
+//! WebDriver client for end-to-end tests of the app ([`webdriver`]).
+//!
+//! The binaries are looked up next to the running test executable (`target/debug`); a
+//! workspace test run builds them.
+
+pub mod webdriver;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -21,7 +27,8 @@ pub fn bin_dir() -> PathBuf {
         .to_path_buf()
 }
 
-fn bin(name: &str) -> PathBuf {
+/// Path of a workspace binary; panics with a hint when it was not built.
+pub fn bin(name: &str) -> PathBuf {
     let path = bin_dir().join(name);
     assert!(
         path.exists(),
