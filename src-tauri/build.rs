@@ -7,6 +7,11 @@ fn main() {
         "sync_now",
         "get_session",
         "save_session",
+        "get_me",
+        "get_day",
+        "search_targets",
+        "cancel_occurrence",
+        "replace_occurrence",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

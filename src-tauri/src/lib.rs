@@ -35,6 +35,11 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::timetable::get_week,
+            commands::timetable::get_me,
+            commands::timetable::get_day,
+            commands::timetable::search_targets,
+            commands::timetable::cancel_occurrence,
+            commands::timetable::replace_occurrence,
             commands::logbook::get_session,
             commands::logbook::save_session,
             commands::sync::get_status,

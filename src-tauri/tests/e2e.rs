@@ -91,3 +91,94 @@ fn story_1_a_lesson_written_offline_goes_up_by_itself() {
         .count();
     assert_eq!(on_server, 1, "the server has the séance, once");
 }
+
+#[test]
+#[ignore = "needs a display and WebKitWebDriver: run with `make e2e`"]
+fn story_2_vie_scolaire_finds_1re_b_and_cancels_the_course() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let diallo = Client::login_and_sync(dir.path(), &server.url(), "diallo");
+    let leroy = Client::login_and_sync(dir.path(), &server.url(), "leroy");
+    let driver = launch(&diallo.profile, &dir.path().join("xdg"));
+    driver.wait_until(
+        "the office view",
+        "return document.body.dataset.ready === 'true' && !!document.getElementById('whereis')",
+        Duration::from_secs(30),
+    );
+    // Monday 30 November 2026, where is 1re B at 14:00?
+    driver.execute(
+        "const d = document.querySelector('header input[type=date]'); d.value = '2026-11-30'; d.dispatchEvent(new Event('change'));",
+        json!([]),
+    );
+    driver.wait_until(
+        "the day of 30 November",
+        "return (document.querySelector('.dayview h2') || {}).textContent.includes('30 novembre')",
+        Duration::from_secs(10),
+    );
+    driver.type_into(&driver.find("#whereis"), "1re B");
+    driver.click(&driver.find("button[data-target='audience:1re B']"));
+    driver.wait_until(
+        "1re B's day",
+        "return (document.querySelector('.dayview h2') || {}).textContent.startsWith('1re B')",
+        Duration::from_secs(10),
+    );
+    let id = driver.execute(
+        "const r = [...document.querySelectorAll('tr.lesson-row')].find(r => r.cells[0].textContent.startsWith('14:00')); return r ? r.dataset.occurrence + '|' + r.textContent : null",
+        json!([]),
+    );
+    let (id, row) = id
+        .as_str()
+        .expect("1re B has a lesson at 14:00")
+        .split_once('|')
+        .unwrap();
+    assert!(
+        row.contains("Français") && row.contains("M. Paul Leroy") && row.contains("B12"),
+        "{row}"
+    );
+    driver.click(&driver.find(&format!("tr[data-occurrence='{id}'] button.cancel")));
+    driver.type_into(
+        &driver.find(&format!("tr[data-occurrence='{id}'] input[name=note]")),
+        "Professeur absent",
+    );
+    driver.click(&driver.find(&format!("tr[data-occurrence='{id}'] button.primary")));
+    driver.wait_until(
+        "the cancellation shown",
+        &format!("const r = document.querySelector(\"tr[data-occurrence='{id}']\"); return !!r && r.classList.contains('cancelled')"),
+        Duration::from_secs(10),
+    );
+    // The app sends it by itself: M. Leroy sees it after his own sync.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let seen = loop {
+        leroy.run(&["sync"]).ok();
+        let day = leroy
+            .run(&[
+                "timetable",
+                "--teacher",
+                "leroy",
+                "--date",
+                "2026-11-30",
+                "--json",
+            ])
+            .ok()
+            .json();
+        let seen = day
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == id)
+            .unwrap()
+            .clone();
+        if seen["status"] == "cancelled" || std::time::Instant::now() > deadline {
+            break seen;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    driver.wait_until(
+        "the status to say it went up",
+        &format!("const t = {STATUS_TEXT}; return t.includes('rien en attente') && t.includes('En ligne')"),
+        Duration::from_secs(10),
+    );
+    driver.screenshot(&artifacts().join("story2-cancelled.png"));
+    assert_eq!(seen["status"], "cancelled");
+    assert_eq!(seen["note"], "Professeur absent");
+}

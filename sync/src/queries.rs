@@ -269,3 +269,37 @@ pub fn session_for_occurrence(
     .into_iter()
     .next())
 }
+
+/// Something "Où est… ?" can look for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    /// audience, teacher or room.
+    pub kind: String,
+    /// What to pass back: audience name, teacher login, room code.
+    pub key: String,
+    /// What to show.
+    pub label: String,
+}
+
+/// Classes, groups, teachers and rooms whose name contains `text` (any case), at most `limit`.
+pub fn search_targets(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Target>> {
+    let pattern = format!("%{}%", text.trim().replace(['%', '_'], ""));
+    let mut stmt = conn.prepare_cached(
+        "SELECT 'audience', name, name FROM audiences WHERE name LIKE ?1
+         UNION ALL
+         SELECT 'teacher', login, display_name FROM users
+           WHERE (display_name LIKE ?1 OR login LIKE ?1) AND roles LIKE '%\"teacher\"%'
+         UNION ALL
+         SELECT 'room', code, label FROM rooms WHERE code LIKE ?1 OR label LIKE ?1
+         LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![pattern, limit as i64], |r| {
+        Ok(Target {
+            kind: r.get(0)?,
+            key: r.get(1)?,
+            label: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -74,3 +74,32 @@ export interface SessionInput {
 export const getSession = (occurrenceId: string) =>
   invoke<SessionData | null>("get_session", { occurrenceId });
 export const saveSession = (input: SessionInput) => invoke<SessionData>("save_session", { input });
+
+export type Role = "teacher" | "vie_scolaire" | "direction" | "inspector" | "pupil" | "parent";
+
+export interface Me {
+  login: string;
+  displayName: string;
+  roles: Role[];
+}
+
+/** Whose day: a class or group by name, a teacher by login, a room by code, or everyone. */
+export type DayOf =
+  | { kind: "audience"; key: string }
+  | { kind: "teacher"; key: string }
+  | { kind: "room"; key: string }
+  | { kind: "everyone" };
+
+export interface Target {
+  kind: "audience" | "teacher" | "room";
+  key: string;
+  label: string;
+}
+
+export const getMe = () => invoke<Me>("get_me");
+export const getDay = (of: DayOf, date: string) => invoke<Occurrence[]>("get_day", { of, date });
+export const searchTargets = (text: string) => invoke<Target[]>("search_targets", { text });
+export const cancelOccurrence = (id: string, note: string | null) =>
+  invoke<Occurrence>("cancel_occurrence", { id, note });
+export const replaceOccurrence = (id: string, substitute: string, note: string | null) =>
+  invoke<Occurrence>("replace_occurrence", { id, substitute, note });

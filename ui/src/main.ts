@@ -1,5 +1,11 @@
 import { listen } from "@tauri-apps/api/event";
 import {
+  cancelOccurrence,
+  getDay,
+  getMe,
+  searchTargets,
+  type Me,
+  type Target,
   getSession,
   getStatus,
   getWeek,
@@ -10,6 +16,7 @@ import {
   type SyncStatus,
 } from "./api";
 import { renderEditor } from "./editor";
+import { renderDay, renderSuggestions } from "./whereis";
 import { errorText, t, type Lang } from "./i18n";
 import { renderStatus, renderWeek } from "./view";
 
@@ -19,6 +26,82 @@ const todayIso = new Date().toLocaleDateString("sv-SE", { timeZone: "Europe/Pari
 let current = todayIso;
 let status: SyncStatus | null = null;
 let lessons: Occurrence[] = [];
+let me: Me | null = null;
+let target: Target | null = null;
+
+/** Vie scolaire and direction without classes of their own start on the office view. */
+function isOffice(): boolean {
+  const roles = me?.roles ?? [];
+  return !roles.includes("teacher") && (roles.includes("vie_scolaire") || roles.includes("direction"));
+}
+
+function nowInParis(): string {
+  return new Date().toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris" });
+}
+
+async function renderOffice(): Promise<void> {
+  const m = t(lang);
+  const header = document.createElement("header");
+  const h1 = document.createElement("h1");
+  h1.textContent = `Ardoise — ${me?.displayName ?? ""}`;
+  const nav = document.createElement("nav");
+  const day = document.createElement("input");
+  day.type = "date";
+  day.value = current;
+  day.setAttribute("aria-label", m.day);
+  day.onchange = () => {
+    if (day.value) {
+      current = day.value;
+      void render();
+    }
+  };
+  const print = document.createElement("button");
+  print.textContent = m.print;
+  print.onclick = () => window.print();
+  nav.append(day, print);
+  header.append(h1, nav);
+
+  const search = document.createElement("section");
+  search.className = "whereis";
+  const label = document.createElement("label");
+  label.htmlFor = "whereis";
+  label.textContent = m.whereIs;
+  const input = document.createElement("input");
+  input.id = "whereis";
+  input.placeholder = m.whereIsHint;
+  input.autocomplete = "off";
+  const suggestions = document.createElement("div");
+  input.oninput = async () => {
+    const text = input.value.trim();
+    const found = text.length === 0 ? [] : await searchTargets(text).catch(() => []);
+    suggestions.replaceChildren(
+      renderSuggestions(found, lang, (picked) => {
+        target = picked;
+        void render();
+      }),
+    );
+  };
+  search.append(label, input, suggestions);
+
+  const of = target ? { kind: target.kind, key: target.key } : { kind: "everyone" as const };
+  const dayLessons = await getDay(of, current);
+  const onCancel = (o: Occurrence, note: string) => {
+    cancelOccurrence(o.id, note === "" ? null : note)
+      .then(async () => {
+        await render();
+        await refreshStatus();
+      })
+      .catch(showError);
+  };
+  const main = document.createElement("main");
+  main.append(
+    search,
+    renderDay(target?.label ?? m.allClasses, current, dayLessons, lang, current === todayIso ? nowInParis() : null, onCancel),
+  );
+  app.replaceChildren(header, main);
+  if (status) app.append(renderStatus(status, lang));
+  document.body.dataset.ready = "true";
+}
 
 function showError(e: unknown): void {
   const err = e as CommandError;
@@ -68,6 +151,10 @@ function shift(date: string, days: number): string {
 async function render(): Promise<void> {
   const m = t(lang);
   try {
+    if (isOffice()) {
+      await renderOffice();
+      return;
+    }
     const week = await getWeek(current);
     lessons = week.occurrences;
     const header = document.createElement("header");
@@ -102,18 +189,20 @@ async function render(): Promise<void> {
 }
 
 app.addEventListener("click", (e) => {
-  const card = (e.target as HTMLElement).closest<HTMLElement>("[data-occurrence]");
+  const card = (e.target as HTMLElement).closest<HTMLElement>("article[data-occurrence]");
   if (card) void openLesson(card.dataset.occurrence!);
 });
 app.addEventListener("keydown", (e) => {
-  const card = (e.target as HTMLElement).closest<HTMLElement>("[data-occurrence]");
-  if (card && (e.key === "Enter" || e.key === " ")) {
+  // Only a focused lesson card opens on Enter or Space: never keys typed into a field.
+  const card = e.target as HTMLElement;
+  if (card.matches("article[data-occurrence]") && (e.key === "Enter" || e.key === " ")) {
     e.preventDefault();
     void openLesson(card.dataset.occurrence!);
   }
 });
 
 async function start(): Promise<void> {
+  me = await getMe().catch(() => null);
   status = await getStatus().catch(() => null);
   await render();
   await listen<SyncStatus>("sync-status", (e) => {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use ardoise_sync::queries::{self, OccurrenceView, Who};
 use chrono::{Datelike, Duration, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tauri::State;
 
 use crate::error::{CmdResult, CommandError};
@@ -53,4 +53,115 @@ pub fn get_week(state: State<'_, AppState>, date: String) -> CmdResult<WeekView>
         occurrences,
         sessions_by_occurrence,
     })
+}
+
+/// Who is logged in, for the UI to choose its home view.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    /// Login.
+    pub login: String,
+    /// Name to show.
+    pub display_name: String,
+    /// Roles (teacher, vie_scolaire, direction…).
+    pub roles: Vec<ardoise_protocol::Role>,
+}
+
+/// The logged-in user.
+#[tauri::command]
+pub fn get_me(state: State<'_, AppState>) -> CmdResult<Me> {
+    let info = state.profile.info()?;
+    Ok(Me {
+        login: info.user.login,
+        display_name: info.user.display_name,
+        roles: info.user.roles,
+    })
+}
+
+/// Whose day to show.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", content = "key", rename_all = "camelCase")]
+pub enum DayOf {
+    /// A class or group, by name.
+    Audience(String),
+    /// A teacher, by login.
+    Teacher(String),
+    /// A room, by code.
+    Room(String),
+    /// Every class.
+    Everyone,
+}
+
+/// The lessons of one day, for a class, a teacher, a room or everyone.
+#[tauri::command]
+pub fn get_day(
+    state: State<'_, AppState>,
+    of: DayOf,
+    date: String,
+) -> CmdResult<Vec<OccurrenceView>> {
+    let date: NaiveDate = date
+        .parse()
+        .map_err(|_| CommandError::new("app.invalid_date", format!("date invalide : {date}")))?;
+    let who = match of {
+        DayOf::Audience(k) => Who::Audience(k),
+        DayOf::Teacher(k) => Who::Teacher(k),
+        DayOf::Room(k) => Who::Room(k),
+        DayOf::Everyone => Who::Everyone,
+    };
+    let replica = state.lock_replica()?;
+    Ok(queries::timetable(replica.conn(), &who, date, 1)?)
+}
+
+/// "Où est… ?": classes, groups, teachers and rooms matching what was typed.
+#[tauri::command]
+pub fn search_targets(state: State<'_, AppState>, text: String) -> CmdResult<Vec<queries::Target>> {
+    let replica = state.lock_replica()?;
+    Ok(queries::search_targets(replica.conn(), &text, 12)?)
+}
+
+/// Marks a lesson cancelled (vie scolaire, direction) and wakes the sync loop.
+#[tauri::command]
+pub fn cancel_occurrence(
+    state: State<'_, AppState>,
+    id: String,
+    note: Option<String>,
+) -> CmdResult<OccurrenceView> {
+    let view = {
+        let mut replica = state.lock_replica()?;
+        ardoise_sync::logbook::cancel_occurrence(&mut replica, &id, note.as_deref())?;
+        occurrence_view(&replica, &id)?
+    };
+    let _ = state.wake.send(());
+    Ok(view)
+}
+
+/// Marks a lesson taken by a substitute (vie scolaire, direction) and wakes the sync loop.
+#[tauri::command]
+pub fn replace_occurrence(
+    state: State<'_, AppState>,
+    id: String,
+    substitute: String,
+    note: Option<String>,
+) -> CmdResult<OccurrenceView> {
+    let view = {
+        let mut replica = state.lock_replica()?;
+        ardoise_sync::logbook::replace_occurrence(&mut replica, &id, &substitute, note.as_deref())?;
+        occurrence_view(&replica, &id)?
+    };
+    let _ = state.wake.send(());
+    Ok(view)
+}
+
+fn occurrence_view(replica: &ardoise_sync::Replica, id: &str) -> CmdResult<OccurrenceView> {
+    let (_, data) = replica
+        .get(ardoise_protocol::EntityKind::CourseOccurrence, id)?
+        .ok_or_else(|| CommandError::new("replica.not_found", format!("cours {id}")))?;
+    let date: NaiveDate = data["date"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| CommandError::new("replica.not_found", format!("cours {id}")))?;
+    let day = queries::timetable(replica.conn(), &Who::Everyone, date, 1)?;
+    day.into_iter()
+        .find(|o| o.id == id)
+        .ok_or_else(|| CommandError::new("replica.not_found", format!("cours {id}")))
 }

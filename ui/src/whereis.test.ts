@@ -1,0 +1,37 @@
+import { describe, expect, it, vi } from "vitest";
+import type { Occurrence } from "./api";
+import { renderDay, renderSuggestions } from "./whereis";
+
+const french: Occurrence = {
+  id: "o14", date: "2026-11-30", start: "14:00", end: "15:00", subject: "Français", subjectColor: "#c0392b",
+  audience: "1re B", teacher: "M. Paul Leroy", room: "B12", status: "planned", substitute: null, note: null,
+};
+
+describe("Où est… ?", () => {
+  it("lists classes, teachers and rooms as buttons", () => {
+    const pick = vi.fn();
+    const list = renderSuggestions([{ kind: "audience", key: "1re B", label: "1re B" }], "fr", pick);
+    const button = list.querySelector("button")!;
+    expect(button.textContent).toBe("1re B (classe)");
+    button.click();
+    expect(pick).toHaveBeenCalledWith({ kind: "audience", key: "1re B", label: "1re B" });
+  });
+
+  it("shows where the class is now and cancels a lesson with its reason", () => {
+    const onCancel = vi.fn();
+    const day = renderDay("1re B", "2026-11-30", [french], "fr", "14:20", onCancel);
+    const row = day.querySelector("tr.lesson-row")!;
+    expect(row.classList.contains("now")).toBe(true);
+    expect(row.textContent).toContain("FrançaisM. Paul LeroyB12");
+    (row.querySelector("button.cancel") as HTMLButtonElement).click();
+    (row.querySelector("input[name=note]") as HTMLInputElement).value = "Professeur absent";
+    row.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(onCancel).toHaveBeenCalledWith(french, "Professeur absent");
+  });
+
+  it("shows a cancelled lesson with its note and no cancel button", () => {
+    const day = renderDay("1re B", "2026-11-30", [{ ...french, status: "cancelled", note: "Absent" }], "fr", null, vi.fn());
+    expect(day.textContent).toContain("Annulé : Absent");
+    expect(day.querySelector("button.cancel")).toBeNull();
+  });
+});
