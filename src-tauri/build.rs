@@ -12,6 +12,8 @@ fn main() {
         "search_targets",
         "cancel_occurrence",
         "replace_occurrence",
+        "list_conflicts",
+        "resolve_conflict",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

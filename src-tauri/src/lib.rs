@@ -40,6 +40,8 @@ pub fn run() {
             commands::timetable::search_targets,
             commands::timetable::cancel_occurrence,
             commands::timetable::replace_occurrence,
+            commands::conflicts::list_conflicts,
+            commands::conflicts::resolve_conflict,
             commands::logbook::get_session,
             commands::logbook::save_session,
             commands::sync::get_status,

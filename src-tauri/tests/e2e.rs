@@ -182,3 +182,162 @@ fn story_2_vie_scolaire_finds_1re_b_and_cancels_the_course() {
     assert_eq!(seen["status"], "cancelled");
     assert_eq!(seen["note"], "Professeur absent");
 }
+
+/// Martin's séance with 2nde 3 in the week of 23 November 2026 (from a CLI profile).
+fn a_session_of_martin(c: &Client) -> (String, String) {
+    let list = c
+        .run(&[
+            "session",
+            "list",
+            "--audience",
+            "2nde 3",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-27",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let s = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["teacherId"] == "usr-martin")
+        .expect("a séance of martin with 2nde 3")
+        .clone();
+    (
+        s["id"].as_str().unwrap().to_string(),
+        s["occurrenceId"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+#[ignore = "needs a display and WebKitWebDriver: run with `make e2e`"]
+fn story_3_a_conflict_is_shown_side_by_side_and_resolved() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let laptop = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let desktop = Client::new(dir.path(), "martin-app");
+    desktop
+        .run(&["login", "--server", &server.url(), "--user", "martin"])
+        .ok();
+    desktop.run(&["sync"]).ok();
+    let (id, _) = a_session_of_martin(&laptop);
+    laptop
+        .run_with(
+            &["session", "save"],
+            &json!({"id": id, "title": "Titre du portable"}).to_string(),
+        )
+        .ok();
+    laptop.run(&["sync"]).ok();
+    desktop
+        .run_with(
+            &["session", "save"],
+            &json!({"id": id, "title": "Titre de l'application"}).to_string(),
+        )
+        .ok();
+    desktop.run(&["sync"]).ok();
+
+    let driver = launch(&desktop.profile, &dir.path().join("xdg"));
+    driver.wait_until(
+        "the conflicts badge",
+        "const b = document.querySelector('footer.status button.badge'); return !!b && b.textContent === '1 conflit'",
+        Duration::from_secs(30),
+    );
+    driver.click(&driver.find("footer.status button.badge"));
+    let mine = driver.text(&driver.find("aside.conflicts td.mine"));
+    let theirs = driver.text(&driver.find("aside.conflicts td.theirs"));
+    assert_eq!(
+        (mine.as_str(), theirs.as_str()),
+        ("Titre de l'application", "Titre du portable")
+    );
+    driver.screenshot(&artifacts().join("story3-conflict.png"));
+    driver.click(&driver.find("aside.conflicts button.keep-mine"));
+    driver.wait_until(
+        "the conflict resolved and sent",
+        &format!("const t = {STATUS_TEXT}; return !document.querySelector('footer.status button.badge') && t.includes('rien en attente') && t.includes('En ligne')"),
+        Duration::from_secs(30),
+    );
+    // Resolved everywhere: the other device sees the kept version and no conflict.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        laptop.run(&["sync"]).ok();
+        let title = laptop
+            .run(&[
+                "session",
+                "list",
+                "--audience",
+                "2nde 3",
+                "--from",
+                "2026-11-23",
+                "--to",
+                "2026-11-27",
+                "--json",
+            ])
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id.as_str())
+            .unwrap()["title"]
+            .clone();
+        if title == "Titre de l'application" && laptop.status()["conflicts"] == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the resolution did not reach the laptop"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    driver.screenshot(&artifacts().join("story3-resolved.png"));
+}
+
+#[test]
+#[ignore = "needs a display and WebKitWebDriver: run with `make e2e`"]
+fn story_4_an_entry_under_visa_is_refused_with_its_french_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let bernard = Client::login_and_sync(dir.path(), &server.url(), "bernard");
+    bernard
+        .run(&[
+            "visa",
+            "--teacher",
+            "martin",
+            "--audience",
+            "2nde 3",
+            "--until",
+            "2026-11-27",
+        ])
+        .ok();
+    bernard.run(&["sync"]).ok();
+    martin.run(&["sync"]).ok();
+    let (_, occurrence) = a_session_of_martin(&martin);
+
+    let driver = launch(&martin.profile, &dir.path().join("xdg"));
+    driver.wait_until(
+        "the week view",
+        "return document.body.dataset.ready === 'true'",
+        Duration::from_secs(30),
+    );
+    driver.execute(
+        "const d = document.querySelector('header nav input[type=date]'); d.value = '2026-11-23'; d.dispatchEvent(new Event('change'));",
+        json!([]),
+    );
+    driver.click(&driver.find(&format!("article[data-occurrence='{occurrence}']")));
+    driver.type_into(
+        &driver.find("aside.editor input[name=title]"),
+        "Modifiée après le visa",
+    );
+    driver.click(&driver.find("aside.editor button.primary"));
+    driver.wait_until(
+        "the refusal",
+        "const t = document.querySelector('aside.editor .form-error'); return !!t && t.textContent === 'Entrée visée : elle ne peut plus être modifiée.'",
+        Duration::from_secs(10),
+    );
+    driver.screenshot(&artifacts().join("story4-visa-locked.png"));
+    assert_eq!(martin.status()["pending"], 0, "nothing was queued");
+}

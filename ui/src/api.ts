@@ -103,3 +103,23 @@ export const cancelOccurrence = (id: string, note: string | null) =>
   invoke<Occurrence>("cancel_occurrence", { id, note });
 export const replaceOccurrence = (id: string, substitute: string, note: string | null) =>
   invoke<Occurrence>("replace_occurrence", { id, substitute, note });
+
+export interface ConflictField {
+  name: string;
+  base: unknown;
+  mine: unknown;
+  theirs: unknown;
+}
+
+export interface ConflictView {
+  id: string;
+  recordKind: string;
+  recordId: string;
+  label: string;
+  createdAt: string;
+  fields: ConflictField[];
+}
+
+export const listConflicts = () => invoke<ConflictView[]>("list_conflicts");
+export const resolveConflict = (id: string, keep: "mine" | "theirs") =>
+  invoke<void>("resolve_conflict", { id, keep });

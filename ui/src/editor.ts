@@ -89,11 +89,16 @@ export function renderEditor(
   const actions = document.createElement("div");
   actions.className = "actions";
   actions.append(close, save);
+  // Why a save was refused (visa, permission…), next to the button, kept until the next try.
+  const error = document.createElement("p");
+  error.className = "form-error";
+  error.setAttribute("role", "alert");
   form.append(
     field(m.title, title),
     field(m.content, content),
     field(m.annotation, annotation),
     field(m.state, state),
+    error,
     actions,
   );
   panel.append(h, when, form);

@@ -1,6 +1,8 @@
 import { listen } from "@tauri-apps/api/event";
 import {
   cancelOccurrence,
+  listConflicts,
+  resolveConflict,
   getDay,
   getMe,
   searchTargets,
@@ -15,6 +17,7 @@ import {
   type Occurrence,
   type SyncStatus,
 } from "./api";
+import { renderConflicts } from "./conflicts";
 import { renderEditor } from "./editor";
 import { renderDay, renderSuggestions } from "./whereis";
 import { errorText, t, type Lang } from "./i18n";
@@ -136,7 +139,11 @@ async function openLesson(id: string): Promise<void> {
         await render();
         await refreshStatus();
       })
-      .catch(showError);
+      .catch((e: CommandError) => {
+        const where = document.querySelector("aside.editor .form-error");
+        if (where) where.textContent = errorText(lang, e.code, e.message);
+        else showError(e);
+      });
   }, close);
   document.body.append(panel);
   panel.querySelector<HTMLInputElement>("input[name=title]")?.focus();
@@ -172,7 +179,17 @@ async function render(): Promise<void> {
     next.textContent = "›";
     next.setAttribute("aria-label", m.next);
     next.onclick = () => { current = shift(current, 7); void render(); };
-    nav.append(prev, label, next);
+    const picker = document.createElement("input");
+    picker.type = "date";
+    picker.value = current;
+    picker.setAttribute("aria-label", m.day);
+    picker.onchange = () => {
+      if (picker.value) {
+        current = picker.value;
+        void render();
+      }
+    };
+    nav.append(prev, label, next, picker);
     header.append(h1, nav);
     const main = document.createElement("main");
     main.append(renderWeek(week, lang, todayIso));
@@ -188,7 +205,34 @@ async function render(): Promise<void> {
   }
 }
 
+async function openConflicts(): Promise<void> {
+  const list = await listConflicts();
+  document.querySelector("aside.editor")?.remove();
+  const close = () => document.querySelector("aside.editor")?.remove();
+  const panel = renderConflicts(
+    list,
+    lang,
+    (id, keep) => {
+      resolveConflict(id, keep)
+        .then(async () => {
+          close();
+          toast(t(lang).saved);
+          await refreshStatus();
+          if (list.length > 1) await openConflicts();
+        })
+        .catch(showError);
+    },
+    close,
+  );
+  document.body.append(panel);
+  panel.querySelector<HTMLButtonElement>("button.keep-mine")?.focus();
+}
+
 app.addEventListener("click", (e) => {
+  if ((e.target as HTMLElement).closest("footer.status button.badge")) {
+    void openConflicts();
+    return;
+  }
   const card = (e.target as HTMLElement).closest<HTMLElement>("article[data-occurrence]");
   if (card) void openLesson(card.dataset.occurrence!);
 });

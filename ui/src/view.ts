@@ -26,7 +26,7 @@ export function renderStatus(s: SyncStatus, lang: Lang): HTMLElement {
   const m = t(lang);
   const bar = el("footer", { class: `status ${s.online ? "online" : "offline"}`, role: "status" });
   bar.append(el("span", { class: "dot", "aria-hidden": "true" }), el("span", { class: "status-text" }, statusText(s, lang)));
-  if (s.conflicts > 0) bar.append(el("span", { class: "badge" }, m.conflicts(s.conflicts)));
+  if (s.conflicts > 0) bar.append(el("button", { class: "badge", type: "button" }, m.conflicts(s.conflicts)));
   return bar;
 }
 

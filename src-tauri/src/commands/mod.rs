@@ -1,5 +1,6 @@
 //! Tauri commands, one module per domain, each a few lines over `ardoise-sync`.
 
+pub mod conflicts;
 pub mod logbook;
 pub mod sync;
 pub mod timetable;
