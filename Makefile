@@ -12,8 +12,9 @@ deps:
 ui: deps
 	cd ui && npm run --silent build
 
+## The binaries, built with the test suite's feature set so `make test` reuses them.
 build: ui
-	cargo build --workspace --bins
+	cargo test --workspace --no-run --locked
 
 ## Start the reference ENT with the demo school and open the app as martin.
 demo: build
@@ -38,8 +39,10 @@ rust-tests:
 
 ## The real app in a WebKit window under Xvfb, driven by WebKitWebDriver, against the real
 ## server: the user stories end to end, with screenshots in artifacts/e2e/.
+## (`--workspace` and `--ignored` rather than `--test e2e`: the same selection as rust-tests
+## resolves the same features, so nothing is compiled twice; only e2e tests are ignored.)
 e2e: ui
-	xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --locked --test e2e -- --ignored --nocapture --test-threads=1
+	xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --locked -- --ignored --nocapture --test-threads=1
 
 ## The app under Xvfb against the demo server, no driver: a screenshot in artifacts/.
 screenshot:

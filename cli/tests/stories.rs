@@ -83,25 +83,13 @@ fn story_1_lessons_written_offline_go_up_on_reconnect() {
     assert_eq!(status["pending"], 5);
     assert_eq!(status["online"], false);
     // The replica still answers while offline, with the new entries in it.
-    let listed = martin
-        .run(&[
-            "session",
-            "list",
-            "--audience",
-            ids[0].1.as_str().unwrap(),
-            "--from",
-            "2026-11-30",
-            "--to",
-            "2026-12-05",
-            "--json",
-        ])
-        .ok()
-        .json();
-    assert!(listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|s| s["id"] == ids[0].0.as_str()));
+    let listed = martin.list(
+        "session",
+        ids[0].1.as_str().unwrap(),
+        "2026-11-30",
+        "2026-12-05",
+    );
+    assert!(listed.iter().any(|s| s["id"] == ids[0].0.as_str()));
 
     server.start();
     martin.run(&["sync"]).ok();
@@ -112,26 +100,8 @@ fn story_1_lessons_written_offline_go_up_on_reconnect() {
     let bernard = Client::login_and_sync(dir.path(), &server.url(), "bernard");
     for (i, (id, audience)) in ids.iter().enumerate() {
         let kind = if i < 3 { "session" } else { "homework" };
-        let list = bernard
-            .run(&[
-                kind,
-                "list",
-                "--audience",
-                audience.as_str().unwrap(),
-                "--from",
-                "2026-11-30",
-                "--to",
-                "2026-12-05",
-                "--json",
-            ])
-            .ok()
-            .json();
-        let found: Vec<&Value> = list
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["id"] == id.as_str())
-            .collect();
+        let list = bernard.list(kind, audience.as_str().unwrap(), "2026-11-30", "2026-12-05");
+        let found: Vec<&Value> = list.iter().filter(|e| e["id"] == id.as_str()).collect();
         assert_eq!(found.len(), 1, "direction sees {kind} {id} exactly once");
     }
 }
@@ -147,23 +117,8 @@ fn story_3_same_session_edited_on_two_devices_makes_one_visible_conflict() {
         .ok();
     desktop.run(&["sync"]).ok();
 
-    let sessions = laptop
-        .run(&[
-            "session",
-            "list",
-            "--audience",
-            "2nde 3",
-            "--from",
-            "2026-11-23",
-            "--to",
-            "2026-11-27",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let sessions = laptop.list("session", "2nde 3", "2026-11-23", "2026-11-27");
     let session = sessions
-        .as_array()
-        .unwrap()
         .iter()
         .find(|s| s["teacherId"] == "usr-martin")
         .expect("a séance of martin with 2nde 3 that week")
@@ -194,27 +149,8 @@ fn story_3_same_session_edited_on_two_devices_makes_one_visible_conflict() {
         assert_eq!(c.status()["conflicts"], 1);
     }
     // No edit lost: the fields changed on one side only were applied.
-    let now = laptop
-        .run(&[
-            "session",
-            "list",
-            "--audience",
-            "2nde 3",
-            "--from",
-            "2026-11-23",
-            "--to",
-            "2026-11-27",
-            "--json",
-        ])
-        .ok()
-        .json();
-    let now = now
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap()
-        .clone();
+    let now = laptop.list("session", "2nde 3", "2026-11-23", "2026-11-27");
+    let now = now.iter().find(|s| s["id"] == id).unwrap().clone();
     assert_eq!(now["title"], "Titre du portable");
     assert_eq!(now["annotation"], "note A");
     assert_eq!(now["content"], "<p>contenu du bureau</p>");
@@ -230,27 +166,8 @@ fn story_3_same_session_edited_on_two_devices_makes_one_visible_conflict() {
     laptop.run(&["sync"]).ok();
     for c in [&laptop, &desktop] {
         assert_eq!(c.status()["conflicts"], 0);
-        let list = c
-            .run(&[
-                "session",
-                "list",
-                "--audience",
-                "2nde 3",
-                "--from",
-                "2026-11-23",
-                "--to",
-                "2026-11-27",
-                "--json",
-            ])
-            .ok()
-            .json();
-        let s = list
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == id)
-            .unwrap()
-            .clone();
+        let list = c.list("session", "2nde 3", "2026-11-23", "2026-11-27");
+        let s = list.iter().find(|s| s["id"] == id).unwrap().clone();
         assert_eq!(s["title"], "Titre du bureau", "the kept version everywhere");
     }
 }
@@ -393,23 +310,8 @@ fn a_visa_locks_entries_and_a_refused_edit_is_reported_once() {
     bernard.run(&["sync"]).ok();
 
     // Martin has not synced since: her replica does not know the visa yet.
-    let sessions = martin
-        .run(&[
-            "session",
-            "list",
-            "--audience",
-            "2nde 3",
-            "--from",
-            "2026-11-23",
-            "--to",
-            "2026-11-27",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let sessions = martin.list("session", "2nde 3", "2026-11-23", "2026-11-27");
     let id = sessions
-        .as_array()
-        .unwrap()
         .iter()
         .find(|s| s["teacherId"] == "usr-martin")
         .unwrap()["id"]
@@ -441,23 +343,8 @@ fn a_visa_locks_entries_and_a_refused_edit_is_reported_once() {
     let rejected = martin.run(&["rejected", "--json"]).ok().json();
     assert_eq!(rejected[0]["errorCode"], "logbook.visa_locked");
     // The replica shows the signed version, and now refuses edits itself.
-    let list = martin
-        .run(&[
-            "session",
-            "list",
-            "--audience",
-            "2nde 3",
-            "--from",
-            "2026-11-23",
-            "--to",
-            "2026-11-27",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let list = martin.list("session", "2nde 3", "2026-11-23", "2026-11-27");
     let s = list
-        .as_array()
-        .unwrap()
         .iter()
         .find(|s| s["id"] == id.as_str())
         .unwrap()

@@ -33,15 +33,9 @@ fn stop(mut child: std::process::Child) {
     assert!(status.success(), "clean shutdown on SIGTERM: {status}");
 }
 
-fn head_seq(url: &str) -> i64 {
+/// Logs in as the head of the demo school and GETs `path` with the token.
+fn get_as_head(url: &str, path: &str) -> serde_json::Value {
     let client = reqwest::blocking::Client::new();
-    let health: serde_json::Value = client
-        .get(format!("{url}/v1/health"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    assert_eq!(health["status"], "ok");
     let login: serde_json::Value = client
         .post(format!("{url}/v1/auth/login"))
         .header("ardoise-protocol", "1")
@@ -50,14 +44,23 @@ fn head_seq(url: &str) -> i64 {
         .unwrap()
         .json()
         .unwrap();
-    let page: serde_json::Value = client
-        .get(format!("{url}/v1/changes?since=0&limit=1"))
+    client
+        .get(format!("{url}{path}"))
         .header("ardoise-protocol", "1")
         .bearer_auth(login["accessToken"].as_str().unwrap())
         .send()
         .unwrap()
         .json()
+        .unwrap()
+}
+
+fn head_seq(url: &str) -> i64 {
+    let health: serde_json::Value = reqwest::blocking::get(format!("{url}/v1/health"))
+        .unwrap()
+        .json()
         .unwrap();
+    assert_eq!(health["status"], "ok");
+    let page = get_as_head(url, "/v1/changes?since=0&limit=1");
     assert_eq!(page["hasMore"], true);
     page["nextCursor"].as_i64().unwrap()
 }
@@ -72,23 +75,7 @@ fn creates_seeds_once_serves_and_stops_cleanly() {
     stop(child);
     // A restart keeps the store and does not seed it again.
     let (child, url) = start(&data);
-    let client = reqwest::blocking::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("{url}/v1/auth/login"))
-        .header("ardoise-protocol", "1")
-        .json(&serde_json::json!({"login": "bernard", "password": "ardoise"}))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let snap: serde_json::Value = client
-        .get(format!("{url}/v1/snapshot"))
-        .header("ardoise-protocol", "1")
-        .bearer_auth(login["accessToken"].as_str().unwrap())
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let snap = get_as_head(&url, "/v1/snapshot");
     let expected = ardoise_fixtures::generate(&ardoise_fixtures::Options::demo());
     let schools = snap["records"]
         .as_array()

@@ -185,23 +185,8 @@ fn story_2_vie_scolaire_finds_1re_b_and_cancels_the_course() {
 
 /// Martin's séance with 2nde 3 in the week of 23 November 2026 (from a CLI profile).
 fn a_session_of_martin(c: &Client) -> (String, String) {
-    let list = c
-        .run(&[
-            "session",
-            "list",
-            "--audience",
-            "2nde 3",
-            "--from",
-            "2026-11-23",
-            "--to",
-            "2026-11-27",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let list = c.list("session", "2nde 3", "2026-11-23", "2026-11-27");
     let s = list
-        .as_array()
-        .unwrap()
         .iter()
         .find(|s| s["teacherId"] == "usr-martin")
         .expect("a séance of martin with 2nde 3")
@@ -264,21 +249,7 @@ fn story_3_a_conflict_is_shown_side_by_side_and_resolved() {
     loop {
         laptop.run(&["sync"]).ok();
         let title = laptop
-            .run(&[
-                "session",
-                "list",
-                "--audience",
-                "2nde 3",
-                "--from",
-                "2026-11-23",
-                "--to",
-                "2026-11-27",
-                "--json",
-            ])
-            .ok()
-            .json()
-            .as_array()
-            .unwrap()
+            .list("session", "2nde 3", "2026-11-23", "2026-11-27")
             .iter()
             .find(|s| s["id"] == id.as_str())
             .unwrap()["title"]

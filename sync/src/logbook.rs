@@ -104,22 +104,13 @@ pub fn save_session(replica: &mut Replica, input: &Data) -> Result<Data> {
         "end",
     ];
     if let Some(id) = text(input, "id") {
-        let (_, current) = replica
-            .get(EntityKind::Session, &id)?
-            .ok_or_else(|| SyncError::NotFound(format!("séance {id}")))?;
-        let mut data = current.clone();
-        for key in editable {
-            if let Some(v) = input.get(key) {
-                data.insert(key.into(), v.clone());
-            }
-        }
         return update(
             replica,
             &me,
             EntityKind::Session,
             &id,
-            &current,
-            data,
+            input,
+            &editable,
             "date",
         );
     }
@@ -180,22 +171,13 @@ pub fn save_homework(replica: &mut Replica, input: &Data) -> Result<Data> {
         "sessionId",
     ];
     if let Some(id) = text(input, "id") {
-        let (_, current) = replica
-            .get(EntityKind::Homework, &id)?
-            .ok_or_else(|| SyncError::NotFound(format!("devoir {id}")))?;
-        let mut data = current.clone();
-        for key in editable {
-            if let Some(v) = input.get(key) {
-                data.insert(key.into(), v.clone());
-            }
-        }
         return update(
             replica,
             &me,
             EntityKind::Homework,
             &id,
-            &current,
-            data,
+            input,
+            &editable,
             "givenOn",
         );
     }
@@ -241,15 +223,25 @@ fn create(
     Ok(with_id(&id, 0, data))
 }
 
+/// Updates a séance or homework with the `editable` fields present in `input`.
 fn update(
     replica: &mut Replica,
     me: &Me,
     kind: EntityKind,
     id: &str,
-    current: &Data,
-    data: Data,
+    input: &Data,
+    editable: &[&str],
     date_field: &str,
 ) -> Result<Data> {
+    let (_, current) = replica
+        .get(kind, id)?
+        .ok_or_else(|| SyncError::NotFound(format!("{kind} {id}")))?;
+    let mut data = current.clone();
+    for key in editable {
+        if let Some(v) = input.get(*key) {
+            data.insert((*key).into(), v.clone());
+        }
+    }
     if current["teacherId"].as_str() != Some(me.id.as_str()) {
         return Err(SyncError::refused(
             "acl.forbidden",
@@ -258,7 +250,7 @@ fn update(
     }
     let data = validate(kind, &data)?;
     check_teacher_may_write(me, &data)?;
-    for d in [current, &data] {
+    for d in [&current, &data] {
         check_visa(
             replica,
             &me.id,

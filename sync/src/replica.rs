@@ -196,16 +196,7 @@ impl Replica {
                 "Cet enregistrement existe déjà.",
             ));
         }
-        let fields = data
-            .iter()
-            .map(|(k, v)| {
-                let change = FieldChange {
-                    base: Value::Null,
-                    new: v.clone(),
-                };
-                (k.clone(), change)
-            })
-            .collect();
+        let fields = from_nothing(&data);
         let op_id = enqueue(&tx, OpAction::Create, kind, id, None, &fields, None)?;
         upsert_row(&tx, kind, id, 0, &data)?;
         feed(&tx, kind, Some(id), Source::Local)?;
@@ -283,16 +274,7 @@ impl Replica {
         let (version, current) = read_row(&tx, EntityKind::Conflict, conflict_id)?
             .ok_or_else(|| SyncError::NotFound(format!("conflit {conflict_id}")))?;
         remember_base(&tx, EntityKind::Conflict, conflict_id, version, &current)?;
-        let fields = values
-            .iter()
-            .map(|(k, v)| {
-                let change = FieldChange {
-                    base: Value::Null,
-                    new: v.clone(),
-                };
-                (k.clone(), change)
-            })
-            .collect();
+        let fields = from_nothing(values);
         let op_id = enqueue(
             &tx,
             OpAction::Resolve,
@@ -513,6 +495,19 @@ fn admit(rec: Record, me: Option<&str>) -> Result<Record> {
         }
     }
     Ok(rec)
+}
+
+/// The fields of `data` as changes from nothing (a create, or values chosen outright).
+fn from_nothing(data: &Data) -> BTreeMap<String, FieldChange> {
+    data.iter()
+        .map(|(k, v)| {
+            let change = FieldChange {
+                base: Value::Null,
+                new: v.clone(),
+            };
+            (k.clone(), change)
+        })
+        .collect()
 }
 
 fn corrupt(what: &str) -> SyncError {

@@ -182,6 +182,26 @@ impl Client {
         c
     }
 
+    /// `ardoise <kind> list --audience … --from … --to … --json`, as a list.
+    pub fn list(&self, kind: &str, audience: &str, from: &str, to: &str) -> Vec<Value> {
+        let out = self
+            .run(&[
+                kind,
+                "list",
+                "--audience",
+                audience,
+                "--from",
+                from,
+                "--to",
+                to,
+                "--json",
+            ])
+            .ok()
+            .json();
+        out.as_array().expect("a JSON list").clone()
+    }
+
+    /// `ardoise status --json`.
     pub fn status(&self) -> Value {
         self.run(&["status", "--json"]).ok().json()
     }
