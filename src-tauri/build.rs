@@ -14,6 +14,7 @@ fn main() {
         "replace_occurrence",
         "list_conflicts",
         "resolve_conflict",
+        "login",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

@@ -40,6 +40,7 @@ pub fn run() {
             commands::timetable::search_targets,
             commands::timetable::cancel_occurrence,
             commands::timetable::replace_occurrence,
+            commands::session::login,
             commands::conflicts::list_conflicts,
             commands::conflicts::resolve_conflict,
             commands::logbook::get_session,

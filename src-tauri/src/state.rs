@@ -29,6 +29,8 @@ pub struct AppState {
 impl AppState {
     /// Opens the profile's replica and starts the sync loop.
     pub fn start(app: AppHandle, profile: Profile) -> CmdResult<AppState> {
+        std::fs::create_dir_all(profile.dir())
+            .map_err(|e| CommandError::new("profile.io", e.to_string()))?;
         let reader = Replica::open(&profile.replica_path())?;
         let (wake, rx) = channel::<()>();
         let loop_profile = profile.clone();
@@ -73,11 +75,19 @@ fn sync_loop(
     wake: std::sync::mpsc::Receiver<()>,
     latest: Arc<Mutex<Option<SyncStatus>>>,
 ) {
-    let mut engine = match open_engine(&profile) {
-        Ok(e) => e,
-        Err(e) => {
-            let _ = app.emit("sync-error", CommandError::from(e));
-            return;
+    // Not logged in yet: wait for the login command to wake the loop.
+    let mut engine = loop {
+        match open_engine(&profile) {
+            Ok(e) => break e,
+            Err(SyncError::NotFound(_)) | Err(SyncError::LoggedOut) => {
+                if wake.recv().is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                let _ = app.emit("sync-error", CommandError::from(e));
+                return;
+            }
         }
     };
     let status_app = app.clone();

@@ -27,6 +27,37 @@ const STATUS_TEXT: &str = "(document.querySelector('footer.status') || {}).textC
 
 #[test]
 #[ignore = "needs a display and WebKitWebDriver: run with `make e2e`"]
+fn logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let driver = launch(&dir.path().join("new-profile"), &dir.path().join("xdg"));
+    driver.wait_until(
+        "the login screen",
+        "return document.body.dataset.ready === 'login'",
+        Duration::from_secs(30),
+    );
+    driver.type_into(&driver.find("input[name=server]"), &server.url());
+    driver.type_into(&driver.find("input[name=login]"), "martin");
+    driver.type_into(&driver.find("input[name=password]"), "pas le bon");
+    driver.click(&driver.find("main.login button.primary"));
+    driver.wait_until(
+        "the refusal",
+        "return (document.querySelector('.form-error') || {}).textContent === 'Identifiant ou mot de passe incorrect.'",
+        Duration::from_secs(15),
+    );
+    driver.type_into(&driver.find("input[name=password]"), "ardoise");
+    driver.click(&driver.find("main.login button.primary"));
+    driver.wait_until(
+        "the first sync and the week",
+        &format!("const t = {STATUS_TEXT}; return document.body.dataset.ready === 'true' && t.includes('Synchronisé') && t.includes('En ligne')"),
+        Duration::from_secs(60),
+    );
+    let title = driver.text(&driver.find("header h1"));
+    assert_eq!(title, "Ardoise — Mme Claire Martin");
+}
+
+#[test]
+#[ignore = "needs a display and WebKitWebDriver: run with `make e2e`"]
 fn story_1_a_lesson_written_offline_goes_up_by_itself() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::demo(dir.path());

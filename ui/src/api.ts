@@ -123,3 +123,6 @@ export interface ConflictView {
 export const listConflicts = () => invoke<ConflictView[]>("list_conflicts");
 export const resolveConflict = (id: string, keep: "mine" | "theirs") =>
   invoke<void>("resolve_conflict", { id, keep });
+
+export const login = (server: string, login: string, password: string) =>
+  invoke<Me>("login", { server, login, password });

@@ -1,6 +1,7 @@
 import { listen } from "@tauri-apps/api/event";
 import {
   cancelOccurrence,
+  login,
   listConflicts,
   resolveConflict,
   getDay,
@@ -19,11 +20,27 @@ import {
 } from "./api";
 import { renderConflicts } from "./conflicts";
 import { renderEditor } from "./editor";
+import { renderLogin } from "./login";
 import { renderDay, renderSuggestions } from "./whereis";
 import { errorText, t, type Lang } from "./i18n";
 import { renderStatus, renderWeek } from "./view";
 
-const lang: Lang = (localStorage.getItem("lang") as Lang) ?? "fr";
+let lang: Lang = localStorage.getItem("lang") === "en" ? "en" : "fr";
+
+/** The language switch: French first, English second; remembered. */
+function langButton(): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.className = "lang";
+  b.textContent = lang === "fr" ? "English" : "Français";
+  b.setAttribute("lang", lang === "fr" ? "en" : "fr");
+  b.onclick = () => {
+    lang = lang === "fr" ? "en" : "fr";
+    localStorage.setItem("lang", lang);
+    document.documentElement.lang = lang;
+    void render();
+  };
+  return b;
+}
 const app = document.getElementById("app")!;
 const todayIso = new Date().toLocaleDateString("sv-SE", { timeZone: "Europe/Paris" });
 let current = todayIso;
@@ -61,7 +78,7 @@ async function renderOffice(): Promise<void> {
   const print = document.createElement("button");
   print.textContent = m.print;
   print.onclick = () => window.print();
-  nav.append(day, print);
+  nav.append(day, print, langButton());
   header.append(h1, nav);
 
   const search = document.createElement("section");
@@ -155,9 +172,32 @@ function shift(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+function showLogin(): void {
+  const server = localStorage.getItem("server") ?? "http://127.0.0.1:8787";
+  const view = renderLogin(lang, server, (c) => {
+    login(c.server, c.login, c.password)
+      .then(async (who) => {
+        localStorage.setItem("server", c.server);
+        me = who;
+        await render();
+      })
+      .catch((e: CommandError) => {
+        const where = view.querySelector(".form-error");
+        if (where) where.textContent = errorText(lang, e.code, e.message);
+      });
+  });
+  app.replaceChildren(view);
+  document.body.dataset.ready = "login";
+  view.querySelector<HTMLInputElement>("input[name=login]")?.focus();
+}
+
 async function render(): Promise<void> {
   const m = t(lang);
   try {
+    if (!me) {
+      showLogin();
+      return;
+    }
     if (isOffice()) {
       await renderOffice();
       return;
@@ -189,7 +229,7 @@ async function render(): Promise<void> {
         void render();
       }
     };
-    nav.append(prev, label, next, picker);
+    nav.append(prev, label, next, picker, langButton());
     header.append(h1, nav);
     const main = document.createElement("main");
     main.append(renderWeek(week, lang, todayIso));
@@ -246,6 +286,7 @@ app.addEventListener("keydown", (e) => {
 });
 
 async function start(): Promise<void> {
+  document.documentElement.lang = lang;
   me = await getMe().catch(() => null);
   status = await getStatus().catch(() => null);
   await render();

@@ -2,5 +2,6 @@
 
 pub mod conflicts;
 pub mod logbook;
+pub mod session;
 pub mod sync;
 pub mod timetable;
