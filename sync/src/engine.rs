@@ -49,6 +49,14 @@ pub struct SyncReport {
 
 type Listener = Box<dyn Fn(&SyncStatus) + Send>;
 
+/// Refusals about the request itself (protocol version, session), not about one op: the
+/// outbox is kept whole until the user updates Ardoise or logs in again.
+fn is_about_the_request(code: &str) -> bool {
+    code.starts_with("protocol.unsupported")
+        || code.starts_with("protocol.missing_version")
+        || code.starts_with("auth.")
+}
+
 /// Syncs one profile's replica with its ENT.
 pub struct SyncEngine {
     replica: Replica,
@@ -142,6 +150,10 @@ impl SyncEngine {
             let req = PushRequest { ops };
             let resp = match self.authed(|c, t| c.push(t, &req)) {
                 Ok(r) => r,
+                Err(SyncError::Server(e)) if is_about_the_request(&e.code) => {
+                    // An outdated client or a bad session: keep every op, never quarantine.
+                    return Err(SyncError::Server(e));
+                }
                 Err(SyncError::Server(_)) => {
                     // The server refused the whole request: find the op it chokes on by
                     // sending the first alone, and quarantine it if it keeps being refused.
@@ -248,8 +260,9 @@ mod tests {
     };
     use serde_json::json;
 
-    /// An ENT in memory that refuses any request containing the op of record "poison".
-    struct PoisonAllergic;
+    /// An ENT in memory that refuses any request containing the op of record "poison", with
+    /// the given code.
+    struct PoisonAllergic(&'static str);
 
     impl Connector for PoisonAllergic {
         fn health(&self) -> Result<Health> {
@@ -280,10 +293,7 @@ mod tests {
         }
         fn push(&self, _: &str, req: &PushRequest) -> Result<PushResponse> {
             if req.ops.iter().any(|o| o.record_id == "poison") {
-                return Err(SyncError::Server(ApiError::new(
-                    "protocol.invalid_op",
-                    "illisible",
-                )));
+                return Err(SyncError::Server(ApiError::new(self.0, "refusé")));
             }
             Ok(PushResponse {
                 results: req
@@ -301,10 +311,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_poison_op_is_quarantined_after_a_few_tries_and_the_queue_moves_on() {
-        let dir = tempfile::tempdir().unwrap();
-        let profile = Profile::new(dir.path());
+    fn engine_with_two_rooms(dir: &std::path::Path, code: &'static str) -> SyncEngine {
+        let profile = Profile::new(dir);
         profile
             .save_tokens(&Tokens {
                 access_token: "a".into(),
@@ -324,7 +332,25 @@ mod tests {
         replica
             .local_create(ardoise_protocol::EntityKind::Room, "good", room("G"))
             .unwrap();
-        let mut engine = SyncEngine::new(profile, replica, Box::new(PoisonAllergic));
+        SyncEngine::new(profile, replica, Box::new(PoisonAllergic(code)))
+    }
+
+    #[test]
+    fn an_outdated_client_keeps_its_whole_outbox() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut engine = engine_with_two_rooms(dir.path(), "protocol.unsupported");
+        for _ in 0..(POISON_LIMIT + 2) {
+            let r = engine.sync_once();
+            assert!(matches!(r, Err(SyncError::Server(_))), "{r:?}");
+        }
+        let status = engine.status().unwrap();
+        assert_eq!((status.pending, status.quarantined), (2, 0));
+    }
+
+    #[test]
+    fn a_poison_op_is_quarantined_after_a_few_tries_and_the_queue_moves_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut engine = engine_with_two_rooms(dir.path(), "protocol.invalid_op");
         for _ in 1..POISON_LIMIT {
             assert!(matches!(engine.sync_once(), Err(SyncError::Server(_))));
             assert_eq!(
