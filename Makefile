@@ -4,7 +4,7 @@ export CARGO_BUILD_JOBS ?= 2
 DEMO_ADDR ?= 127.0.0.1:8787
 DEMO_DIR ?= .demo
 
-.PHONY: deps ui build demo test gates rust-tests ui-tests e2e screenshot clean
+.PHONY: deps ui build demo test gates rust-tests ui-tests e2e clean
 
 deps:
 	@scripts/install-deps.sh
@@ -43,10 +43,6 @@ rust-tests:
 ## resolves the same features, so nothing is compiled twice; only e2e tests are ignored.)
 e2e: ui
 	xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --locked -- --ignored --nocapture --test-threads=1
-
-## The app under Xvfb against the demo server, no driver: a screenshot in artifacts/.
-screenshot:
-	@scripts/screenshot.sh
 
 clean:
 	cargo clean

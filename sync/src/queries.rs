@@ -138,23 +138,37 @@ pub fn timetable(
          ORDER BY o.date, o.start_time, a.name"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![from.to_string(), to.to_string(), key], |r| {
-        Ok(OccurrenceView {
-            id: r.get(0)?,
-            date: r.get(1)?,
-            start: r.get(2)?,
-            end: r.get(3)?,
-            subject: r.get(4)?,
-            subject_color: r.get(5)?,
-            audience: r.get(6)?,
-            teacher: r.get(7)?,
-            room: r.get(8)?,
-            status: r.get(9)?,
-            substitute: r.get(10)?,
-            note: r.get(11)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        params![from.to_string(), to.to_string(), key],
+        occurrence_from_row,
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One lesson as the timetable shows it, by occurrence id.
+pub fn occurrence(conn: &Connection, id: &str) -> Result<Option<OccurrenceView>> {
+    let sql = format!("{OCCURRENCE_SELECT} WHERE o.id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], occurrence_from_row)
+        .optional()?)
+}
+
+fn occurrence_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OccurrenceView> {
+    Ok(OccurrenceView {
+        id: r.get(0)?,
+        date: r.get(1)?,
+        start: r.get(2)?,
+        end: r.get(3)?,
+        subject: r.get(4)?,
+        subject_color: r.get(5)?,
+        audience: r.get(6)?,
+        teacher: r.get(7)?,
+        room: r.get(8)?,
+        status: r.get(9)?,
+        substitute: r.get(10)?,
+        note: r.get(11)?,
+    })
 }
 
 /// A record's data with its `id` and `version`, as the CLI and the UI show it.

@@ -153,15 +153,6 @@ pub fn replace_occurrence(
 }
 
 fn occurrence_view(replica: &ardoise_sync::Replica, id: &str) -> CmdResult<OccurrenceView> {
-    let (_, data) = replica
-        .get(ardoise_protocol::EntityKind::CourseOccurrence, id)?
-        .ok_or_else(|| CommandError::new("replica.not_found", format!("cours {id}")))?;
-    let date: NaiveDate = data["date"]
-        .as_str()
-        .and_then(|d| d.parse().ok())
-        .ok_or_else(|| CommandError::new("replica.not_found", format!("cours {id}")))?;
-    let day = queries::timetable(replica.conn(), &Who::Everyone, date, 1)?;
-    day.into_iter()
-        .find(|o| o.id == id)
+    queries::occurrence(replica.conn(), id)?
         .ok_or_else(|| CommandError::new("replica.not_found", format!("cours {id}")))
 }
