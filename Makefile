@@ -4,7 +4,7 @@ export CARGO_BUILD_JOBS ?= 2
 DEMO_ADDR ?= 127.0.0.1:8787
 DEMO_DIR ?= .demo
 
-.PHONY: deps ui build demo test gates rust-tests ui-tests e2e clean
+.PHONY: deps ui build demo test gates rust-tests ui-tests e2e bindings clean
 
 deps:
 	@scripts/install-deps.sh
@@ -41,8 +41,15 @@ rust-tests:
 ## server: the user stories end to end, with screenshots in artifacts/e2e/.
 ## (`--workspace` and `--ignored` rather than `--test e2e`: the same selection as rust-tests
 ## resolves the same features, so nothing is compiled twice; only e2e tests are ignored.)
+## The stories run on the release app binary, as users get it.
 e2e: ui
-	xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --locked -- --ignored --nocapture --test-threads=1
+	cargo build --release -p ardoise-app --locked
+	ARDOISE_APP_BIN="$(CURDIR)/target/release/ardoise-app" xvfb-run -a -s "-screen 0 1280x800x24" \
+	  cargo test --workspace --locked -- --ignored --nocapture --test-threads=1
+
+## Rewrites ui/src/bindings.ts from the Rust types (a test fails while it is stale).
+bindings:
+	ARDOISE_WRITE_BINDINGS=1 cargo test --workspace --locked --lib bindings
 
 clean:
 	cargo clean

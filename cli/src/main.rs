@@ -91,6 +91,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy a séance (and its homework) to another class's lesson of the same subject.
+    Copy {
+        /// The séance.
+        #[arg(long)]
+        id: String,
+        /// The course occurrence to copy it to.
+        #[arg(long)]
+        to: String,
+    },
+    /// Delete one of your homework.
+    Delete {
+        /// The homework.
+        #[arg(long)]
+        id: String,
+    },
 }
 
 #[derive(Args)]
@@ -116,6 +131,9 @@ struct TimetableArgs {
     /// JSON output.
     #[arg(long)]
     json: bool,
+    /// Write the day of every class (`--all`) as a PDF file instead.
+    #[arg(long)]
+    pdf: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -299,6 +317,15 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                     })
                 }
             };
+            if let Some(path) = a.pdf {
+                let pdf = ardoise_sync::export::day_pdf(replica.conn(), a.date)?;
+                std::fs::write(&path, pdf).map_err(|e| SyncError::Refused {
+                    code: "cli.io".into(),
+                    message: e.to_string(),
+                })?;
+                println!("{}", path.display());
+                return Ok(ExitCode::SUCCESS);
+            }
             let rows = queries::timetable(replica.conn(), &who, a.date, a.days)?;
             if a.json {
                 print_json(&rows);
@@ -407,6 +434,18 @@ fn entry(profile: &Profile, action: EntryAction, session: bool) -> Result<(), Sy
                 logbook::save_homework(&mut replica, &input)?
             };
             print_json(&saved);
+        }
+        EntryAction::Copy { id, to } if session => {
+            print_json(&logbook::copy_session(&mut replica, &id, &to)?);
+        }
+        EntryAction::Delete { id } if !session => {
+            logbook::delete_homework(&mut replica, &id)?;
+        }
+        EntryAction::Copy { .. } | EntryAction::Delete { .. } => {
+            return Err(SyncError::Refused {
+                code: "cli.invalid_input".into(),
+                message: "copy vaut pour les séances, delete pour les devoirs".into(),
+            })
         }
         EntryAction::List {
             audience,

@@ -361,3 +361,130 @@ fn a_visa_locks_entries_and_a_refused_edit_is_reported_once() {
         again.stderr
     );
 }
+
+#[test]
+fn a_seance_copied_to_another_class_brings_its_homework_and_reaches_the_ent_once() {
+    let dir = tmp();
+    let server = Server::demo(dir.path());
+    let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let week = martin_week(&martin);
+    let source = find(&week, "2nde 3", "2026-11-30", "10:00").clone();
+    let target = week
+        .iter()
+        .find(|o| {
+            o["subject"] == source["subject"]
+                && o["audience"] != "2nde 3"
+                && o["status"] != "cancelled"
+        })
+        .expect("another class of the same subject this week")
+        .clone();
+    let session = save(
+        &martin,
+        "session",
+        json!({"occurrence": source["id"], "title": "La Révolution", "content": "<p>Causes</p>", "state": "published"}),
+    );
+    let homework = save(
+        &martin,
+        "homework",
+        json!({"audience": "2nde 3", "subject": session["subjectId"], "sessionId": session["id"],
+               "givenOn": "2026-11-30", "dueOn": "2026-12-07", "description": "Lire p. 40", "kind": "lecture",
+               "estimatedMinutes": 20}),
+    );
+
+    let copy = martin
+        .run(&[
+            "session",
+            "copy",
+            "--id",
+            session["id"].as_str().unwrap(),
+            "--to",
+            target["id"].as_str().unwrap(),
+        ])
+        .ok()
+        .json();
+    assert_eq!(copy["occurrenceId"], target["id"]);
+    assert_eq!(
+        (copy["title"].as_str(), copy["state"].as_str()),
+        (Some("La Révolution"), Some("draft"))
+    );
+    assert_eq!(copy["date"], target["date"]);
+    let again = martin.run(&[
+        "session",
+        "copy",
+        "--id",
+        session["id"].as_str().unwrap(),
+        "--to",
+        target["id"].as_str().unwrap(),
+    ]);
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("déjà sa séance"), "{}", again.stderr);
+
+    // The homework came along, due as many days after the target lesson as before.
+    let target_date: chrono::NaiveDate = target["date"].as_str().unwrap().parse().unwrap();
+    let shift = target_date - "2026-11-30".parse::<chrono::NaiveDate>().unwrap();
+    let due = ("2026-12-07".parse::<chrono::NaiveDate>().unwrap() + shift).to_string();
+    let copied_hw = martin.list("homework", target["audience"].as_str().unwrap(), &due, &due);
+    let copied_hw: Vec<_> = copied_hw
+        .iter()
+        .filter(|h| h["sessionId"] == copy["id"])
+        .collect();
+    assert_eq!(copied_hw.len(), 1);
+    assert_eq!(copied_hw[0]["description"], "Lire p. 40");
+
+    martin
+        .run(&[
+            "homework",
+            "delete",
+            "--id",
+            homework["id"].as_str().unwrap(),
+        ])
+        .ok();
+    martin.run(&["sync"]).ok();
+    assert_eq!(martin.status()["pending"], 0);
+    let on_server = Http::login(&server.url(), "bernard").snapshot();
+    let count = |pred: &dyn Fn(&Value) -> bool| on_server.iter().filter(|r| pred(r)).count();
+    assert_eq!(
+        count(&|r| r["kind"] == "session" && r["data"]["title"] == "La Révolution"),
+        1,
+        "bernard sees the published original only (the copy is a draft)"
+    );
+    assert_eq!(
+        count(&|r| r["kind"] == "homework" && r["id"] == homework["id"]),
+        0,
+        "the deleted homework is gone"
+    );
+    let martin_view = Http::login(&server.url(), "martin").snapshot();
+    assert_eq!(
+        martin_view
+            .iter()
+            .filter(|r| r["kind"] == "session" && r["data"]["title"] == "La Révolution")
+            .count(),
+        2,
+        "martin's own replica on the ENT: original and copy, once each"
+    );
+}
+
+#[test]
+fn the_day_of_every_class_exports_as_a_pdf() {
+    let dir = tmp();
+    let server = Server::demo(dir.path());
+    let diallo = Client::login_and_sync(dir.path(), &server.url(), "diallo");
+    let file = dir.path().join("jour.pdf");
+    diallo
+        .run(&[
+            "timetable",
+            "--all",
+            "--date",
+            "2026-11-30",
+            "--pdf",
+            file.to_str().unwrap(),
+        ])
+        .ok();
+    let pdf = std::fs::read(&file).unwrap();
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(pdf.starts_with(b"%PDF-1.4") && text.ends_with("%%EOF\n"));
+    assert!(text.contains("(Emploi du temps du lundi 30 novembre 2026)"));
+    for class in ["(1re B)", "(2nde 3)", "(Tle 2)"] {
+        assert!(text.contains(class), "{class} in the PDF");
+    }
+}

@@ -15,6 +15,7 @@ pub const MAX_SHORT_TEXT: usize = 300;
 pub const MAX_LONG_TEXT: usize = 200_000;
 
 /// Publication state of a séance or a homework.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum PublishState {

@@ -131,6 +131,7 @@ impl std::fmt::Display for EntityKind {
 }
 
 /// Roles of DOMAIN.md.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

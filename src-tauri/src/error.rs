@@ -5,7 +5,7 @@ use ardoise_sync::SyncError;
 use serde::Serialize;
 
 /// An error returned by a command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CommandError {
     /// Stable code, e.g. `logbook.visa_locked`.
     pub code: String,

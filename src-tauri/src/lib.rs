@@ -1,36 +1,65 @@
 //! The Ardoise desktop shell: a thin Tauri layer over `ardoise-sync`. It holds one
 //! [`state::AppState`], runs the sync loop in the background and pushes its status to the
 //! UI as `sync-status` events; commands are a few lines each over the sync crate. The
-//! webview never talks to the network: all HTTP is in Rust.
+//! webview never talks to the network: all HTTP is in Rust. The types the commands
+//! exchange are generated into `ui/src/bindings.ts` ([`bindings`]).
 #![warn(missing_docs)]
 
+pub mod bindings;
 pub mod commands;
 pub mod error;
+pub mod notify;
 pub mod state;
 
-use ardoise_sync::Profile;
 use tauri::Manager;
 
-/// The profile folder: `ARDOISE_PROFILE`, or `default` in the app's data folder.
-fn profile_dir(app: &tauri::App) -> std::path::PathBuf {
-    std::env::var_os("ARDOISE_PROFILE")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            app.path()
+use crate::state::{profiles_root, Profiles};
+
+/// `ARDOISE_PROFILE` (one fixed profile folder), else one profile per user in the app's
+/// data folder.
+fn profiles(app: &tauri::App) -> Profiles {
+    match std::env::var_os("ARDOISE_PROFILE") {
+        Some(dir) => Profiles::Fixed(dir.into()),
+        None => Profiles::PerUser(profiles_root(
+            &app.path()
                 .app_data_dir()
-                .unwrap_or_else(|_| std::path::PathBuf::from("."))
-                .join("default")
-        })
+                .unwrap_or_else(|_| std::path::PathBuf::from(".")),
+        )),
+    }
 }
 
 /// Starts the app.
 pub fn run() {
     tauri::Builder::default()
+        // First: a second launch brings the running window forward instead of opening the
+        // same replica twice.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+        }))
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .level(log::LevelFilter::Info)
+                .target(tauri_plugin_log::Target::new(
+                    tauri_plugin_log::TargetKind::Stdout,
+                ))
+                .target(tauri_plugin_log::Target::new(
+                    tauri_plugin_log::TargetKind::LogDir { file_name: None },
+                ))
+                .build(),
+        )
+        .plugin(tauri_plugin_window_state::Builder::new().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
-            let profile = Profile::new(profile_dir(app));
-            let state = state::AppState::start(app.handle().clone(), profile)
+            let state = state::AppState::start(app.handle().clone(), profiles(app))
                 .map_err(|e| format!("{}: {}", e.code, e.message))?;
             app.manage(state);
+            log::info!("Ardoise {} démarrée", env!("CARGO_PKG_VERSION"));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -41,10 +70,22 @@ pub fn run() {
             commands::timetable::cancel_occurrence,
             commands::timetable::replace_occurrence,
             commands::session::login,
+            commands::session::last_login,
             commands::conflicts::list_conflicts,
             commands::conflicts::resolve_conflict,
+            commands::conflicts::resolve_conflict_merged,
             commands::logbook::get_session,
+            commands::logbook::open_session,
             commands::logbook::save_session,
+            commands::logbook::save_homework,
+            commands::logbook::delete_homework,
+            commands::logbook::list_drafts,
+            commands::logbook::copy_targets,
+            commands::logbook::copy_session,
+            commands::direction::get_logbook,
+            commands::direction::sign_visa,
+            commands::export::export_day_pdf,
+            commands::export::open_last_export,
             commands::sync::get_status,
             commands::sync::sync_now,
         ])

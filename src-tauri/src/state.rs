@@ -1,7 +1,10 @@
-//! The one managed state of the app, and the background sync loop.
+//! The one managed state of the app, the profiles (one per user), and the background sync
+//! loop.
 
-use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use ardoise_sync::connectivity::Backoff;
@@ -9,30 +12,98 @@ use ardoise_sync::{HttpConnector, Profile, Replica, SyncEngine, SyncError, SyncS
 use tauri::{AppHandle, Emitter};
 
 use crate::error::{CmdResult, CommandError};
+use crate::notify;
 
 /// Seconds between two syncs while online.
 const PERIOD: Duration = Duration::from_secs(30);
 
+/// Where profiles live: one fixed folder (`ARDOISE_PROFILE`: demo, tests, a kiosk), or one
+/// folder per user under a root, the last one used opened at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Profiles {
+    /// Always this profile.
+    Fixed(PathBuf),
+    /// `<root>/<login>/`, and `<root>/last-user` naming the last one.
+    PerUser(PathBuf),
+}
+
+impl Profiles {
+    /// The profile to open at start: the last user's, or an empty one to log in with.
+    pub fn initial(&self) -> Profile {
+        match self {
+            Profiles::Fixed(dir) => Profile::new(dir),
+            Profiles::PerUser(root) => {
+                let last = std::fs::read_to_string(root.join("last-user")).ok();
+                match last.as_deref().map(str::trim).and_then(safe_login) {
+                    Some(login) => Profile::new(root.join(login)),
+                    None => Profile::new(root.join(NEW_PROFILE)),
+                }
+            }
+        }
+    }
+
+    /// The profile a login as `login` goes to, and records it as the last one.
+    pub fn for_login(&self, login: &str) -> CmdResult<Profile> {
+        match self {
+            Profiles::Fixed(dir) => Ok(Profile::new(dir)),
+            Profiles::PerUser(root) => {
+                let name = safe_login(login).ok_or_else(|| {
+                    CommandError::new("auth.invalid_login", format!("identifiant « {login} »"))
+                })?;
+                std::fs::create_dir_all(root)
+                    .and_then(|()| std::fs::write(root.join("last-user"), name))
+                    .map_err(|e| CommandError::new("profile.io", e.to_string()))?;
+                Ok(Profile::new(root.join(name)))
+            }
+        }
+    }
+}
+
+/// The folder of a profile nobody has logged in to yet.
+const NEW_PROFILE: &str = "_nouveau";
+
+/// A login usable as a folder name: letters, digits, `.`, `-`, `_`, not starting with `.`.
+fn safe_login(login: &str) -> Option<&str> {
+    let ok = !login.is_empty()
+        && login.len() <= 64
+        && !login.starts_with('.')
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    ok.then_some(login)
+}
+
+/// What wakes the sync loop.
+pub enum Wake {
+    /// Sync now (after an edit, "sync now", a login).
+    Sync,
+    /// Another user logged in: sync that profile from now on.
+    Switch(Profile),
+}
+
 /// Shared by the commands.
 pub struct AppState {
+    /// Where profiles live.
+    pub profiles: Profiles,
     /// The profile shown.
-    pub profile: Profile,
+    profile: Mutex<Profile>,
     /// The UI's connection: views read through it (WAL: never waiting for the sync thread's
     /// writes) and local edits are written through it.
-    pub replica: Mutex<Replica>,
-    /// Wakes the sync loop (after an edit, or "sync now").
-    pub wake: Sender<()>,
+    replica: Mutex<Replica>,
+    /// Wakes the sync loop.
+    wake: Sender<Wake>,
     /// The last status the sync loop reported (None before its first probe).
     pub latest: Arc<Mutex<Option<SyncStatus>>>,
+    /// The last file exported (a PDF), which the UI may ask to open.
+    pub last_export: Mutex<Option<PathBuf>>,
 }
 
 impl AppState {
-    /// Opens the profile's replica and starts the sync loop.
-    pub fn start(app: AppHandle, profile: Profile) -> CmdResult<AppState> {
-        std::fs::create_dir_all(profile.dir())
-            .map_err(|e| CommandError::new("profile.io", e.to_string()))?;
-        let reader = Replica::open(&profile.replica_path())?;
-        let (wake, rx) = channel::<()>();
+    /// Opens the first profile's replica and starts the sync loop.
+    pub fn start(app: AppHandle, profiles: Profiles) -> CmdResult<AppState> {
+        let profile = profiles.initial();
+        let reader = open_replica(&profile)?;
+        let (wake, rx) = channel::<Wake>();
         let loop_profile = profile.clone();
         let latest = Arc::new(Mutex::new(None));
         let loop_latest = latest.clone();
@@ -41,21 +112,57 @@ impl AppState {
             .spawn(move || sync_loop(app, loop_profile, rx, loop_latest))
             .map_err(|e| CommandError::new("app.thread", e.to_string()))?;
         Ok(AppState {
-            profile,
+            profiles,
+            profile: Mutex::new(profile),
             replica: Mutex::new(reader),
             wake,
             latest,
+            last_export: Mutex::new(None),
         })
     }
-}
 
-impl AppState {
+    /// The profile shown.
+    pub fn profile(&self) -> CmdResult<Profile> {
+        Ok(self
+            .profile
+            .lock()
+            .map_err(|_| CommandError::new("app.lock", "état verrouillé"))?
+            .clone())
+    }
+
     /// The UI's replica connection.
-    pub fn lock_replica(&self) -> CmdResult<std::sync::MutexGuard<'_, Replica>> {
+    pub fn lock_replica(&self) -> CmdResult<MutexGuard<'_, Replica>> {
         self.replica
             .lock()
             .map_err(|_| CommandError::new("app.lock", "état verrouillé"))
     }
+
+    /// Asks the sync loop to sync soon (it debounces bursts of edits).
+    pub fn wake(&self) {
+        let _ = self.wake.send(Wake::Sync);
+    }
+
+    /// Shows `profile` from now on (after a login as another user) and syncs it.
+    pub fn switch_to(&self, profile: Profile) -> CmdResult<()> {
+        let reader = open_replica(&profile)?;
+        *self.lock_replica()? = reader;
+        *self
+            .profile
+            .lock()
+            .map_err(|_| CommandError::new("app.lock", "état verrouillé"))? = profile.clone();
+        if let Ok(mut l) = self.latest.lock() {
+            *l = None;
+        }
+        self.wake
+            .send(Wake::Switch(profile))
+            .map_err(|_| CommandError::new("app.sync_stopped", "la synchronisation est arrêtée"))
+    }
+}
+
+fn open_replica(profile: &Profile) -> CmdResult<Replica> {
+    std::fs::create_dir_all(profile.dir())
+        .map_err(|e| CommandError::new("profile.io", e.to_string()))?;
+    Ok(Replica::open(&profile.replica_path())?)
 }
 
 fn open_engine(profile: &Profile) -> Result<SyncEngine, SyncError> {
@@ -68,56 +175,135 @@ fn open_engine(profile: &Profile) -> Result<SyncEngine, SyncError> {
     ))
 }
 
-/// Syncs at start, when woken, and periodically; backs off with jitter while offline.
+/// Syncs at start, when woken, and periodically; backs off with jitter while offline; starts
+/// over on another profile when the user changes.
 fn sync_loop(
     app: AppHandle,
-    profile: Profile,
-    wake: std::sync::mpsc::Receiver<()>,
+    mut profile: Profile,
+    wake: Receiver<Wake>,
     latest: Arc<Mutex<Option<SyncStatus>>>,
 ) {
+    loop {
+        match run_profile(&app, &profile, &wake, &latest) {
+            Some(next) => profile = next,
+            None => return,
+        }
+    }
+}
+
+/// Syncs one profile until another is chosen (returned) or the app ends (None).
+fn run_profile(
+    app: &AppHandle,
+    profile: &Profile,
+    wake: &Receiver<Wake>,
+    latest: &Arc<Mutex<Option<SyncStatus>>>,
+) -> Option<Profile> {
     // Not logged in yet: wait for the login command to wake the loop.
     let mut engine = loop {
-        match open_engine(&profile) {
+        match open_engine(profile) {
             Ok(e) => break e,
-            Err(SyncError::NotFound(_)) | Err(SyncError::LoggedOut) => {
-                if wake.recv().is_err() {
-                    return;
-                }
-            }
+            Err(SyncError::NotFound(_)) | Err(SyncError::LoggedOut) => match wake.recv() {
+                Ok(Wake::Sync) => {}
+                Ok(Wake::Switch(p)) => return Some(p),
+                Err(_) => return None,
+            },
             Err(e) => {
-                let _ = app.emit("sync-error", CommandError::from(e));
-                return;
+                notify::sync_failed(app, &CommandError::from(e));
+                match wake.recv() {
+                    Ok(Wake::Sync) => {}
+                    Ok(Wake::Switch(p)) => return Some(p),
+                    Err(_) => return None,
+                }
             }
         }
     };
     let status_app = app.clone();
+    let status_latest = latest.clone();
+    // Conflicts counted at the end of the last sync (-1: none yet, no notification at start).
+    let conflicts_seen = AtomicI64::new(-1);
     engine.on_status(move |s| {
-        if let Ok(mut l) = latest.lock() {
+        if let Ok(mut l) = status_latest.lock() {
             *l = Some(s.clone());
+        }
+        if !s.syncing {
+            let seen = conflicts_seen.swap(s.conflicts, Ordering::Relaxed);
+            if seen >= 0 && s.conflicts > seen {
+                notify::new_conflicts(&status_app, s.conflicts);
+            }
         }
         let _ = status_app.emit("sync-status", s);
     });
     let mut backoff = Backoff::default();
     loop {
         let delay = match engine.sync_once() {
-            Ok(_) => {
+            Ok(report) => {
                 backoff.reset();
+                if !report.rejected.is_empty() {
+                    notify::edits_refused(app, report.rejected.len());
+                }
                 PERIOD
             }
             Err(SyncError::Offline(_)) => backoff.next_delay(),
             Err(e) => {
-                let _ = app.emit("sync-error", CommandError::from(e));
+                notify::sync_failed(app, &CommandError::from(e));
                 backoff.next_delay()
             }
         };
         match wake.recv_timeout(delay) {
-            Ok(()) => {
+            Ok(Wake::Sync) => {
                 // Debounce: an edit often comes with others.
                 std::thread::sleep(Duration::from_millis(300));
-                while wake.try_recv().is_ok() {}
+                loop {
+                    match wake.try_recv() {
+                        Ok(Wake::Sync) => {}
+                        Ok(Wake::Switch(p)) => return Some(p),
+                        Err(_) => break,
+                    }
+                }
             }
+            Ok(Wake::Switch(p)) => return Some(p),
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Disconnected) => return None,
         }
+    }
+}
+
+/// The profiles root when no fixed profile is set: `<app data>/profiles`.
+pub fn profiles_root(app_data: &Path) -> PathBuf {
+    app_data.join("profiles")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_user_gets_a_profile_and_the_last_one_opens_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let profiles = Profiles::PerUser(dir.path().to_path_buf());
+        assert_eq!(profiles.initial().dir(), dir.path().join(NEW_PROFILE));
+        let martin = profiles.for_login("martin").unwrap();
+        assert_eq!(martin.dir(), dir.path().join("martin"));
+        assert_eq!(profiles.initial().dir(), martin.dir());
+        let diallo = profiles.for_login("diallo").unwrap();
+        assert_ne!(diallo.dir(), martin.dir());
+        assert_eq!(profiles.initial().dir(), diallo.dir());
+    }
+
+    #[test]
+    fn a_login_never_names_a_folder_outside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let profiles = Profiles::PerUser(dir.path().to_path_buf());
+        for bad in ["../x", "a/b", "..", ".hidden", "", "a\0b", "a\\b"] {
+            let e = profiles.for_login(bad).unwrap_err();
+            assert_eq!(e.code, "auth.invalid_login", "{bad:?}");
+        }
+        std::fs::write(dir.path().join("last-user"), "../../etc").unwrap();
+        assert_eq!(profiles.initial().dir(), dir.path().join(NEW_PROFILE));
+        let fixed = Profiles::Fixed(dir.path().join("p"));
+        assert_eq!(
+            fixed.for_login("anyone").unwrap().dir(),
+            dir.path().join("p")
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! End to end: the real app binary in a real WebKit window (Xvfb), driven through
-//! WebKitWebDriver, against the real reference server on loopback. Run by `make e2e`.
-//! Screenshots of each story's end state go to `artifacts/e2e/`.
+//! WebKitWebDriver, against the real reference server on loopback. Run by `make e2e`
+//! (which builds the release app and passes `--ignored`); a plain `cargo test` skips it.
+//! Screenshots of each story's end state go to `artifacts/e2e/`; the run ends with the line
+//! `N passed, N failed`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,9 +15,17 @@ fn artifacts() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../artifacts/e2e")
 }
 
+/// The app under test: `ARDOISE_APP_BIN` (the release binary, from `make e2e`), else the
+/// debug binary cargo built with the tests.
+fn app_binary() -> PathBuf {
+    std::env::var_os("ARDOISE_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_ardoise-app")))
+}
+
 fn launch(profile: &Path, xdg: &Path) -> Driver {
     Driver::launch(
-        Path::new(env!("CARGO_BIN_EXE_ardoise-app")),
+        &app_binary(),
         &[
             ("ARDOISE_PROFILE", profile.to_str().unwrap()),
             ("XDG_DATA_HOME", xdg.to_str().unwrap()),
@@ -25,8 +35,6 @@ fn launch(profile: &Path, xdg: &Path) -> Driver {
 
 const STATUS_TEXT: &str = "(document.querySelector('footer.status') || {}).textContent || ''";
 
-#[test]
-#[ignore = "needs a display and WebKitWebDriver: run with `make e2e`"]
 fn logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::demo(dir.path());
@@ -56,8 +64,6 @@ fn logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week() {
     assert_eq!(title, "Ardoise — Mme Claire Martin");
 }
 
-#[test]
-#[ignore = "needs a display and WebKitWebDriver: run with `make e2e`"]
 fn story_1_a_lesson_written_offline_goes_up_by_itself() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::demo(dir.path());
@@ -99,10 +105,19 @@ fn story_1_a_lesson_written_offline_goes_up_by_itself() {
         "document.querySelector('aside.editor select[name=state]').value = 'published'",
         json!([]),
     );
+    driver.click(&driver.find("aside.editor button.add-homework"));
+    driver.type_into(
+        &driver.find("aside.editor textarea[name=description]"),
+        "Exercices 1 à 4 page 112",
+    );
+    driver.type_into(
+        &driver.find("aside.editor input[name=estimatedMinutes]"),
+        "45",
+    );
     driver.click(&driver.find("aside.editor button.primary"));
     driver.wait_until(
-        "the offline status with the pending edit",
-        &format!("const t = {STATUS_TEXT}; return t.includes('Hors ligne') && t.includes('1 modification en attente')"),
+        "the offline status with the two pending edits",
+        &format!("const t = {STATUS_TEXT}; return t.includes('Hors ligne') && t.includes('2 modifications en attente')"),
         Duration::from_secs(15),
     );
     driver.screenshot(&artifacts().join("story1-offline.png"));
@@ -121,10 +136,17 @@ fn story_1_a_lesson_written_offline_goes_up_by_itself() {
         .filter(|r| r["kind"] == "session" && r["data"]["title"] == "Écrite pendant la panne")
         .count();
     assert_eq!(on_server, 1, "the server has the séance, once");
+    let homework: Vec<_> = Http::login(&server.url(), "bernard")
+        .snapshot()
+        .into_iter()
+        .filter(|r| {
+            r["kind"] == "homework" && r["data"]["description"] == "Exercices 1 à 4 page 112"
+        })
+        .collect();
+    assert_eq!(homework.len(), 1, "the server has the homework, once");
+    assert_eq!(homework[0]["data"]["estimatedMinutes"], 45);
 }
 
-#[test]
-#[ignore = "needs a display and WebKitWebDriver: run with `make e2e`"]
 fn story_2_vie_scolaire_finds_1re_b_and_cancels_the_course() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::demo(dir.path());
@@ -228,8 +250,6 @@ fn a_session_of_martin(c: &Client) -> (String, String) {
     )
 }
 
-#[test]
-#[ignore = "needs a display and WebKitWebDriver: run with `make e2e`"]
 fn story_3_a_conflict_is_shown_side_by_side_and_resolved() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::demo(dir.path());
@@ -297,8 +317,6 @@ fn story_3_a_conflict_is_shown_side_by_side_and_resolved() {
     driver.screenshot(&artifacts().join("story3-resolved.png"));
 }
 
-#[test]
-#[ignore = "needs a display and WebKitWebDriver: run with `make e2e`"]
 fn story_4_an_entry_under_visa_is_refused_with_its_french_message() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::demo(dir.path());
@@ -342,4 +360,130 @@ fn story_4_an_entry_under_visa_is_refused_with_its_french_message() {
     );
     driver.screenshot(&artifacts().join("story4-visa-locked.png"));
     assert_eq!(martin.status()["pending"], 0, "nothing was queued");
+}
+
+/// Direction: M. Bernard reads Mme Martin's logbook in the app and signs off 2nde 3; the
+/// entries show as locked and the visa reaches the ENT.
+fn story_5_direction_reads_a_logbook_and_signs_it_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let bernard = Client::login_and_sync(dir.path(), &server.url(), "bernard");
+    let driver = launch(&bernard.profile, &dir.path().join("xdg"));
+    driver.wait_until(
+        "the office view",
+        "return document.body.dataset.ready === 'true' && !!document.querySelector('[data-tab=logbooks]')",
+        Duration::from_secs(30),
+    );
+    driver.click(&driver.find("[data-tab=logbooks]"));
+    driver.wait_until(
+        "the reading view",
+        "return !!document.getElementById('reader-teacher')",
+        Duration::from_secs(10),
+    );
+    driver.execute(
+        "const [f, t] = document.querySelectorAll('form.reader input[type=date]'); f.value = '2026-11-16'; f.dispatchEvent(new Event('change'));",
+        json!([]),
+    );
+    driver.wait_until(
+        "the period",
+        "return document.querySelector('form.reader input[type=date]').value === '2026-11-16'",
+        Duration::from_secs(10),
+    );
+    driver.type_into(&driver.find("#reader-teacher"), "Martin");
+    driver.click(&driver.find("button[data-target='teacher:martin']"));
+    driver.wait_until(
+        "Mme Martin's entries",
+        "return document.querySelectorAll('table.entries tr[data-session]').length > 0",
+        Duration::from_secs(10),
+    );
+    driver.execute(
+        "const s = document.querySelector('select[name=audience]'); s.value = [...s.options].find(o => o.textContent === '2nde 3').value; document.querySelector('input[name=until]').value = '2026-11-27';",
+        json!([]),
+    );
+    driver.click(&driver.find("button.sign"));
+    driver.wait_until(
+        "2nde 3's entries locked",
+        "const rows = [...document.querySelectorAll('table.entries tr[data-session]')].filter(r => r.cells[1].textContent.startsWith('2nde 3 ')); return rows.length > 0 && rows.every(r => r.classList.contains('locked') && r.textContent.includes('Visée'))",
+        Duration::from_secs(10),
+    );
+    driver.wait_until(
+        "the visa sent",
+        &format!("const t = {STATUS_TEXT}; return t.includes('rien en attente') && t.includes('En ligne')"),
+        Duration::from_secs(30),
+    );
+    driver.screenshot(&artifacts().join("story5-visa.png"));
+    let visas: Vec<_> = Http::login(&server.url(), "bernard")
+        .snapshot()
+        .into_iter()
+        .filter(|r| {
+            r["kind"] == "visa"
+                && r["data"]["teacherId"] == "usr-martin"
+                && r["data"]["until"] == "2026-11-27"
+        })
+        .collect();
+    assert_eq!(visas.len(), 1, "the ENT has the visa, once");
+}
+
+type Story = (&'static str, fn());
+
+/// Runs every story (or those whose name contains the first free argument), each in its own
+/// window and server, and ends with `N passed, N failed`.
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args
+        .iter()
+        .any(|a| a == "--ignored" || a == "--include-ignored")
+    {
+        println!("e2e: skipped (needs a display and WebKitWebDriver: run `make e2e`)");
+        return;
+    }
+    let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
+    let stories: [Story; 6] = [
+        (
+            "login",
+            logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
+        ),
+        (
+            "story_1",
+            story_1_a_lesson_written_offline_goes_up_by_itself,
+        ),
+        (
+            "story_2",
+            story_2_vie_scolaire_finds_1re_b_and_cancels_the_course,
+        ),
+        (
+            "story_3",
+            story_3_a_conflict_is_shown_side_by_side_and_resolved,
+        ),
+        (
+            "story_4",
+            story_4_an_entry_under_visa_is_refused_with_its_french_message,
+        ),
+        (
+            "story_5",
+            story_5_direction_reads_a_logbook_and_signs_it_off,
+        ),
+    ];
+    println!("e2e: app binary {}", app_binary().display());
+    let (mut passed, mut failed) = (0, 0);
+    for (name, story) in stories {
+        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        match std::panic::catch_unwind(story) {
+            Ok(()) => {
+                passed += 1;
+                println!("e2e {name} ... ok ({} ms)", started.elapsed().as_millis());
+            }
+            Err(_) => {
+                failed += 1;
+                println!("e2e {name} ... FAILED");
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        std::process::exit(1);
+    }
 }

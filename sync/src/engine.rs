@@ -15,6 +15,7 @@ pub const PULL_PAGE: usize = 2000;
 pub const POISON_LIMIT: i64 = 3;
 
 /// What the status bar shows.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncStatus {
@@ -32,6 +33,21 @@ pub struct SyncStatus {
     pub last_sync: Option<String>,
     /// Last change applied.
     pub cursor: i64,
+    /// What the running sync has done so far, while it runs.
+    pub progress: Option<SyncProgress>,
+}
+
+/// How far a running sync is, for the progress bar.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncProgress {
+    /// "push", "snapshot" (first sync: the whole school at once) or "pull".
+    pub phase: String,
+    /// Ops sent, or records received, in this sync.
+    pub done: i64,
+    /// Ops to send when pushing; unknown while receiving.
+    pub total: Option<i64>,
 }
 
 /// What one sync did.
@@ -64,6 +80,7 @@ pub struct SyncEngine {
     profile: Profile,
     online: bool,
     listener: Option<Listener>,
+    progress: Option<SyncProgress>,
 }
 
 impl SyncEngine {
@@ -75,6 +92,7 @@ impl SyncEngine {
             profile,
             online: false,
             listener: None,
+            progress: None,
         }
     }
 
@@ -103,7 +121,17 @@ impl SyncEngine {
             conflicts: self.replica.conflict_count()?,
             last_sync: self.replica.state(keys::LAST_SYNC)?,
             cursor: self.replica.cursor()?,
+            progress: self.progress.clone(),
         })
+    }
+
+    fn set_progress(&mut self, phase: &str, done: i64, total: Option<i64>) {
+        self.progress = Some(SyncProgress {
+            phase: phase.into(),
+            done,
+            total,
+        });
+        self.emit(true);
     }
 
     fn emit(&self, syncing: bool) {
@@ -129,6 +157,7 @@ impl SyncEngine {
         }
         self.emit(true);
         let result = self.push_then_pull();
+        self.progress = None;
         if let Err(SyncError::Offline(_)) = &result {
             self.online = false;
         }
@@ -142,6 +171,7 @@ impl SyncEngine {
 
     fn push_then_pull(&mut self) -> Result<SyncReport> {
         let mut report = SyncReport::default();
+        let to_push = self.replica.pending_count()?;
         loop {
             let ops = self.replica.pending_ops(MAX_OPS_PER_PUSH)?;
             if ops.is_empty() {
@@ -213,19 +243,23 @@ impl SyncEngine {
             report.pushed += ack.applied;
             report.conflicts += ack.conflicts;
             report.rejected.extend(ack.rejected);
-            self.emit(true);
+            let sent = (report.pushed + report.conflicts + report.rejected.len()) as i64;
+            self.set_progress("push", sent, Some(to_push.max(sent)));
         }
         if self.replica.cursor()? == 0 {
+            self.set_progress("snapshot", 0, None);
             let snap = self.authed(|c, t| c.snapshot(t))?;
             report.pulled += self.replica.apply_snapshot(snap)?;
-            self.emit(true);
+            self.set_progress("snapshot", report.pulled as i64, None);
         }
         loop {
             let since = self.replica.cursor()?;
             let page = self.authed(|c, t| c.pull(t, since, PULL_PAGE))?;
             let more = page.has_more && page.next_cursor > since;
             report.pulled += self.replica.apply_pull(page)?;
-            self.emit(true);
+            if more {
+                self.set_progress("pull", report.pulled as i64, None);
+            }
             if !more {
                 break;
             }

@@ -31,6 +31,7 @@ pub mod connector;
 pub mod db;
 pub mod engine;
 mod error;
+pub mod export;
 pub mod logbook;
 pub mod profile;
 pub mod queries;
@@ -38,7 +39,7 @@ pub mod replica;
 pub mod spec;
 
 pub use connector::{Connector, HttpConnector};
-pub use engine::{SyncEngine, SyncReport, SyncStatus};
+pub use engine::{SyncEngine, SyncProgress, SyncReport, SyncStatus};
 pub use error::{Result, SyncError};
 pub use profile::{Profile, ProfileInfo, Tokens};
 pub use replica::Replica;

@@ -346,3 +346,102 @@ pub fn resolve_conflict(replica: &mut Replica, id: &str, keep: Keep) -> Result<(
     replica.local_resolve(id, keep, &Data::new())?;
     Ok(())
 }
+
+/// Resolves a conflict with a merged version the user edited: `values` holds the fields in
+/// conflict (others are refused), applied on the server over what it has.
+pub fn resolve_conflict_merged(replica: &mut Replica, id: &str, values: &Data) -> Result<()> {
+    let (_, conflict) = replica
+        .get(EntityKind::Conflict, id)?
+        .ok_or_else(|| SyncError::NotFound(format!("conflit {id}")))?;
+    let fields = conflict.get("fields").and_then(Value::as_object);
+    if let Some(extra) = values
+        .keys()
+        .find(|k| !fields.is_some_and(|f| f.contains_key(*k)))
+    {
+        return Err(invalid(format!("« {extra} » n'est pas en conflit")));
+    }
+    replica.local_resolve(id, Keep::Mine, values)?;
+    Ok(())
+}
+
+/// Deletes one of the teacher's own homework (not visa-locked).
+pub fn delete_homework(replica: &mut Replica, id: &str) -> Result<()> {
+    let me = Me::load(replica)?;
+    let (_, current) = replica
+        .get(EntityKind::Homework, id)?
+        .ok_or_else(|| SyncError::NotFound(format!("devoir {id}")))?;
+    if current["teacherId"].as_str() != Some(me.id.as_str()) {
+        return Err(SyncError::refused(
+            "acl.forbidden",
+            "Vous ne pouvez supprimer que vos propres devoirs.",
+        ));
+    }
+    check_visa(
+        replica,
+        &me.id,
+        current["audienceId"].as_str().unwrap_or(""),
+        current["givenOn"].as_str().unwrap_or(""),
+    )?;
+    replica.local_delete(EntityKind::Homework, id)?;
+    Ok(())
+}
+
+/// Copies a séance to another lesson of the same subject ("copier vers une autre classe"):
+/// a new draft séance with the same title and content on `occurrence_id`, and a copy of
+/// its homework, shifted by the days between the two lessons. Refused when that lesson
+/// already has a séance or is of another subject.
+pub fn copy_session(replica: &mut Replica, session_id: &str, occurrence_id: &str) -> Result<Data> {
+    let (_, source) = replica
+        .get(EntityKind::Session, session_id)?
+        .ok_or_else(|| SyncError::NotFound(format!("séance {session_id}")))?;
+    let (_, target) = replica
+        .get(EntityKind::CourseOccurrence, occurrence_id)?
+        .ok_or_else(|| SyncError::NotFound(format!("cours {occurrence_id}")))?;
+    if source["subjectId"] != target["subjectId"] {
+        return Err(invalid("On ne copie une séance que vers la même matière."));
+    }
+    let me = replica.user_id()?;
+    if crate::queries::session_for_occurrence(replica.conn(), occurrence_id, &me)?.is_some() {
+        return Err(SyncError::refused(
+            "logbook.already_written",
+            "Ce cours a déjà sa séance.",
+        ));
+    }
+    let mut input = Data::new();
+    input.insert("occurrence".into(), json!(occurrence_id));
+    for key in ["title", "content", "annotation"] {
+        if let Some(v) = source.get(key) {
+            input.insert(key.into(), v.clone());
+        }
+    }
+    input.insert("state".into(), json!("draft"));
+    let copy = save_session(replica, &input)?;
+    let shift = match (date_of(&source, "date"), date_of(&target, "date")) {
+        (Some(from), Some(to)) => to - from,
+        _ => chrono::Duration::zero(),
+    };
+    let new_id = copy["id"].as_str().unwrap_or_default().to_string();
+    for hw in crate::queries::session_homework(replica.conn(), session_id)? {
+        let mut h = Data::new();
+        h.insert("sessionId".into(), json!(new_id));
+        h.insert("audience".into(), target["audienceId"].clone());
+        h.insert("subject".into(), target["subjectId"].clone());
+        for key in ["givenOn", "dueOn"] {
+            if let Some(d) = date_of(&hw, key) {
+                h.insert(key.into(), json!((d + shift).to_string()));
+            }
+        }
+        for key in ["description", "kind", "estimatedMinutes"] {
+            if let Some(v) = hw.get(key) {
+                h.insert(key.into(), v.clone());
+            }
+        }
+        h.insert("state".into(), json!("draft"));
+        save_homework(replica, &h)?;
+    }
+    Ok(copy)
+}
+
+fn date_of(data: &Data, key: &str) -> Option<NaiveDate> {
+    data.get(key)?.as_str()?.parse().ok()
+}

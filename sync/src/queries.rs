@@ -11,6 +11,7 @@ use crate::spec::spec;
 use crate::{Result, SyncError};
 
 /// One dated lesson as the timetable shows it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OccurrenceView {
@@ -33,6 +34,10 @@ pub struct OccurrenceView {
     /// Room code.
     pub room: Option<String>,
     /// planned | cancelled | moved | replaced.
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = r#""planned" | "cancelled" | "moved" | "replaced""#)
+    )]
     pub status: String,
     /// Substitute's name when replaced.
     pub substitute: Option<String>,
@@ -285,10 +290,12 @@ pub fn session_for_occurrence(
 }
 
 /// Something "Où est… ?" can look for.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Target {
     /// audience, teacher or room.
+    #[cfg_attr(feature = "ts", ts(type = r#""audience" | "teacher" | "room""#))]
     pub kind: String,
     /// What to pass back: audience name, teacher login, room code.
     pub key: String,
@@ -316,4 +323,89 @@ pub fn search_targets(conn: &Connection, text: &str, limit: usize) -> Result<Vec
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Homework given with a séance, by due date.
+pub fn session_homework(conn: &Connection, session_id: &str) -> Result<Vec<Data>> {
+    list(
+        conn,
+        EntityKind::Homework,
+        "session_id = ?1 ORDER BY due_on, id",
+        &[&session_id],
+    )
+}
+
+/// A teacher's séances still in draft, most recent first ("mes brouillons").
+pub fn drafts(conn: &Connection, teacher_id: &str) -> Result<Vec<Data>> {
+    list(
+        conn,
+        EntityKind::Session,
+        "teacher_id = ?1 AND state = 'draft' ORDER BY date DESC, start_time DESC",
+        &[&teacher_id],
+    )
+}
+
+/// Lessons a séance can be copied to: the same teacher's lessons of the same subject with
+/// another class or group, from `from` for `days` days, not yet written and not cancelled.
+pub fn copy_targets(
+    conn: &Connection,
+    session_id: &str,
+    from: NaiveDate,
+    days: u32,
+) -> Result<Vec<OccurrenceView>> {
+    let sql = format!(
+        "{OCCURRENCE_SELECT}
+         JOIN sessions src ON src.id = ?1
+         WHERE o.teacher_id = src.teacher_id AND o.subject_id = src.subject_id
+           AND o.audience_id <> src.audience_id
+           AND o.date >= ?2 AND o.date < ?3 AND o.status <> 'cancelled'
+           AND NOT EXISTS (SELECT 1 FROM sessions w
+                           WHERE w.occurrence_id = o.id AND w.teacher_id = src.teacher_id)
+         ORDER BY o.date, o.start_time"
+    );
+    let to = from + Duration::days(i64::from(days));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![session_id, from.to_string(), to.to_string()],
+        occurrence_from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A teacher's logbook between two dates included, every class (what direction reads).
+pub fn teacher_logbook(
+    conn: &Connection,
+    teacher_login: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Data>> {
+    let id = user_id(conn, teacher_login)?;
+    teacher_sessions(conn, &id, from, to)
+}
+
+/// The latest visa date of a teacher for an audience, if any: entries on or before it are
+/// locked.
+pub fn visa_until(
+    conn: &Connection,
+    teacher_id: &str,
+    audience_id: &str,
+) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT max(until) FROM visas WHERE teacher_id = ?1 AND audience_id = ?2",
+            [teacher_id, audience_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+/// Name of an audience by id.
+pub fn audience_name(conn: &Connection, id: &str) -> Result<String> {
+    lookup(conn, "SELECT name FROM audiences WHERE id = ?1", id)
+}
+
+/// Label of a subject by id.
+pub fn subject_label(conn: &Connection, id: &str) -> Result<String> {
+    lookup(conn, "SELECT label FROM subjects WHERE id = ?1", id)
 }

@@ -2,7 +2,7 @@
 // and shell errors arrive as {code, message}.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
-import { cancelOccurrence, getDay, getWeek, saveSession } from "./api";
+import { cancelOccurrence, copySession, getDay, getLogbook, getWeek, resolveConflictMerged, saveHomework, saveSession, signVisa } from "./api";
 
 afterEach(() => clearMocks());
 
@@ -16,12 +16,23 @@ describe("api", () => {
     await getWeek("2026-11-30");
     await getDay({ kind: "audience", key: "1re B" }, "2026-11-30");
     await cancelOccurrence("occ-1", "Professeur absent");
-    await saveSession({ occurrence: "occ-1", title: "T", content: "", annotation: null, state: "draft" });
+    await saveSession({ id: null, occurrence: "occ-1", title: "T", content: "", annotation: null, state: "draft" });
+    const hw = { id: null, sessionId: "s1", dueOn: "2026-12-07", description: "Lire", kind: "lecture", estimatedMinutes: 20, state: "published" as const };
+    await saveHomework(hw);
+    await copySession("s1", "occ-9");
+    await getLogbook("leroy", "2026-11-01", "2026-11-30");
+    await signVisa("leroy", "aud-1", "2026-11-30", "");
+    await resolveConflictMerged("c1", { title: "Fusion" });
     expect(calls).toEqual([
       ["get_week", { date: "2026-11-30" }],
       ["get_day", { of: { kind: "audience", key: "1re B" }, date: "2026-11-30" }],
       ["cancel_occurrence", { id: "occ-1", note: "Professeur absent" }],
-      ["save_session", { input: { occurrence: "occ-1", title: "T", content: "", annotation: null, state: "draft" } }],
+      ["save_session", { input: { id: null, occurrence: "occ-1", title: "T", content: "", annotation: null, state: "draft" } }],
+      ["save_homework", { input: hw }],
+      ["copy_session", { sessionId: "s1", occurrenceId: "occ-9" }],
+      ["get_logbook", { teacher: "leroy", from: "2026-11-01", to: "2026-11-30" }],
+      ["sign_visa", { teacher: "leroy", audience: "aud-1", until: "2026-11-30", comment: "" }],
+      ["resolve_conflict_merged", { id: "c1", values: { title: "Fusion" } }],
     ]);
   });
 

@@ -19,6 +19,16 @@ describe("conflicts side by side", () => {
     expect(onResolve).toHaveBeenLastCalledWith("c1", "theirs");
   });
 
+  it("resolves with a merged version edited by hand, prefilled with mine", () => {
+    const onMerge = vi.fn();
+    const panel = renderConflicts([conflict], "fr", vi.fn(), () => {}, onMerge);
+    const merged = panel.querySelector("td.merged textarea") as HTMLTextAreaElement;
+    expect(merged.value).toBe("Titre du bureau");
+    merged.value = "Titre du bureau et du portable";
+    (panel.querySelector("button.keep-merged") as HTMLButtonElement).click();
+    expect(onMerge).toHaveBeenCalledWith("c1", { title: "Titre du bureau et du portable" });
+  });
+
   it("shows script in a conflicting value as text", () => {
     const evil = { ...conflict, fields: [{ name: "content", base: "", mine: "<script>alert(1)</script>", theirs: "" }] };
     const panel = renderConflicts([evil], "fr", vi.fn(), () => {});

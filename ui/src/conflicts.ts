@@ -1,5 +1,5 @@
 // Conflicts side by side: for each field both sides changed, my version and the other, and
-// a choice.
+// a choice: mine, theirs, or a merged version edited by hand (prefilled with mine).
 import type { ConflictView } from "./api";
 import { t, type Lang } from "./i18n";
 
@@ -13,6 +13,7 @@ export function renderConflicts(
   lang: Lang,
   onResolve: (id: string, keep: "mine" | "theirs") => void,
   onClose: () => void,
+  onMerge: (id: string, values: Record<string, string>) => void = () => {},
 ): HTMLElement {
   const m = t(lang);
   const panel = document.createElement("aside");
@@ -32,7 +33,7 @@ export function renderConflicts(
     title.textContent = c.label;
     const table = document.createElement("table");
     const head = document.createElement("tr");
-    for (const label of [m.field, m.mine, m.theirs]) {
+    for (const label of [m.field, m.mine, m.theirs, m.merged]) {
       const th = document.createElement("th");
       th.scope = "col";
       th.textContent = label;
@@ -51,6 +52,15 @@ export function renderConflicts(
         td.textContent = text; // text, never HTML: lesson content is shown as written
         tr.append(td);
       }
+      const td = document.createElement("td");
+      td.className = "merged";
+      const edit = document.createElement("textarea");
+      edit.name = f.name;
+      edit.rows = 3;
+      edit.value = typeof f.mine === "string" ? f.mine : shown(f.mine, "");
+      edit.setAttribute("aria-label", `${m.merged} — ${m.fieldNames[f.name] ?? f.name}`);
+      td.append(edit);
+      tr.append(td);
       table.append(tr);
     }
     const actions = document.createElement("div");
@@ -65,7 +75,16 @@ export function renderConflicts(
     theirs.className = "keep-theirs";
     theirs.textContent = m.keepTheirs;
     theirs.onclick = () => onResolve(c.id, "theirs");
-    actions.append(theirs, mine);
+    const merged = document.createElement("button");
+    merged.type = "button";
+    merged.className = "keep-merged";
+    merged.textContent = m.keepMerged;
+    merged.onclick = () => {
+      const values: Record<string, string> = {};
+      for (const ta of card.querySelectorAll<HTMLTextAreaElement>("td.merged textarea")) values[ta.name] = ta.value;
+      onMerge(c.id, values);
+    };
+    actions.append(theirs, merged, mine);
     card.append(title, table, actions);
     panel.append(card);
   }

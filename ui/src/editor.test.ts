@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import type { Occurrence, SessionInput } from "./api";
-import { renderEditor } from "./editor";
+import type { Occurrence, SessionView } from "./api";
+import { renderEditor, type EditorHandlers } from "./editor";
 
 const lesson: Occurrence = {
   id: "occ-1", date: "2026-11-30", start: "10:00", end: "11:00", subject: "Histoire-géographie",
@@ -8,33 +8,73 @@ const lesson: Occurrence = {
   status: "planned", substitute: null, note: null,
 };
 
+const existing: SessionView = {
+  id: "s1", version: 2, occurrenceId: "occ-1", audienceId: "a", audience: "2nde 3", subjectId: "s",
+  subject: "Histoire-géographie", teacherId: "t", date: "2026-11-30", start: "10:00", end: "11:00",
+  title: "Avant", content: "", annotation: "à revoir", state: "published", locked: false,
+  homework: [{
+    id: "h1", version: 1, sessionId: "s1", givenOn: "2026-11-30", dueOn: "2026-12-07",
+    description: "Lire le chapitre 3", kind: "lecture", estimatedMinutes: 30, state: "published",
+  }],
+};
+
+function handlers(): EditorHandlers & { onSave: ReturnType<typeof vi.fn> } {
+  return { onSave: vi.fn(), onClose: vi.fn() };
+}
+
 describe("séance editor", () => {
-  it("labels every field and saves a new séance for its occurrence with Ctrl+S", () => {
-    const onSave = vi.fn<(i: SessionInput) => void>();
-    const panel = renderEditor(lesson, null, "fr", onSave, () => {});
+  it("labels every field and saves a new séance with its homework on Ctrl+S", () => {
+    const h = handlers();
+    const panel = renderEditor(lesson, null, "fr", h);
     document.body.append(panel);
+    (panel.querySelector("button.add-homework") as HTMLButtonElement).click();
     for (const control of panel.querySelectorAll("input, textarea, select")) {
       expect(panel.querySelector(`label[for="${control.id}"]`)).not.toBeNull();
     }
     (panel.querySelector("input[name=title]") as HTMLInputElement).value = "Les Lumières";
     (panel.querySelector("textarea[name=content]") as HTMLTextAreaElement).value = "<p>Cours</p>";
+    (panel.querySelector("textarea[name=description]") as HTMLTextAreaElement).value = "Exercices 1 à 4";
+    (panel.querySelector("input[name=estimatedMinutes]") as HTMLInputElement).value = "45";
     panel.querySelector("form")!.dispatchEvent(new KeyboardEvent("keydown", { key: "s", ctrlKey: true, bubbles: true }));
-    expect(onSave).toHaveBeenCalledWith({
-      occurrence: "occ-1", title: "Les Lumières", content: "<p>Cours</p>", annotation: null, state: "draft",
-    });
+    expect(h.onSave).toHaveBeenCalledWith(
+      { id: null, occurrence: "occ-1", title: "Les Lumières", content: "<p>Cours</p>", annotation: null, state: "draft" },
+      [{ dueOn: "2026-12-07", description: "Exercices 1 à 4", kind: "exercice", estimatedMinutes: 45, state: "draft" }],
+      [],
+    );
     panel.remove();
   });
 
-  it("edits an existing séance by its id", () => {
-    const onSave = vi.fn<(i: SessionInput) => void>();
-    const existing = {
-      id: "s1", version: 2, occurrenceId: "occ-1", audienceId: "a", subjectId: "s", teacherId: "t",
-      date: "2026-11-30", start: "10:00", end: "11:00", title: "Avant", content: "", annotation: "à revoir",
-      state: "published" as const,
-    };
-    const panel = renderEditor(lesson, existing, "fr", onSave, () => {});
-    expect((panel.querySelector("select") as HTMLSelectElement).value).toBe("published");
+  it("edits an existing séance by its id, keeps its homework and reports the removed one", () => {
+    const h = handlers();
+    const panel = renderEditor(lesson, existing, "fr", h);
+    expect((panel.querySelector("select[name=state]") as HTMLSelectElement).value).toBe("published");
+    expect((panel.querySelector("textarea[name=description]") as HTMLTextAreaElement).value).toBe("Lire le chapitre 3");
     panel.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
-    expect(onSave.mock.calls[0][0]).toMatchObject({ id: "s1", title: "Avant", annotation: "à revoir" });
+    expect(h.onSave.mock.calls[0][0]).toMatchObject({ id: "s1", title: "Avant", annotation: "à revoir" });
+    expect(h.onSave.mock.calls[0][1]).toEqual([
+      { id: "h1", dueOn: "2026-12-07", description: "Lire le chapitre 3", kind: "lecture", estimatedMinutes: 30, state: "published" },
+    ]);
+    (panel.querySelector("button.remove-homework") as HTMLButtonElement).click();
+    panel.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(h.onSave.mock.calls[1][1]).toEqual([]);
+    expect(h.onSave.mock.calls[1][2]).toEqual(["h1"]);
+  });
+
+  it("says when an entry is signed off", () => {
+    const panel = renderEditor(lesson, { ...existing, locked: true }, "fr", handlers());
+    expect(panel.querySelector(".locked-banner")?.textContent).toContain("Entrée visée le 30/11/2026");
+  });
+
+  it("offers to copy a written séance to another class of the same subject", async () => {
+    const onCopy = vi.fn();
+    const targets = vi.fn(async () => [{ ...lesson, id: "occ-9", audience: "2nde 1", date: "2026-12-01" }]);
+    const panel = renderEditor(lesson, existing, "fr", { ...handlers(), copyTargets: targets, onCopy });
+    const details = panel.querySelector("details.copy") as HTMLDetailsElement;
+    details.open = true;
+    details.dispatchEvent(new Event("toggle"));
+    await vi.waitFor(() => expect(panel.querySelector("select[name=copyTarget]")).not.toBeNull());
+    expect(panel.querySelector("select[name=copyTarget]")?.textContent).toContain("2nde 1");
+    (panel.querySelector("button.do-copy") as HTMLButtonElement).click();
+    expect(onCopy).toHaveBeenCalledWith("occ-9");
   });
 });

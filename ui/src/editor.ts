@@ -1,6 +1,8 @@
-// The séance editor: title, content, private annotation, draft/published. Ctrl+S saves.
-import type { Occurrence, SessionData, SessionInput } from "./api";
-import { formatDay, t, type Lang } from "./i18n";
+// The séance editor: title, content, private annotation, draft/published, and the homework
+// given with it (due on, kind, estimated minutes, instructions). Ctrl+S saves, Escape
+// closes. A séance already written can be copied to another class of the same subject.
+import type { HomeworkView, Occurrence, PublishState, SessionInput, SessionView } from "./api";
+import { formatDate, formatDay, t, type Lang } from "./i18n";
 
 let fieldSeq = 0;
 
@@ -16,13 +18,106 @@ function field(label: string, control: HTMLElement): HTMLElement {
   return wrap;
 }
 
-/** Builds the editor; `onSave` gets the input to send, `onClose` closes it. */
+function select(name: string, options: [string, string][], value: string): HTMLSelectElement {
+  const s = document.createElement("select");
+  s.name = name;
+  for (const [v, label] of options) {
+    const opt = document.createElement("option");
+    opt.value = v;
+    opt.textContent = label;
+    s.append(opt);
+  }
+  s.value = value;
+  return s;
+}
+
+function button(text: string, cls = "", type: "button" | "submit" = "button"): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.type = type;
+  b.className = cls;
+  b.textContent = text;
+  return b;
+}
+
+/** A homework as the editor sends it: `id` when it already exists. */
+export interface HomeworkRow {
+  id?: string;
+  dueOn: string;
+  description: string;
+  kind: string;
+  estimatedMinutes: number | null;
+  state: PublishState;
+}
+
+export interface EditorHandlers {
+  /** Save the séance, then the homework rows, then delete the removed homework ids. */
+  onSave: (input: SessionInput, homework: HomeworkRow[], removed: string[]) => void;
+  onClose: () => void;
+  /** Lessons this séance can be copied to (only for a séance already saved). */
+  copyTargets?: () => Promise<Occurrence[]>;
+  onCopy?: (occurrenceId: string) => void;
+}
+
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+function homeworkRow(h: HomeworkRow, lang: Lang, onRemove: () => void): HTMLElement {
+  const m = t(lang);
+  const row = document.createElement("fieldset");
+  row.className = "homework";
+  if (h.id) row.dataset.id = h.id;
+  const legend = document.createElement("legend");
+  legend.textContent = m.homework;
+  const due = document.createElement("input");
+  due.type = "date";
+  due.name = "dueOn";
+  due.value = h.dueOn;
+  const kind = select("kind", Object.entries(m.hwKinds), h.kind || "exercice");
+  const minutes = document.createElement("input");
+  minutes.type = "number";
+  minutes.name = "estimatedMinutes";
+  minutes.min = "0";
+  minutes.max = "600";
+  minutes.step = "5";
+  minutes.value = h.estimatedMinutes === null ? "" : String(h.estimatedMinutes);
+  const description = document.createElement("textarea");
+  description.name = "description";
+  description.rows = 2;
+  description.value = h.description;
+  const remove = button(m.remove, "remove-homework");
+  remove.onclick = () => {
+    row.remove();
+    onRemove();
+  };
+  const line = document.createElement("div");
+  line.className = "row";
+  line.append(field(m.dueOn, due), field(m.hwKind, kind), field(m.minutes, minutes));
+  row.append(legend, line, field(m.description, description), remove);
+  return row;
+}
+
+function readHomework(row: HTMLElement, state: PublishState): HomeworkRow {
+  const v = (name: string) => row.querySelector<HTMLInputElement>(`[name=${name}]`)!.value;
+  const minutes = v("estimatedMinutes");
+  return {
+    ...(row.dataset.id ? { id: row.dataset.id } : {}),
+    dueOn: v("dueOn"),
+    description: v("description"),
+    kind: v("kind"),
+    estimatedMinutes: minutes === "" ? null : Number(minutes),
+    state,
+  };
+}
+
+/** Builds the editor for lesson `o`, with its séance when already written. */
 export function renderEditor(
   o: Occurrence,
-  existing: SessionData | null,
+  existing: SessionView | null,
   lang: Lang,
-  onSave: (input: SessionInput) => void,
-  onClose: () => void,
+  handlers: EditorHandlers,
 ): HTMLElement {
   const m = t(lang);
   const panel = document.createElement("aside");
@@ -34,46 +129,62 @@ export function renderEditor(
   const when = document.createElement("p");
   when.className = "when";
   when.textContent = `${formatDay(o.date, lang)}, ${o.start} – ${o.end}`;
+  panel.append(h, when);
+  if (existing?.locked) {
+    const lock = document.createElement("p");
+    lock.className = "locked-banner";
+    lock.setAttribute("role", "note");
+    lock.textContent = `🔒 ${m.lockedUntil(formatDate(existing.date, lang))}`;
+    panel.append(lock);
+  }
 
   const title = document.createElement("input");
   title.name = "title";
   title.value = existing?.title ?? "";
   const content = document.createElement("textarea");
   content.name = "content";
-  content.rows = 8;
+  content.rows = 7;
   content.value = existing?.content ?? "";
   const annotation = document.createElement("textarea");
   annotation.name = "annotation";
-  annotation.rows = 3;
+  annotation.rows = 2;
   annotation.value = existing?.annotation ?? "";
-  const state = document.createElement("select");
-  state.name = "state";
-  for (const [value, label] of [["draft", m.draft], ["published", m.published]] as const) {
-    const opt = document.createElement("option");
-    opt.value = value;
-    opt.textContent = label;
-    state.append(opt);
-  }
-  state.value = existing?.state ?? "draft";
+  const state = select("state", [["draft", m.draft], ["published", m.published]], existing?.state ?? "draft");
 
-  const save = document.createElement("button");
-  save.type = "submit";
-  save.className = "primary";
-  save.textContent = m.save;
-  const close = document.createElement("button");
-  close.type = "button";
-  close.textContent = m.close;
-  close.onclick = onClose;
+  const removed: string[] = [];
+  const homework = document.createElement("div");
+  homework.className = "homework-list";
+  const addRow = (hw: HomeworkRow) =>
+    homework.append(
+      homeworkRow(hw, lang, () => {
+        if (hw.id) removed.push(hw.id);
+      }),
+    );
+  for (const hw of existing?.homework ?? []) addRow(fromView(hw));
+  const add = button(`+ ${m.addHomework}`, "add-homework");
+  add.onclick = () => {
+    addRow({ dueOn: addDays(o.date, 7), description: "", kind: "exercice", estimatedMinutes: null, state: "published" });
+    homework.querySelector<HTMLInputElement>("fieldset:last-child [name=dueOn]")?.focus();
+  };
 
+  const close = button(m.close);
+  close.onclick = handlers.onClose;
   const form = document.createElement("form");
-  const submit = () =>
-    onSave({
-      ...(existing ? { id: existing.id } : { occurrence: o.id }),
-      title: title.value,
-      content: content.value,
-      annotation: annotation.value === "" ? null : annotation.value,
-      state: state.value as "draft" | "published",
-    });
+  const submit = () => {
+    const s = state.value as PublishState;
+    const rows = [...homework.querySelectorAll<HTMLElement>("fieldset.homework")].map((r) => readHomework(r, s));
+    handlers.onSave(
+      {
+        ...(existing ? { id: existing.id, occurrence: null } : { id: null, occurrence: o.id }),
+        title: title.value,
+        content: content.value,
+        annotation: annotation.value === "" ? null : annotation.value,
+        state: s,
+      },
+      rows,
+      [...removed],
+    );
+  };
   form.onsubmit = (e) => {
     e.preventDefault();
     submit();
@@ -83,24 +194,70 @@ export function renderEditor(
       e.preventDefault();
       submit();
     } else if (e.key === "Escape") {
-      onClose();
+      handlers.onClose();
     }
   };
   const actions = document.createElement("div");
   actions.className = "actions";
-  actions.append(close, save);
+  actions.append(close, button(m.save, "primary", "submit"));
   // Why a save was refused (visa, permission…), next to the button, kept until the next try.
   const error = document.createElement("p");
   error.className = "form-error";
   error.setAttribute("role", "alert");
+  const hwTitle = document.createElement("h3");
+  hwTitle.textContent = m.homework;
   form.append(
     field(m.title, title),
     field(m.content, content),
     field(m.annotation, annotation),
     field(m.state, state),
+    hwTitle,
+    homework,
+    add,
     error,
     actions,
   );
-  panel.append(h, when, form);
+  panel.append(form);
+  if (existing && handlers.copyTargets && handlers.onCopy) panel.append(copyBox(lang, handlers.copyTargets, handlers.onCopy));
   return panel;
+}
+
+function fromView(h: HomeworkView): HomeworkRow {
+  return {
+    id: h.id,
+    dueOn: h.dueOn,
+    description: h.description,
+    kind: h.kind,
+    estimatedMinutes: h.estimatedMinutes,
+    state: h.state,
+  };
+}
+
+/** "Copy to another class": the lessons of the same subject with another class. */
+function copyBox(lang: Lang, targets: () => Promise<Occurrence[]>, onCopy: (id: string) => void): HTMLElement {
+  const m = t(lang);
+  const box = document.createElement("details");
+  box.className = "copy";
+  const summary = document.createElement("summary");
+  summary.textContent = m.copyTo;
+  box.append(summary);
+  box.addEventListener("toggle", async () => {
+    if (!box.open || box.querySelector("select, p")) return;
+    const list = await targets().catch(() => []);
+    if (list.length === 0) {
+      const p = document.createElement("p");
+      p.textContent = m.noCopyTarget;
+      box.append(p);
+      return;
+    }
+    const choice = select(
+      "copyTarget",
+      list.map((o) => [o.id, `${o.audience} — ${formatDay(o.date, lang)}, ${o.start}`]),
+      list[0].id,
+    );
+    const go = button(m.copy, "do-copy");
+    go.onclick = () => onCopy(choice.value);
+    box.append(field(m.copyTo, choice), go);
+  });
+  return box;
 }

@@ -1,6 +1,17 @@
 import { listen } from "@tauri-apps/api/event";
 import {
   cancelOccurrence,
+  copySession,
+  copyTargets,
+  deleteHomework,
+  exportDayPdf,
+  getLogbook,
+  lastLogin,
+  listDrafts,
+  openLastExport,
+  resolveConflictMerged,
+  saveHomework,
+  signVisa,
   login,
   listConflicts,
   resolveConflict,
@@ -8,6 +19,7 @@ import {
   getMe,
   searchTargets,
   type Me,
+  type SessionInput,
   type Target,
   getSession,
   getStatus,
@@ -19,7 +31,8 @@ import {
   type SyncStatus,
 } from "./api";
 import { renderConflicts } from "./conflicts";
-import { renderEditor } from "./editor";
+import { renderEditor, type HomeworkRow } from "./editor";
+import { renderDrafts, renderLogbook } from "./logbook";
 import { renderLogin } from "./login";
 import { renderDay, renderSuggestions } from "./whereis";
 import { errorText, t, type Lang } from "./i18n";
@@ -48,19 +61,142 @@ let status: SyncStatus | null = null;
 let lessons: Occurrence[] = [];
 let me: Me | null = null;
 let target: Target | null = null;
+let officeTab: "day" | "logbooks" = "day";
+let reader: { teacher: Target | null; from: string; to: string } = { teacher: null, from: "", to: "" };
 
-/** Vie scolaire and direction without classes of their own start on the office view. */
+/** Vie scolaire, direction and inspectors without classes of their own start on the office view. */
 function isOffice(): boolean {
   const roles = me?.roles ?? [];
-  return !roles.includes("teacher") && (roles.includes("vie_scolaire") || roles.includes("direction"));
+  return !roles.includes("teacher") && (roles.includes("vie_scolaire") || roles.includes("direction") || roles.includes("inspector"));
+}
+
+/** Direction and inspectors read every logbook and sign it off. */
+function signsVisas(): boolean {
+  const roles = me?.roles ?? [];
+  return roles.includes("direction") || roles.includes("inspector");
+}
+
+function switchUserButton(): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.className = "switch-user";
+  b.textContent = t(lang).switchUser;
+  b.onclick = () => {
+    me = null;
+    void showLogin();
+  };
+  return b;
 }
 
 function nowInParis(): string {
   return new Date().toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris" });
 }
 
+function officeTabs(): HTMLElement {
+  const m = t(lang);
+  const tabs = document.createElement("div");
+  tabs.className = "tabs";
+  tabs.setAttribute("role", "tablist");
+  for (const [id, label] of [["day", m.whereTab], ["logbooks", m.logbooks]] as const) {
+    const b = document.createElement("button");
+    b.setAttribute("role", "tab");
+    b.setAttribute("aria-selected", String(officeTab === id));
+    b.dataset.tab = id;
+    b.textContent = label;
+    b.onclick = () => {
+      officeTab = id;
+      void render();
+    };
+    tabs.append(b);
+  }
+  return tabs;
+}
+
+async function renderLogbooks(): Promise<void> {
+  const m = t(lang);
+  const header = document.createElement("header");
+  const h1 = document.createElement("h1");
+  h1.textContent = `Ardoise — ${me?.displayName ?? ""}`;
+  const nav = document.createElement("nav");
+  nav.append(officeTabs(), switchUserButton(), langButton());
+  header.append(h1, nav);
+
+  if (!reader.from) reader = { teacher: null, from: shift(todayIso, -28), to: todayIso };
+  const form = document.createElement("form");
+  form.className = "reader";
+  const who = document.createElement("input");
+  who.id = "reader-teacher";
+  who.autocomplete = "off";
+  who.value = reader.teacher?.label ?? "";
+  who.placeholder = m.teacher;
+  const suggestions = document.createElement("div");
+  who.oninput = async () => {
+    const text = who.value.trim();
+    const found = text.length === 0 ? [] : (await searchTargets(text).catch(() => [])).filter((x) => x.kind === "teacher");
+    suggestions.replaceChildren(
+      renderSuggestions(found, lang, (picked) => {
+        reader.teacher = picked;
+        void render();
+      }),
+    );
+  };
+  const dates = (label: string, value: string, set: (v: string) => void) => {
+    const input = document.createElement("input");
+    input.type = "date";
+    input.value = value;
+    input.setAttribute("aria-label", label);
+    input.onchange = () => {
+      if (input.value) {
+        set(input.value);
+        void render();
+      }
+    };
+    return input;
+  };
+  const whoLabel = document.createElement("label");
+  whoLabel.htmlFor = who.id;
+  whoLabel.textContent = m.teacher;
+  form.append(whoLabel, who, dates(m.from, reader.from, (v) => (reader.from = v)), dates(m.to, reader.to, (v) => (reader.to = v)), suggestions);
+  form.onsubmit = (e) => e.preventDefault();
+
+  const main = document.createElement("main");
+  main.append(form);
+  if (reader.teacher) {
+    const book = await getLogbook(reader.teacher.key, reader.from, reader.to);
+    main.append(
+      renderLogbook(book, todayIso, lang, (audience, until, comment) => {
+        signVisa(book.login, audience, until, comment)
+          .then(async () => {
+            toast(t(lang).signed);
+            await render();
+            await refreshStatus();
+          })
+          .catch(showError);
+      }),
+    );
+  }
+  app.replaceChildren(header, main);
+  if (status) app.append(renderStatus(status, lang));
+  document.body.dataset.ready = "true";
+}
+
+async function exportPdf(): Promise<void> {
+  const m = t(lang);
+  const path = await exportDayPdf(current);
+  if (!path) return;
+  const div = document.createElement("div");
+  div.className = "toast";
+  div.setAttribute("role", "status");
+  const open = document.createElement("button");
+  open.textContent = m.open;
+  open.onclick = () => void openLastExport().catch(showError);
+  div.append(m.exported(path), " ", open);
+  document.body.append(div);
+  setTimeout(() => div.remove(), 10000);
+}
+
 async function renderOffice(): Promise<void> {
   const m = t(lang);
+  if (officeTab === "logbooks" && signsVisas()) return renderLogbooks();
   const header = document.createElement("header");
   const h1 = document.createElement("h1");
   h1.textContent = `Ardoise — ${me?.displayName ?? ""}`;
@@ -78,7 +214,11 @@ async function renderOffice(): Promise<void> {
   const print = document.createElement("button");
   print.textContent = m.print;
   print.onclick = () => window.print();
-  nav.append(day, print, langButton());
+  const pdf = document.createElement("button");
+  pdf.textContent = m.exportPdf;
+  pdf.onclick = () => void exportPdf().catch(showError);
+  if (signsVisas()) nav.append(officeTabs());
+  nav.append(day, print, pdf, switchUserButton(), langButton());
   header.append(h1, nav);
 
   const search = document.createElement("section");
@@ -142,28 +282,72 @@ async function refreshStatus(): Promise<void> {
   app.querySelector("footer.status")?.replaceWith(renderStatus(status, lang));
 }
 
+/** Saves the séance, then its homework, then removes the homework taken out. */
+async function saveAll(input: SessionInput, homework: HomeworkRow[], removed: string[]): Promise<void> {
+  const session = await saveSession(input);
+  for (const h of homework) {
+    await saveHomework({ ...h, id: h.id ?? null, sessionId: session.id });
+  }
+  for (const id of removed) await deleteHomework(id);
+}
+
 async function openLesson(id: string): Promise<void> {
   const lesson = lessons.find((o) => o.id === id);
   if (!lesson) return;
   const existing = await getSession(id).catch(() => null);
   document.querySelector("aside.editor")?.remove();
   const close = () => document.querySelector("aside.editor")?.remove();
-  const panel = renderEditor(lesson, existing, lang, (input) => {
-    saveSession(input)
-      .then(async () => {
-        close();
-        toast(t(lang).saved);
-        await render();
-        await refreshStatus();
-      })
-      .catch((e: CommandError) => {
-        const where = document.querySelector("aside.editor .form-error");
-        if (where) where.textContent = errorText(lang, e.code, e.message);
-        else showError(e);
-      });
-  }, close);
+  const failed = (e: CommandError) => {
+    const where = document.querySelector("aside.editor .form-error");
+    if (where) where.textContent = errorText(lang, e.code, e.message);
+    else showError(e);
+  };
+  const panel = renderEditor(lesson, existing, lang, {
+    onSave: (input, homework, removed) => {
+      saveAll(input, homework, removed)
+        .then(async () => {
+          close();
+          toast(t(lang).saved);
+          await render();
+          await refreshStatus();
+        })
+        .catch(failed);
+    },
+    onClose: close,
+    copyTargets: existing ? () => copyTargets(existing.id) : undefined,
+    onCopy: existing
+      ? (occurrenceId) => {
+          copySession(existing.id, occurrenceId)
+            .then(async () => {
+              close();
+              toast(t(lang).copied);
+              await render();
+              await refreshStatus();
+            })
+            .catch(failed);
+        }
+      : undefined,
+  });
   document.body.append(panel);
   panel.querySelector<HTMLInputElement>("input[name=title]")?.focus();
+}
+
+async function openDrafts(): Promise<void> {
+  const list = await listDrafts();
+  document.querySelector("aside.editor")?.remove();
+  const close = () => document.querySelector("aside.editor")?.remove();
+  const panel = renderDrafts(
+    list,
+    lang,
+    (d) => {
+      close();
+      current = d.date;
+      void render().then(() => (d.occurrenceId ? openLesson(d.occurrenceId) : undefined));
+    },
+    close,
+  );
+  document.body.append(panel);
+  panel.querySelector<HTMLButtonElement>("button.draft")?.focus();
 }
 
 function shift(date: string, days: number): string {
@@ -172,8 +356,9 @@ function shift(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-function showLogin(): void {
-  const server = localStorage.getItem("server") ?? "http://127.0.0.1:8787";
+async function showLogin(): Promise<void> {
+  const last = await lastLogin().catch(() => null);
+  const server = last?.server ?? localStorage.getItem("server") ?? "http://127.0.0.1:8787";
   const view = renderLogin(lang, server, (c) => {
     login(c.server, c.login, c.password)
       .then(async (who) => {
@@ -188,14 +373,16 @@ function showLogin(): void {
   });
   app.replaceChildren(view);
   document.body.dataset.ready = "login";
-  view.querySelector<HTMLInputElement>("input[name=login]")?.focus();
+  const loginInput = view.querySelector<HTMLInputElement>("input[name=login]");
+  if (loginInput && last) loginInput.value = last.login;
+  (last ? view.querySelector<HTMLInputElement>("input[name=password]") : loginInput)?.focus();
 }
 
 async function render(): Promise<void> {
   const m = t(lang);
   try {
     if (!me) {
-      showLogin();
+      await showLogin();
       return;
     }
     if (isOffice()) {
@@ -229,7 +416,11 @@ async function render(): Promise<void> {
         void render();
       }
     };
-    nav.append(prev, label, next, picker, langButton());
+    const drafts = document.createElement("button");
+    drafts.className = "drafts-button";
+    drafts.textContent = m.drafts((await listDrafts().catch(() => [])).length);
+    drafts.onclick = () => void openDrafts();
+    nav.append(prev, label, next, picker, drafts, switchUserButton(), langButton());
     header.append(h1, nav);
     const main = document.createElement("main");
     main.append(renderWeek(week, lang, todayIso));
@@ -263,6 +454,16 @@ async function openConflicts(): Promise<void> {
         .catch(showError);
     },
     close,
+    (id, values) => {
+      resolveConflictMerged(id, values)
+        .then(async () => {
+          close();
+          toast(t(lang).saved);
+          await refreshStatus();
+          if (list.length > 1) await openConflicts();
+        })
+        .catch(showError);
+    },
   );
   document.body.append(panel);
   panel.querySelector<HTMLButtonElement>("button.keep-mine")?.focus();
@@ -293,10 +494,10 @@ async function start(): Promise<void> {
   await listen<SyncStatus>("sync-status", (e) => {
     const changed = !status || status.cursor !== e.payload.cursor;
     status = e.payload;
-    if (changed) void render();
-    else {
-      app.querySelector("footer.status")?.replaceWith(renderStatus(status, lang));
-    }
+    // New data re-renders the view, except while the user is typing in it.
+    const typing = document.activeElement?.matches("input, textarea, select") ?? false;
+    if (changed && !typing && !document.querySelector("aside.editor")) void render();
+    else app.querySelector("footer.status")?.replaceWith(renderStatus(status, lang));
   });
   document.addEventListener("keydown", (e) => {
     if (e.key === "F5") void syncNow();

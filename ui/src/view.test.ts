@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { SyncStatus, WeekView } from "./api";
 import { renderStatus, renderWeek, statusText } from "./view";
 
-const status: SyncStatus = { online: false, syncing: false, pending: 3, quarantined: 0, conflicts: 1, lastSync: "2026-11-30T09:47:00Z", cursor: 10 };
+const status: SyncStatus = { online: false, syncing: false, pending: 3, quarantined: 0, conflicts: 1, lastSync: "2026-11-30T09:47:00Z", cursor: 10, progress: null };
 
 const week: WeekView = {
   monday: "2026-11-30",
@@ -22,6 +22,16 @@ describe("status bar", () => {
   });
   it("shows a conflicts badge", () => {
     expect(renderStatus(status, "fr").querySelector(".badge")?.textContent).toBe("1 conflit");
+  });
+  it("shows a progress bar while a first sync or a long pull runs", () => {
+    const first = { ...status, syncing: true, cursor: 0, progress: { phase: "snapshot", done: 0, total: null } };
+    expect(renderStatus(first, "fr").querySelector(".progress")?.textContent).toContain("Première synchronisation");
+    const pulling = { ...status, syncing: true, progress: { phase: "pull", done: 4000, total: null } };
+    expect(renderStatus(pulling, "fr").querySelector(".progress")?.textContent).toMatch(/4\s000 éléments reçus/);
+    const pushing = { ...status, syncing: true, progress: { phase: "push", done: 500, total: 1200 } };
+    const bar = renderStatus(pushing, "fr").querySelector("progress") as HTMLProgressElement;
+    expect([bar.value, bar.max]).toEqual([500, 1200]);
+    expect(renderStatus({ ...status, progress: null }, "fr").querySelector("progress")).toBeNull();
   });
 });
 

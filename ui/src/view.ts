@@ -1,6 +1,6 @@
 // Rendering of the status bar and the week view, as pure functions of their data so they
 // are tested without the shell.
-import type { Occurrence, SyncStatus, WeekView } from "./api";
+import type { Occurrence, SyncProgress, SyncStatus, WeekView } from "./api";
 import { formatDay, formatTime, t, type Lang } from "./i18n";
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -26,8 +26,26 @@ export function renderStatus(s: SyncStatus, lang: Lang): HTMLElement {
   const m = t(lang);
   const bar = el("footer", { class: `status ${s.online ? "online" : "offline"}`, role: "status" });
   bar.append(el("span", { class: "dot", "aria-hidden": "true" }), el("span", { class: "status-text" }, statusText(s, lang)));
+  if (s.syncing && s.progress) bar.append(progressOf(s.progress, s.cursor, lang));
   if (s.conflicts > 0) bar.append(el("button", { class: "badge", type: "button" }, m.conflicts(s.conflicts)));
   return bar;
+}
+
+/** The progress bar of a running sync: determinate while sending, counting while receiving. */
+function progressOf(p: SyncProgress, cursor: number, lang: Lang): HTMLElement {
+  const m = t(lang);
+  const label =
+    p.phase === "push"
+      ? m.sent(p.done, p.total ?? p.done)
+      : p.phase === "snapshot" && p.done === 0 && cursor === 0
+        ? m.firstSync
+        : m.received(p.done);
+  const bar = el("progress", { "aria-label": label });
+  if (p.total !== null && p.total > 0) {
+    bar.max = p.total;
+    bar.value = p.done;
+  }
+  return el("span", { class: "progress" }, bar, el("span", {}, label));
 }
 
 function lessonCard(o: Occurrence, written: boolean, lang: Lang): HTMLElement {

@@ -1,30 +1,34 @@
-//! Conflict revisions: list them side by side, keep mine or theirs.
+//! Conflict revisions: list them side by side, keep mine or theirs, or a merged version.
 
 use ardoise_protocol::{EntityKind, Keep};
 use ardoise_sync::{logbook, queries};
 use serde::Serialize;
 use serde_json::Value;
 use tauri::State;
+use ts_rs::TS;
 
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
 /// One field both sides changed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ConflictField {
     /// Wire name of the field (title, content…).
     pub name: String,
     /// The value both started from.
+    #[ts(type = "unknown")]
     pub base: Value,
     /// This user's value, not applied.
+    #[ts(type = "unknown")]
     pub mine: Value,
     /// The value applied first, now on the server.
+    #[ts(type = "unknown")]
     pub theirs: Value,
 }
 
 /// A conflict revision, ready to show.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ConflictView {
     /// Conflict id.
@@ -100,6 +104,23 @@ pub fn resolve_conflict(state: State<'_, AppState>, id: String, keep: String) ->
         let mut replica = state.lock_replica()?;
         logbook::resolve_conflict(&mut replica, &id, keep)?;
     }
-    let _ = state.wake.send(());
+    state.wake();
+    Ok(())
+}
+
+/// Resolves a conflict with the version the user merged by hand: field name → value, for
+/// the fields in conflict. Wakes the sync loop.
+#[tauri::command]
+pub fn resolve_conflict_merged(
+    state: State<'_, AppState>,
+    id: String,
+    values: std::collections::BTreeMap<String, String>,
+) -> CmdResult<()> {
+    let values: ardoise_protocol::Data = values
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    logbook::resolve_conflict_merged(&mut *state.lock_replica()?, &id, &values)?;
+    state.wake();
     Ok(())
 }

@@ -19,6 +19,7 @@ pub fn status_of(state: &AppState) -> CmdResult<SyncStatus> {
         conflicts: replica.conflict_count()?,
         last_sync: replica.state(ardoise_sync::replica::keys::LAST_SYNC)?,
         cursor: replica.cursor()?,
+        progress: latest.and_then(|l| l.progress),
     })
 }
 
@@ -31,6 +32,6 @@ pub fn get_status(state: State<'_, AppState>) -> CmdResult<SyncStatus> {
 /// Wakes the sync loop now.
 #[tauri::command]
 pub fn sync_now(state: State<'_, AppState>) -> CmdResult<SyncStatus> {
-    let _ = state.wake.send(());
+    state.wake();
     status_of(&state)
 }

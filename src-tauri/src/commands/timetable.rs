@@ -6,12 +6,13 @@ use ardoise_sync::queries::{self, OccurrenceView, Who};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use tauri::State;
+use ts_rs::TS;
 
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
 /// A week of the logged-in teacher.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct WeekView {
     /// Monday of the week.
@@ -33,7 +34,7 @@ pub fn get_week(state: State<'_, AppState>, date: String) -> CmdResult<WeekView>
         .parse()
         .map_err(|_| CommandError::new("app.invalid_date", format!("date invalide : {date}")))?;
     let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
-    let info = state.profile.info()?;
+    let info = state.profile()?.info()?;
     let reader = state.lock_replica()?;
     let conn = reader.conn();
     let occurrences = queries::timetable(conn, &Who::Teacher(info.user.login.clone()), monday, 6)?;
@@ -56,7 +57,7 @@ pub fn get_week(state: State<'_, AppState>, date: String) -> CmdResult<WeekView>
 }
 
 /// Who is logged in, for the UI to choose its home view.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Me {
     /// Login.
@@ -70,7 +71,7 @@ pub struct Me {
 /// The logged-in user.
 #[tauri::command]
 pub fn get_me(state: State<'_, AppState>) -> CmdResult<Me> {
-    let info = state.profile.info()?;
+    let info = state.profile()?.info()?;
     Ok(Me {
         login: info.user.login,
         display_name: info.user.display_name,
@@ -79,7 +80,7 @@ pub fn get_me(state: State<'_, AppState>) -> CmdResult<Me> {
 }
 
 /// Whose day to show.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", content = "key", rename_all = "camelCase")]
 pub enum DayOf {
     /// A class or group, by name.
@@ -131,7 +132,7 @@ pub fn cancel_occurrence(
         ardoise_sync::logbook::cancel_occurrence(&mut replica, &id, note.as_deref())?;
         occurrence_view(&replica, &id)?
     };
-    let _ = state.wake.send(());
+    state.wake();
     Ok(view)
 }
 
@@ -148,7 +149,7 @@ pub fn replace_occurrence(
         ardoise_sync::logbook::replace_occurrence(&mut replica, &id, &substitute, note.as_deref())?;
         occurrence_view(&replica, &id)?
     };
-    let _ = state.wake.send(());
+    state.wake();
     Ok(view)
 }
 

@@ -1,0 +1,64 @@
+//! The TypeScript declarations of everything the commands exchange with the UI, generated
+//! from the Rust types (ts-rs) into `ui/src/bindings.ts`. A test fails when the committed
+//! file is stale; `make bindings` rewrites it.
+
+use ts_rs::{Config, TS};
+
+use crate::commands::{conflicts, direction, logbook, session, timetable};
+
+/// The whole `ui/src/bindings.ts`.
+pub fn typescript() -> String {
+    // i64 crosses as a JSON number: the counts and versions stay far below 2^53.
+    let cfg = Config::new().with_large_int("number");
+    let decls = [
+        ardoise_protocol::Role::decl(&cfg),
+        ardoise_protocol::entities::PublishState::decl(&cfg),
+        ardoise_sync::SyncStatus::decl(&cfg),
+        ardoise_sync::SyncProgress::decl(&cfg),
+        ardoise_sync::queries::OccurrenceView::decl(&cfg),
+        ardoise_sync::queries::Target::decl(&cfg),
+        crate::error::CommandError::decl(&cfg),
+        timetable::WeekView::decl(&cfg),
+        timetable::Me::decl(&cfg),
+        timetable::DayOf::decl(&cfg),
+        logbook::SessionView::decl(&cfg),
+        logbook::HomeworkView::decl(&cfg),
+        logbook::SessionInput::decl(&cfg),
+        logbook::HomeworkInput::decl(&cfg),
+        logbook::DraftView::decl(&cfg),
+        direction::AudienceVisa::decl(&cfg),
+        direction::TeacherLogbook::decl(&cfg),
+        conflicts::ConflictField::decl(&cfg),
+        conflicts::ConflictView::decl(&cfg),
+        session::LastLogin::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by `make bindings` (src-tauri/src/bindings.rs).\n\
+         // Do not edit: a test fails when this file and the Rust types disagree.\n",
+    );
+    for d in decls {
+        out.push_str("\nexport ");
+        out.push_str(d.trim());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn the_ui_bindings_match_the_rust_types() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts");
+        let fresh = super::typescript();
+        if std::env::var_os("ARDOISE_WRITE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/bindings.ts is stale: run `make bindings` and commit it"
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! The day's timetable of every class as a PDF file, saved where the user chooses.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
+
+use crate::error::{CmdResult, CommandError};
+use crate::state::AppState;
+
+/// Asks where to save the PDF of `date` (a native dialog), writes it and returns its path;
+/// `None` when the user cancelled.
+#[tauri::command]
+pub async fn export_day_pdf(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    date: String,
+) -> CmdResult<Option<String>> {
+    let day: NaiveDate = date
+        .parse()
+        .map_err(|_| CommandError::new("app.invalid_date", format!("date invalide : {date}")))?;
+    let pdf = {
+        let replica = state.lock_replica()?;
+        ardoise_sync::export::day_pdf(replica.conn(), day)?
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Enregistrer l'emploi du temps du jour")
+        .set_file_name(format!("emploi-du-temps-{day}.pdf"))
+        .add_filter("PDF", &["pdf"])
+        .save_file(move |path| {
+            let _ = tx.send(path);
+        });
+    let Some(chosen) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path: PathBuf = chosen
+        .into_path()
+        .map_err(|e| CommandError::new("export.path", e.to_string()))?;
+    std::fs::write(&path, pdf).map_err(|e| CommandError::new("export.io", e.to_string()))?;
+    log::info!("emploi du temps du {day} exporté : {}", path.display());
+    *state
+        .last_export
+        .lock()
+        .map_err(|_| CommandError::new("app.lock", "état verrouillé"))? = Some(path.clone());
+    Ok(Some(path.display().to_string()))
+}
+
+/// Opens the last exported file with the system's viewer (only that file: the webview
+/// never names a path to open).
+#[tauri::command]
+pub fn open_last_export(app: AppHandle, state: State<'_, AppState>) -> CmdResult<()> {
+    let path = state
+        .last_export
+        .lock()
+        .map_err(|_| CommandError::new("app.lock", "état verrouillé"))?
+        .clone()
+        .ok_or_else(|| CommandError::new("export.none", "aucun fichier exporté"))?;
+    app.opener()
+        .open_path(path.display().to_string(), None::<&str>)
+        .map_err(|e| CommandError::new("export.open", e.to_string()))
+}

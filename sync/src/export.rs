@@ -1,0 +1,375 @@
+//! The day's timetable of every class as a PDF file, for the vie scolaire's printed sheets
+//! during an outage. Written by hand (PDF 1.4, the 14 standard fonts, WinAnsi text, no
+//! compression): a few hundred bytes of structure around plain text, readable by any viewer
+//! and easy to check in tests.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate};
+use rusqlite::Connection;
+
+use crate::queries::{self, OccurrenceView, Who};
+use crate::Result;
+
+const PAGE_W: f32 = 595.0;
+const PAGE_H: f32 = 842.0;
+const MARGIN: f32 = 36.0;
+const GAP: f32 = 14.0;
+const COL_W: f32 = (PAGE_W - 2.0 * MARGIN - GAP) / 2.0;
+const LINE: f32 = 11.0;
+const TEXT_SIZE: f32 = 8.5;
+const HEAD_SIZE: f32 = 10.5;
+const TOP: f32 = PAGE_H - MARGIN - 40.0;
+
+/// The PDF of every class's lessons on `date`, titled with the school's name.
+pub fn day_pdf(conn: &Connection, date: NaiveDate) -> Result<Vec<u8>> {
+    let school: String = conn
+        .query_row("SELECT name FROM schools LIMIT 1", [], |r| r.get(0))
+        .unwrap_or_default();
+    let lessons = queries::timetable(conn, &Who::Everyone, date, 1)?;
+    Ok(render_day(&school, date, &lessons))
+}
+
+/// Lays out the day, one block per class or group, in two columns over as many pages as
+/// needed.
+pub fn render_day(school: &str, date: NaiveDate, lessons: &[OccurrenceView]) -> Vec<u8> {
+    let mut by_audience: BTreeMap<&str, Vec<&OccurrenceView>> = BTreeMap::new();
+    for l in lessons {
+        by_audience.entry(&l.audience).or_default().push(l);
+    }
+    let title = format!("Emploi du temps du {}", french_date(date));
+    let mut pages: Vec<String> = Vec::new();
+    let mut page = String::new();
+    let (mut col, mut y) = (0usize, TOP);
+    if by_audience.is_empty() {
+        text(
+            &mut page,
+            MARGIN,
+            TOP,
+            "F1",
+            TEXT_SIZE,
+            "Aucun cours ce jour-là.",
+        );
+    }
+    for (audience, day) in &by_audience {
+        let height = LINE * 1.4 + LINE * day.len() as f32 + LINE * 0.8;
+        if y - height < MARGIN {
+            if col == 0 {
+                col = 1;
+            } else {
+                pages.push(std::mem::take(&mut page));
+                col = 0;
+            }
+            y = TOP;
+        }
+        let x = MARGIN + col as f32 * (COL_W + GAP);
+        text(&mut page, x, y, "F2", HEAD_SIZE, audience);
+        y -= LINE * 1.4;
+        for l in day {
+            let mut line = format!("{}–{}  {} — {}", l.start, l.end, l.subject, l.teacher);
+            if let Some(room) = &l.room {
+                let _ = write!(line, " — {room}");
+            }
+            match l.status.as_str() {
+                "cancelled" => line.push_str(" — ANNULÉ"),
+                "replaced" => {
+                    let _ = write!(
+                        line,
+                        " — remplacé par {}",
+                        l.substitute.as_deref().unwrap_or("?")
+                    );
+                }
+                "moved" => line.push_str(" — déplacé"),
+                _ => {}
+            }
+            if let Some(note) = l.note.as_deref().filter(|n| !n.is_empty()) {
+                let _ = write!(line, " ({note})");
+            }
+            let font = if l.status == "planned" { "F1" } else { "F2" };
+            text(
+                &mut page,
+                x,
+                y,
+                font,
+                TEXT_SIZE,
+                &fit(&line, COL_W, TEXT_SIZE),
+            );
+            y -= LINE;
+        }
+        y -= LINE * 0.8;
+    }
+    pages.push(page);
+    let total = pages.len();
+    for (i, p) in pages.iter_mut().enumerate() {
+        let mut head = String::new();
+        text(
+            &mut head,
+            MARGIN,
+            PAGE_H - MARGIN - 12.0,
+            "F2",
+            14.0,
+            &title,
+        );
+        text(&mut head, MARGIN, PAGE_H - MARGIN - 28.0, "F1", 9.0, school);
+        let folio = format!("page {}/{}", i + 1, total);
+        let w = width(&folio, 9.0);
+        text(
+            &mut head,
+            PAGE_W - MARGIN - w,
+            PAGE_H - MARGIN - 28.0,
+            "F1",
+            9.0,
+            &folio,
+        );
+        p.insert_str(0, &head);
+    }
+    assemble(&pages)
+}
+
+/// "lundi 30 novembre 2026".
+pub fn french_date(date: NaiveDate) -> String {
+    const DAYS: [&str; 7] = [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ];
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    format!(
+        "{} {} {} {}",
+        DAYS[date.weekday().num_days_from_monday() as usize],
+        date.day(),
+        MONTHS[date.month0() as usize],
+        date.year()
+    )
+}
+
+/// A text-showing operation, the text in WinAnsi with PDF string escapes.
+fn text(out: &mut String, x: f32, y: f32, font: &str, size: f32, s: &str) {
+    let _ = writeln!(
+        out,
+        "BT /{font} {size} Tf {x:.1} {y:.1} Td ({}) Tj ET",
+        escape(s)
+    );
+}
+
+/// Approximate width in points of `s` in Helvetica (enough to keep lines in their column).
+fn width(s: &str, size: f32) -> f32 {
+    s.chars()
+        .map(|c| match c {
+            'i' | 'l' | 'j' | 't' | 'f' | 'r' | '.' | ',' | ':' | ';' | '\'' | ' ' | '|' | '!' => {
+                0.30
+            }
+            'm' | 'w' | 'M' | 'W' | '—' => 0.85,
+            c if c.is_uppercase() || c.is_ascii_digit() => 0.65,
+            _ => 0.55,
+        })
+        .sum::<f32>()
+        * size
+}
+
+/// `s` cut with an ellipsis to fit `max` points.
+fn fit(s: &str, max: f32, size: f32) -> String {
+    if width(s, size) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if width(&out, size) + width("…", size) + width(&c.to_string(), size) > max {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// WinAnsi (cp1252) octal escapes for what is not plain ASCII; `?` for what it cannot show.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let byte: u8 = match c {
+            '(' | ')' | '\\' => {
+                out.push('\\');
+                out.push(c);
+                continue;
+            }
+            ' '..='~' => {
+                out.push(c);
+                continue;
+            }
+            '€' => 0x80,
+            '…' => 0x85,
+            '’' => 0x92,
+            '–' => 0x96,
+            '—' => 0x97,
+            'œ' => 0x9c,
+            'Œ' => 0x8c,
+            c if ('\u{a0}'..='\u{ff}').contains(&c) => c as u32 as u8,
+            _ => b'?',
+        };
+        let _ = write!(out, "\\{byte:03o}");
+    }
+    out
+}
+
+/// The file: catalog, page tree, two fonts, then a page and its content per page, and the
+/// cross-reference table with each object's byte offset.
+fn assemble(pages: &[String]) -> Vec<u8> {
+    let n = pages.len();
+    let mut objects: Vec<String> = Vec::new();
+    objects.push("<< /Type /Catalog /Pages 2 0 R >>".into());
+    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 5 + 2 * i)).collect();
+    objects.push(format!(
+        "<< /Type /Pages /Kids [{}] /Count {n} >>",
+        kids.join(" ")
+    ));
+    for base in ["Helvetica", "Helvetica-Bold"] {
+        objects.push(format!(
+            "<< /Type /Font /Subtype /Type1 /BaseFont /{base} /Encoding /WinAnsiEncoding >>"
+        ));
+    }
+    for (i, content) in pages.iter().enumerate() {
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] \
+             /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>",
+            6 + 2 * i
+        ));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{content}endstream",
+            content.len()
+        ));
+    }
+    let mut out = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::with_capacity(objects.len());
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        let _ = write!(out, "{} 0 obj\n{body}\nendobj\n", i + 1);
+    }
+    let xref = out.len();
+    let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+    for o in offsets {
+        let _ = writeln!(out, "{o:010} 00000 n ");
+    }
+    let _ = write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    );
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lesson(audience: &str, start: &str, status: &str) -> OccurrenceView {
+        OccurrenceView {
+            id: format!("occ-{audience}-{start}"),
+            date: "2026-11-30".into(),
+            start: start.into(),
+            end: "15:00".into(),
+            subject: "Français".into(),
+            subject_color: "#000".into(),
+            audience: audience.into(),
+            teacher: "M. Leroy".into(),
+            room: Some("B12".into()),
+            status: status.into(),
+            substitute: None,
+            note: (status == "cancelled").then(|| "prof absent (grève)".into()),
+        }
+    }
+
+    /// Every object the cross-reference table names starts where it says.
+    fn check_xref(pdf: &[u8]) -> usize {
+        let text = String::from_utf8_lossy(pdf);
+        let start: usize = text
+            .rsplit("startxref\n")
+            .next()
+            .and_then(|t| t.lines().next())
+            .and_then(|l| l.parse().ok())
+            .expect("startxref");
+        assert!(
+            text[start..].starts_with("xref\n"),
+            "startxref points at the table"
+        );
+        let entries: Vec<&str> = text[start..]
+            .lines()
+            .skip(3)
+            .take_while(|l| l.ends_with(" n "))
+            .collect();
+        for (i, e) in entries.iter().enumerate() {
+            let offset: usize = e[..10].parse().unwrap();
+            let expected = format!("{} 0 obj", i + 1);
+            assert!(
+                text[offset..].starts_with(&expected),
+                "object {} at {offset}",
+                i + 1
+            );
+        }
+        entries.len()
+    }
+
+    #[test]
+    fn the_day_sheet_is_a_well_formed_pdf_with_every_class_and_the_cancellations() {
+        let lessons = vec![
+            lesson("1re B", "14:00", "cancelled"),
+            lesson("2nde 3", "10:00", "planned"),
+        ];
+        let date = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let pdf = render_day("Lycée Victor-Hugo", date, &lessons);
+        assert!(pdf.starts_with(b"%PDF-1.4\n") && pdf.ends_with(b"%%EOF\n"));
+        assert_eq!(
+            check_xref(&pdf),
+            6,
+            "catalog, pages, 2 fonts, 1 page + content"
+        );
+        let body = String::from_utf8_lossy(&pdf);
+        assert!(body.contains("(Emploi du temps du lundi 30 novembre 2026)"));
+        assert!(body.contains("(1re B)") && body.contains("(2nde 3)"));
+        assert!(body.contains("ANNUL\\311"), "É in WinAnsi");
+        assert!(
+            body.contains("\\(prof absent \\(gr\\350ve\\)\\)"),
+            "parentheses escaped"
+        );
+        assert!(body.contains("(Lyc\\351e Victor-Hugo)"));
+    }
+
+    #[test]
+    fn a_long_day_flows_over_columns_and_pages() {
+        let lessons: Vec<_> = (0..60)
+            .flat_map(|c| {
+                (8..16).map(move |h| {
+                    lesson(&format!("Classe {c:02}"), &format!("{h:02}:00"), "planned")
+                })
+            })
+            .collect();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let pdf = render_day("L", date, &lessons);
+        let objects = check_xref(&pdf);
+        let pages = (objects - 4) / 2;
+        assert!(pages >= 3, "{pages} pages");
+        let body = String::from_utf8_lossy(&pdf);
+        assert!(body.contains(&format!("(page {pages}/{pages})")));
+        assert!(body.contains("(Classe 59)"));
+    }
+
+    #[test]
+    fn long_lines_are_cut_to_their_column() {
+        let long = "x".repeat(400);
+        let cut = fit(&long, COL_W, TEXT_SIZE);
+        assert!(width(&cut, TEXT_SIZE) <= COL_W && cut.ends_with('…'));
+        assert_eq!(escape("a(b)\\ é—"), "a\\(b\\)\\\\ \\351\\227");
+    }
+}
