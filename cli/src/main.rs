@@ -91,21 +91,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Copy a séance (and its homework) to another class's lesson of the same subject.
-    Copy {
-        /// The séance.
-        #[arg(long)]
-        id: String,
-        /// The course occurrence to copy it to.
-        #[arg(long)]
-        to: String,
-    },
-    /// Delete one of your homework.
-    Delete {
-        /// The homework.
-        #[arg(long)]
-        id: String,
-    },
 }
 
 #[derive(Args)]
@@ -154,6 +139,21 @@ enum EntryAction {
         /// JSON output.
         #[arg(long)]
         json: bool,
+    },
+    /// Copy a séance (and its homework) to another class's lesson of the same subject.
+    Copy {
+        /// The séance.
+        #[arg(long)]
+        id: String,
+        /// The course occurrence to copy it to.
+        #[arg(long)]
+        to: String,
+    },
+    /// Delete one of your homework.
+    Delete {
+        /// The homework.
+        #[arg(long)]
+        id: String,
     },
 }
 

@@ -53,7 +53,8 @@ pub fn render_day(school: &str, date: NaiveDate, lessons: &[OccurrenceView]) -> 
         );
     }
     for (audience, day) in &by_audience {
-        let height = LINE * 1.4 + LINE * day.len() as f32 + LINE * 0.8;
+        let lines: Vec<(String, &str)> = day.iter().flat_map(|l| lesson_lines(l)).collect();
+        let height = LINE * 1.4 + LINE * lines.len() as f32 + LINE * 0.8;
         if y - height < MARGIN {
             if col == 0 {
                 col = 1;
@@ -66,35 +67,10 @@ pub fn render_day(school: &str, date: NaiveDate, lessons: &[OccurrenceView]) -> 
         let x = MARGIN + col as f32 * (COL_W + GAP);
         text(&mut page, x, y, "F2", HEAD_SIZE, audience);
         y -= LINE * 1.4;
-        for l in day {
-            let mut line = format!("{}–{}  {} — {}", l.start, l.end, l.subject, l.teacher);
-            if let Some(room) = &l.room {
-                let _ = write!(line, " — {room}");
-            }
-            match l.status.as_str() {
-                "cancelled" => line.push_str(" — ANNULÉ"),
-                "replaced" => {
-                    let _ = write!(
-                        line,
-                        " — remplacé par {}",
-                        l.substitute.as_deref().unwrap_or("?")
-                    );
-                }
-                "moved" => line.push_str(" — déplacé"),
-                _ => {}
-            }
-            if let Some(note) = l.note.as_deref().filter(|n| !n.is_empty()) {
-                let _ = write!(line, " ({note})");
-            }
-            let font = if l.status == "planned" { "F1" } else { "F2" };
-            text(
-                &mut page,
-                x,
-                y,
-                font,
-                TEXT_SIZE,
-                &fit(&line, COL_W, TEXT_SIZE),
-            );
+        for (line, font) in &lines {
+            let indent = if line.starts_with(' ') { 12.0 } else { 0.0 };
+            let shown = fit(line.trim_start(), COL_W - indent, TEXT_SIZE);
+            text(&mut page, x + indent, y, font, TEXT_SIZE, &shown);
             y -= LINE;
         }
         y -= LINE * 0.8;
@@ -125,6 +101,33 @@ pub fn render_day(school: &str, date: NaiveDate, lessons: &[OccurrenceView]) -> 
         p.insert_str(0, &head);
     }
     assemble(&pages)
+}
+
+/// The printed lines of one lesson with their font: one line, or two when the status and
+/// its note do not fit after the lesson (the second starts with a space: indented).
+fn lesson_lines(l: &OccurrenceView) -> Vec<(String, &'static str)> {
+    let mut main = format!("{}–{}  {} — {}", l.start, l.end, l.subject, l.teacher);
+    if let Some(room) = &l.room {
+        let _ = write!(main, " — {room}");
+    }
+    let mut extra = match l.status.as_str() {
+        "cancelled" => "ANNULÉ".to_string(),
+        "replaced" => format!("remplacé par {}", l.substitute.as_deref().unwrap_or("?")),
+        "moved" => "déplacé".to_string(),
+        _ => String::new(),
+    };
+    if let Some(note) = l.note.as_deref().filter(|n| !n.is_empty()) {
+        let _ = write!(extra, " ({note})");
+    }
+    let font = if l.status == "planned" { "F1" } else { "F2" };
+    let extra = extra.trim().to_string();
+    if extra.is_empty() {
+        vec![(main, font)]
+    } else if width(&format!("{main} — {extra}"), TEXT_SIZE) <= COL_W {
+        vec![(format!("{main} — {extra}"), font)]
+    } else {
+        vec![(main, font), (format!(" {extra}"), font)]
+    }
 }
 
 /// "lundi 30 novembre 2026".
@@ -340,8 +343,8 @@ mod tests {
         assert!(body.contains("(1re B)") && body.contains("(2nde 3)"));
         assert!(body.contains("ANNUL\\311"), "É in WinAnsi");
         assert!(
-            body.contains("\\(prof absent \\(gr\\350ve\\)\\)"),
-            "parentheses escaped"
+            body.contains(" \\(prof absent ") && !body.contains(" (prof"),
+            "parentheses in text escaped"
         );
         assert!(body.contains("(Lyc\\351e Victor-Hugo)"));
     }

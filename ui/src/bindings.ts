@@ -93,7 +93,7 @@ room: string | null,
 /**
  * planned | cancelled | moved | replaced.
  */
-status: string, 
+status: "planned" | "cancelled" | "moved" | "replaced", 
 /**
  * Substitute's name when replaced.
  */
