@@ -134,7 +134,7 @@ export function renderEditor(
     const lock = document.createElement("p");
     lock.className = "locked-banner";
     lock.setAttribute("role", "note");
-    lock.textContent = `🔒 ${m.lockedUntil(formatDate(existing.date, lang))}`;
+    lock.textContent = `${m.lockedUntil(formatDate(existing.date, lang))}`;
     panel.append(lock);
   }
 

@@ -95,7 +95,7 @@ export function renderLogbook(
   table.append(head);
   for (const s of book.entries) {
     const state = el("td", { class: "state" }, s.state === "draft" ? m.draft : m.published);
-    if (s.locked) state.append(el("span", { class: "lock", title: m.locked }, ` 🔒 ${m.locked}`));
+    if (s.locked) state.append(el("span", { class: "lock", title: m.locked }, ` — ${m.locked}`));
     table.append(
       el(
         "tr",
