@@ -2,17 +2,7 @@
 // direction reads and signs it off (visa), locked entries shown as such.
 import type { DraftView, TeacherLogbook } from "./api";
 import { formatDate, formatDay, t, type Lang } from "./i18n";
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  for (const c of children) node.append(c); // strings become text nodes: never HTML
-  return node;
-}
+import { el } from "./view";
 
 /** Lesson HTML (already sanitised by the shell) shown as plain text, never as markup. */
 export function plainText(html: string): string {

@@ -440,30 +440,22 @@ async function openConflicts(): Promise<void> {
   const list = await listConflicts();
   document.querySelector("aside.editor")?.remove();
   const close = () => document.querySelector("aside.editor")?.remove();
+  // After either choice: close, say so, and show the next conflict if any.
+  const then = (done: Promise<void>) =>
+    done
+      .then(async () => {
+        close();
+        toast(t(lang).saved);
+        await refreshStatus();
+        if (list.length > 1) await openConflicts();
+      })
+      .catch(showError);
   const panel = renderConflicts(
     list,
     lang,
-    (id, keep) => {
-      resolveConflict(id, keep)
-        .then(async () => {
-          close();
-          toast(t(lang).saved);
-          await refreshStatus();
-          if (list.length > 1) await openConflicts();
-        })
-        .catch(showError);
-    },
+    (id, keep) => void then(resolveConflict(id, keep)),
     close,
-    (id, values) => {
-      resolveConflictMerged(id, values)
-        .then(async () => {
-          close();
-          toast(t(lang).saved);
-          await refreshStatus();
-          if (list.length > 1) await openConflicts();
-        })
-        .catch(showError);
-    },
+    (id, values) => void then(resolveConflictMerged(id, values)),
   );
   document.body.append(panel);
   panel.querySelector<HTMLButtonElement>("button.keep-mine")?.focus();

@@ -3,7 +3,8 @@
 import type { Occurrence, SyncProgress, SyncStatus, WeekView } from "./api";
 import { formatDay, formatTime, t, type Lang } from "./i18n";
 
-function el<K extends keyof HTMLElementTagNameMap>(
+/** An element with attributes and children; strings become text nodes, never HTML. */
+export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Record<string, string> = {},
   ...children: (Node | string)[]
