@@ -1,6 +1,7 @@
 import { listen } from "@tauri-apps/api/event";
 import {
   cancelOccurrence,
+  replaceOccurrence,
   copySession,
   copyTargets,
   deleteHomework,
@@ -253,10 +254,18 @@ async function renderOffice(): Promise<void> {
       })
       .catch(showError);
   };
+  const onReplace = (o: Occurrence, substitute: string, note: string) => {
+    replaceOccurrence(o.id, substitute, note === "" ? null : note)
+      .then(async () => {
+        await render();
+        await refreshStatus();
+      })
+      .catch(showError);
+  };
   const main = document.createElement("main");
   main.append(
     search,
-    renderDay(target?.label ?? m.allClasses, current, dayLessons, lang, current === todayIso ? nowInParis() : null, onCancel),
+    renderDay(target?.label ?? m.allClasses, current, dayLessons, lang, current === todayIso ? nowInParis() : null, onCancel, onReplace),
   );
   app.replaceChildren(header, main);
   if (status) app.append(renderStatus(status, lang));

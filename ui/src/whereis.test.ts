@@ -34,4 +34,14 @@ describe("Où est… ?", () => {
     expect(day.textContent).toContain("Annulé : Absent");
     expect(day.querySelector("button.cancel")).toBeNull();
   });
+
+  it("marks a lesson taken by a substitute, with a note", () => {
+    const onReplace = vi.fn();
+    const day = renderDay("1re B", "2026-11-30", [french], "fr", null, vi.fn(), onReplace);
+    (day.querySelector("button.replace") as HTMLButtonElement).click();
+    (day.querySelector("input[name=substitute]") as HTMLInputElement).value = "dubois";
+    (day.querySelector("input[name=note]") as HTMLInputElement).value = "Stage";
+    day.querySelector("form.replace-form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(onReplace).toHaveBeenCalledWith(french, "dubois", "Stage");
+  });
 });

@@ -30,6 +30,7 @@ export function renderDay(
   lang: Lang,
   now: string | null,
   onCancel: ((o: Occurrence, note: string) => void) | null,
+  onReplace: ((o: Occurrence, substitute: string, note: string) => void) | null = null,
 ): HTMLElement {
   const m = t(lang);
   const section = document.createElement("section");
@@ -89,6 +90,37 @@ export function renderDay(
         };
         actions.replaceChildren(form);
         input.focus();
+      };
+      actions.append(b);
+    }
+    if (onReplace && o.status === "planned") {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "replace";
+      b.textContent = m.replace;
+      b.onclick = () => {
+        const form = document.createElement("form");
+        form.className = "cancel-form replace-form";
+        const who = document.createElement("input");
+        who.name = "substitute";
+        who.required = true;
+        const note = document.createElement("input");
+        note.name = "note";
+        const l1 = document.createElement("label");
+        l1.append(m.substitute, " ", who);
+        const l2 = document.createElement("label");
+        l2.append(m.cancelNote, " ", note);
+        const ok = document.createElement("button");
+        ok.type = "submit";
+        ok.className = "primary";
+        ok.textContent = m.confirm;
+        form.append(l1, l2, ok);
+        form.onsubmit = (e) => {
+          e.preventDefault();
+          if (who.value.trim()) onReplace(o, who.value.trim(), note.value);
+        };
+        actions.replaceChildren(form);
+        who.focus();
       };
       actions.append(b);
     }
