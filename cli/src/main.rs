@@ -187,8 +187,12 @@ enum ConflictAction {
         /// Conflict id.
         id: String,
         /// mine: your edit; theirs: the version applied first.
+        #[arg(long, required_unless_present = "merged", conflicts_with = "merged")]
+        keep: Option<KeepArg>,
+        /// A merged version instead: a JSON object of the fields in conflict, e.g.
+        /// '{"title": "…"}'.
         #[arg(long)]
-        keep: KeepArg,
+        merged: Option<String>,
     },
 }
 
@@ -227,11 +231,16 @@ fn print_json(v: &impl serde::Serialize) {
 fn read_stdin_object() -> Result<Data, SyncError> {
     let mut text = String::new();
     std::io::stdin().read_to_string(&mut text)?;
-    match serde_json::from_str::<Value>(&text) {
+    parse_object(&text)
+}
+
+/// A JSON object given by the user (on stdin, or an option's value).
+fn parse_object(text: &str) -> Result<Data, SyncError> {
+    match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(m)) => Ok(m),
         _ => Err(SyncError::Refused {
             code: "cli.invalid_input".into(),
-            message: "l'entrée standard doit être un objet JSON".into(),
+            message: "un objet JSON est attendu".into(),
         }),
     }
 }
@@ -383,12 +392,21 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
         Command::Conflicts { json, action } => {
             let mut replica = Replica::open(&profile.replica_path())?;
             match action {
-                Some(ConflictAction::Resolve { id, keep }) => {
-                    let keep = match keep {
-                        KeepArg::Mine => Keep::Mine,
-                        KeepArg::Theirs => Keep::Theirs,
-                    };
-                    logbook::resolve_conflict(&mut replica, &id, keep)?;
+                Some(ConflictAction::Resolve { id, keep, merged }) => {
+                    match (keep, merged) {
+                        (_, Some(json)) => {
+                            let values = parse_object(&json)?;
+                            logbook::resolve_conflict_merged(&mut replica, &id, &values)?;
+                        }
+                        (Some(keep), None) => {
+                            let keep = match keep {
+                                KeepArg::Mine => Keep::Mine,
+                                KeepArg::Theirs => Keep::Theirs,
+                            };
+                            logbook::resolve_conflict(&mut replica, &id, keep)?;
+                        }
+                        (None, None) => unreachable!("clap requires --keep or --merged"),
+                    }
                     eprintln!(
                         "Conflit résolu ; la résolution part à la prochaine synchronisation."
                     );

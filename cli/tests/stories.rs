@@ -106,12 +106,12 @@ fn story_1_lessons_written_offline_go_up_on_reconnect() {
     }
 }
 
-#[test]
-fn story_3_same_session_edited_on_two_devices_makes_one_visible_conflict() {
-    let dir = tmp();
-    let server = Server::demo(dir.path());
-    let laptop = Client::login_and_sync(dir.path(), &server.url(), "martin");
-    let desktop = Client::new(dir.path(), "martin-desktop");
+/// Martin edits the same séance on two devices (title on both, annotation on the laptop,
+/// content on the desktop), both sync: the desktop's title becomes a conflict revision.
+/// Returns the two devices and the séance id.
+fn two_devices_in_conflict(dir: &std::path::Path, server: &Server) -> (Client, Client, String) {
+    let laptop = Client::login_and_sync(dir, &server.url(), "martin");
+    let desktop = Client::new(dir, "martin-desktop");
     desktop
         .run(&["login", "--server", &server.url(), "--user", "martin"])
         .ok();
@@ -123,7 +123,7 @@ fn story_3_same_session_edited_on_two_devices_makes_one_visible_conflict() {
         .find(|s| s["teacherId"] == "usr-martin")
         .expect("a séance of martin with 2nde 3 that week")
         .clone();
-    let id = session["id"].as_str().unwrap();
+    let id = session["id"].as_str().unwrap().to_string();
 
     save(
         &laptop,
@@ -138,6 +138,22 @@ fn story_3_same_session_edited_on_two_devices_makes_one_visible_conflict() {
     laptop.run(&["sync"]).ok();
     desktop.run(&["sync"]).ok();
     laptop.run(&["sync"]).ok();
+    (laptop, desktop, id)
+}
+
+fn conflict_id(c: &Client) -> String {
+    c.run(&["conflicts", "--json"]).ok().json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn story_3_same_session_edited_on_two_devices_makes_one_visible_conflict() {
+    let dir = tmp();
+    let server = Server::demo(dir.path());
+    let (laptop, desktop, id) = two_devices_in_conflict(dir.path(), &server);
+    let id = id.as_str();
 
     for c in [&laptop, &desktop] {
         let conflicts = c.run(&["conflicts", "--json"]).ok().json();
@@ -155,12 +171,14 @@ fn story_3_same_session_edited_on_two_devices_makes_one_visible_conflict() {
     assert_eq!(now["annotation"], "note A");
     assert_eq!(now["content"], "<p>contenu du bureau</p>");
 
-    let conflict_id = desktop.run(&["conflicts", "--json"]).ok().json()[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
     desktop
-        .run(&["conflicts", "resolve", &conflict_id, "--keep", "mine"])
+        .run(&[
+            "conflicts",
+            "resolve",
+            &conflict_id(&desktop),
+            "--keep",
+            "mine",
+        ])
         .ok();
     desktop.run(&["sync"]).ok();
     laptop.run(&["sync"]).ok();
@@ -169,6 +187,56 @@ fn story_3_same_session_edited_on_two_devices_makes_one_visible_conflict() {
         let list = c.list("session", "2nde 3", "2026-11-23", "2026-11-27");
         let s = list.iter().find(|s| s["id"] == id).unwrap().clone();
         assert_eq!(s["title"], "Titre du bureau", "the kept version everywhere");
+    }
+}
+
+#[test]
+fn a_conflict_resolved_with_a_merged_version_reaches_every_device() {
+    let dir = tmp();
+    let server = Server::demo(dir.path());
+    let (laptop, desktop, id) = two_devices_in_conflict(dir.path(), &server);
+    let conflict = conflict_id(&desktop);
+    let outside = desktop.run(&[
+        "conflicts",
+        "resolve",
+        &conflict,
+        "--merged",
+        r#"{"annotation": "pas en conflit"}"#,
+    ]);
+    assert_eq!(outside.code, 1, "only fields in conflict can be merged");
+    assert_eq!(
+        desktop.status()["conflicts"],
+        1,
+        "the refusal changed nothing"
+    );
+    desktop
+        .run(&[
+            "conflicts",
+            "resolve",
+            &conflict,
+            "--merged",
+            r#"{"title": "Titre du portable et du bureau"}"#,
+        ])
+        .ok();
+    desktop.run(&["sync"]).ok();
+    laptop.run(&["sync"]).ok();
+    for c in [&laptop, &desktop] {
+        assert_eq!(c.status()["conflicts"], 0);
+        let list = c.list("session", "2nde 3", "2026-11-23", "2026-11-27");
+        let s = list
+            .iter()
+            .find(|s| s["id"] == id.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(
+            s["title"], "Titre du portable et du bureau",
+            "the merged version everywhere"
+        );
+        assert_eq!(
+            s["annotation"], "note A",
+            "fields outside the conflict kept"
+        );
+        assert_eq!(s["content"], "<p>contenu du bureau</p>");
     }
 }
 
@@ -389,6 +457,20 @@ fn a_seance_copied_to_another_class_brings_its_homework_and_reaches_the_ent_once
         json!({"audience": "2nde 3", "subject": session["subjectId"], "sessionId": session["id"],
                "givenOn": "2026-11-30", "dueOn": "2026-12-07", "description": "Lire p. 40", "kind": "lecture",
                "estimatedMinutes": 20}),
+    );
+
+    let twice = martin.run_with(
+        &["session", "save"],
+        &json!({"occurrence": source["id"], "title": "Encore"}).to_string(),
+    );
+    assert_eq!(
+        twice.code, 1,
+        "a second séance for the same lesson is refused"
+    );
+    assert!(
+        twice.stderr.contains("logbook.already_written"),
+        "{}",
+        twice.stderr
     );
 
     let copy = martin

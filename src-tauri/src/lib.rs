@@ -13,18 +13,19 @@ pub mod state;
 
 use tauri::Manager;
 
-use crate::state::{profiles_root, Profiles};
+use crate::state::Profiles;
 
 /// `ARDOISE_PROFILE` (one fixed profile folder), else one profile per user in the app's
 /// data folder.
 fn profiles(app: &tauri::App) -> Profiles {
     match std::env::var_os("ARDOISE_PROFILE") {
         Some(dir) => Profiles::Fixed(dir.into()),
-        None => Profiles::PerUser(profiles_root(
-            &app.path()
+        None => Profiles::PerUser(
+            app.path()
                 .app_data_dir()
-                .unwrap_or_else(|_| std::path::PathBuf::from(".")),
-        )),
+                .unwrap_or_else(|_| std::path::PathBuf::from("."))
+                .join("profiles"),
+        ),
     }
 }
 

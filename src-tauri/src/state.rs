@@ -1,7 +1,7 @@
 //! The one managed state of the app, the profiles (one per user), and the background sync
 //! loop.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -42,7 +42,7 @@ impl Profiles {
         }
     }
 
-    /// The profile a login as `login` goes to, and records it as the last one.
+    /// The profile a login as `login` goes to.
     pub fn for_login(&self, login: &str) -> CmdResult<Profile> {
         match self {
             Profiles::Fixed(dir) => Ok(Profile::new(dir)),
@@ -50,12 +50,25 @@ impl Profiles {
                 let name = safe_login(login).ok_or_else(|| {
                     CommandError::new("auth.invalid_login", format!("identifiant « {login} »"))
                 })?;
-                std::fs::create_dir_all(root)
-                    .and_then(|()| std::fs::write(root.join("last-user"), name))
-                    .map_err(|e| CommandError::new("profile.io", e.to_string()))?;
                 Ok(Profile::new(root.join(name)))
             }
         }
+    }
+
+    /// After a successful login: `profile` opens at the next start, and the folder of the
+    /// profile nobody had logged in to goes.
+    pub fn remember(&self, profile: &Profile) -> CmdResult<()> {
+        let Profiles::PerUser(root) = self else {
+            return Ok(());
+        };
+        let name = profile.dir().file_name().unwrap_or_default();
+        std::fs::write(root.join("last-user"), name.as_encoded_bytes())
+            .map_err(|e| CommandError::new("profile.io", e.to_string()))?;
+        let unused = root.join(NEW_PROFILE);
+        if unused.exists() {
+            let _ = std::fs::remove_dir_all(unused);
+        }
+        Ok(())
     }
 }
 
@@ -123,18 +136,12 @@ impl AppState {
 
     /// The profile shown.
     pub fn profile(&self) -> CmdResult<Profile> {
-        Ok(self
-            .profile
-            .lock()
-            .map_err(|_| CommandError::new("app.lock", "état verrouillé"))?
-            .clone())
+        Ok(lock(&self.profile)?.clone())
     }
 
     /// The UI's replica connection.
     pub fn lock_replica(&self) -> CmdResult<MutexGuard<'_, Replica>> {
-        self.replica
-            .lock()
-            .map_err(|_| CommandError::new("app.lock", "état verrouillé"))
+        lock(&self.replica)
     }
 
     /// Asks the sync loop to sync soon (it debounces bursts of edits).
@@ -146,10 +153,7 @@ impl AppState {
     pub fn switch_to(&self, profile: Profile) -> CmdResult<()> {
         let reader = open_replica(&profile)?;
         *self.lock_replica()? = reader;
-        *self
-            .profile
-            .lock()
-            .map_err(|_| CommandError::new("app.lock", "état verrouillé"))? = profile.clone();
+        *lock(&self.profile)? = profile.clone();
         if let Ok(mut l) = self.latest.lock() {
             *l = None;
         }
@@ -157,6 +161,12 @@ impl AppState {
             .send(Wake::Switch(profile))
             .map_err(|_| CommandError::new("app.sync_stopped", "la synchronisation est arrêtée"))
     }
+}
+
+/// A lock of the state, as a command error if a thread panicked holding it.
+pub fn lock<T>(m: &Mutex<T>) -> CmdResult<MutexGuard<'_, T>> {
+    m.lock()
+        .map_err(|_| CommandError::new("app.lock", "état verrouillé"))
 }
 
 fn open_replica(profile: &Profile) -> CmdResult<Replica> {
@@ -198,23 +208,17 @@ fn run_profile(
     wake: &Receiver<Wake>,
     latest: &Arc<Mutex<Option<SyncStatus>>>,
 ) -> Option<Profile> {
-    // Not logged in yet: wait for the login command to wake the loop.
+    // Not logged in yet (or the profile cannot be opened): wait for a login to wake the loop.
     let mut engine = loop {
         match open_engine(profile) {
             Ok(e) => break e,
-            Err(SyncError::NotFound(_)) | Err(SyncError::LoggedOut) => match wake.recv() {
-                Ok(Wake::Sync) => {}
-                Ok(Wake::Switch(p)) => return Some(p),
-                Err(_) => return None,
-            },
-            Err(e) => {
-                notify::sync_failed(app, &CommandError::from(e));
-                match wake.recv() {
-                    Ok(Wake::Sync) => {}
-                    Ok(Wake::Switch(p)) => return Some(p),
-                    Err(_) => return None,
-                }
-            }
+            Err(SyncError::NotFound(_)) | Err(SyncError::LoggedOut) => {}
+            Err(e) => notify::sync_failed(app, &CommandError::from(e)),
+        }
+        match wake.recv() {
+            Ok(Wake::Sync) => {}
+            Ok(Wake::Switch(p)) => return Some(p),
+            Err(_) => return None,
         }
     };
     let status_app = app.clone();
@@ -234,10 +238,14 @@ fn run_profile(
         let _ = status_app.emit("sync-status", s);
     });
     let mut backoff = Backoff::default();
+    // The failure last told to the user: the same one again, retried with backoff, is not
+    // told again (one notification for an expired session, not one per retry).
+    let mut told: Option<String> = None;
     loop {
         let delay = match engine.sync_once() {
             Ok(report) => {
                 backoff.reset();
+                told = None;
                 if !report.rejected.is_empty() {
                     notify::edits_refused(app, report.rejected.len());
                 }
@@ -245,7 +253,11 @@ fn run_profile(
             }
             Err(SyncError::Offline(_)) => backoff.next_delay(),
             Err(e) => {
-                notify::sync_failed(app, &CommandError::from(e));
+                let e = CommandError::from(e);
+                if told.as_deref() != Some(e.code.as_str()) {
+                    notify::sync_failed(app, &e);
+                    told = Some(e.code);
+                }
                 backoff.next_delay()
             }
         };
@@ -268,11 +280,6 @@ fn run_profile(
     }
 }
 
-/// The profiles root when no fixed profile is set: `<app data>/profiles`.
-pub fn profiles_root(app_data: &Path) -> PathBuf {
-    app_data.join("profiles")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,11 +289,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let profiles = Profiles::PerUser(dir.path().to_path_buf());
         assert_eq!(profiles.initial().dir(), dir.path().join(NEW_PROFILE));
+        std::fs::create_dir_all(dir.path().join(NEW_PROFILE)).unwrap();
         let martin = profiles.for_login("martin").unwrap();
         assert_eq!(martin.dir(), dir.path().join("martin"));
+        profiles.remember(&martin).unwrap();
         assert_eq!(profiles.initial().dir(), martin.dir());
+        assert!(
+            !dir.path().join(NEW_PROFILE).exists(),
+            "the unused profile folder goes"
+        );
         let diallo = profiles.for_login("diallo").unwrap();
         assert_ne!(diallo.dir(), martin.dir());
+        assert_eq!(
+            profiles.initial().dir(),
+            martin.dir(),
+            "a login that did not succeed changes nothing"
+        );
+        profiles.remember(&diallo).unwrap();
         assert_eq!(profiles.initial().dir(), diallo.dir());
     }
 

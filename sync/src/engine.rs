@@ -257,12 +257,10 @@ impl SyncEngine {
             let page = self.authed(|c, t| c.pull(t, since, PULL_PAGE))?;
             let more = page.has_more && page.next_cursor > since;
             report.pulled += self.replica.apply_pull(page)?;
-            if more {
-                self.set_progress("pull", report.pulled as i64, None);
-            }
             if !more {
                 break;
             }
+            self.set_progress("pull", report.pulled as i64, None);
         }
         Ok(report)
     }
@@ -346,6 +344,10 @@ mod tests {
     }
 
     fn engine_with_two_rooms(dir: &std::path::Path, code: &'static str) -> SyncEngine {
+        engine_with_rooms(dir, code, &["poison", "good"])
+    }
+
+    fn engine_with_rooms(dir: &std::path::Path, code: &'static str, ids: &[&str]) -> SyncEngine {
         let profile = Profile::new(dir);
         profile
             .save_tokens(&Tokens {
@@ -360,12 +362,11 @@ mod tests {
                 .unwrap()
                 .clone()
         };
-        replica
-            .local_create(ardoise_protocol::EntityKind::Room, "poison", room("P"))
-            .unwrap();
-        replica
-            .local_create(ardoise_protocol::EntityKind::Room, "good", room("G"))
-            .unwrap();
+        for id in ids {
+            replica
+                .local_create(ardoise_protocol::EntityKind::Room, id, room(id))
+                .unwrap();
+        }
         SyncEngine::new(profile, replica, Box::new(PoisonAllergic(code)))
     }
 
@@ -399,5 +400,40 @@ mod tests {
         assert_eq!(report.pushed, 1);
         let status = engine.status().unwrap();
         assert_eq!((status.pending, status.quarantined), (0, 1));
+    }
+
+    #[test]
+    fn the_status_reports_progress_while_a_first_sync_runs_and_none_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let ids: Vec<String> = (0..(MAX_OPS_PER_PUSH + 3))
+            .map(|i| format!("r{i}"))
+            .collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut engine = engine_with_rooms(dir.path(), "protocol.invalid_op", &refs);
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        engine.on_status(move |s| log.lock().unwrap().push((s.syncing, s.progress.clone())));
+        engine.sync_once().unwrap();
+        let seen = seen.lock().unwrap();
+        let phases: Vec<(String, i64, Option<i64>)> = seen
+            .iter()
+            .filter_map(|(_, p)| p.as_ref().map(|p| (p.phase.clone(), p.done, p.total)))
+            .collect();
+        let total = Some(ids.len() as i64);
+        assert_eq!(
+            phases,
+            vec![
+                ("push".into(), MAX_OPS_PER_PUSH as i64, total),
+                ("push".into(), ids.len() as i64, total),
+                ("snapshot".into(), 0, None),
+                ("snapshot".into(), 0, None),
+            ],
+            "two push batches, then the first sync's snapshot (empty here)"
+        );
+        assert_eq!(
+            seen.last().unwrap(),
+            &(false, None),
+            "no progress once done"
+        );
     }
 }

@@ -53,7 +53,7 @@ pub fn render_day(school: &str, date: NaiveDate, lessons: &[OccurrenceView]) -> 
         );
     }
     for (audience, day) in &by_audience {
-        let lines: Vec<(String, &str)> = day.iter().flat_map(|l| lesson_lines(l)).collect();
+        let lines: Vec<Line> = day.iter().flat_map(|l| lesson_lines(l)).collect();
         let height = LINE * 1.4 + LINE * lines.len() as f32 + LINE * 0.8;
         if y - height < MARGIN {
             if col == 0 {
@@ -67,9 +67,10 @@ pub fn render_day(school: &str, date: NaiveDate, lessons: &[OccurrenceView]) -> 
         let x = MARGIN + col as f32 * (COL_W + GAP);
         text(&mut page, x, y, "F2", HEAD_SIZE, audience);
         y -= LINE * 1.4;
-        for (line, font) in &lines {
-            let indent = if line.starts_with(' ') { 12.0 } else { 0.0 };
-            let shown = fit(line.trim_start(), COL_W - indent, TEXT_SIZE);
+        for line in &lines {
+            let indent = if line.continued { 12.0 } else { 0.0 };
+            let font = if line.bold { "F2" } else { "F1" };
+            let shown = fit(&line.text, COL_W - indent, TEXT_SIZE);
             text(&mut page, x + indent, y, font, TEXT_SIZE, &shown);
             y -= LINE;
         }
@@ -103,9 +104,18 @@ pub fn render_day(school: &str, date: NaiveDate, lessons: &[OccurrenceView]) -> 
     assemble(&pages)
 }
 
-/// The printed lines of one lesson with their font: one line, or two when the status and
-/// its note do not fit after the lesson (the second starts with a space: indented).
-fn lesson_lines(l: &OccurrenceView) -> Vec<(String, &'static str)> {
+/// One printed line of a lesson.
+struct Line {
+    text: String,
+    /// A lesson that is not as planned (cancelled, replaced, moved) stands out.
+    bold: bool,
+    /// The second line of a lesson (its status and note), indented.
+    continued: bool,
+}
+
+/// The printed lines of one lesson: one, or two when the status and its note do not fit
+/// after the lesson.
+fn lesson_lines(l: &OccurrenceView) -> Vec<Line> {
     let mut main = format!("{}–{}  {} — {}", l.start, l.end, l.subject, l.teacher);
     if let Some(room) = &l.room {
         let _ = write!(main, " — {room}");
@@ -119,14 +129,20 @@ fn lesson_lines(l: &OccurrenceView) -> Vec<(String, &'static str)> {
     if let Some(note) = l.note.as_deref().filter(|n| !n.is_empty()) {
         let _ = write!(extra, " ({note})");
     }
-    let font = if l.status == "planned" { "F1" } else { "F2" };
-    let extra = extra.trim().to_string();
+    let bold = l.status != "planned";
+    let line = |text: String, continued: bool| Line {
+        text,
+        bold,
+        continued,
+    };
+    let extra = extra.trim();
+    let joined = format!("{main} — {extra}");
     if extra.is_empty() {
-        vec![(main, font)]
-    } else if width(&format!("{main} — {extra}"), TEXT_SIZE) <= COL_W {
-        vec![(format!("{main} — {extra}"), font)]
+        vec![line(main, false)]
+    } else if width(&joined, TEXT_SIZE) <= COL_W {
+        vec![line(joined, false)]
     } else {
-        vec![(main, font), (format!(" {extra}"), font)]
+        vec![line(main, false), line(extra.to_string(), true)]
     }
 }
 
@@ -167,19 +183,19 @@ fn text(out: &mut String, x: f32, y: f32, font: &str, size: f32, s: &str) {
     );
 }
 
-/// Approximate width in points of `s` in Helvetica (enough to keep lines in their column).
+/// Approximate width of a character in Helvetica, in ems.
+fn char_width(c: char) -> f32 {
+    match c {
+        'i' | 'l' | 'j' | 't' | 'f' | 'r' | '.' | ',' | ':' | ';' | '\'' | ' ' | '|' | '!' => 0.30,
+        'm' | 'w' | 'M' | 'W' | '—' => 0.85,
+        c if c.is_uppercase() || c.is_ascii_digit() => 0.65,
+        _ => 0.55,
+    }
+}
+
+/// Approximate width in points of `s` (enough to keep lines in their column).
 fn width(s: &str, size: f32) -> f32 {
-    s.chars()
-        .map(|c| match c {
-            'i' | 'l' | 'j' | 't' | 'f' | 'r' | '.' | ',' | ':' | ';' | '\'' | ' ' | '|' | '!' => {
-                0.30
-            }
-            'm' | 'w' | 'M' | 'W' | '—' => 0.85,
-            c if c.is_uppercase() || c.is_ascii_digit() => 0.65,
-            _ => 0.55,
-        })
-        .sum::<f32>()
-        * size
+    s.chars().map(char_width).sum::<f32>() * size
 }
 
 /// `s` cut with an ellipsis to fit `max` points.
@@ -187,13 +203,15 @@ fn fit(s: &str, max: f32, size: f32) -> String {
     if width(s, size) <= max {
         return s.to_string();
     }
-    let mut out = String::new();
-    for c in s.chars() {
-        if width(&out, size) + width("…", size) + width(&c.to_string(), size) > max {
-            break;
-        }
-        out.push(c);
-    }
+    let room = max / size - char_width('…');
+    let mut used = 0.0;
+    let mut out: String = s
+        .chars()
+        .take_while(|&c| {
+            used += char_width(c);
+            used <= room
+        })
+        .collect();
     out.push('…');
     out
 }

@@ -5,11 +5,12 @@
 use ardoise_protocol::entities::validate;
 use ardoise_protocol::{Data, EntityKind, Keep, Role};
 use chrono::NaiveDate;
-use rusqlite::OptionalExtension;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::queries::{audience_id, subject_id, user_id, with_id};
+use crate::queries::{
+    audience_id, session_for_occurrence, subject_id, user_id, visa_until, with_id,
+};
 use crate::replica::Replica;
 use crate::{Result, SyncError};
 
@@ -53,22 +54,32 @@ fn invalid(msg: impl Into<String>) -> SyncError {
 
 /// Refuses a change to a séance or homework covered by a visa the replica knows of.
 fn check_visa(replica: &Replica, teacher: &str, audience: &str, date: &str) -> Result<()> {
-    let until: Option<String> = replica
-        .conn()
-        .query_row(
-            "SELECT until FROM visas WHERE teacher_id = ?1 AND audience_id = ?2 AND until >= ?3
-             ORDER BY until DESC LIMIT 1",
-            [teacher, audience, date],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match until {
-        Some(until) => Err(SyncError::refused(
+    match visa_until(replica.conn(), teacher, audience)? {
+        Some(until) if until.as_str() >= date => Err(SyncError::refused(
             "logbook.visa_locked",
             format!("Cette entrée du {date} est visée jusqu'au {until} : elle ne peut plus être modifiée."),
         )),
-        None => Ok(()),
+        _ => Ok(()),
     }
+}
+
+/// Refuses a change to someone else's entry, or to one under visa.
+fn check_own_and_open(
+    replica: &Replica,
+    me: &Me,
+    current: &Data,
+    date_field: &str,
+    refusal: &str,
+) -> Result<()> {
+    if current["teacherId"].as_str() != Some(me.id.as_str()) {
+        return Err(SyncError::refused("acl.forbidden", refusal));
+    }
+    check_visa(
+        replica,
+        &me.id,
+        current["audienceId"].as_str().unwrap_or(""),
+        current[date_field].as_str().unwrap_or(""),
+    )
 }
 
 fn check_teacher_may_write(me: &Me, data: &Data) -> Result<()> {
@@ -119,6 +130,14 @@ pub fn save_session(replica: &mut Replica, input: &Data) -> Result<Data> {
         let (_, o) = replica
             .get(EntityKind::CourseOccurrence, &occ)?
             .ok_or_else(|| SyncError::NotFound(format!("cours {occ}")))?;
+        // One séance per lesson and teacher: a second one would be a duplicate (a retried
+        // save, a copy onto a lesson already written).
+        if session_for_occurrence(replica.conn(), &occ, &me.id)?.is_some() {
+            return Err(SyncError::refused(
+                "logbook.already_written",
+                "Ce cours a déjà sa séance.",
+            ));
+        }
         data.insert("occurrenceId".into(), json!(occ));
         for key in ["audienceId", "subjectId", "date", "start", "end"] {
             data.insert(key.into(), o[key].clone());
@@ -242,22 +261,21 @@ fn update(
             data.insert((*key).into(), v.clone());
         }
     }
-    if current["teacherId"].as_str() != Some(me.id.as_str()) {
-        return Err(SyncError::refused(
-            "acl.forbidden",
-            "Vous ne pouvez modifier que vos propres séances et devoirs.",
-        ));
-    }
+    check_own_and_open(
+        replica,
+        me,
+        &current,
+        date_field,
+        "Vous ne pouvez modifier que vos propres séances et devoirs.",
+    )?;
     let data = validate(kind, &data)?;
     check_teacher_may_write(me, &data)?;
-    for d in [&current, &data] {
-        check_visa(
-            replica,
-            &me.id,
-            d["audienceId"].as_str().unwrap_or(""),
-            d[date_field].as_str().unwrap_or(""),
-        )?;
-    }
+    check_visa(
+        replica,
+        &me.id,
+        data["audienceId"].as_str().unwrap_or(""),
+        data[date_field].as_str().unwrap_or(""),
+    )?;
     replica.local_update(kind, id, &data)?;
     let (version, saved) = replica
         .get(kind, id)?
@@ -370,17 +388,12 @@ pub fn delete_homework(replica: &mut Replica, id: &str) -> Result<()> {
     let (_, current) = replica
         .get(EntityKind::Homework, id)?
         .ok_or_else(|| SyncError::NotFound(format!("devoir {id}")))?;
-    if current["teacherId"].as_str() != Some(me.id.as_str()) {
-        return Err(SyncError::refused(
-            "acl.forbidden",
-            "Vous ne pouvez supprimer que vos propres devoirs.",
-        ));
-    }
-    check_visa(
+    check_own_and_open(
         replica,
-        &me.id,
-        current["audienceId"].as_str().unwrap_or(""),
-        current["givenOn"].as_str().unwrap_or(""),
+        &me,
+        &current,
+        "givenOn",
+        "Vous ne pouvez supprimer que vos propres devoirs.",
     )?;
     replica.local_delete(EntityKind::Homework, id)?;
     Ok(())
@@ -389,7 +402,7 @@ pub fn delete_homework(replica: &mut Replica, id: &str) -> Result<()> {
 /// Copies a séance to another lesson of the same subject ("copier vers une autre classe"):
 /// a new draft séance with the same title and content on `occurrence_id`, and a copy of
 /// its homework, shifted by the days between the two lessons. Refused when that lesson
-/// already has a séance or is of another subject.
+/// already has a séance (as any second séance for a lesson) or is of another subject.
 pub fn copy_session(replica: &mut Replica, session_id: &str, occurrence_id: &str) -> Result<Data> {
     let (_, source) = replica
         .get(EntityKind::Session, session_id)?
@@ -399,13 +412,6 @@ pub fn copy_session(replica: &mut Replica, session_id: &str, occurrence_id: &str
         .ok_or_else(|| SyncError::NotFound(format!("cours {occurrence_id}")))?;
     if source["subjectId"] != target["subjectId"] {
         return Err(invalid("On ne copie une séance que vers la même matière."));
-    }
-    let me = replica.user_id()?;
-    if crate::queries::session_for_occurrence(replica.conn(), occurrence_id, &me)?.is_some() {
-        return Err(SyncError::refused(
-            "logbook.already_written",
-            "Ce cours a déjà sa séance.",
-        ));
     }
     let mut input = Data::new();
     input.insert("occurrence".into(), json!(occurrence_id));

@@ -346,41 +346,23 @@ pub fn drafts(conn: &Connection, teacher_id: &str) -> Result<Vec<Data>> {
 }
 
 /// Lessons a séance can be copied to: the same teacher's lessons of the same subject with
-/// another class or group, from `from` for `days` days, not yet written and not cancelled.
-pub fn copy_targets(
-    conn: &Connection,
-    session_id: &str,
-    from: NaiveDate,
-    days: u32,
-) -> Result<Vec<OccurrenceView>> {
+/// another class or group, from a week before the séance to three weeks after, not yet
+/// written and not cancelled.
+pub fn copy_targets(conn: &Connection, session_id: &str) -> Result<Vec<OccurrenceView>> {
     let sql = format!(
         "{OCCURRENCE_SELECT}
          JOIN sessions src ON src.id = ?1
          WHERE o.teacher_id = src.teacher_id AND o.subject_id = src.subject_id
            AND o.audience_id <> src.audience_id
-           AND o.date >= ?2 AND o.date < ?3 AND o.status <> 'cancelled'
+           AND o.date >= date(src.date, '-7 days') AND o.date < date(src.date, '+21 days')
+           AND o.status <> 'cancelled'
            AND NOT EXISTS (SELECT 1 FROM sessions w
                            WHERE w.occurrence_id = o.id AND w.teacher_id = src.teacher_id)
          ORDER BY o.date, o.start_time"
     );
-    let to = from + Duration::days(i64::from(days));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![session_id, from.to_string(), to.to_string()],
-        occurrence_from_row,
-    )?;
+    let rows = stmt.query_map([session_id], occurrence_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// A teacher's logbook between two dates included, every class (what direction reads).
-pub fn teacher_logbook(
-    conn: &Connection,
-    teacher_login: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<Data>> {
-    let id = user_id(conn, teacher_login)?;
-    teacher_sessions(conn, &id, from, to)
 }
 
 /// The latest visa date of a teacher for an audience, if any: entries on or before it are

@@ -7,6 +7,7 @@ use serde_json::Value;
 use tauri::State;
 use ts_rs::TS;
 
+use crate::commands::str_field;
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
@@ -51,7 +52,7 @@ pub fn list_conflicts(state: State<'_, AppState>) -> CmdResult<Vec<ConflictView>
     let replica = state.lock_replica()?;
     let mut out = Vec::new();
     for c in queries::list_conflicts(replica.conn())? {
-        let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let text = |k: &str| str_field(&c, k);
         let kind = EntityKind::parse(&text("recordKind"));
         let label = match kind.map(|k| replica.get(k, &text("recordId"))) {
             Some(Ok(Some((_, r)))) => {

@@ -1,14 +1,13 @@
 //! Direction and inspectors: read any teacher's cahier de textes, sign it off (visa).
 
-use ardoise_protocol::Data;
 use ardoise_sync::{logbook, queries};
-use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::Value;
 use tauri::State;
 use ts_rs::TS;
 
 use crate::commands::logbook::{session_view, SessionView};
+use crate::commands::{parse_date, str_field};
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
@@ -38,11 +37,6 @@ pub struct TeacherLogbook {
     pub entries: Vec<SessionView>,
 }
 
-fn parse_date(s: &str) -> CmdResult<NaiveDate> {
-    s.parse()
-        .map_err(|_| CommandError::new("app.invalid_date", format!("date invalide : {s}")))
-}
-
 /// A teacher's séances between two dates included, with their classes' visas.
 #[tauri::command]
 pub fn get_logbook(
@@ -58,7 +52,6 @@ pub fn get_logbook(
     let (_, user) = replica
         .get(ardoise_protocol::EntityKind::User, &teacher_id)?
         .ok_or_else(|| CommandError::new("replica.not_found", format!("enseignant {teacher}")))?;
-    let str_of = |d: &Data, k: &str| d.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let mut audiences = Vec::new();
     for id in user
         .get("audienceIds")
@@ -74,13 +67,13 @@ pub fn get_logbook(
         });
     }
     audiences.sort_by(|a, b| a.name.cmp(&b.name));
-    let entries = queries::teacher_logbook(conn, &teacher, from, to)?
+    let entries = queries::teacher_sessions(conn, &teacher_id, from, to)?
         .into_iter()
         .map(|d| session_view(&replica, d))
         .collect::<CmdResult<_>>()?;
     Ok(TeacherLogbook {
-        login: str_of(&user, "login"),
-        display_name: str_of(&user, "displayName"),
+        login: str_field(&user, "login"),
+        display_name: str_field(&user, "displayName"),
         audiences,
         entries,
     })

@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
+use crate::commands::parse_date;
 use crate::error::{CmdResult, CommandError};
-use crate::state::AppState;
+use crate::state::{lock, AppState};
 
 /// Asks where to save the PDF of `date` (a native dialog), writes it and returns its path;
 /// `None` when the user cancelled.
@@ -18,9 +18,7 @@ pub async fn export_day_pdf(
     state: State<'_, AppState>,
     date: String,
 ) -> CmdResult<Option<String>> {
-    let day: NaiveDate = date
-        .parse()
-        .map_err(|_| CommandError::new("app.invalid_date", format!("date invalide : {date}")))?;
+    let day = parse_date(&date)?;
     let pdf = {
         let replica = state.lock_replica()?;
         ardoise_sync::export::day_pdf(replica.conn(), day)?
@@ -42,10 +40,7 @@ pub async fn export_day_pdf(
         .map_err(|e| CommandError::new("export.path", e.to_string()))?;
     std::fs::write(&path, pdf).map_err(|e| CommandError::new("export.io", e.to_string()))?;
     log::info!("emploi du temps du {day} exporté : {}", path.display());
-    *state
-        .last_export
-        .lock()
-        .map_err(|_| CommandError::new("app.lock", "état verrouillé"))? = Some(path.clone());
+    *lock(&state.last_export)? = Some(path.clone());
     Ok(Some(path.display().to_string()))
 }
 
@@ -53,10 +48,7 @@ pub async fn export_day_pdf(
 /// never names a path to open).
 #[tauri::command]
 pub fn open_last_export(app: AppHandle, state: State<'_, AppState>) -> CmdResult<()> {
-    let path = state
-        .last_export
-        .lock()
-        .map_err(|_| CommandError::new("app.lock", "état verrouillé"))?
+    let path = lock(&state.last_export)?
         .clone()
         .ok_or_else(|| CommandError::new("export.none", "aucun fichier exporté"))?;
     app.opener()

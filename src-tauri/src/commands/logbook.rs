@@ -5,12 +5,12 @@ use ardoise_protocol::entities::PublishState;
 use ardoise_protocol::{Data, EntityKind};
 use ardoise_sync::queries::{self, OccurrenceView};
 use ardoise_sync::{logbook, Replica};
-use chrono::{Duration, Local, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tauri::State;
 use ts_rs::TS;
 
+use crate::commands::str_field;
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
@@ -124,24 +124,16 @@ pub struct HomeworkInput {
     pub state: PublishState,
 }
 
-fn state_name(s: PublishState) -> &'static str {
-    match s {
-        PublishState::Draft => "draft",
-        PublishState::Published => "published",
-    }
-}
-
 /// The view of a séance from its replica data.
 pub fn session_view(replica: &Replica, mut data: Data) -> CmdResult<SessionView> {
     let conn = replica.conn();
-    let text = |d: &Data, k: &str| d.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let (audience, subject, teacher, date) = (
-        text(&data, "audienceId"),
-        text(&data, "subjectId"),
-        text(&data, "teacherId"),
-        text(&data, "date"),
+        str_field(&data, "audienceId"),
+        str_field(&data, "subjectId"),
+        str_field(&data, "teacherId"),
+        str_field(&data, "date"),
     );
-    let id = text(&data, "id");
+    let id = str_field(&data, "id");
     let until = queries::visa_until(conn, &teacher, &audience)?;
     let homework: Vec<Value> = queries::session_homework(conn, &id)?
         .into_iter()
@@ -197,7 +189,7 @@ pub fn save_session(state: State<'_, AppState>, input: SessionInput) -> CmdResul
     data.insert("title".into(), json!(input.title));
     data.insert("content".into(), json!(input.content));
     data.insert("annotation".into(), json!(input.annotation));
-    data.insert("state".into(), json!(state_name(input.state)));
+    data.insert("state".into(), json!(input.state));
     let view = {
         let mut replica = state.lock_replica()?;
         let saved = logbook::save_session(&mut replica, &data)?;
@@ -213,17 +205,21 @@ pub fn save_session(state: State<'_, AppState>, input: SessionInput) -> CmdResul
 pub fn save_homework(state: State<'_, AppState>, input: HomeworkInput) -> CmdResult<HomeworkView> {
     let saved = {
         let mut replica = state.lock_replica()?;
-        let (_, session) = replica
-            .get(EntityKind::Session, &input.session_id)?
-            .ok_or_else(|| {
-                CommandError::new("replica.not_found", format!("séance {}", input.session_id))
-            })?;
         let mut data = Data::new();
         match &input.id {
             Some(id) => {
                 data.insert("id".into(), json!(id));
             }
             None => {
+                // A new homework goes with its séance: same class, subject and date.
+                let (_, session) = replica
+                    .get(EntityKind::Session, &input.session_id)?
+                    .ok_or_else(|| {
+                        CommandError::new(
+                            "replica.not_found",
+                            format!("séance {}", input.session_id),
+                        )
+                    })?;
                 data.insert("sessionId".into(), json!(input.session_id));
                 data.insert("audience".into(), session["audienceId"].clone());
                 data.insert("subject".into(), session["subjectId"].clone());
@@ -234,7 +230,7 @@ pub fn save_homework(state: State<'_, AppState>, input: HomeworkInput) -> CmdRes
         data.insert("description".into(), json!(input.description));
         data.insert("kind".into(), json!(input.kind));
         data.insert("estimatedMinutes".into(), json!(input.estimated_minutes));
-        data.insert("state".into(), json!(state_name(input.state)));
+        data.insert("state".into(), json!(input.state));
         logbook::save_homework(&mut replica, &data)?
     };
     state.wake();
@@ -276,48 +272,34 @@ pub fn list_drafts(state: State<'_, AppState>) -> CmdResult<Vec<DraftView>> {
     let replica = state.lock_replica()?;
     let conn = replica.conn();
     let me = replica.user_id()?;
-    let text = |d: &Data, k: &str| d.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     queries::drafts(conn, &me)?
         .into_iter()
         .map(|d| {
             Ok(DraftView {
-                id: text(&d, "id"),
+                id: str_field(&d, "id"),
                 occurrence_id: d
                     .get("occurrenceId")
                     .and_then(Value::as_str)
                     .map(str::to_string),
-                date: text(&d, "date"),
-                start: text(&d, "start"),
-                audience: queries::audience_name(conn, &text(&d, "audienceId"))?,
-                subject: queries::subject_label(conn, &text(&d, "subjectId"))?,
-                title: text(&d, "title"),
+                date: str_field(&d, "date"),
+                start: str_field(&d, "start"),
+                audience: queries::audience_name(conn, &str_field(&d, "audienceId"))?,
+                subject: queries::subject_label(conn, &str_field(&d, "subjectId"))?,
+                title: str_field(&d, "title"),
             })
         })
         .collect()
 }
 
-/// Lessons a séance can be copied to: the same subject with another class, from the
-/// séance's date (or today if later) over three weeks, not yet written.
+/// Lessons a séance can be copied to: the same subject with another class, from a week
+/// before the séance to three weeks after, not yet written.
 #[tauri::command]
 pub fn copy_targets(
     state: State<'_, AppState>,
     session_id: String,
 ) -> CmdResult<Vec<OccurrenceView>> {
     let replica = state.lock_replica()?;
-    let (_, s) = replica
-        .get(EntityKind::Session, &session_id)?
-        .ok_or_else(|| CommandError::new("replica.not_found", format!("séance {session_id}")))?;
-    let date: NaiveDate = s["date"]
-        .as_str()
-        .and_then(|d| d.parse().ok())
-        .unwrap_or_else(|| Local::now().date_naive());
-    let from = date - Duration::days(7);
-    Ok(queries::copy_targets(
-        replica.conn(),
-        &session_id,
-        from,
-        28,
-    )?)
+    Ok(queries::copy_targets(replica.conn(), &session_id)?)
 }
 
 /// Copies a séance (and its homework) to another class's lesson, as a draft.

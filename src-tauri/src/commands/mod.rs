@@ -1,5 +1,11 @@
 //! The commands the UI calls, one module per domain, each a few lines over `ardoise-sync`.
 
+use ardoise_protocol::Data;
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use crate::error::{CmdResult, CommandError};
+
 pub mod conflicts;
 pub mod direction;
 pub mod export;
@@ -7,3 +13,14 @@ pub mod logbook;
 pub mod session;
 pub mod sync;
 pub mod timetable;
+
+/// A YYYY-MM-DD date from the UI.
+fn parse_date(s: &str) -> CmdResult<NaiveDate> {
+    s.parse()
+        .map_err(|_| CommandError::new("app.invalid_date", format!("date invalide : {s}")))
+}
+
+/// A text field of replica data ("" when absent).
+fn str_field(d: &Data, key: &str) -> String {
+    d.get(key).and_then(Value::as_str).unwrap_or("").to_string()
+}

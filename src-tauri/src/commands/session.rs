@@ -26,16 +26,13 @@ pub async fn login(
     .await
     .map_err(|e| CommandError::new("app.task", e.to_string()))??;
     if state.profile()?.dir() != profile.dir() {
-        state.switch_to(profile)?;
+        state.switch_to(profile.clone())?;
     } else {
         state.wake();
     }
+    state.profiles.remember(&profile)?;
     log::info!("connecté : {}", info.user.login);
-    Ok(Me {
-        login: info.user.login,
-        display_name: info.user.display_name,
-        roles: info.user.roles,
-    })
+    Ok(Me::from(info.user))
 }
 
 /// Who the profiles on this computer belong to, for the login screen ("last user").

@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 
 use ardoise_sync::queries::{self, OccurrenceView, Who};
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use ts_rs::TS;
 
+use crate::commands::parse_date;
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
@@ -30,9 +31,7 @@ pub struct WeekView {
 /// The week containing `date`, from the replica.
 #[tauri::command]
 pub fn get_week(state: State<'_, AppState>, date: String) -> CmdResult<WeekView> {
-    let date: NaiveDate = date
-        .parse()
-        .map_err(|_| CommandError::new("app.invalid_date", format!("date invalide : {date}")))?;
+    let date = parse_date(&date)?;
     let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
     let info = state.profile()?.info()?;
     let reader = state.lock_replica()?;
@@ -68,19 +67,24 @@ pub struct Me {
     pub roles: Vec<ardoise_protocol::Role>,
 }
 
+impl From<ardoise_protocol::UserInfo> for Me {
+    fn from(u: ardoise_protocol::UserInfo) -> Me {
+        Me {
+            login: u.login,
+            display_name: u.display_name,
+            roles: u.roles,
+        }
+    }
+}
+
 /// The logged-in user.
 #[tauri::command]
 pub fn get_me(state: State<'_, AppState>) -> CmdResult<Me> {
-    let info = state.profile()?.info()?;
-    Ok(Me {
-        login: info.user.login,
-        display_name: info.user.display_name,
-        roles: info.user.roles,
-    })
+    Ok(Me::from(state.profile()?.info()?.user))
 }
 
 /// Whose day to show.
-#[derive(Debug, Serialize, Deserialize, TS)]
+#[derive(Debug, Deserialize, TS)]
 #[serde(tag = "kind", content = "key", rename_all = "camelCase")]
 pub enum DayOf {
     /// A class or group, by name.
@@ -100,9 +104,7 @@ pub fn get_day(
     of: DayOf,
     date: String,
 ) -> CmdResult<Vec<OccurrenceView>> {
-    let date: NaiveDate = date
-        .parse()
-        .map_err(|_| CommandError::new("app.invalid_date", format!("date invalide : {date}")))?;
+    let date = parse_date(&date)?;
     let who = match of {
         DayOf::Audience(k) => Who::Audience(k),
         DayOf::Teacher(k) => Who::Teacher(k),
