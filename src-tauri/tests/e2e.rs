@@ -35,6 +35,15 @@ fn launch(profile: &Path, xdg: &Path) -> Driver {
 
 const STATUS_TEXT: &str = "(document.querySelector('footer.status') || {}).textContent || ''";
 
+/// Waits until the status bar says online with nothing pending: every edit went up.
+fn wait_all_sent(driver: &Driver, what: &str, within: Duration) {
+    driver.wait_until(
+        what,
+        &format!("const t = {STATUS_TEXT}; return t.includes('En ligne') && t.includes('rien en attente') && t.includes('Synchronisé')"),
+        within,
+    );
+}
+
 fn logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::demo(dir.path());
@@ -123,22 +132,21 @@ fn story_1_a_lesson_written_offline_goes_up_by_itself() {
     driver.screenshot(&artifacts().join("story1-offline.png"));
 
     server.start();
-    driver.wait_until(
-        "the edit to go up by itself",
-        &format!("const t = {STATUS_TEXT}; return t.includes('En ligne') && t.includes('rien en attente') && t.includes('Synchronisé')"),
+    wait_all_sent(
+        &driver,
+        "the edits to go up by themselves",
         Duration::from_secs(40),
     );
     driver.screenshot(&artifacts().join("story1-synced.png"));
 
-    let on_server = Http::login(&server.url(), "bernard")
-        .snapshot()
-        .into_iter()
+    let on_server = Http::login(&server.url(), "bernard").snapshot();
+    let sessions = on_server
+        .iter()
         .filter(|r| r["kind"] == "session" && r["data"]["title"] == "Écrite pendant la panne")
         .count();
-    assert_eq!(on_server, 1, "the server has the séance, once");
-    let homework: Vec<_> = Http::login(&server.url(), "bernard")
-        .snapshot()
-        .into_iter()
+    assert_eq!(sessions, 1, "the server has the séance, once");
+    let homework: Vec<_> = on_server
+        .iter()
         .filter(|r| {
             r["kind"] == "homework" && r["data"]["description"] == "Exercices 1 à 4 page 112"
         })
@@ -226,9 +234,9 @@ fn story_2_vie_scolaire_finds_1re_b_and_cancels_the_course() {
         }
         std::thread::sleep(Duration::from_millis(500));
     };
-    driver.wait_until(
+    wait_all_sent(
+        &driver,
         "the status to say it went up",
-        &format!("const t = {STATUS_TEXT}; return t.includes('rien en attente') && t.includes('En ligne')"),
         Duration::from_secs(10),
     );
     driver.screenshot(&artifacts().join("story2-cancelled.png"));
@@ -406,11 +414,7 @@ fn story_5_direction_reads_a_logbook_and_signs_it_off() {
         "const rows = [...document.querySelectorAll('table.entries tr[data-session]')].filter(r => r.cells[1].textContent.startsWith('2nde 3 ')); return rows.length > 0 && rows.every(r => r.classList.contains('locked') && r.textContent.includes('Visée'))",
         Duration::from_secs(10),
     );
-    driver.wait_until(
-        "the visa sent",
-        &format!("const t = {STATUS_TEXT}; return t.includes('rien en attente') && t.includes('En ligne')"),
-        Duration::from_secs(30),
-    );
+    wait_all_sent(&driver, "the visa sent", Duration::from_secs(30));
     driver.screenshot(&artifacts().join("story5-visa.png"));
     let visas: Vec<_> = Http::login(&server.url(), "bernard")
         .snapshot()

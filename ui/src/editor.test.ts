@@ -40,6 +40,7 @@ describe("séance editor", () => {
       { id: null, occurrence: "occ-1", title: "Les Lumières", content: "<p>Cours</p>", annotation: null, state: "draft" },
       [{ dueOn: "2026-12-07", description: "Exercices 1 à 4", kind: "exercice", estimatedMinutes: 45, state: "draft" }],
       [],
+      expect.anything(),
     );
     panel.remove();
   });
@@ -58,6 +59,33 @@ describe("séance editor", () => {
     panel.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(h.onSave.mock.calls[1][1]).toEqual([]);
     expect(h.onSave.mock.calls[1][2]).toEqual(["h1"]);
+  });
+
+  it("after a save that failed half-way, a retry updates what was stored instead of storing it twice", () => {
+    const h = handlers();
+    const panel = renderEditor(lesson, null, "fr", h);
+    (panel.querySelector("button.add-homework") as HTMLButtonElement).click();
+    (panel.querySelector("button.add-homework") as HTMLButtonElement).click();
+    panel.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    // The séance and the first homework went in; the second homework was refused.
+    const saved = h.onSave.mock.calls[0][3];
+    saved.session("s9");
+    saved.homework(0, "h9");
+    panel.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    const [input, rows] = h.onSave.mock.calls[1];
+    expect(input).toMatchObject({ id: "s9", occurrence: null });
+    expect(rows.map((r: { id?: string }) => r.id)).toEqual(["h9", undefined]);
+  });
+
+  it("forgets a removed homework once its deletion is stored", () => {
+    const h = handlers();
+    const panel = renderEditor(lesson, existing, "fr", h);
+    (panel.querySelector("button.remove-homework") as HTMLButtonElement).click();
+    panel.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(h.onSave.mock.calls[0][2]).toEqual(["h1"]);
+    h.onSave.mock.calls[0][3].removed("h1");
+    panel.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(h.onSave.mock.calls[1][2]).toEqual([]);
   });
 
   it("says when an entry is signed off", () => {

@@ -49,9 +49,20 @@ export interface HomeworkRow {
   state: PublishState;
 }
 
+/**
+ * What the shell has stored so far, told back to the editor as each part is saved: a save
+ * that fails half-way and is tried again then updates what was made instead of making it
+ * twice.
+ */
+export interface Saved {
+  session(id: string): void;
+  homework(row: number, id: string): void;
+  removed(id: string): void;
+}
+
 export interface EditorHandlers {
   /** Save the séance, then the homework rows, then delete the removed homework ids. */
-  onSave: (input: SessionInput, homework: HomeworkRow[], removed: string[]) => void;
+  onSave: (input: SessionInput, homework: HomeworkRow[], removed: string[], saved: Saved) => void;
   onClose: () => void;
   /** Lessons this séance can be copied to (only for a séance already saved). */
   copyTargets?: () => Promise<Occurrence[]>;
@@ -151,7 +162,8 @@ export function renderEditor(
   annotation.value = existing?.annotation ?? "";
   const state = select("state", [["draft", m.draft], ["published", m.published]], existing?.state ?? "draft");
 
-  const removed: string[] = [];
+  let sessionId = existing?.id ?? null;
+  let removed: string[] = [];
   const homework = document.createElement("div");
   homework.className = "homework-list";
   const addRow = (hw: HomeworkRow) =>
@@ -170,12 +182,20 @@ export function renderEditor(
   const close = button(m.close);
   close.onclick = handlers.onClose;
   const form = document.createElement("form");
+  const saved: Saved = {
+    session: (id) => (sessionId = id),
+    homework: (row, id) => {
+      const el = homework.querySelectorAll<HTMLElement>("fieldset.homework")[row];
+      if (el) el.dataset.id = id;
+    },
+    removed: (id) => (removed = removed.filter((r) => r !== id)),
+  };
   const submit = () => {
     const s = state.value as PublishState;
     const rows = [...homework.querySelectorAll<HTMLElement>("fieldset.homework")].map((r) => readHomework(r, s));
     handlers.onSave(
       {
-        ...(existing ? { id: existing.id, occurrence: null } : { id: null, occurrence: o.id }),
+        ...(sessionId ? { id: sessionId, occurrence: null } : { id: null, occurrence: o.id }),
         title: title.value,
         content: content.value,
         annotation: annotation.value === "" ? null : annotation.value,
@@ -183,6 +203,7 @@ export function renderEditor(
       },
       rows,
       [...removed],
+      saved,
     );
   };
   form.onsubmit = (e) => {

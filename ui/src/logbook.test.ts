@@ -38,7 +38,7 @@ describe("direction's reading", () => {
     expect(onSign).toHaveBeenCalledWith("aud-2", "2026-11-30", "RAS");
   });
 
-  it("never runs script from lesson HTML", () => {
+  it("reads lesson HTML as its text: markup dropped, never turned into elements", () => {
     expect(plainText("<img src=x onerror=alert(1)><script>alert(2)</script>Texte")).toBe("alert(2)Texte");
   });
 });

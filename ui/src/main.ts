@@ -32,7 +32,7 @@ import {
   type SyncStatus,
 } from "./api";
 import { renderConflicts } from "./conflicts";
-import { renderEditor, type HomeworkRow } from "./editor";
+import { renderEditor, type HomeworkRow, type Saved } from "./editor";
 import { renderDrafts, renderLogbook } from "./logbook";
 import { renderLogin } from "./login";
 import { renderDay, renderSuggestions } from "./whereis";
@@ -92,6 +92,52 @@ function nowInParis(): string {
   return new Date().toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris" });
 }
 
+/** The header of every screen: "Ardoise — <name>" and its navigation. */
+function pageHeader(name: string, ...nav: HTMLElement[]): HTMLElement {
+  const header = document.createElement("header");
+  const h1 = document.createElement("h1");
+  h1.textContent = `Ardoise — ${name}`;
+  const n = document.createElement("nav");
+  n.append(...nav);
+  header.append(h1, n);
+  return header;
+}
+
+/** A date picker that calls `pick` with each date chosen. */
+function dateInput(label: string, value: string, pick: (date: string) => void): HTMLInputElement {
+  const input = document.createElement("input");
+  input.type = "date";
+  input.value = value;
+  input.setAttribute("aria-label", label);
+  input.onchange = () => {
+    if (input.value) pick(input.value);
+  };
+  return input;
+}
+
+/** A search field for classes, teachers and rooms (`only` narrows the kind), with suggestions. */
+function searchBox(input: HTMLInputElement, only: Target["kind"] | null, pick: (t: Target) => void): HTMLElement {
+  input.autocomplete = "off";
+  const suggestions = document.createElement("div");
+  input.oninput = async () => {
+    const text = input.value.trim();
+    const found = text.length === 0 ? [] : await searchTargets(text).catch(() => []);
+    suggestions.replaceChildren(renderSuggestions(found.filter((x) => !only || x.kind === only), lang, pick));
+  };
+  return suggestions;
+}
+
+/** After an edit: say so (if asked), show the new state and the pending count. */
+function edited(done: Promise<unknown>, message?: string, failed: (e: CommandError) => void = showError): void {
+  done
+    .then(async () => {
+      if (message) toast(message);
+      await render();
+      await refreshStatus();
+    })
+    .catch(failed);
+}
+
 function officeTabs(): HTMLElement {
   const m = t(lang);
   const tabs = document.createElement("div");
@@ -114,49 +160,34 @@ function officeTabs(): HTMLElement {
 
 async function renderLogbooks(): Promise<void> {
   const m = t(lang);
-  const header = document.createElement("header");
-  const h1 = document.createElement("h1");
-  h1.textContent = `Ardoise — ${me?.displayName ?? ""}`;
-  const nav = document.createElement("nav");
-  nav.append(officeTabs(), switchUserButton(), langButton());
-  header.append(h1, nav);
+  const header = pageHeader(me?.displayName ?? "", officeTabs(), switchUserButton(), langButton());
 
   if (!reader.from) reader = { teacher: null, from: shift(todayIso, -28), to: todayIso };
   const form = document.createElement("form");
   form.className = "reader";
   const who = document.createElement("input");
   who.id = "reader-teacher";
-  who.autocomplete = "off";
   who.value = reader.teacher?.label ?? "";
   who.placeholder = m.teacher;
-  const suggestions = document.createElement("div");
-  who.oninput = async () => {
-    const text = who.value.trim();
-    const found = text.length === 0 ? [] : (await searchTargets(text).catch(() => [])).filter((x) => x.kind === "teacher");
-    suggestions.replaceChildren(
-      renderSuggestions(found, lang, (picked) => {
-        reader.teacher = picked;
-        void render();
-      }),
-    );
-  };
-  const dates = (label: string, value: string, set: (v: string) => void) => {
-    const input = document.createElement("input");
-    input.type = "date";
-    input.value = value;
-    input.setAttribute("aria-label", label);
-    input.onchange = () => {
-      if (input.value) {
-        set(input.value);
-        void render();
-      }
-    };
-    return input;
-  };
+  const suggestions = searchBox(who, "teacher", (picked) => {
+    reader.teacher = picked;
+    void render();
+  });
   const whoLabel = document.createElement("label");
   whoLabel.htmlFor = who.id;
   whoLabel.textContent = m.teacher;
-  form.append(whoLabel, who, dates(m.from, reader.from, (v) => (reader.from = v)), dates(m.to, reader.to, (v) => (reader.to = v)), suggestions);
+  const period = (label: string, value: string, set: (v: string) => void) =>
+    dateInput(label, value, (d) => {
+      set(d);
+      void render();
+    });
+  form.append(
+    whoLabel,
+    who,
+    period(m.from, reader.from, (v) => (reader.from = v)),
+    period(m.to, reader.to, (v) => (reader.to = v)),
+    suggestions,
+  );
   form.onsubmit = (e) => e.preventDefault();
 
   const main = document.createElement("main");
@@ -164,15 +195,9 @@ async function renderLogbooks(): Promise<void> {
   if (reader.teacher) {
     const book = await getLogbook(reader.teacher.key, reader.from, reader.to);
     main.append(
-      renderLogbook(book, todayIso, lang, (audience, until, comment) => {
-        signVisa(book.login, audience, until, comment)
-          .then(async () => {
-            toast(t(lang).signed);
-            await render();
-            await refreshStatus();
-          })
-          .catch(showError);
-      }),
+      renderLogbook(book, todayIso, lang, (audience, until, comment) =>
+        edited(signVisa(book.login, audience, until, comment), t(lang).signed),
+      ),
     );
   }
   app.replaceChildren(header, main);
@@ -183,44 +208,24 @@ async function renderLogbooks(): Promise<void> {
 async function exportPdf(): Promise<void> {
   const m = t(lang);
   const path = await exportDayPdf(current);
-  if (!path) return;
-  const div = document.createElement("div");
-  div.className = "toast";
-  div.setAttribute("role", "status");
-  const open = document.createElement("button");
-  open.textContent = m.open;
-  open.onclick = () => void openLastExport().catch(showError);
-  div.append(m.exported(path), " ", open);
-  document.body.append(div);
-  setTimeout(() => div.remove(), 10000);
+  if (path) toast(m.exported(path), { label: m.open, run: () => void openLastExport().catch(showError) });
 }
 
 async function renderOffice(): Promise<void> {
   const m = t(lang);
   if (officeTab === "logbooks" && signsVisas()) return renderLogbooks();
-  const header = document.createElement("header");
-  const h1 = document.createElement("h1");
-  h1.textContent = `Ardoise — ${me?.displayName ?? ""}`;
-  const nav = document.createElement("nav");
-  const day = document.createElement("input");
-  day.type = "date";
-  day.value = current;
-  day.setAttribute("aria-label", m.day);
-  day.onchange = () => {
-    if (day.value) {
-      current = day.value;
-      void render();
-    }
-  };
+  const day = dateInput(m.day, current, (d) => {
+    current = d;
+    void render();
+  });
   const print = document.createElement("button");
   print.textContent = m.print;
   print.onclick = () => window.print();
   const pdf = document.createElement("button");
   pdf.textContent = m.exportPdf;
   pdf.onclick = () => void exportPdf().catch(showError);
-  if (signsVisas()) nav.append(officeTabs());
-  nav.append(day, print, pdf, switchUserButton(), langButton());
-  header.append(h1, nav);
+  const nav = [day, print, pdf, switchUserButton(), langButton()];
+  const header = pageHeader(me?.displayName ?? "", ...(signsVisas() ? [officeTabs(), ...nav] : nav));
 
   const search = document.createElement("section");
   search.className = "whereis";
@@ -230,38 +235,17 @@ async function renderOffice(): Promise<void> {
   const input = document.createElement("input");
   input.id = "whereis";
   input.placeholder = m.whereIsHint;
-  input.autocomplete = "off";
-  const suggestions = document.createElement("div");
-  input.oninput = async () => {
-    const text = input.value.trim();
-    const found = text.length === 0 ? [] : await searchTargets(text).catch(() => []);
-    suggestions.replaceChildren(
-      renderSuggestions(found, lang, (picked) => {
-        target = picked;
-        void render();
-      }),
-    );
-  };
+  const suggestions = searchBox(input, null, (picked) => {
+    target = picked;
+    void render();
+  });
   search.append(label, input, suggestions);
 
   const of = target ? { kind: target.kind, key: target.key } : { kind: "everyone" as const };
   const dayLessons = await getDay(of, current);
-  const onCancel = (o: Occurrence, note: string) => {
-    cancelOccurrence(o.id, note === "" ? null : note)
-      .then(async () => {
-        await render();
-        await refreshStatus();
-      })
-      .catch(showError);
-  };
-  const onReplace = (o: Occurrence, substitute: string, note: string) => {
-    replaceOccurrence(o.id, substitute, note === "" ? null : note)
-      .then(async () => {
-        await render();
-        await refreshStatus();
-      })
-      .catch(showError);
-  };
+  const onCancel = (o: Occurrence, note: string) => edited(cancelOccurrence(o.id, note === "" ? null : note));
+  const onReplace = (o: Occurrence, substitute: string, note: string) =>
+    edited(replaceOccurrence(o.id, substitute, note === "" ? null : note));
   const main = document.createElement("main");
   main.append(
     search,
@@ -277,13 +261,20 @@ function showError(e: unknown): void {
   toast(`${t(lang).error} : ${errorText(lang, err.code, err.message)}`);
 }
 
-function toast(text: string): void {
+/** A message for a few seconds, with an optional action button (longer then). */
+function toast(text: string, action?: { label: string; run: () => void }): void {
   const div = document.createElement("div");
   div.className = "toast";
   div.setAttribute("role", "alert");
-  div.textContent = text;
+  div.append(text);
+  if (action) {
+    const b = document.createElement("button");
+    b.textContent = action.label;
+    b.onclick = action.run;
+    div.append(" ", b);
+  }
   document.body.append(div);
-  setTimeout(() => div.remove(), 4000);
+  setTimeout(() => div.remove(), action ? 10000 : 4000);
 }
 
 async function refreshStatus(): Promise<void> {
@@ -291,13 +282,21 @@ async function refreshStatus(): Promise<void> {
   app.querySelector("footer.status")?.replaceWith(renderStatus(status, lang));
 }
 
-/** Saves the séance, then its homework, then removes the homework taken out. */
-async function saveAll(input: SessionInput, homework: HomeworkRow[], removed: string[]): Promise<void> {
+/**
+ * Saves the séance, then its homework, then removes the homework taken out, telling the
+ * editor what is stored as it goes (a retry after a refusal then never stores twice).
+ */
+async function saveAll(input: SessionInput, homework: HomeworkRow[], removed: string[], saved: Saved): Promise<void> {
   const session = await saveSession(input);
-  for (const h of homework) {
-    await saveHomework({ ...h, id: h.id ?? null, sessionId: session.id });
+  saved.session(session.id);
+  for (const [i, h] of homework.entries()) {
+    const stored = await saveHomework({ ...h, id: h.id ?? null, sessionId: session.id });
+    saved.homework(i, stored.id);
   }
-  for (const id of removed) await deleteHomework(id);
+  for (const id of removed) {
+    await deleteHomework(id);
+    saved.removed(id);
+  }
 }
 
 async function openLesson(id: string): Promise<void> {
@@ -312,29 +311,12 @@ async function openLesson(id: string): Promise<void> {
     else showError(e);
   };
   const panel = renderEditor(lesson, existing, lang, {
-    onSave: (input, homework, removed) => {
-      saveAll(input, homework, removed)
-        .then(async () => {
-          close();
-          toast(t(lang).saved);
-          await render();
-          await refreshStatus();
-        })
-        .catch(failed);
-    },
+    onSave: (input, homework, removed, saved) =>
+      edited(saveAll(input, homework, removed, saved).then(close), t(lang).saved, failed),
     onClose: close,
     copyTargets: existing ? () => copyTargets(existing.id) : undefined,
     onCopy: existing
-      ? (occurrenceId) => {
-          copySession(existing.id, occurrenceId)
-            .then(async () => {
-              close();
-              toast(t(lang).copied);
-              await render();
-              await refreshStatus();
-            })
-            .catch(failed);
-        }
+      ? (occurrenceId) => edited(copySession(existing.id, occurrenceId).then(close), t(lang).copied, failed)
       : undefined,
   });
   document.body.append(panel);
@@ -400,10 +382,6 @@ async function render(): Promise<void> {
     }
     const week = await getWeek(current);
     lessons = week.occurrences;
-    const header = document.createElement("header");
-    const h1 = document.createElement("h1");
-    h1.textContent = `Ardoise — ${week.userName}`;
-    const nav = document.createElement("nav");
     const prev = document.createElement("button");
     prev.textContent = "‹";
     prev.setAttribute("aria-label", m.previous);
@@ -415,22 +393,15 @@ async function render(): Promise<void> {
     next.textContent = "›";
     next.setAttribute("aria-label", m.next);
     next.onclick = () => { current = shift(current, 7); void render(); };
-    const picker = document.createElement("input");
-    picker.type = "date";
-    picker.value = current;
-    picker.setAttribute("aria-label", m.day);
-    picker.onchange = () => {
-      if (picker.value) {
-        current = picker.value;
-        void render();
-      }
-    };
+    const picker = dateInput(m.day, current, (d) => {
+      current = d;
+      void render();
+    });
     const drafts = document.createElement("button");
     drafts.className = "drafts-button";
     drafts.textContent = m.drafts((await listDrafts().catch(() => [])).length);
     drafts.onclick = () => void openDrafts();
-    nav.append(prev, label, next, picker, drafts, switchUserButton(), langButton());
-    header.append(h1, nav);
+    const header = pageHeader(week.userName, prev, label, next, picker, drafts, switchUserButton(), langButton());
     const main = document.createElement("main");
     main.append(renderWeek(week, lang, todayIso));
     app.replaceChildren(header, main);

@@ -66,67 +66,72 @@ export function renderDay(
     }
     const actions = document.createElement("td");
     actions.className = "row-actions";
-    if (onCancel && o.status === "planned") {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.className = "cancel";
-      b.textContent = m.cancel;
-      b.onclick = () => {
-        const form = document.createElement("form");
-        form.className = "cancel-form";
-        const label = document.createElement("label");
-        label.textContent = m.cancelNote;
-        const input = document.createElement("input");
-        input.name = "note";
-        label.append(input);
-        const ok = document.createElement("button");
-        ok.type = "submit";
-        ok.className = "primary";
-        ok.textContent = m.confirm;
-        form.append(label, ok);
-        form.onsubmit = (e) => {
-          e.preventDefault();
-          onCancel(o, input.value);
-        };
-        actions.replaceChildren(form);
-        input.focus();
-      };
-      actions.append(b);
-    }
-    if (onReplace && o.status === "planned") {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.className = "replace";
-      b.textContent = m.replace;
-      b.onclick = () => {
-        const form = document.createElement("form");
-        form.className = "cancel-form replace-form";
-        const who = document.createElement("input");
-        who.name = "substitute";
-        who.required = true;
-        const note = document.createElement("input");
-        note.name = "note";
-        const l1 = document.createElement("label");
-        l1.append(m.substitute, " ", who);
-        const l2 = document.createElement("label");
-        l2.append(m.cancelNote, " ", note);
-        const ok = document.createElement("button");
-        ok.type = "submit";
-        ok.className = "primary";
-        ok.textContent = m.confirm;
-        form.append(l1, l2, ok);
-        form.onsubmit = (e) => {
-          e.preventDefault();
-          if (who.value.trim()) onReplace(o, who.value.trim(), note.value);
-        };
-        actions.replaceChildren(form);
-        who.focus();
-      };
-      actions.append(b);
+    if (o.status === "planned") {
+      if (onCancel) {
+        actions.append(
+          rowAction(
+            actions,
+            { text: m.cancel, cls: "cancel", formCls: "cancel-form", confirm: m.confirm },
+            [["note", m.cancelNote, false]],
+            ([note]) => onCancel(o, note),
+          ),
+        );
+      }
+      if (onReplace) {
+        actions.append(
+          rowAction(
+            actions,
+            { text: m.replace, cls: "replace", formCls: "cancel-form replace-form", confirm: m.confirm },
+            [["substitute", m.substitute, true], ["note", m.cancelNote, false]],
+            ([substitute, note]) => onReplace(o, substitute.trim(), note),
+          ),
+        );
+      }
     }
     tr.append(actions);
     table.append(tr);
   }
   section.append(table);
   return section;
+}
+
+/**
+ * A button in a lesson's row that turns the row's actions into a small form (labelled
+ * fields and « Confirmer »); `submit` gets the values in field order.
+ */
+function rowAction(
+  actions: HTMLElement,
+  look: { text: string; cls: string; formCls: string; confirm: string },
+  fields: [name: string, label: string, required: boolean][],
+  submit: (values: string[]) => void,
+): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = look.cls;
+  b.textContent = look.text;
+  b.onclick = () => {
+    const form = document.createElement("form");
+    form.className = look.formCls;
+    const inputs = fields.map(([name, label, required]) => {
+      const input = document.createElement("input");
+      input.name = name;
+      input.required = required;
+      const l = document.createElement("label");
+      l.append(label, " ", input);
+      form.append(l);
+      return input;
+    });
+    const ok = document.createElement("button");
+    ok.type = "submit";
+    ok.className = "primary";
+    ok.textContent = look.confirm;
+    form.append(ok);
+    form.onsubmit = (e) => {
+      e.preventDefault();
+      if (inputs.every((i) => !i.required || i.value.trim() !== "")) submit(inputs.map((i) => i.value));
+    };
+    actions.replaceChildren(form);
+    inputs[0].focus();
+  };
+  return b;
 }
