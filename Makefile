@@ -39,8 +39,9 @@ rust-tests:
 
 ## The real app in a WebKit window under Xvfb, driven by WebKitWebDriver, against the real
 ## server: the user stories end to end, with screenshots in artifacts/e2e/.
-## (`--workspace` and `--ignored` rather than `--test e2e`: the same selection as rust-tests
-## resolves the same features, so nothing is compiled twice; only e2e tests are ignored.)
+## (`--workspace` rather than `--test e2e`: the same selection as rust-tests resolves the
+## same features, so nothing is compiled twice. The e2e binary runs its stories only when
+## given `--ignored`; no other test is ignored, so the rest run nothing here.)
 ## The stories run on the release app binary, as users get it.
 e2e: ui
 	cargo build --release -p ardoise-app --locked
