@@ -471,6 +471,9 @@ async function start(): Promise<void> {
     if (changed && !typing && !document.querySelector("aside.editor")) void render();
     else app.querySelector("footer.status")?.replaceWith(renderStatus(status, lang));
   });
+  // A sync failure the user must act on (session expired, outdated app…), said once by
+  // the shell per failure.
+  await listen<CommandError>("sync-error", (e) => showError(e.payload));
   document.addEventListener("keydown", (e) => {
     if (e.key === "F5") void syncNow();
   });
