@@ -27,6 +27,7 @@ fn main() {
         "open_last_export",
         "get_status",
         "sync_now",
+        "set_zoom",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

@@ -89,6 +89,7 @@ pub fn run() {
             commands::export::open_last_export,
             commands::sync::get_status,
             commands::sync::sync_now,
+            commands::view::set_zoom,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Ardoise app");

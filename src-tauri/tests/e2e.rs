@@ -428,6 +428,61 @@ fn story_5_direction_reads_a_logbook_and_signs_it_off() {
     assert_eq!(visas.len(), 1, "the ENT has the visa, once");
 }
 
+/// Accessibility: Ctrl + four times is 200 % (real page zoom, as in a browser); the week
+/// reflows — no sideways scrolling, every header control and lesson on screen — and Ctrl 0
+/// brings 100 % back.
+fn readable_at_200_percent_zoom() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let driver = launch(&martin.profile, &dir.path().join("xdg"));
+    driver.wait_until(
+        "the week view",
+        "return document.body.dataset.ready === 'true'",
+        Duration::from_secs(30),
+    );
+    let full = driver
+        .execute("return window.innerWidth", json!([]))
+        .as_f64()
+        .unwrap();
+    let press = |key: &str| {
+        driver.execute(
+            "document.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], ctrlKey: true, bubbles: true}))",
+            json!([key]),
+        );
+        std::thread::sleep(Duration::from_millis(400));
+    };
+    for _ in 0..4 {
+        press("+");
+    }
+    driver.wait_until(
+        "the page at 200 %",
+        &format!("return Math.abs(window.innerWidth - {}) <= 2", full / 2.0),
+        Duration::from_secs(10),
+    );
+    let layout = driver.execute(
+        "const w = window.innerWidth;
+         const out = [...document.querySelectorAll('header button, header input, article.lesson, footer.status')]
+           .filter(e => { const r = e.getBoundingClientRect(); return r.width === 0 || r.left < -1 || r.right > w + 1; })
+           .map(e => e.className || e.tagName);
+         return {overflow: document.documentElement.scrollWidth - w, out, lessons: document.querySelectorAll('article.lesson').length};",
+        json!([]),
+    );
+    driver.screenshot(&artifacts().join("zoom200-week.png"));
+    assert!(
+        layout["overflow"].as_f64().unwrap() <= 1.0,
+        "no sideways scrolling at 200 %: {layout}"
+    );
+    assert_eq!(layout["out"], json!([]), "everything on screen: {layout}");
+    assert!(layout["lessons"].as_u64().unwrap() > 0, "{layout}");
+    press("0");
+    driver.wait_until(
+        "100 % again",
+        &format!("return Math.abs(window.innerWidth - {full}) <= 2"),
+        Duration::from_secs(10),
+    );
+}
+
 type Story = (&'static str, fn());
 
 /// Runs every story (or those whose name contains the first free argument), each in its own
@@ -442,7 +497,7 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 6] = [
+    let stories: [Story; 7] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
@@ -467,6 +522,7 @@ fn main() {
             "story_5",
             story_5_direction_reads_a_logbook_and_signs_it_off,
         ),
+        ("zoom_200", readable_at_200_percent_zoom),
     ];
     println!("e2e: app binary {}", app_binary().display());
     let (mut passed, mut failed) = (0, 0);

@@ -2,7 +2,7 @@
 // and shell errors arrive as {code, message}.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
-import { cancelOccurrence, copySession, getDay, getLogbook, getWeek, resolveConflictMerged, saveHomework, saveSession, signVisa } from "./api";
+import { cancelOccurrence, copySession, getDay, getLogbook, getWeek, resolveConflictMerged, saveHomework, saveSession, setZoom, signVisa } from "./api";
 
 afterEach(() => clearMocks());
 
@@ -23,6 +23,7 @@ describe("api", () => {
     await getLogbook("leroy", "2026-11-01", "2026-11-30");
     await signVisa("leroy", "aud-1", "2026-11-30", "");
     await resolveConflictMerged("c1", { title: "Fusion" });
+    await setZoom(2);
     expect(calls).toEqual([
       ["get_week", { date: "2026-11-30" }],
       ["get_day", { of: { kind: "audience", key: "1re B" }, date: "2026-11-30" }],
@@ -33,6 +34,7 @@ describe("api", () => {
       ["get_logbook", { teacher: "leroy", from: "2026-11-01", to: "2026-11-30" }],
       ["sign_visa", { teacher: "leroy", audience: "aud-1", until: "2026-11-30", comment: "" }],
       ["resolve_conflict_merged", { id: "c1", values: { title: "Fusion" } }],
+      ["set_zoom", { factor: 2 }],
     ]);
   });
 

@@ -19,6 +19,7 @@ import {
   getDay,
   getMe,
   searchTargets,
+  setZoom,
   type Me,
   type SessionInput,
   type Target,
@@ -38,6 +39,7 @@ import { renderLogin } from "./login";
 import { renderDay, renderSuggestions } from "./whereis";
 import { errorText, t, type Lang } from "./i18n";
 import { renderStatus, renderWeek } from "./view";
+import { nextZoom, savedZoom } from "./zoom";
 
 let lang: Lang = localStorage.getItem("lang") === "en" ? "en" : "fr";
 
@@ -474,8 +476,18 @@ async function start(): Promise<void> {
   // A sync failure the user must act on (session expired, outdated app…), said once by
   // the shell per failure.
   await listen<CommandError>("sync-error", (e) => showError(e.payload));
+  let zoom = savedZoom();
+  if (zoom !== 1) await setZoom(zoom).catch(() => 1);
   document.addEventListener("keydown", (e) => {
     if (e.key === "F5") void syncNow();
+    const next = e.ctrlKey || e.metaKey ? nextZoom(zoom, e.key) : null;
+    if (next !== null) {
+      e.preventDefault();
+      void setZoom(next).then((z) => {
+        zoom = z;
+        localStorage.setItem("zoom", String(z));
+      });
+    }
   });
 }
 

@@ -13,6 +13,7 @@ pub mod logbook;
 pub mod session;
 pub mod sync;
 pub mod timetable;
+pub mod view;
 
 /// A YYYY-MM-DD date from the UI.
 fn parse_date(s: &str) -> CmdResult<NaiveDate> {
