@@ -99,6 +99,26 @@ fn check_teacher_may_write(me: &Me, data: &Data) -> Result<()> {
     Ok(())
 }
 
+/// `data` validated (shape, sanitised HTML) and allowed: the teacher teaches that class
+/// and its date is not under visa.
+fn checked(
+    replica: &Replica,
+    me: &Me,
+    kind: EntityKind,
+    data: &Data,
+    date_field: &str,
+) -> Result<Data> {
+    let data = validate(kind, data)?;
+    check_teacher_may_write(me, &data)?;
+    check_visa(
+        replica,
+        &me.id,
+        data["audienceId"].as_str().unwrap_or(""),
+        data[date_field].as_str().unwrap_or(""),
+    )?;
+    Ok(data)
+}
+
 /// Saves a séance from user input: `{"occurrence": ID, …}`, or `{"audience", "subject",
 /// "date", "start", "end", …}`, plus `title`, `content`, `annotation`, `state`; with `id`
 /// it updates that séance. Returns the saved séance with its id.
@@ -229,14 +249,7 @@ fn create(
     data: Data,
     date_field: &str,
 ) -> Result<Data> {
-    let data = validate(kind, &data)?;
-    check_teacher_may_write(me, &data)?;
-    check_visa(
-        replica,
-        &me.id,
-        data["audienceId"].as_str().unwrap_or(""),
-        data[date_field].as_str().unwrap_or(""),
-    )?;
+    let data = checked(replica, me, kind, &data, date_field)?;
     let id = Uuid::now_v7().to_string();
     replica.local_create(kind, &id, data.clone())?;
     Ok(with_id(&id, 0, data))
@@ -268,14 +281,7 @@ fn update(
         date_field,
         "Vous ne pouvez modifier que vos propres séances et devoirs.",
     )?;
-    let data = validate(kind, &data)?;
-    check_teacher_may_write(me, &data)?;
-    check_visa(
-        replica,
-        &me.id,
-        data["audienceId"].as_str().unwrap_or(""),
-        data[date_field].as_str().unwrap_or(""),
-    )?;
+    let data = checked(replica, me, kind, &data, date_field)?;
     replica.local_update(kind, id, &data)?;
     let (version, saved) = replica
         .get(kind, id)?
