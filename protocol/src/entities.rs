@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::documents::{is_blob_hash, DocumentVersion, Share, MAX_FILE_BYTES, MAX_NAME_BYTES};
 use crate::{check_id, Data, EntityKind, ProtocolError, Role};
 
 /// Longest title, name or label.
@@ -256,7 +257,9 @@ pub struct Visa {
     pub signed_at: String,
 }
 
-/// Metadata of a document (contents come in a later protocol version).
+/// A document of the espace documentaire: where it is, its head version and the list of its
+/// immutable versions (appended by the server), who it is shared with, and whether it is in
+/// the trash (documents are never hard-deleted by a client).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
@@ -268,8 +271,19 @@ pub struct Document {
     pub owner_id: String,
     #[serde(default)]
     pub head_version: Option<String>,
+    /// BLAKE3 of the head version's content.
     #[serde(default)]
     pub hash: Option<String>,
+    #[serde(default)]
+    pub versions: Vec<DocumentVersion>,
+    #[serde(default)]
+    pub shares: Vec<Share>,
+    /// In the trash since (RFC 3339); restored by clearing it.
+    #[serde(default)]
+    pub trashed_at: Option<String>,
+    /// This is a conflict copy of that document.
+    #[serde(default)]
+    pub conflict_of: Option<String>,
 }
 
 /// One field of a conflict revision: the value both started from, the value applied first
@@ -493,9 +507,23 @@ pub fn validate(kind: EntityKind, data: &Map<String, Value>) -> Result<Data, Pro
             Ok(())
         }),
         K::Document => roundtrip::<Document>(kind, data, |d| {
-            check_text(kind, "name", &d.name, 255)?;
-            check_text(kind, "folder", &d.folder, 1024)?;
-            check_text(kind, "mediaType", &d.media_type, 128)
+            // Loose on purpose: the server checks names strictly (documents::name_problem)
+            // for what clients send; a client makes any name safe before it touches a disk.
+            check_text(kind, "name", &d.name, 4 * MAX_NAME_BYTES)?;
+            check_text(kind, "folder", &d.folder, 4096)?;
+            check_text(kind, "mediaType", &d.media_type, 128)?;
+            check_ref(kind, "ownerId", &d.owner_id)?;
+            let hashes = d.hash.iter().chain(d.versions.iter().map(|v| &v.hash));
+            if hashes.into_iter().any(|h| !is_blob_hash(h)) {
+                return Err(invalid(kind, "hash : pas une empreinte BLAKE3"));
+            }
+            if d.size > MAX_FILE_BYTES || d.versions.iter().any(|v| v.size > MAX_FILE_BYTES) {
+                return Err(invalid(kind, "size : fichier trop grand"));
+            }
+            for s in &d.shares {
+                check_ref(kind, "shares.to", &s.to)?;
+            }
+            Ok(())
         }),
         K::Conflict => roundtrip::<Conflict>(kind, data, |c| {
             check_ref(kind, "recordId", &c.record_id)?;

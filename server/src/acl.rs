@@ -8,7 +8,9 @@
 //! | direction, inspector | the whole timetable; the published logbook; visas | visas (signed by themselves); direction also occurrence status |
 //! | pupil, parent | timetable and published entries of their own class and its groups | nothing |
 //!
-//! Conflict revisions are read and resolved by their author only. Annotations are never
+//! Documents are read by their owner and those they are shared with (a user or an
+//! audience); their writes are decided in `rules` (owner and editors, versions by the
+//! server). Conflict revisions are read and resolved by their author only. Annotations are never
 //! sent to anyone but the teacher who wrote them.
 
 use std::collections::HashSet;
@@ -147,7 +149,14 @@ pub fn read_access(p: &Principal, kind: EntityKind, data: &Data) -> Access {
             }
         }
         K::Document => {
-            if str_of(data, "ownerId") == p.id {
+            let shared = data
+                .get("shares")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.get("to").and_then(Value::as_str))
+                .any(|to| to == p.id || p.audiences.contains(to));
+            if str_of(data, "ownerId") == p.id || shared {
                 Access::Full
             } else {
                 Access::Hidden

@@ -4,11 +4,16 @@
 
 use std::sync::Arc;
 
+use ardoise_protocol::documents::{
+    is_blob_hash, BlobsMissing, BlobsQuery, UploadRequest, UploadStatus, MAX_CHUNK_BYTES,
+    MAX_FILE_BYTES, MAX_HASHES_PER_QUERY, OFFSET_HEADER,
+};
 use ardoise_protocol::{
     ApiError, Health, LoginRequest, PushRequest, PushResponse, RefreshRequest, MAX_OPS_PER_PUSH,
     MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
-use axum::extract::{DefaultBodyLimit, Query, Request, State};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -18,6 +23,7 @@ use serde::Deserialize;
 
 use crate::acl::Principal;
 use crate::auth::{self, AuthError};
+use crate::blobs::BlobStore;
 use crate::rules;
 use crate::store::{SqliteStore, Store, StoreError};
 
@@ -29,6 +35,10 @@ pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
 pub struct AppState {
     /// The store.
     pub store: Arc<SqliteStore>,
+    /// Document contents.
+    pub blobs: Arc<BlobStore>,
+    /// Bytes each user may keep in the espace documentaire.
+    pub quota_bytes: u64,
 }
 
 /// An error response: a status and a typed body.
@@ -93,6 +103,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/changes", get(changes))
         .route("/v1/snapshot", get(snapshot))
         .route("/v1/push", post(push))
+        .route("/v1/blobs/missing", post(blobs_missing))
+        .route("/v1/blobs/{hash}", get(blob_get))
+        .route("/v1/uploads", post(upload_open))
+        .route("/v1/uploads/{hash}", get(upload_get).patch(upload_chunk))
         .layer(middleware::from_fn(require_protocol));
     Router::new()
         .route("/v1/health", get(health))
@@ -265,4 +279,353 @@ async fn push(
     })
     .await
     .map(Json)
+}
+
+// ---- Documents: blobs and resumable uploads ------------------------------------------
+
+fn bad_hash() -> HttpError {
+    HttpError(
+        StatusCode::BAD_REQUEST,
+        ApiError::new(
+            "upload.bad_hash",
+            "Empreinte BLAKE3 invalide (64 chiffres hexadécimaux).",
+        ),
+    )
+}
+
+fn checked_hash(hash: &str) -> Result<(), HttpError> {
+    if is_blob_hash(hash) {
+        Ok(())
+    } else {
+        Err(bad_hash())
+    }
+}
+
+async fn blobs_missing(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(q): Json<BlobsQuery>,
+) -> HttpResult<BlobsMissing> {
+    let p = principal(&state, &headers).await?;
+    if q.hashes.len() > MAX_HASHES_PER_QUERY {
+        return Err(HttpError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::new(
+                "protocol.too_many_hashes",
+                format!("Au plus {MAX_HASHES_PER_QUERY} empreintes par question."),
+            ),
+        ));
+    }
+    for h in &q.hashes {
+        checked_hash(h)?;
+    }
+    let store = state.store.clone();
+    blocking(move || {
+        let tx = store.read()?;
+        let mut missing = Vec::new();
+        for h in q.hashes {
+            if !rules::may_read_blob(&*tx, &p, &h)? {
+                missing.push(h);
+            }
+        }
+        Ok(BlobsMissing { missing })
+    })
+    .await
+    .map(Json)
+}
+
+/// Where an upload of `p` stands; `open` with a size starts one (quota checked).
+fn upload_status(
+    state: &AppState,
+    p: &Principal,
+    hash: &str,
+    open: Option<u64>,
+) -> Result<UploadStatus, HttpError> {
+    let now = now_unix();
+    let store = &*state.store;
+    let tx = store.read()?;
+    if rules::may_read_blob(&*tx, p, hash)? {
+        let size = tx.blob_size(hash)?.unwrap_or(0);
+        return Ok(UploadStatus {
+            hash: hash.into(),
+            size,
+            offset: size,
+            complete: true,
+        });
+    }
+    let size = match (tx.upload_size(&p.id, hash)?, open) {
+        (Some(size), _) => size,
+        (None, None) => {
+            return Err(HttpError(
+                StatusCode::NOT_FOUND,
+                ApiError::new("upload.not_found", "Aucun envoi en cours pour ce contenu."),
+            ))
+        }
+        (None, Some(size)) => {
+            if size > MAX_FILE_BYTES {
+                return Err(HttpError(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ApiError::new(
+                        "upload.too_large",
+                        format!("Fichier trop grand (au plus {} Gio).", MAX_FILE_BYTES >> 30),
+                    ),
+                ));
+            }
+            let used = tx.storage_used(&p.id)?;
+            if used.saturating_add(size) > state.quota_bytes {
+                return Err(HttpError(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    ApiError::new(
+                        "quota.exceeded",
+                        format!(
+                            "Espace documentaire plein : {} Mo utilisés sur {} Mo, ce fichier en demande {}.",
+                            used.div_ceil(1 << 20),
+                            state.quota_bytes >> 20,
+                            size.div_ceil(1 << 20)
+                        ),
+                    ),
+                ));
+            }
+            drop(tx);
+            let mut w = store.write()?;
+            w.put_upload(&p.id, hash, size, now)?;
+            w.commit()?;
+            size
+        }
+    };
+    Ok(UploadStatus {
+        hash: hash.into(),
+        size,
+        offset: state.blobs.offset(&p.id, hash),
+        complete: false,
+    })
+}
+
+async fn upload_open(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<UploadRequest>,
+) -> HttpResult<UploadStatus> {
+    let p = principal(&state, &headers).await?;
+    checked_hash(&req.hash)?;
+    blocking(move || upload_status(&state, &p, &req.hash, Some(req.size)))
+        .await
+        .map(Json)
+}
+
+async fn upload_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(hash): Path<String>,
+) -> HttpResult<UploadStatus> {
+    let p = principal(&state, &headers).await?;
+    checked_hash(&hash)?;
+    blocking(move || upload_status(&state, &p, &hash, None))
+        .await
+        .map(Json)
+}
+
+/// Appends a chunk at `upload-offset`. Bytes the server already holds are skipped, so a
+/// chunk sent twice is harmless; an offset past the end is refused with the true offset.
+/// What arrives is written as it arrives: a cut connection keeps what got through.
+async fn upload_chunk(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(hash): Path<String>,
+    body: Body,
+) -> HttpResult<UploadStatus> {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+
+    let p = principal(&state, &headers).await?;
+    checked_hash(&hash)?;
+    let start: u64 = headers
+        .get(OFFSET_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            HttpError(
+                StatusCode::BAD_REQUEST,
+                ApiError::new(
+                    "upload.bad_offset",
+                    format!("En-tête {OFFSET_HEADER} manquant."),
+                ),
+            )
+        })?;
+    let lock = state.blobs.lock(&p.id, &hash);
+    let _guard = lock.lock().await;
+    let status = {
+        let (state, p, hash) = (state.clone(), p.clone(), hash.clone());
+        blocking(move || upload_status(&state, &p, &hash, None)).await?
+    };
+    if status.complete {
+        return Ok(Json(status));
+    }
+    if start > status.offset {
+        return Err(HttpError(
+            StatusCode::CONFLICT,
+            ApiError::new(
+                "upload.offset_mismatch",
+                format!(
+                    "Le serveur a {} octets de ce fichier, pas {start}.",
+                    status.offset
+                ),
+            ),
+        ));
+    }
+    let path = state.blobs.upload_path(&p.id, &hash);
+    tokio::fs::create_dir_all(path.parent().expect("uploads/<user>"))
+        .await
+        .map_err(io_error)?;
+    let mut file = tokio::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .await
+        .map_err(io_error)?;
+    let mut skip = status.offset - start;
+    let mut offset = status.offset;
+    let mut received = 0usize;
+    let mut stream = body.into_data_stream();
+    let mut refused = None;
+    while let Some(piece) = stream.next().await {
+        let Ok(mut piece) = piece else {
+            break; // the client went away: keep what arrived
+        };
+        received += piece.len();
+        if received > MAX_CHUNK_BYTES {
+            refused = Some((
+                "upload.chunk_too_large",
+                format!("Au plus {MAX_CHUNK_BYTES} octets par morceau."),
+            ));
+            break;
+        }
+        let dropped = (skip as usize).min(piece.len());
+        skip -= dropped as u64;
+        let piece = piece.split_off(dropped);
+        if offset + piece.len() as u64 > status.size {
+            refused = Some((
+                "upload.too_long",
+                "Plus d'octets que la taille annoncée.".into(),
+            ));
+            break;
+        }
+        file.write_all(&piece).await.map_err(io_error)?;
+        offset += piece.len() as u64;
+    }
+    file.sync_data().await.map_err(io_error)?;
+    drop(file);
+    if let Some((code, message)) = refused {
+        return Err(HttpError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::new(code, message),
+        ));
+    }
+    if offset < status.size {
+        return Ok(Json(UploadStatus { offset, ..status }));
+    }
+    blocking(move || {
+        if !state.blobs.finish(&p.id, &hash).map_err(io_error)? {
+            let mut w = state.store.write()?;
+            w.delete_upload(&p.id, &hash)?;
+            w.commit()?;
+            return Err(HttpError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ApiError::new(
+                    "upload.hash_mismatch",
+                    "Le contenu reçu ne correspond pas à son empreinte : envoi à reprendre.",
+                ),
+            ));
+        }
+        let mut w = state.store.write()?;
+        w.put_blob(&hash, status.size, Some(&p.id))?;
+        w.delete_upload(&p.id, &hash)?;
+        w.commit()?;
+        Ok(UploadStatus {
+            offset: status.size,
+            complete: true,
+            ..status
+        })
+    })
+    .await
+    .map(Json)
+}
+
+fn io_error(e: std::io::Error) -> HttpError {
+    tracing::error!(error = %e, "blob storage failure");
+    HttpError(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ApiError::new(
+            "server.storage",
+            "Erreur de stockage des documents : réessayez plus tard.",
+        ),
+    )
+}
+
+/// A blob's content, from the offset of a `Range: bytes=N-` header if any (resumed
+/// downloads). The ETag is the hash: a blob never changes.
+async fn blob_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(hash): Path<String>,
+) -> Result<Response, HttpError> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+    let p = principal(&state, &headers).await?;
+    checked_hash(&hash)?;
+    let allowed = {
+        let (store, hash) = (state.store.clone(), hash.clone());
+        blocking(move || Ok(rules::may_read_blob(&*store.read()?, &p, &hash)?)).await?
+    };
+    if !allowed {
+        return Err(HttpError(
+            StatusCode::NOT_FOUND,
+            ApiError::new(
+                "blob.not_found",
+                "Ce contenu n'existe pas ou ne vous est pas accessible.",
+            ),
+        ));
+    }
+    let mut file = tokio::fs::File::open(state.blobs.blob_path(&hash))
+        .await
+        .map_err(io_error)?;
+    let size = file.metadata().await.map_err(io_error)?.len();
+    let from = headers
+        .get("range")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("bytes="))
+        .and_then(|v| v.split('-').next())
+        .and_then(|v| v.parse::<u64>().ok());
+    let start = from.unwrap_or(0);
+    if start > size {
+        return Err(HttpError(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            ApiError::new("blob.bad_range", format!("Le contenu fait {size} octets.")),
+        ));
+    }
+    file.seek(std::io::SeekFrom::Start(start))
+        .await
+        .map_err(io_error)?;
+    let stream = tokio_util::io::ReaderStream::with_capacity(file.take(size - start), 256 * 1024);
+    let mut resp = Response::new(Body::from_stream(stream));
+    if from.is_some() {
+        *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
+    }
+    let h = resp.headers_mut();
+    h.insert("etag", format!("\"{hash}\"").parse().expect("header"));
+    h.insert(
+        "content-length",
+        (size - start).to_string().parse().expect("header"),
+    );
+    h.insert("accept-ranges", "bytes".parse().expect("header"));
+    if from.is_some() {
+        let last = size.saturating_sub(1);
+        h.insert(
+            "content-range",
+            format!("bytes {start}-{last}/{size}")
+                .parse()
+                .expect("header"),
+        );
+    }
+    Ok(resp)
 }

@@ -22,6 +22,9 @@ struct Args {
     /// number of classes.
     #[arg(long, default_value = "demo", requires = "demo")]
     size: String,
+    /// Storage quota of each user in the espace documentaire, in MiB.
+    #[arg(long, default_value_t = ardoise_server::DEFAULT_QUOTA_BYTES / (1024 * 1024))]
+    quota_mb: u64,
 }
 
 #[tokio::main]
@@ -36,12 +39,13 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let options = ardoise_fixtures::Options::for_size(&args.size)
         .ok_or_else(|| anyhow::anyhow!("--size: demo, large or a number of classes (3 or more)"))?;
-    let store = ardoise_server::open_store(&args.data, args.demo.then_some(&options))?;
+    let mut ent = ardoise_server::open(&args.data, args.demo.then_some(&options))?;
+    ent.quota_bytes = args.quota_mb.saturating_mul(1024 * 1024);
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
     std::io::stdout().flush()?;
-    ardoise_server::serve(store, listener, shutdown_signal()).await?;
+    ardoise_server::serve(ent, listener, shutdown_signal()).await?;
     tracing::info!("stopped cleanly");
     Ok(())
 }

@@ -226,6 +226,9 @@ fn new_conflict(
 fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpResult, Fail> {
     check_id(&op.record_id).map_err(|e| reject(e.code(), e.to_string()))?;
     let current = tx.get_record(op.kind, &op.record_id)?;
+    if op.kind == EntityKind::Document {
+        return decide_document(tx, p, op, current, now);
+    }
     match op.action {
         OpAction::Create => {
             if current.is_some() {
@@ -417,4 +420,257 @@ fn resolve(
         conflict.data,
     )?;
     Ok(applied(op, version))
+}
+
+/// Whether `p` may read the blob `hash`: they uploaded it, or they may read a document
+/// holding a version of it.
+pub fn may_read_blob(tx: &dyn ReadTx, p: &Principal, hash: &str) -> Result<bool, StoreError> {
+    if tx.blob_size(hash)?.is_none() {
+        return Ok(false);
+    }
+    if tx.blob_granted(hash, &p.id)? {
+        return Ok(true);
+    }
+    Ok(tx
+        .documents_with_blob(hash)?
+        .iter()
+        .any(|d| read_access(p, EntityKind::Document, &d.data) != Access::Hidden))
+}
+
+/// Fields of a document only the server writes (set once at creation).
+const SERVER_DOCUMENT_FIELDS: [&str; 4] = ["versions", "headVersion", "ownerId", "conflictOf"];
+
+fn check_document_names(data: &Data) -> Result<(), Fail> {
+    use ardoise_protocol::documents::{folder_problem, name_problem};
+    if let Some(problem) = name_problem(str_of(data, "name")) {
+        return Err(reject(
+            "document.bad_name",
+            format!("Nom de fichier refusé : {problem}."),
+        ));
+    }
+    if let Some(problem) = folder_problem(str_of(data, "folder")) {
+        return Err(reject(
+            "document.bad_name",
+            format!("Dossier refusé : {problem}."),
+        ));
+    }
+    Ok(())
+}
+
+/// The size of a blob `p` may use in a document, or a refusal.
+fn usable_blob(tx: &dyn ReadTx, p: &Principal, hash: &Value) -> Result<(String, u64), Fail> {
+    let hash = hash.as_str().unwrap_or_default();
+    match tx.blob_size(hash)? {
+        Some(size) if may_read_blob(tx, p, hash)? => Ok((hash.to_string(), size)),
+        _ => Err(reject(
+            "document.blob_missing",
+            "Le contenu de ce document n'a pas été envoyé au serveur.",
+        )),
+    }
+}
+
+fn new_version(p: &Principal, hash: &str, size: u64, now: &str) -> Value {
+    json!({"id": Uuid::now_v7().to_string(), "hash": hash, "size": size,
+           "authorId": p.id, "createdAt": now})
+}
+
+/// Owners edit their documents; so do those it is shared with for editing.
+fn may_edit_document(p: &Principal, data: &Data) -> bool {
+    if str_of(data, "ownerId") == p.id {
+        return true;
+    }
+    data.get("shares")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|s| s.get("to").and_then(Value::as_str) == Some(&p.id) && s["canEdit"] == true)
+}
+
+/// Documents: a version is appended when the content changes from the head the client
+/// started from; if the head moved meanwhile, the upload becomes a sibling conflict copy.
+/// Documents go to the trash (`trashedAt`), never away.
+fn decide_document(
+    tx: &mut dyn WriteTx,
+    p: &Principal,
+    op: &Op,
+    current: Option<StoredRecord>,
+    now: &str,
+) -> Result<OpResult, Fail> {
+    let server_field = op
+        .fields
+        .keys()
+        .any(|k| SERVER_DOCUMENT_FIELDS.contains(&k.as_str()));
+    if op.action == OpAction::Update && server_field {
+        return Err(reject(
+            "acl.forbidden",
+            "Les versions et le propriétaire d'un document sont tenus par le serveur.",
+        ));
+    }
+    match op.action {
+        OpAction::Create => {
+            if current.is_some() {
+                return Err(reject("record.exists", "Ce document existe déjà."));
+            }
+            let mut data: Data = op
+                .fields
+                .iter()
+                .map(|(k, c)| (k.clone(), c.new.clone()))
+                .collect();
+            if str_of(&data, "ownerId") != p.id {
+                return Err(reject("acl.forbidden", "Un document créé vous appartient."));
+            }
+            check_document_names(&data)?;
+            let (hash, size) = usable_blob(tx, p, data.get("hash").unwrap_or(&Value::Null))?;
+            let version = new_version(p, &hash, size, now);
+            data.insert("headVersion".into(), version["id"].clone());
+            data.insert("size".into(), json!(size));
+            data.insert("versions".into(), json!([version]));
+            let data = validate(EntityKind::Document, &data)?;
+            put(
+                tx,
+                EntityKind::Document,
+                &op.record_id,
+                1,
+                false,
+                false,
+                data,
+            )?;
+            Ok(applied(op, 1))
+        }
+        OpAction::Update => {
+            let Some(cur) = current.filter(|c| !c.deleted) else {
+                return Err(reject("record.not_found", "Ce document n'existe pas."));
+            };
+            if read_access(p, EntityKind::Document, &cur.data) == Access::Hidden
+                || !may_edit_document(p, &cur.data)
+            {
+                return Err(reject(
+                    "acl.forbidden",
+                    "Vous ne pouvez pas modifier ce document.",
+                ));
+            }
+            if op.fields.contains_key("shares") && str_of(&cur.data, "ownerId") != p.id {
+                return Err(reject(
+                    "acl.forbidden",
+                    "Seul le propriétaire d'un document le partage.",
+                ));
+            }
+            let mut fields = op.fields.clone();
+            let content = fields.remove("hash");
+            fields.remove("size");
+            let merge = merge_fields(&cur.data, &fields);
+            let mut merged = merge.merged;
+            let mut sibling = None;
+            if let Some(change) = content {
+                let (hash, size) = usable_blob(tx, p, &change.new)?;
+                let head = cur.data.get("hash").cloned().unwrap_or(Value::Null);
+                if head == change.new {
+                    // Already the head: nothing to add.
+                } else if head == change.base {
+                    let version = new_version(p, &hash, size, now);
+                    merged.insert("headVersion".into(), version["id"].clone());
+                    merged.insert("hash".into(), json!(hash));
+                    merged.insert("size".into(), json!(size));
+                    if let Some(Value::Array(versions)) = merged.get_mut("versions") {
+                        versions.push(version);
+                    }
+                } else {
+                    sibling = Some(conflict_copy(tx, p, &cur, &merged, &hash, size, now)?);
+                }
+            }
+            let merged = validate(EntityKind::Document, &merged)?;
+            if merged.get("name") != cur.data.get("name")
+                || merged.get("folder") != cur.data.get("folder")
+            {
+                check_document_names(&merged)?;
+            }
+            let mut version = cur.version;
+            if merged != cur.data {
+                version += 1;
+                put(
+                    tx,
+                    EntityKind::Document,
+                    &op.record_id,
+                    version,
+                    false,
+                    false,
+                    merged,
+                )?;
+            }
+            let conflict_id = match (sibling, merge.conflicts.is_empty()) {
+                (Some(id), _) => Some(id),
+                (None, false) => Some(new_conflict(
+                    tx,
+                    p,
+                    EntityKind::Document,
+                    &op.record_id,
+                    merge.conflicts,
+                    now,
+                )?),
+                (None, true) => None,
+            };
+            Ok(OpResult {
+                op_id: op.op_id,
+                outcome: if conflict_id.is_some() {
+                    Outcome::Conflict
+                } else {
+                    Outcome::Applied
+                },
+                version: Some(version),
+                conflict_id,
+                error: None,
+            })
+        }
+        OpAction::Delete => Err(reject(
+            "document.no_hard_delete",
+            "Un document se met à la corbeille de l'ENT ; il ne se supprime pas depuis un poste.",
+        )),
+        OpAction::Resolve => Err(reject("protocol.invalid_op", "Seul un conflit se résout.")),
+    }
+}
+
+/// Keeps an upload whose base is no longer the head as a sibling document, "copie de
+/// conflit — <author>, <date>", shared with the original's owner so both see it.
+fn conflict_copy(
+    tx: &mut dyn WriteTx,
+    p: &Principal,
+    original: &StoredRecord,
+    merged: &Data,
+    hash: &str,
+    size: u64,
+    now: &str,
+) -> Result<String, Fail> {
+    let when = chrono::DateTime::parse_from_rfc3339(now)
+        .map(|t| ardoise_protocol::documents::paris_time(t.to_utc()))
+        .map(|t| t.format("%d-%m-%Y %Hh%M").to_string())
+        .unwrap_or_else(|_| now.to_string());
+    let author = if p.display_name.is_empty() {
+        &p.login
+    } else {
+        &p.display_name
+    };
+    let name =
+        ardoise_protocol::documents::conflict_copy_name(str_of(merged, "name"), author, &when);
+    let mut shares: Vec<Value> = merged
+        .get("shares")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let owner = str_of(&original.data, "ownerId");
+    if owner != p.id {
+        shares.push(json!({"to": owner, "canEdit": true}));
+    }
+    let version = new_version(p, hash, size, now);
+    let data = json!({
+        "folder": merged.get("folder"), "name": name, "mediaType": merged.get("mediaType"),
+        "size": size, "ownerId": p.id, "hash": hash, "headVersion": version["id"],
+        "versions": [version], "shares": shares, "conflictOf": original.id,
+    });
+    let Value::Object(data) = data else {
+        unreachable!("json! object")
+    };
+    let data = validate(EntityKind::Document, &data)?;
+    let id = Uuid::now_v7().to_string();
+    put(tx, EntityKind::Document, &id, 1, false, false, data)?;
+    Ok(id)
 }

@@ -79,6 +79,17 @@ pub trait ReadTx {
     fn token(&self, hash: &str, kind: &str) -> Result<Option<(String, i64)>>;
     /// Failed logins of a login: (count, unix seconds of the last).
     fn login_failures(&self, login: &str) -> Result<(i64, i64)>;
+    /// Size of a stored blob, if the server has it.
+    fn blob_size(&self, hash: &str) -> Result<Option<u64>>;
+    /// Whether `user_id` uploaded this blob (and so may read it back).
+    fn blob_granted(&self, hash: &str, user_id: &str) -> Result<bool>;
+    /// Live documents having a version with this content.
+    fn documents_with_blob(&self, hash: &str) -> Result<Vec<StoredRecord>>;
+    /// The size announced for an open upload of `user_id`.
+    fn upload_size(&self, user_id: &str, hash: &str) -> Result<Option<u64>>;
+    /// Bytes counted against the quota of `user_id`: the versions of the documents they
+    /// own (trash included) and their open uploads.
+    fn storage_used(&self, user_id: &str) -> Result<u64>;
 }
 
 /// Writes; dropped without [`WriteTx::commit`], everything is rolled back.
@@ -95,6 +106,12 @@ pub trait WriteTx: ReadTx {
     fn delete_token(&mut self, hash: &str) -> Result<()>;
     /// Counts a failed login (or clears the count with `failed = false`).
     fn note_login(&mut self, login: &str, failed: bool, now: i64) -> Result<()>;
+    /// Records a blob as stored and readable by its uploader (if any).
+    fn put_blob(&mut self, hash: &str, size: u64, uploader: Option<&str>) -> Result<()>;
+    /// Opens an upload (kept if already open).
+    fn put_upload(&mut self, user_id: &str, hash: &str, size: u64, now: i64) -> Result<()>;
+    /// Closes an upload.
+    fn delete_upload(&mut self, user_id: &str, hash: &str) -> Result<()>;
     /// Commits.
     fn commit(self: Box<Self>) -> Result<()>;
 }
@@ -148,6 +165,31 @@ CREATE TABLE IF NOT EXISTS tokens (
     user_id    TEXT NOT NULL,
     expires_at INTEGER NOT NULL   -- unix seconds
 );
+-- Stored blobs (document contents, by BLAKE3), and who uploaded each: an uploader may read
+-- back what they sent; anyone else needs a readable document with that version.
+CREATE TABLE IF NOT EXISTS blobs (
+    hash TEXT PRIMARY KEY,
+    size INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blob_grants (
+    hash    TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (hash, user_id)
+) WITHOUT ROWID;
+-- Open uploads; their offset is the length of their file on disk (the truth).
+CREATE TABLE IF NOT EXISTS uploads (
+    user_id    TEXT NOT NULL,
+    hash       TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,  -- unix seconds
+    PRIMARY KEY (user_id, hash)
+) WITHOUT ROWID;
+-- Finds the documents holding a version of a blob (download access).
+CREATE TABLE IF NOT EXISTS document_blobs (
+    hash        TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    PRIMARY KEY (hash, document_id)
+) WITHOUT ROWID;
 -- Failed logins, to slow down password guessing.
 CREATE TABLE IF NOT EXISTS login_failures (
     login   TEXT PRIMARY KEY,
@@ -344,6 +386,61 @@ impl ReadTx for SqliteTx<'_> {
             .optional()?
             .unwrap_or((0, 0)))
     }
+
+    fn blob_size(&self, hash: &str) -> Result<Option<u64>> {
+        Ok(self
+            .conn
+            .query_row("SELECT size FROM blobs WHERE hash = ?1", [hash], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()?
+            .map(|n| n as u64))
+    }
+
+    fn blob_granted(&self, hash: &str, user_id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM blob_grants WHERE hash = ?1 AND user_id = ?2",
+                [hash, user_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    fn documents_with_blob(&self, hash: &str) -> Result<Vec<StoredRecord>> {
+        let sql = format!(
+            "SELECT {RECORD_COLS} FROM records WHERE kind = 'document' AND deleted = 0
+               AND id IN (SELECT document_id FROM document_blobs WHERE hash = ?1)"
+        );
+        self.query_records(&sql, [hash])
+    }
+
+    fn upload_size(&self, user_id: &str, hash: &str) -> Result<Option<u64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT size FROM uploads WHERE user_id = ?1 AND hash = ?2",
+                [user_id, hash],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .map(|n| n as u64))
+    }
+
+    fn storage_used(&self, user_id: &str) -> Result<u64> {
+        let used: i64 = self.conn.query_row(
+            "SELECT COALESCE((SELECT SUM(json_extract(v.value, '$.size'))
+                 FROM records r, json_each(r.data, '$.versions') v
+                 WHERE r.kind = 'document' AND r.deleted = 0
+                   AND json_extract(r.data, '$.ownerId') = ?1), 0)
+             + COALESCE((SELECT SUM(size) FROM uploads WHERE user_id = ?1), 0)",
+            [user_id],
+            |r| r.get(0),
+        )?;
+        Ok(used.max(0) as u64)
+    }
 }
 
 impl WriteTx for SqliteTx<'_> {
@@ -371,6 +468,18 @@ impl WriteTx for SqliteTx<'_> {
                 rec.ever_public,
                 data
             ])?;
+        if rec.kind == EntityKind::Document {
+            let versions = rec.data.get("versions").and_then(|v| v.as_array());
+            for v in versions.into_iter().flatten() {
+                if let Some(hash) = v.get("hash").and_then(|h| h.as_str()) {
+                    self.conn
+                        .prepare_cached(
+                            "INSERT OR IGNORE INTO document_blobs (hash, document_id) VALUES (?1, ?2)",
+                        )?
+                        .execute([hash, rec.id.as_str()])?;
+                }
+            }
+        }
         Ok(seq)
     }
 
@@ -418,6 +527,36 @@ impl WriteTx for SqliteTx<'_> {
             self.conn
                 .execute("DELETE FROM login_failures WHERE login = ?1", [login])?;
         }
+        Ok(())
+    }
+
+    fn put_blob(&mut self, hash: &str, size: u64, uploader: Option<&str>) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO blobs (hash, size) VALUES (?1, ?2)",
+            params![hash, size as i64],
+        )?;
+        if let Some(user_id) = uploader {
+            self.conn.execute(
+                "INSERT OR IGNORE INTO blob_grants (hash, user_id) VALUES (?1, ?2)",
+                params![hash, user_id],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn put_upload(&mut self, user_id: &str, hash: &str, size: u64, now: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO uploads (user_id, hash, size, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![user_id, hash, size as i64, now],
+        )?;
+        Ok(())
+    }
+
+    fn delete_upload(&mut self, user_id: &str, hash: &str) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM uploads WHERE user_id = ?1 AND hash = ?2",
+            [user_id, hash],
+        )?;
         Ok(())
     }
 
