@@ -4,6 +4,8 @@
 //! replica, online or not; edits are queued and go up with `ardoise sync`.
 //! Exit codes: 0 success; 1 failure (message on stderr); 3 the server cannot be reached.
 
+mod docs;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,6 +90,23 @@ enum Command {
     /// Edits the server refused for good (visa, permission), kept for you to see.
     Rejected {
         /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The espace documentaire: list, add, fetch, keep offline.
+    Docs {
+        #[command(subcommand)]
+        action: docs::DocsAction,
+    },
+    /// Keep a local folder in step with the espace documentaire, both ways.
+    Mirror {
+        /// The local folder.
+        #[arg(long)]
+        dir: PathBuf,
+        /// One reconciliation pass, then exit (else keep watching until SIGTERM).
+        #[arg(long)]
+        once: bool,
+        /// JSON output (with --once).
         #[arg(long)]
         json: bool,
     },
@@ -204,7 +223,11 @@ enum KeepArg {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let code = run(cli);
+    if std::env::var_os("ARDOISE_REPORT_PEAK_RSS").is_some() {
+        eprintln!("peak_rss_mb={:.1}", peak_rss_kib() as f64 / 1024.0);
+    }
+    match code {
         Ok(code) => code,
         Err(e) => {
             eprintln!("ardoise: {e} [{}]", e.code());
@@ -214,6 +237,19 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Peak resident memory of this process (VmHWM), for the tests that bound it.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 fn default_profile() -> PathBuf {
@@ -276,13 +312,22 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             );
         }
         Command::Sync => {
+            let cache = ardoise_sync::docs::Cache::new(profile.cache_dir());
             let mut engine = engine(profile)?;
-            let report = engine.sync_once()?;
+            let (report, transfers) = engine.sync_with_documents(&cache)?;
             let status = engine.status()?;
             eprintln!(
-                "Synchronisé : {} envoyée(s), {} reçue(s), {} conflit(s) ouvert(s), {} en attente.",
-                report.pushed, report.pulled, status.conflicts, status.pending
+                "Synchronisé : {} envoyée(s), {} reçue(s), {} conflit(s) ouvert(s), {} en attente ; fichiers : {} envoyé(s) ({} o), {} reçu(s) ({} o).",
+                report.pushed, report.pulled, status.conflicts, status.pending,
+                transfers.uploaded, transfers.sent_bytes, transfers.downloaded, transfers.received_bytes
             );
+            println!(
+                "sent_bytes={} received_bytes={}",
+                transfers.sent_bytes, transfers.received_bytes
+            );
+            for f in &transfers.failed {
+                eprintln!("fichier refusé : {f}");
+            }
             if !report.rejected.is_empty() {
                 for r in &report.rejected {
                     eprintln!(
@@ -423,6 +468,8 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 }
             }
         }
+        Command::Docs { action } => return docs::run(profile, action),
+        Command::Mirror { dir, once, json } => return docs::mirror(profile, dir, once, json),
         Command::Rejected { json } => {
             let replica = Replica::open(&profile.replica_path())?;
             let list = replica.quarantined()?;

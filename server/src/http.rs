@@ -590,14 +590,25 @@ async fn blob_get(
         .await
         .map_err(io_error)?;
     let size = file.metadata().await.map_err(io_error)?.len();
-    let from = headers
+    // "bytes=N-" or "bytes=N-M" (M included): one range, what resuming clients send.
+    let range = headers
         .get("range")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("bytes="))
-        .and_then(|v| v.split('-').next())
-        .and_then(|v| v.parse::<u64>().ok());
-    let start = from.unwrap_or(0);
-    if start > size {
+        .and_then(|v| v.split_once('-'))
+        .and_then(|(a, b)| {
+            let start = a.trim().parse::<u64>().ok()?;
+            let end = match b.trim() {
+                "" => None,
+                b => Some(b.parse::<u64>().ok()?),
+            };
+            Some((start, end))
+        });
+    let start = range.map_or(0, |r| r.0);
+    let end = range
+        .and_then(|r| r.1)
+        .map_or(size, |e| e.saturating_add(1).min(size));
+    if start > end || (range.is_some() && start >= size && size > 0) {
         return Err(HttpError(
             StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::new("blob.bad_range", format!("Le contenu fait {size} octets.")),
@@ -606,7 +617,8 @@ async fn blob_get(
     file.seek(std::io::SeekFrom::Start(start))
         .await
         .map_err(io_error)?;
-    let stream = tokio_util::io::ReaderStream::with_capacity(file.take(size - start), 256 * 1024);
+    let stream = tokio_util::io::ReaderStream::with_capacity(file.take(end - start), 256 * 1024);
+    let from = range.map(|r| r.0);
     let mut resp = Response::new(Body::from_stream(stream));
     if from.is_some() {
         *resp.status_mut() = StatusCode::PARTIAL_CONTENT;

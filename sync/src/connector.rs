@@ -5,9 +5,12 @@
 //! Every answer is read with a size limit and parsed strictly: an oversized, truncated or
 //! malformed body is a [`SyncError::BadResponse`], never a partial apply.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::time::Duration;
 
+use ardoise_protocol::documents::{
+    BlobsMissing, BlobsQuery, UploadRequest, UploadStatus, OFFSET_HEADER,
+};
 use ardoise_protocol::{
     ApiError, Health, LoginRequest, PullResponse, PushRequest, PushResponse, RefreshRequest,
     SnapshotResponse, TokenResponse, MAX_PAGE_BYTES, MAX_SNAPSHOT_BYTES, PROTOCOL_HEADER,
@@ -31,6 +34,42 @@ pub trait Connector: Send {
     fn snapshot(&self, token: &str) -> Result<SnapshotResponse>;
     /// Sends ops; one result per op.
     fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse>;
+    /// Which of these blobs the server lacks (for this user).
+    fn blobs_missing(&self, _token: &str, _hashes: &[String]) -> Result<Vec<String>> {
+        Err(no_documents())
+    }
+    /// Opens (or finds) the upload of a blob: where the server stands.
+    fn upload_open(&self, _token: &str, _hash: &str, _size: u64) -> Result<UploadStatus> {
+        Err(no_documents())
+    }
+    /// Sends one chunk starting at `offset`; the answer is the server's new offset.
+    fn upload_chunk(
+        &self,
+        _token: &str,
+        _hash: &str,
+        _offset: u64,
+        _chunk: &[u8],
+    ) -> Result<UploadStatus> {
+        Err(no_documents())
+    }
+    /// Writes bytes `from..to` of a blob to `out`; returns how many were written.
+    fn download(
+        &self,
+        _token: &str,
+        _hash: &str,
+        _from: u64,
+        _to: u64,
+        _out: &mut dyn Write,
+    ) -> Result<u64> {
+        Err(no_documents())
+    }
+}
+
+fn no_documents() -> SyncError {
+    SyncError::refused(
+        "documents.unsupported",
+        "Cet ENT ne propose pas l'espace documentaire.",
+    )
 }
 
 /// The reference protocol over HTTP.
@@ -63,10 +102,18 @@ impl HttpConnector {
         req: reqwest::blocking::RequestBuilder,
         limit: usize,
     ) -> Result<T> {
-        let resp = req
-            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        let resp = self
+            .with_protocol(req)
             .send()
             .map_err(|e| self.transport_error(e))?;
+        self.read_answer(resp, limit)
+    }
+
+    fn read_answer<T: DeserializeOwned>(
+        &self,
+        resp: reqwest::blocking::Response,
+        limit: usize,
+    ) -> Result<T> {
         let status = resp.status();
         let mut body = Vec::new();
         resp.take(limit as u64 + 1)
@@ -89,6 +136,13 @@ impl HttpConnector {
         }
         serde_json::from_slice(&body)
             .map_err(|e| SyncError::BadResponse(format!("JSON invalide : {e}")))
+    }
+
+    fn with_protocol(
+        &self,
+        req: reqwest::blocking::RequestBuilder,
+    ) -> reqwest::blocking::RequestBuilder {
+        req.header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
     }
 
     fn transport_error(&self, e: reqwest::Error) -> SyncError {
@@ -155,5 +209,120 @@ impl Connector for HttpConnector {
             .bearer_auth(token)
             .json(req);
         self.send(req, MAX_PAGE_BYTES)
+    }
+
+    fn blobs_missing(&self, token: &str, hashes: &[String]) -> Result<Vec<String>> {
+        let body = BlobsQuery {
+            hashes: hashes.to_vec(),
+        };
+        let req = self
+            .client
+            .post(self.url("/v1/blobs/missing"))
+            .bearer_auth(token)
+            .json(&body);
+        let answer: BlobsMissing = self.send(req, MAX_PAGE_BYTES)?;
+        if answer.missing.iter().any(|h| !hashes.contains(h)) {
+            return Err(SyncError::BadResponse(
+                "le serveur réclame un contenu qu'on ne lui a pas proposé".into(),
+            ));
+        }
+        Ok(answer.missing)
+    }
+
+    fn upload_open(&self, token: &str, hash: &str, size: u64) -> Result<UploadStatus> {
+        let body = UploadRequest {
+            hash: hash.into(),
+            size,
+        };
+        let req = self
+            .client
+            .post(self.url("/v1/uploads"))
+            .bearer_auth(token)
+            .json(&body);
+        checked_status(self.send(req, 64 * 1024)?, hash, size)
+    }
+
+    fn upload_chunk(
+        &self,
+        token: &str,
+        hash: &str,
+        offset: u64,
+        chunk: &[u8],
+    ) -> Result<UploadStatus> {
+        let req = self
+            .client
+            .patch(self.url(&format!("/v1/uploads/{hash}")))
+            .bearer_auth(token)
+            .header(OFFSET_HEADER, offset.to_string())
+            .header("content-type", "application/octet-stream")
+            .body(chunk.to_vec());
+        let status: UploadStatus = self.send(req, 64 * 1024)?;
+        checked_status(status, hash, u64::MAX)
+    }
+
+    fn download(
+        &self,
+        token: &str,
+        hash: &str,
+        from: u64,
+        to: u64,
+        out: &mut dyn Write,
+    ) -> Result<u64> {
+        let req = self
+            .client
+            .get(self.url(&format!("/v1/blobs/{hash}")))
+            .bearer_auth(token)
+            .header("range", format!("bytes={from}-{}", to.saturating_sub(1)));
+        let resp = self
+            .with_protocol(req)
+            .send()
+            .map_err(|e| self.transport_error(e))?;
+        if !resp.status().is_success() {
+            return self
+                .read_answer::<serde_json::Value>(resp, 64 * 1024)
+                .and_then(|_| Err(SyncError::BadResponse("téléchargement sans contenu".into())));
+        }
+        if resp.status() != reqwest::StatusCode::PARTIAL_CONTENT {
+            return Err(SyncError::BadResponse(format!(
+                "le serveur ignore la reprise (statut {})",
+                resp.status()
+            )));
+        }
+        let wanted = to - from;
+        let mut body = resp.take(wanted + 1);
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut written = 0u64;
+        loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                // Keep what arrived: the caller resumes from there.
+                Err(_) if written > 0 => break,
+                Err(e) => return Err(SyncError::Offline(format!("{} ({e})", self.base))),
+            };
+            written += n as u64;
+            if written > wanted {
+                return Err(SyncError::BadResponse(
+                    "le serveur envoie plus que la plage demandée".into(),
+                ));
+            }
+            out.write_all(&buf[..n])?;
+        }
+        Ok(written)
+    }
+}
+
+/// An upload status must be about the blob asked for, and make sense.
+fn checked_status(status: UploadStatus, hash: &str, size: u64) -> Result<UploadStatus> {
+    let sane = status.hash == hash
+        && status.offset <= status.size
+        && (size == u64::MAX || status.size == size)
+        && (!status.complete || status.offset == status.size);
+    if sane {
+        Ok(status)
+    } else {
+        Err(SyncError::BadResponse(format!(
+            "état d'envoi incohérent pour {hash}"
+        )))
     }
 }

@@ -7,7 +7,10 @@ use rusqlite::Connection;
 use crate::Result;
 
 /// Migrations, in order. Never edit one that shipped: add the next.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_replica.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_replica.sql"),
+    include_str!("../migrations/0002_documents.sql"),
+];
 
 /// Schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -60,7 +60,8 @@ impl SyncError {
         }
     }
 
-    pub(crate) fn refused(code: &str, message: impl Into<String>) -> SyncError {
+    /// A refusal with a stable code.
+    pub fn refused(code: &str, message: impl Into<String>) -> SyncError {
         SyncError::Refused {
             code: code.into(),
             message: message.into(),

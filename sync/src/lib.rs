@@ -7,7 +7,9 @@
 //! - [`SyncEngine`]: probe, push, pull, status;
 //! - [`Connector`] and [`HttpConnector`]: how the ENT is reached;
 //! - [`Profile`]: one user's folder (replica, identity, tokens);
-//! - [`logbook`] and [`queries`]: the edits and the views users work with.
+//! - [`logbook`] and [`queries`]: the edits and the views users work with;
+//! - [`docs`]: the espace documentaire (content cache, pins, transfer queue) and
+//!   [`mirror`]: a local folder kept in step with it.
 //!
 //! This crate never depends on tauri: the desktop shell and the CLI are thin layers over it.
 //!
@@ -29,10 +31,12 @@
 pub mod connectivity;
 pub mod connector;
 pub mod db;
+pub mod docs;
 pub mod engine;
 mod error;
 pub mod export;
 pub mod logbook;
+pub mod mirror;
 pub mod profile;
 pub mod queries;
 pub mod replica;

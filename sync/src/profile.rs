@@ -56,6 +56,11 @@ impl Profile {
         &self.dir
     }
 
+    /// The content cache of the espace documentaire.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.dir.join("cache")
+    }
+
     /// Path of the replica file.
     pub fn replica_path(&self) -> PathBuf {
         self.dir.join("replica.sqlite3")

@@ -290,11 +290,15 @@ impl Replica {
         Ok(op_id)
     }
 
-    /// Pending ops, oldest first.
+    /// Pending ops, oldest first, but for the document ops still waiting for their upload.
     pub fn pending_ops(&self, limit: usize) -> Result<Vec<Op>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT op_id, action, kind, record_id, base_version, fields, keep FROM outbox
-             WHERE state = 'pending' ORDER BY seq LIMIT ?1",
+             WHERE state = 'pending'
+               -- a document op waits until the server has its content
+               AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.document_id = outbox.record_id
+                               AND t.direction = 'up' AND t.state != 'done')
+             ORDER BY seq LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
             Ok((

@@ -178,6 +178,10 @@ const SPECS: &[Spec] = &[
             ("ownerId", "owner_id", Text),
             ("headVersion", "head_version", Text),
             ("hash", "hash", Text),
+            ("versions", "versions", Json),
+            ("shares", "shares", Json),
+            ("trashedAt", "trashed_at", Text),
+            ("conflictOf", "conflict_of", Text),
         ],
     },
     Spec {
