@@ -281,10 +281,15 @@ pub fn mirror(
         // what had to be downloaded first.
         let online = send_now(engine, &cache)?.is_some();
         let mut report = mirror::reconcile(engine.replica_mut(), &cache, &dir)?;
-        if online && (report.changed_anything() || report.waiting > 0) {
+        let mut last = report.clone();
+        // What a pass queued goes up, what it waits for comes down; a few rounds settle it.
+        for _ in 0..3 {
+            if !online || !(last.changed_anything() || last.waiting > 0) {
+                break;
+            }
             send_now(engine, &cache)?;
-            let again = mirror::reconcile(engine.replica_mut(), &cache, &dir)?;
-            report = merge(report, again);
+            last = mirror::reconcile(engine.replica_mut(), &cache, &dir)?;
+            report = merge(report, last.clone());
         }
         Ok(report)
     };

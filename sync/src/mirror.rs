@@ -316,38 +316,85 @@ fn forget(replica: &Replica, document_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Paths taken in the folder, compared without case (Windows and macOS would mix them).
+/// Paths taken in the folder, compared without case (Windows and macOS would mix them):
+/// files, and the folders above them (a file and a folder cannot share a name).
 #[derive(Default)]
-struct Taken(HashSet<String>);
+struct Taken {
+    files: HashSet<String>,
+    dirs: HashMap<String, usize>,
+}
 
 impl Taken {
     fn take(&mut self, rel: &str) {
-        self.0.insert(rel.to_lowercase());
+        let rel = rel.to_lowercase();
+        let mut at = 0;
+        while let Some(i) = rel[at..].find('/') {
+            *self.dirs.entry(rel[..at + i].to_string()).or_default() += 1;
+            at += i + 1;
+        }
+        self.files.insert(rel);
     }
     fn release(&mut self, rel: &str) {
-        self.0.remove(&rel.to_lowercase());
+        let rel = rel.to_lowercase();
+        if self.files.remove(&rel) {
+            let mut at = 0;
+            while let Some(i) = rel[at..].find('/') {
+                let dir = &rel[..at + i];
+                if let Some(n) = self.dirs.get_mut(dir) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.dirs.remove(dir);
+                    }
+                }
+                at += i + 1;
+            }
+        }
+    }
+    fn is_file(&self, rel: &str) -> bool {
+        self.files.contains(&rel.to_lowercase())
     }
     fn is_taken(&self, rel: &str) -> bool {
-        self.0.contains(&rel.to_lowercase())
+        let lower = rel.to_lowercase();
+        self.files.contains(&lower) || self.dirs.contains_key(&lower)
     }
-    /// `rel`, or "name (2).ext", "name (3).ext"… if taken.
+    /// `rel`, or with "name (2).ext", "name (3).ext"… where a file or a folder is in the
+    /// way (folders get a numbered name too when a file holds theirs).
     fn allocate(&mut self, rel: &str) -> String {
-        let mut candidate = rel.to_string();
-        let (dir, file) = match rel.rsplit_once('/') {
-            Some((d, f)) => (format!("{d}/"), f.to_string()),
-            None => (String::new(), rel.to_string()),
-        };
-        let (stem, ext) = split_ext(&file);
+        let parts: Vec<&str> = rel.split('/').collect();
+        let mut dir = String::new();
+        for part in &parts[..parts.len() - 1] {
+            let mut name = part.to_string();
+            let mut n = 2;
+            while self.is_file(&format!("{dir}{name}")) {
+                name = numbered(part, n, false);
+                n += 1;
+            }
+            dir = format!("{dir}{name}/");
+        }
+        let file = parts[parts.len() - 1];
+        let mut candidate = format!("{dir}{file}");
         let mut n = 2;
         while self.is_taken(&candidate) {
-            let suffix = format!(" ({n}){ext}");
-            let stem = truncate_name(stem, MAX_NAME_BYTES - suffix.len());
-            candidate = format!("{dir}{stem}{suffix}");
+            candidate = format!("{dir}{}", numbered(file, n, true));
             n += 1;
         }
         self.take(&candidate);
         candidate
     }
+}
+
+/// "name (n).ext" (or "name (n)" for a folder), within the length limit.
+fn numbered(name: &str, n: usize, keep_ext: bool) -> String {
+    let (stem, ext) = if keep_ext {
+        split_ext(name)
+    } else {
+        (name, "")
+    };
+    let suffix = format!(" ({n}){ext}");
+    format!(
+        "{}{suffix}",
+        truncate_name(stem, MAX_NAME_BYTES - suffix.len())
+    )
 }
 
 /// What happened to a file since the agreed state.
@@ -543,7 +590,9 @@ pub fn reconcile(replica: &mut Replica, cache: &Cache, root: &Path) -> Result<Mi
                 let copy = conflict_name(&a.path, &my_name, &mut taken);
                 rename_local(&root, &a.path, &copy)?;
                 taken.release(&a.path);
-                local.remove(&a.path);
+                if let Some(s) = local.remove(&a.path) {
+                    local.insert(copy.clone(), s);
+                }
                 fresh.push(copy);
                 forget(replica, &doc.id)?;
                 report.conflicts += 1;

@@ -356,6 +356,18 @@ impl Replica {
                         report.applied += 1;
                     } else {
                         report.conflicts += 1;
+                        // The server kept its own value (ours is in the conflict revision,
+                        // or a conflict copy): show its copy, with what is still pending.
+                        // The record may not change on the server, so no pull would.
+                        let based: bool = tx.query_row(
+                            "SELECT EXISTS (SELECT 1 FROM mirror WHERE kind = ?1 AND id = ?2)",
+                            params![kind.as_str(), record_id],
+                            |row| row.get(0),
+                        )?;
+                        if based {
+                            rebuild_local(&tx, kind, &record_id)?;
+                            feed(&tx, kind, Some(&record_id), Source::Remote)?;
+                        }
                     }
                     if !has_pending(&tx, kind, &record_id)? {
                         tx.execute(

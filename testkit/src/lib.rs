@@ -43,15 +43,22 @@ pub struct Server {
     pub data: PathBuf,
     pub port: u16,
     child: Option<Child>,
+    args: Vec<String>,
 }
 
 impl Server {
     /// Starts a server with the demo school in a new folder of `root`.
     pub fn demo(root: &Path) -> Server {
+        Server::demo_with(root, &[])
+    }
+
+    /// Starts a server with the demo school and extra arguments (e.g. `--quota-mb`).
+    pub fn demo_with(root: &Path, args: &[&str]) -> Server {
         let mut s = Server {
             data: root.join("server"),
             port: 0,
             child: None,
+            args: args.iter().map(|a| a.to_string()).collect(),
         };
         s.start();
         s
@@ -70,6 +77,7 @@ impl Server {
             .arg("--listen")
             .arg(format!("127.0.0.1:{}", self.port))
             .arg("--demo")
+            .args(&self.args)
             .env("ARDOISE_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -174,6 +182,24 @@ impl Client {
         self.run_with(args, "")
     }
 
+    /// Runs `ardoise --profile … args` with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Out {
+        let out = Command::new(bin("ardoise"))
+            .arg("--profile")
+            .arg(&self.profile)
+            .args(args)
+            .env("ARDOISE_PASSWORD", "ardoise")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run ardoise");
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// Logs in as `user` (password ardoise) on `url` and syncs.
     pub fn login_and_sync(root: &Path, url: &str, user: &str) -> Client {
         let c = Client::new(root, user);
@@ -217,6 +243,9 @@ pub enum Fault {
     DropResponse(&'static str),
     /// Forward the answer to the next matching request but cut it after this many bytes.
     Truncate(&'static str, usize),
+    /// Forward only this many bytes of the next matching request, then cut the connection
+    /// both ways (a client that dies mid-upload, seen from the server).
+    CutRequest(&'static str, usize),
 }
 
 /// A TCP proxy on loopback with one-shot faults.
@@ -224,6 +253,8 @@ pub struct Proxy {
     pub port: u16,
     fault: Arc<Mutex<Fault>>,
     pub faults_fired: Arc<AtomicUsize>,
+    down: Arc<std::sync::atomic::AtomicBool>,
+    then_down: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Proxy {
@@ -232,18 +263,36 @@ impl Proxy {
         let port = listener.local_addr().unwrap().port();
         let fault = Arc::new(Mutex::new(Fault::None));
         let fired = Arc::new(AtomicUsize::new(0));
-        let (f, n) = (fault.clone(), fired.clone());
+        let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let then_down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (f, n, d, t) = (
+            fault.clone(),
+            fired.clone(),
+            down.clone(),
+            then_down.clone(),
+        );
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (f, n) = (f.clone(), n.clone());
-                std::thread::spawn(move || relay(conn, upstream_port, f, n));
+                if d.load(Ordering::SeqCst) {
+                    let _ = conn.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let (f, n, d, t) = (f.clone(), n.clone(), d.clone(), t.clone());
+                std::thread::spawn(move || relay(conn, upstream_port, f, n, d, t));
             }
         });
         Proxy {
             port,
             fault,
             faults_fired: fired,
+            down,
+            then_down,
         }
+    }
+
+    /// Refuse every connection (and cut those under way) until set back to false.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
     }
 
     pub fn url(&self) -> String {
@@ -251,11 +300,27 @@ impl Proxy {
     }
 
     pub fn arm(&self, fault: Fault) {
+        self.then_down.store(false, Ordering::SeqCst);
         *self.fault.lock().unwrap() = fault;
+    }
+
+    /// Like [`Proxy::arm`], and once the fault has cut its connection, the network stays
+    /// down (every connection refused) until `set_down(false)`: the client cannot repair
+    /// in the same run, as if it had been killed.
+    pub fn arm_then_down(&self, fault: Fault) {
+        *self.fault.lock().unwrap() = fault;
+        self.then_down.store(true, Ordering::SeqCst);
     }
 }
 
-fn relay(client: TcpStream, upstream_port: u16, fault: Arc<Mutex<Fault>>, fired: Arc<AtomicUsize>) {
+fn relay(
+    client: TcpStream,
+    upstream_port: u16,
+    fault: Arc<Mutex<Fault>>,
+    fired: Arc<AtomicUsize>,
+    down: Arc<std::sync::atomic::AtomicBool>,
+    then_down: Arc<std::sync::atomic::AtomicBool>,
+) {
     let Ok(server) = TcpStream::connect(("127.0.0.1", upstream_port)) else {
         return;
     };
@@ -263,25 +328,49 @@ fn relay(client: TcpStream, upstream_port: u16, fault: Arc<Mutex<Fault>>, fired:
     let mode = Arc::new(Mutex::new(Fault::None));
     let (mut c_in, mut s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
     let up_mode = mode.clone();
+    let up_down = down.clone();
+    let up_then_down = then_down.clone();
     std::thread::spawn(move || {
         let mut buf = [0u8; 16 * 1024];
+        // Bytes of the request under way still allowed through (CutRequest).
+        let mut allowance: Option<usize> = None;
         loop {
             let n = match c_in.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
-            let text = String::from_utf8_lossy(&buf[..n]);
+            if up_down.load(Ordering::SeqCst) {
+                break;
+            }
+            let text = String::from_utf8_lossy(&buf[..n.min(64)]);
             let armed = *fault.lock().unwrap();
             let prefix = match armed {
-                Fault::DropResponse(p) | Fault::Truncate(p, _) => Some(p),
+                Fault::DropResponse(p) | Fault::Truncate(p, _) | Fault::CutRequest(p, _) => Some(p),
                 Fault::None => None,
             };
             if let Some(p) = prefix {
                 if text.starts_with(p) {
                     *fault.lock().unwrap() = Fault::None;
-                    *up_mode.lock().unwrap() = armed;
                     fired.fetch_add(1, Ordering::SeqCst);
+                    match armed {
+                        Fault::CutRequest(_, limit) => allowance = Some(limit),
+                        _ => *up_mode.lock().unwrap() = armed,
+                    }
                 }
+            }
+            if let Some(left) = allowance {
+                let take = left.min(n);
+                let _ = s_out.write_all(&buf[..take]);
+                allowance = Some(left - take);
+                if left - take == 0 {
+                    if up_then_down.load(Ordering::SeqCst) {
+                        up_down.store(true, Ordering::SeqCst);
+                    }
+                    let _ = s_out.shutdown(Shutdown::Both);
+                    let _ = c_in.shutdown(Shutdown::Both);
+                    return;
+                }
+                continue;
             }
             if s_out.write_all(&buf[..n]).is_err() {
                 break;
@@ -297,14 +386,20 @@ fn relay(client: TcpStream, upstream_port: u16, fault: Arc<Mutex<Fault>>, fired:
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        if down.load(Ordering::SeqCst) {
+            break;
+        }
         let current = *mode.lock().unwrap();
         match current {
-            Fault::DropResponse(_) => break,
+            Fault::DropResponse(_) | Fault::CutRequest(..) => break,
             Fault::Truncate(_, limit) => {
                 let take = limit.saturating_sub(sent).min(n);
                 let _ = c_out.write_all(&buf[..take]);
                 sent += take;
                 if sent >= limit {
+                    if then_down.load(Ordering::SeqCst) {
+                        down.store(true, Ordering::SeqCst);
+                    }
                     break;
                 }
             }
@@ -373,6 +468,14 @@ impl Http {
             .unwrap();
         assert!(resp.status().is_success(), "push: {}", resp.status());
         resp.json().unwrap()
+    }
+
+    /// A request with the protocol header and this user's token.
+    pub fn request(&self, method: &str, path: &str) -> reqwest::blocking::RequestBuilder {
+        self.client
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .header("ardoise-protocol", "1")
+            .bearer_auth(&self.token)
     }
 
     /// Every live record this user may read, by kind and id.
