@@ -28,6 +28,13 @@ fn main() {
         "get_status",
         "sync_now",
         "set_zoom",
+        "list_documents",
+        "list_transfers",
+        "pin_document",
+        "trash_document",
+        "retry_transfers",
+        "open_document",
+        "add_documents",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

@@ -31,6 +31,10 @@ pub fn typescript() -> String {
         conflicts::ConflictField::decl(&cfg),
         conflicts::ConflictView::decl(&cfg),
         session::LastLogin::decl(&cfg),
+        ardoise_protocol::documents::DocumentVersion::decl(&cfg),
+        ardoise_protocol::documents::Share::decl(&cfg),
+        ardoise_sync::docs::DocEntry::decl(&cfg),
+        ardoise_sync::docs::TransferView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `make bindings` (src-tauri/src/bindings.rs).\n\

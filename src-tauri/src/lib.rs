@@ -91,6 +91,13 @@ pub fn run() {
             commands::sync::get_status,
             commands::sync::sync_now,
             commands::view::set_zoom,
+            commands::documents::list_documents,
+            commands::documents::list_transfers,
+            commands::documents::pin_document,
+            commands::documents::trash_document,
+            commands::documents::retry_transfers,
+            commands::documents::open_document,
+            commands::documents::add_documents,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Ardoise app");

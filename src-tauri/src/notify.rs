@@ -42,3 +42,27 @@ pub fn sync_failed(app: &AppHandle, error: &CommandError) {
         show(app, "Ardoise — synchronisation impossible", &error.message);
     }
 }
+
+/// New conflict copies of documents arrived (two versions met; both are kept).
+pub fn conflict_copies(app: &AppHandle, count: i64) {
+    log::warn!("{count} copie(s) de conflit de documents");
+    show(
+        app,
+        "Ardoise — copie de conflit",
+        &format!(
+            "{count} document(s) modifié(s) des deux côtés : les deux versions sont gardées (menu Documents)."
+        ),
+    );
+}
+
+/// Files the ENT refused for good (quota, size).
+pub fn transfers_failed(app: &AppHandle, reasons: &[String]) {
+    for r in reasons {
+        log::warn!("envoi de fichier refusé : {r}");
+    }
+    show(
+        app,
+        "Ardoise — fichier non envoyé",
+        reasons.first().map_or("", String::as_str),
+    );
+}

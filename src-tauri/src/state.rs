@@ -105,6 +105,8 @@ pub struct AppState {
     replica: Mutex<Replica>,
     /// Wakes the sync loop.
     wake: Sender<Wake>,
+    /// Wakes the transfer loop (files: a queue of their own, never in the way of records).
+    transfers: Sender<Wake>,
     /// The last status the sync loop reported (None before its first probe).
     pub latest: Arc<Mutex<Option<SyncStatus>>>,
     /// The last file exported (a PDF), which the UI may ask to open.
@@ -117,18 +119,26 @@ impl AppState {
         let profile = profiles.initial();
         let reader = open_replica(&profile)?;
         let (wake, rx) = channel::<Wake>();
+        let (transfers, transfers_rx) = channel::<Wake>();
         let loop_profile = profile.clone();
         let latest = Arc::new(Mutex::new(None));
         let loop_latest = latest.clone();
+        let (loop_app, loop_transfers) = (app.clone(), transfers.clone());
         std::thread::Builder::new()
             .name("ardoise-sync".into())
-            .spawn(move || sync_loop(app, loop_profile, rx, loop_latest))
+            .spawn(move || sync_loop(loop_app, loop_profile, rx, loop_latest, loop_transfers))
+            .map_err(|e| CommandError::new("app.thread", e.to_string()))?;
+        let (transfer_profile, sync_wake) = (profile.clone(), wake.clone());
+        std::thread::Builder::new()
+            .name("ardoise-transfers".into())
+            .spawn(move || transfer_loop(app, transfer_profile, transfers_rx, sync_wake))
             .map_err(|e| CommandError::new("app.thread", e.to_string()))?;
         Ok(AppState {
             profiles,
             profile: Mutex::new(profile),
             replica: Mutex::new(reader),
             wake,
+            transfers,
             latest,
             last_export: Mutex::new(None),
         })
@@ -149,6 +159,11 @@ impl AppState {
         let _ = self.wake.send(Wake::Sync);
     }
 
+    /// Asks the transfer loop to run its queue now.
+    pub fn wake_transfers(&self) {
+        let _ = self.transfers.send(Wake::Sync);
+    }
+
     /// Shows `profile` from now on (after a login as another user) and syncs it.
     pub fn switch_to(&self, profile: Profile) -> CmdResult<()> {
         let reader = open_replica(&profile)?;
@@ -157,6 +172,7 @@ impl AppState {
         if let Ok(mut l) = self.latest.lock() {
             *l = None;
         }
+        let _ = self.transfers.send(Wake::Switch(profile.clone()));
         self.wake
             .send(Wake::Switch(profile))
             .map_err(|_| CommandError::new("app.sync_stopped", "la synchronisation est arrêtée"))
@@ -175,7 +191,9 @@ fn open_replica(profile: &Profile) -> CmdResult<Replica> {
     Ok(Replica::open(&profile.replica_path())?)
 }
 
-fn open_engine(profile: &Profile) -> Result<SyncEngine, SyncError> {
+/// An engine of its own for one profile (the sync loop, the transfer loop and a document
+/// being opened each have one: WAL lets their connections work side by side).
+pub fn open_engine(profile: &Profile) -> Result<SyncEngine, SyncError> {
     let info = profile.info()?;
     let replica = Replica::open(&profile.replica_path())?;
     Ok(SyncEngine::new(
@@ -192,9 +210,10 @@ fn sync_loop(
     mut profile: Profile,
     wake: Receiver<Wake>,
     latest: Arc<Mutex<Option<SyncStatus>>>,
+    transfers: Sender<Wake>,
 ) {
     loop {
-        match run_profile(&app, &profile, &wake, &latest) {
+        match run_profile(&app, &profile, &wake, &latest, &transfers) {
             Some(next) => profile = next,
             None => return,
         }
@@ -202,25 +221,40 @@ fn sync_loop(
 }
 
 /// Syncs one profile until another is chosen (returned) or the app ends (None).
-fn run_profile(
+/// An engine for `profile`, once someone is logged in there: waits for a wake-up
+/// otherwise. Err carries the next profile (Some) or the end of the app (None).
+fn wait_for_engine(
     app: &AppHandle,
     profile: &Profile,
     wake: &Receiver<Wake>,
-    latest: &Arc<Mutex<Option<SyncStatus>>>,
-) -> Option<Profile> {
-    // Not logged in yet (or the profile cannot be opened): wait for a login to wake the loop.
-    let mut engine = loop {
+) -> Result<SyncEngine, Option<Profile>> {
+    loop {
         match open_engine(profile) {
-            Ok(e) => break e,
+            Ok(e) => return Ok(e),
             Err(SyncError::NotFound(_)) | Err(SyncError::LoggedOut) => {}
             Err(e) => notify::sync_failed(app, &CommandError::from(e)),
         }
         match wake.recv() {
             Ok(Wake::Sync) => {}
-            Ok(Wake::Switch(p)) => return Some(p),
-            Err(_) => return None,
+            Ok(Wake::Switch(p)) => return Err(Some(p)),
+            Err(_) => return Err(None),
         }
+    }
+}
+
+fn run_profile(
+    app: &AppHandle,
+    profile: &Profile,
+    wake: &Receiver<Wake>,
+    latest: &Arc<Mutex<Option<SyncStatus>>>,
+    transfers: &Sender<Wake>,
+) -> Option<Profile> {
+    // Not logged in yet (or the profile cannot be opened): wait for a login to wake the loop.
+    let mut engine = match wait_for_engine(app, profile, wake) {
+        Ok(e) => e,
+        Err(next) => return next,
     };
+    let mut copies_seen = conflict_copies(&engine);
     let status_app = app.clone();
     let status_latest = latest.clone();
     // Conflicts counted at the end of the last sync (-1: none yet, no notification at start).
@@ -249,6 +283,16 @@ fn run_profile(
                 if !report.rejected.is_empty() {
                     notify::edits_refused(app, report.rejected.len());
                 }
+                let copies = conflict_copies(&engine);
+                if copies > copies_seen {
+                    notify::conflict_copies(app, copies - copies_seen);
+                }
+                copies_seen = copies;
+                if report.pulled > 0 {
+                    let _ = app.emit("documents-changed", ());
+                }
+                // Pinned documents may need a download; released uploads a push.
+                let _ = transfers.send(Wake::Sync);
                 PERIOD
             }
             Err(SyncError::Offline(_)) => backoff.next_delay(),
@@ -276,6 +320,72 @@ fn run_profile(
             Ok(Wake::Switch(p)) => return Some(p),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return None,
+        }
+    }
+}
+
+/// Conflict copies in the replica (a new one means two versions met: the user is told).
+fn conflict_copies(engine: &SyncEngine) -> i64 {
+    engine
+        .replica()
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM documents WHERE conflict_of IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(0)
+}
+
+/// The transfer queue of the shown profile, apart from record sync: runs when woken (a
+/// file added, a folder pinned, a sync done) and every minute, backing off while offline.
+/// Progress goes to the window as `transfer-progress` events; uploads done wake the sync
+/// loop, whose push they released.
+fn transfer_loop(app: AppHandle, mut profile: Profile, wake: Receiver<Wake>, sync: Sender<Wake>) {
+    'profiles: loop {
+        let mut engine = match wait_for_engine(&app, &profile, &wake) {
+            Ok(e) => e,
+            Err(Some(p)) => {
+                profile = p;
+                continue;
+            }
+            Err(None) => return,
+        };
+        let progress_app = app.clone();
+        engine.on_status(move |s| {
+            let _ = progress_app.emit("transfer-progress", &s.progress);
+        });
+        let cache = ardoise_sync::docs::Cache::new(profile.cache_dir());
+        let mut backoff = Backoff::default();
+        loop {
+            let delay = match engine.transfer_once(&cache) {
+                Ok(report) => {
+                    backoff.reset();
+                    if report.uploaded > 0 {
+                        let _ = sync.send(Wake::Sync);
+                    }
+                    if report.uploaded + report.downloaded > 0 || !report.failed.is_empty() {
+                        let _ = app.emit("documents-changed", ());
+                    }
+                    if !report.failed.is_empty() {
+                        notify::transfers_failed(&app, &report.failed);
+                    }
+                    Duration::from_secs(60)
+                }
+                Err(SyncError::Offline(_)) => backoff.next_delay(),
+                Err(e) => {
+                    log::warn!("transferts : {e}");
+                    backoff.next_delay()
+                }
+            };
+            match wake.recv_timeout(delay) {
+                Ok(Wake::Sync) | Err(RecvTimeoutError::Timeout) => {}
+                Ok(Wake::Switch(p)) => {
+                    profile = p;
+                    continue 'profiles;
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
         }
     }
 }

@@ -600,6 +600,25 @@ pub(crate) fn due(replica: &Replica, direction: &str) -> Result<Vec<Queued>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// The queued transfer of one content in one direction, backoff or not.
+pub(crate) fn queued(replica: &Replica, direction: &str, hash: &str) -> Result<Option<Queued>> {
+    Ok(replica
+        .conn()
+        .query_row(
+            "SELECT id, hash, size FROM transfers
+             WHERE direction = ?1 AND hash = ?2 AND state = 'queued' ORDER BY id LIMIT 1",
+            params![direction, hash],
+            |r| {
+                Ok(Queued {
+                    id: r.get(0)?,
+                    hash: r.get(1)?,
+                    size: r.get::<_, i64>(2)?.max(0) as u64,
+                })
+            },
+        )
+        .optional()?)
+}
+
 pub(crate) fn progress(replica: &Replica, id: i64, done: u64, sent: u64) -> Result<()> {
     replica.conn().execute(
         "UPDATE transfers SET done_bytes = ?2, sent_bytes = sent_bytes + ?3 WHERE id = ?1",

@@ -325,6 +325,32 @@ impl SyncEngine {
         Ok(report)
     }
 
+    /// Downloads one content into the cache now (to open a document that is not there),
+    /// apart from the rest of the queue.
+    pub fn fetch(&mut self, cache: &Cache, hash: &str, size: u64) -> Result<()> {
+        if cache.has(hash) {
+            return Ok(());
+        }
+        docs::queue_download(&self.replica, hash, size)?;
+        let queued = docs::queued(&self.replica, "down", hash)?
+            .ok_or_else(|| SyncError::NotFound(format!("contenu {hash}")))?;
+        let mut report = TransferReport::default();
+        let result = self.download_one(cache, &queued, &mut report);
+        self.progress = None;
+        self.settle(&queued, "down", result, &mut report)?;
+        if cache.has(hash) {
+            Ok(())
+        } else {
+            Err(SyncError::refused(
+                "document.not_downloaded",
+                report
+                    .failed
+                    .pop()
+                    .unwrap_or_else(|| "Téléchargement impossible pour le moment.".into()),
+            ))
+        }
+    }
+
     /// Records how a transfer ended; offline and logged-out end the run.
     fn settle(
         &mut self,
@@ -437,7 +463,15 @@ impl SyncEngine {
             Err(SyncError::Server(e)) if e.code == "auth.invalid_token" => {
                 let fresh = match self.connector.refresh(&tokens.refresh_token) {
                     Ok(t) => t,
-                    Err(SyncError::Server(_)) => return Err(SyncError::LoggedOut),
+                    Err(SyncError::Server(_)) => {
+                        // Another engine of this profile (the transfer queue, another
+                        // process) may have renewed the tokens first: use theirs.
+                        let now = self.profile.tokens()?;
+                        if now.access_token != tokens.access_token {
+                            return call(&*self.connector, &now.access_token);
+                        }
+                        return Err(SyncError::LoggedOut);
+                    }
                     Err(e) => return Err(e),
                 };
                 self.profile.save_tokens(&Tokens::from(&fresh))?;

@@ -41,7 +41,8 @@ progress: SyncProgress | null, };
 
 export type SyncProgress = { 
 /**
- * "push", "snapshot" (first sync: the whole school at once) or "pull".
+ * "push", "snapshot" (first sync: the whole school at once), "pull", or "upload" /
+ * "download" (bytes of the file under way).
  */
 phase: string, 
 /**
@@ -444,3 +445,83 @@ server: string,
  * Login.
  */
 login: string, };
+
+export type DocumentVersion = { 
+/**
+ * Version id.
+ */
+id: string, 
+/**
+ * BLAKE3 of the content.
+ */
+hash: string, 
+/**
+ * Bytes.
+ */
+size: number, 
+/**
+ * Who uploaded it.
+ */
+authorId: string, 
+/**
+ * When the server took it (RFC 3339).
+ */
+createdAt: string, };
+
+export type Share = { 
+/**
+ * A user id or an audience id.
+ */
+to: string, 
+/**
+ * May add versions, rename, move and trash.
+ */
+canEdit: boolean, };
+
+export type DocEntry = { id: string, 
+/**
+ * "/Cours/Maths/fiche.pdf".
+ */
+path: string, folder: string, name: string, size: number, mediaType: string, hash: string | null, ownerId: string, 
+/**
+ * Name of the owner, for documents shared with you.
+ */
+ownerName: string, versions: Array<DocumentVersion>, trashedAt: string | null, 
+/**
+ * A conflict copy of that document.
+ */
+conflictOf: string | null, 
+/**
+ * Its content is in the cache: it opens offline.
+ */
+cached: boolean, 
+/**
+ * Kept in the cache (itself or a folder above it is pinned).
+ */
+pinned: boolean, 
+/**
+ * Its content is still to go up (or was refused: see the transfers).
+ */
+pendingUpload: boolean, 
+/**
+ * Who it is shared with.
+ */
+shares: Array<Share>, 
+/**
+ * You may add versions, rename, move and trash it (yours, or shared for editing).
+ */
+canEdit: boolean, };
+
+export type TransferView = { id: number, 
+/**
+ * "up" or "down".
+ */
+direction: string, hash: string, size: number, doneBytes: number, 
+/**
+ * "queued", "done" or "failed".
+ */
+state: string, error: string | null, 
+/**
+ * Path of the document it is for, when known.
+ */
+path: string | null, };

@@ -8,6 +8,7 @@ use crate::error::{CmdResult, CommandError};
 
 pub mod conflicts;
 pub mod direction;
+pub mod documents;
 pub mod export;
 pub mod logbook;
 pub mod session;
