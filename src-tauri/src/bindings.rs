@@ -4,7 +4,7 @@
 
 use ts_rs::{Config, TS};
 
-use crate::commands::{conflicts, direction, logbook, session, timetable};
+use crate::commands::{conflicts, direction, documents, logbook, session, timetable};
 
 /// The whole `ui/src/bindings.ts`.
 pub fn typescript() -> String {
@@ -35,6 +35,7 @@ pub fn typescript() -> String {
         ardoise_protocol::documents::Share::decl(&cfg),
         ardoise_sync::docs::DocEntry::decl(&cfg),
         ardoise_sync::docs::TransferView::decl(&cfg),
+        documents::DocumentsView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `make bindings` (src-tauri/src/bindings.rs).\n\

@@ -428,6 +428,52 @@ fn story_5_direction_reads_a_logbook_and_signs_it_off() {
     assert_eq!(visas.len(), 1, "the ENT has the visa, once");
 }
 
+/// Documents: Martin browses her course folder, keeps it offline (the transfer loop fetches
+/// the files, the list says "hors ligne") and sees a document's versions.
+fn documents_browsed_and_kept_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let driver = launch(&martin.profile, &dir.path().join("xdg"));
+    driver.wait_until(
+        "the week",
+        "return document.body.dataset.ready === 'true'",
+        Duration::from_secs(30),
+    );
+    driver.click(&driver.find("nav button.documents-button"));
+    driver.wait_until(
+        "the Documents view",
+        "return document.body.dataset.ready === 'documents'",
+        Duration::from_secs(10),
+    );
+    driver.click(&driver.find("button.folder[data-folder='/Cours/Histoire-géographie']"));
+    driver.wait_until(
+        "the course folder",
+        "return document.querySelectorAll('tr.doc-row').length === 3",
+        Duration::from_secs(10),
+    );
+    driver.click(&driver.find("button.pin-folder"));
+    let offline = driver.wait_until(
+        "every file of the folder downloaded and marked offline",
+        "const rows = [...document.querySelectorAll('tr.doc-row')]; return rows.length === 3 && rows.every(r => r.querySelector('.tag.offline'))",
+        Duration::from_secs(30),
+    );
+    println!("documents_pinned_to_offline_ms={}", offline.as_millis());
+    driver.click(&driver.find("tr.doc-row button.versions"));
+    driver.wait_until(
+        "the versions",
+        "return !document.querySelector('tr.version-list').hidden && document.querySelector('tr.version-list li').textContent.includes('Version 1')",
+        Duration::from_secs(5),
+    );
+    driver.screenshot(&artifacts().join("documents-offline.png"));
+    let cached = std::fs::read_dir(martin.profile.join("cache"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().len() == 2)
+        .count();
+    assert!(cached >= 1, "contents are in the profile's cache");
+}
+
 /// Accessibility: Ctrl + four times is 200 % (real page zoom, as in a browser); the week
 /// reflows — no sideways scrolling, every header control and lesson on screen — and Ctrl 0
 /// brings 100 % back.
@@ -497,7 +543,7 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 7] = [
+    let stories: [Story; 8] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
@@ -514,6 +560,7 @@ fn main() {
             "story_3",
             story_3_a_conflict_is_shown_side_by_side_and_resolved,
         ),
+        ("documents", documents_browsed_and_kept_offline),
         (
             "story_4",
             story_4_an_entry_under_visa_is_refused_with_its_french_message,

@@ -2,7 +2,22 @@
 // and shell errors arrive as {code, message}.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
-import { cancelOccurrence, copySession, getDay, getLogbook, getWeek, resolveConflictMerged, saveHomework, saveSession, setZoom, signVisa } from "./api";
+import {
+  addDocuments,
+  cancelOccurrence,
+  copySession,
+  getDay,
+  getLogbook,
+  getWeek,
+  openDocument,
+  pinDocument,
+  resolveConflictMerged,
+  saveHomework,
+  saveSession,
+  setZoom,
+  signVisa,
+  trashDocument,
+} from "./api";
 
 afterEach(() => clearMocks());
 
@@ -24,6 +39,10 @@ describe("api", () => {
     await signVisa("leroy", "aud-1", "2026-11-30", "");
     await resolveConflictMerged("c1", { title: "Fusion" });
     await setZoom(2);
+    await pinDocument("/Cours", true);
+    await trashDocument("d1", false);
+    await openDocument({ id: "d1" } as Parameters<typeof openDocument>[0], "h1");
+    await addDocuments("/Cours");
     expect(calls).toEqual([
       ["get_week", { date: "2026-11-30" }],
       ["get_day", { of: { kind: "audience", key: "1re B" }, date: "2026-11-30" }],
@@ -35,6 +54,10 @@ describe("api", () => {
       ["sign_visa", { teacher: "leroy", audience: "aud-1", until: "2026-11-30", comment: "" }],
       ["resolve_conflict_merged", { id: "c1", values: { title: "Fusion" } }],
       ["set_zoom", { factor: 2 }],
+      ["pin_document", { path: "/Cours", pinned: true }],
+      ["trash_document", { id: "d1", trashed: false }],
+      ["open_document", { id: "d1", hash: "h1" }],
+      ["add_documents", { folder: "/Cours" }],
     ]);
   });
 

@@ -6,6 +6,8 @@ import type {
   CommandError,
   ConflictView,
   DayOf,
+  DocEntry,
+  DocumentsView,
   DraftView,
   HomeworkInput,
   HomeworkView,
@@ -17,6 +19,7 @@ import type {
   SyncStatus,
   Target,
   TeacherLogbook,
+  TransferView,
   WeekView,
 } from "./bindings";
 
@@ -66,3 +69,13 @@ export const login = (server: string, login: string, password: string) =>
 export const lastLogin = () => invoke<LastLogin | null>("last_login");
 /** Sets the page zoom (1 = 100 %); the shell keeps it within 50–300 % and returns it. */
 export const setZoom = (factor: number) => invoke<number>("set_zoom", { factor });
+
+export const listDocuments = () => invoke<DocumentsView>("list_documents");
+export const listTransfers = () => invoke<TransferView[]>("list_transfers");
+export const pinDocument = (path: string, pinned: boolean) => invoke<void>("pin_document", { path, pinned });
+export const trashDocument = (id: string, trashed: boolean) => invoke<void>("trash_document", { id, trashed });
+export const retryTransfers = () => invoke<void>("retry_transfers");
+/** Opens a document (or one of its versions) with the system's application. */
+export const openDocument = (doc: DocEntry, hash: string | null) => invoke<void>("open_document", { id: doc.id, hash });
+/** Asks the shell for files to add to `folder`; returns how many were added. */
+export const addDocuments = (folder: string) => invoke<number>("add_documents", { folder });

@@ -525,3 +525,17 @@ state: string, error: string | null,
  * Path of the document it is for, when known.
  */
 path: string | null, };
+
+export type DocumentsView = { 
+/**
+ * Every document of the replica (trash included), by path, with versions and state.
+ */
+documents: Array<DocEntry>, 
+/**
+ * Folders and documents kept offline.
+ */
+pins: Array<string>, 
+/**
+ * The user's id (their own documents say "vous").
+ */
+me: string, };

@@ -98,6 +98,37 @@ const messages = {
     received: (n: number) => `${n.toLocaleString("fr-FR")} éléments reçus`,
     sent: (n: number, total: number) => `${n} / ${total} modifications envoyées`,
     fieldNames: { title: "Titre", content: "Contenu", annotation: "Annotation", state: "État", description: "Description", dueOn: "Pour le" } as Record<string, string>,
+    documents: "Documents",
+    documentsTitle: "Espace documentaire",
+    back: "Retour",
+    folders: "Dossiers",
+    trash: "Corbeille",
+    emptyFolder: "Aucun document dans ce dossier.",
+    docName: "Nom",
+    docSize: "Taille",
+    docModified: "Modifié",
+    docOwner: "Propriétaire",
+    addFiles: "Ajouter des fichiers…",
+    added: (n: number) => `${n} fichier${n > 1 ? "s" : ""} ajouté${n > 1 ? "s" : ""} : envoi en cours`,
+    pinFolder: "Garder ce dossier hors ligne",
+    unpinFolder: "Ne plus garder ce dossier hors ligne",
+    pin: "Garder hors ligne",
+    unpin: "Ne plus garder hors ligne",
+    offlineBadge: "hors ligne",
+    conflictCopy: "copie de conflit",
+    uploadPending: "envoi en attente",
+    sharedBy: (n: string) => `partagé par ${n}`,
+    versions: (n: number) => `Versions (${n})`,
+    version: (n: number) => `Version ${n}`,
+    toTrash: "Mettre à la corbeille",
+    restore: "Restaurer",
+    transfers: "Transferts",
+    upload: "Envoi",
+    download: "Téléchargement",
+    transferFailed: "refusé",
+    retry: "Réessayer",
+    opening: "Ouverture…",
+    you: "vous",
   },
   en: {
     online: "Online",
@@ -195,6 +226,37 @@ const messages = {
     received: (n: number) => `${n.toLocaleString("en-GB")} items received`,
     sent: (n: number, total: number) => `${n} / ${total} changes sent`,
     fieldNames: { title: "Title", content: "Content", annotation: "Note", state: "State", description: "Description", dueOn: "Due" } as Record<string, string>,
+    documents: "Documents",
+    documentsTitle: "Document space",
+    back: "Back",
+    folders: "Folders",
+    trash: "Trash",
+    emptyFolder: "No documents in this folder.",
+    docName: "Name",
+    docSize: "Size",
+    docModified: "Modified",
+    docOwner: "Owner",
+    addFiles: "Add files…",
+    added: (n: number) => `${n} file${n > 1 ? "s" : ""} added: uploading`,
+    pinFolder: "Keep this folder offline",
+    unpinFolder: "Stop keeping this folder offline",
+    pin: "Keep offline",
+    unpin: "Stop keeping offline",
+    offlineBadge: "offline",
+    conflictCopy: "conflict copy",
+    uploadPending: "upload pending",
+    sharedBy: (n: string) => `shared by ${n}`,
+    versions: (n: number) => `Versions (${n})`,
+    version: (n: number) => `Version ${n}`,
+    toTrash: "Move to trash",
+    restore: "Restore",
+    transfers: "Transfers",
+    upload: "Upload",
+    download: "Download",
+    transferFailed: "refused",
+    retry: "Retry",
+    opening: "Opening…",
+    you: "you",
   },
 };
 
@@ -214,6 +276,9 @@ export function errorText(lang: Lang, code: string, message: string): string {
     "logbook.already_written": { fr: "Ce cours a déjà sa séance.", en: "That lesson already has an entry." },
     "acl.forbidden": { fr: "Vous n'avez pas le droit de faire cette modification.", en: "You may not make this change." },
     "profile.other_user": { fr: "Ce profil appartient à un autre utilisateur.", en: "This profile belongs to another user." },
+    "quota.exceeded": { fr: "Espace documentaire plein : libérez de la place ou demandez plus d'espace.", en: "Document space full: free some space or ask for more." },
+    "document.bad_name": { fr: "Ce nom de fichier n'est pas accepté par l'ENT.", en: "The ENT does not accept this file name." },
+    "document.not_downloaded": { fr: "Document pas encore disponible hors ligne : reconnectez-vous pour l'ouvrir.", en: "Document not available offline yet: reconnect to open it." },
     "auth.too_many_attempts": { fr: "Trop de tentatives : patientez un instant avant de réessayer.", en: "Too many attempts: wait a moment before trying again." },
   };
   return known[code]?.[lang] ?? message;
@@ -241,4 +306,27 @@ export function formatDay(date: string, lang: Lang): string {
     month: "long",
     timeZone: "UTC",
   }).format(new Date(`${date}T00:00:00Z`));
+}
+
+/** "81 o", "1,2 Mo", "3,4 Go" (fr) — "81 B", "1.2 MB" (en). */
+export function formatSize(bytes: number, lang: Lang): string {
+  const units = lang === "fr" ? ["o", "ko", "Mo", "Go"] : ["B", "kB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1;
+  const n = value.toLocaleString(lang === "fr" ? "fr-FR" : "en-GB", { maximumFractionDigits: digits });
+  return `${n} ${units[unit]}`;
+}
+
+/** "28/11/2026 23:40" in Europe/Paris, from an RFC 3339 time. */
+export function formatDateTime(iso: string, lang: Lang): string {
+  return new Intl.DateTimeFormat(lang === "fr" ? "fr-FR" : "en-GB", {
+    dateStyle: "short",
+    timeStyle: "short",
+    timeZone: "Europe/Paris",
+  }).format(new Date(iso));
 }

@@ -32,7 +32,19 @@ import {
   type Occurrence,
   type SyncStatus,
 } from "./api";
+import {
+  addDocuments,
+  listDocuments,
+  listTransfers,
+  openDocument,
+  pinDocument,
+  retryTransfers,
+  trashDocument,
+  type SyncProgress,
+  type TransferView,
+} from "./api";
 import { renderConflicts } from "./conflicts";
+import { renderDocuments, renderTransfers } from "./documents";
 import { renderEditor, type HomeworkRow, type Saved } from "./editor";
 import { renderDrafts, renderLogbook } from "./logbook";
 import { renderLogin } from "./login";
@@ -66,6 +78,22 @@ let me: Me | null = null;
 let target: Target | null = null;
 let officeTab: "day" | "logbooks" = "day";
 let reader: { teacher: Target | null; from: string; to: string } = { teacher: null, from: "", to: "" };
+/** The screen shown: the week (or the office view), or the espace documentaire. */
+let page: "home" | "documents" = "home";
+let docFolder = "/";
+let transfers: TransferView[] = [];
+
+/** The header button that opens the Documents view. */
+function documentsButton(): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.className = "documents-button";
+  b.textContent = t(lang).documents;
+  b.onclick = () => {
+    page = "documents";
+    void render();
+  };
+  return b;
+}
 
 /** Vie scolaire, direction and inspectors without classes of their own start on the office view. */
 function isOffice(): boolean {
@@ -226,7 +254,7 @@ async function renderOffice(): Promise<void> {
   const pdf = document.createElement("button");
   pdf.textContent = m.exportPdf;
   pdf.onclick = () => void exportPdf().catch(showError);
-  const nav = [day, print, pdf, switchUserButton(), langButton()];
+  const nav = [day, print, pdf, documentsButton(), switchUserButton(), langButton()];
   const header = pageHeader(me?.displayName ?? "", ...(signsVisas() ? [officeTabs(), ...nav] : nav));
 
   const search = document.createElement("section");
@@ -378,6 +406,10 @@ async function render(): Promise<void> {
       await showLogin();
       return;
     }
+    if (page === "documents") {
+      await renderDocumentsPage();
+      return;
+    }
     if (isOffice()) {
       await renderOffice();
       return;
@@ -403,7 +435,7 @@ async function render(): Promise<void> {
     drafts.className = "drafts-button";
     drafts.textContent = m.drafts((await listDrafts().catch(() => [])).length);
     drafts.onclick = () => void openDrafts();
-    const header = pageHeader(week.userName, prev, label, next, picker, drafts, switchUserButton(), langButton());
+    const header = pageHeader(week.userName, prev, label, next, picker, drafts, documentsButton(), switchUserButton(), langButton());
     const main = document.createElement("main");
     main.append(renderWeek(week, lang, todayIso));
     app.replaceChildren(header, main);
@@ -416,6 +448,56 @@ async function render(): Promise<void> {
     p.textContent = `${m.error} : ${errorText(lang, err.code, err.message)}`;
     app.replaceChildren(p);
   }
+}
+
+async function renderDocumentsPage(): Promise<void> {
+  const m = t(lang);
+  const [view, queue] = await Promise.all([listDocuments(), listTransfers()]);
+  transfers = queue;
+  const back = document.createElement("button");
+  back.className = "back";
+  back.textContent = m.back;
+  back.onclick = () => {
+    page = "home";
+    void render();
+  };
+  const header = pageHeader(m.documentsTitle, back, switchUserButton(), langButton());
+  const main = document.createElement("main");
+  main.append(
+    renderDocuments(view, transfers, docFolder, lang, {
+      openFolder: (f) => {
+        docFolder = f;
+        void render();
+      },
+      open: (d, hash) => {
+        toast(m.opening);
+        openDocument(d, hash).catch(showError);
+      },
+      pin: (path, pinned) => edited(pinDocument(path, pinned)),
+      trash: (d, trashed) => edited(trashDocument(d.id, trashed), m.saved),
+      add: (f) =>
+        void addDocuments(f)
+          .then(async (n) => {
+            if (n > 0) toast(m.added(n));
+            await render();
+          })
+          .catch(showError),
+      retry: () => edited(retryTransfers()),
+    }),
+  );
+  app.replaceChildren(header, main);
+  if (status) app.append(renderStatus(status, lang));
+  document.body.dataset.ready = "documents";
+}
+
+/** Live progress of the file under way, without redrawing the rest of the page. */
+function showTransferProgress(p: SyncProgress | null): void {
+  if (page !== "documents") return;
+  if (p === null) {
+    void render();
+    return;
+  }
+  app.querySelector("section.transfers")?.replaceWith(renderTransfers(transfers, p, lang, () => edited(retryTransfers())));
 }
 
 async function openConflicts(): Promise<void> {
@@ -476,6 +558,12 @@ async function start(): Promise<void> {
   // A sync failure the user must act on (session expired, outdated app…), said once by
   // the shell per failure.
   await listen<CommandError>("sync-error", (e) => showError(e.payload));
+  // The espace documentaire changed (pulled, uploaded, downloaded): redraw it if shown.
+  await listen("documents-changed", () => {
+    const typing = document.activeElement?.matches("input, textarea, select") ?? false;
+    if (page === "documents" && !typing) void render();
+  });
+  await listen<SyncProgress | null>("transfer-progress", (e) => showTransferProgress(e.payload));
   let zoom = savedZoom();
   if (zoom !== 1) await setZoom(zoom).catch(() => 1);
   document.addEventListener("keydown", (e) => {
