@@ -781,3 +781,110 @@ fn the_mirror_watches_the_folder_until_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
+
+#[test]
+fn a_published_seance_brings_its_attachments_to_the_class_even_offline() {
+    let dir = tmp();
+    let mut server = Server::demo(dir.path());
+    let martin = login(dir.path(), "martin", &server.url(), "martin");
+    let eleve = login(dir.path(), "eleve", &server.url(), "eleve");
+    let fiche = doc_at(
+        &docs(&martin, "/Cours"),
+        "/Cours/Histoire-géographie/Fiche d'exercices n°1.txt",
+    )
+    .clone();
+    let hash = fiche["hash"].as_str().unwrap().to_string();
+    let http = Http::login(&server.url(), "eleve");
+    assert_eq!(
+        http.get(&format!("/v1/blobs/{hash}")).0,
+        404,
+        "not the pupil's before"
+    );
+
+    let lessons = martin
+        .run(&[
+            "timetable",
+            "--audience",
+            "2nde 1",
+            "--date",
+            "2026-12-01",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let lesson = lessons
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["teacher"] == "Mme Claire Martin")
+        .expect("Martin teaches 2nde 1 on 1 December")
+        .clone();
+    let input = serde_json::json!({"occurrence": lesson["id"], "title": "Exercices sur la carte",
+        "state": "published", "attachments": [fiche["id"]]});
+    let saved = martin
+        .run_with(&["session", "save"], &input.to_string())
+        .ok()
+        .json();
+    assert_eq!(saved["attachments"], serde_json::json!([fiche["id"]]));
+    martin.run(&["sync"]).ok();
+
+    // The class may read it now; the pupil's sync brings it into the cache by itself.
+    let (_, received) = sync_bytes(&eleve);
+    assert_eq!(
+        received,
+        fiche["size"].as_u64().unwrap(),
+        "the attachment came down"
+    );
+    let entries = eleve.list("session", "2nde 1", "2026-12-01", "2026-12-01");
+    let entry = entries
+        .iter()
+        .find(|e| e["title"] == "Exercices sur la carte")
+        .unwrap();
+    assert_eq!(entry["attachments"], serde_json::json!([fiche["id"]]));
+    server.stop();
+    let out = dir.path().join("fiche.txt");
+    let got = eleve
+        .run(&[
+            "docs",
+            "get",
+            "/Cours/Histoire-géographie/Fiche d'exercices n°1.txt",
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(got["fromCache"], true, "it opens offline");
+    assert_eq!(hash_of(&out), hash);
+
+    // Only one's own documents are attached.
+    server.start();
+    let leroy = login(dir.path(), "leroy", &server.url(), "leroy");
+    let projet = doc_at(
+        &docs(&leroy, "/"),
+        "/Équipe pédagogique/Projet interdisciplinaire.md",
+    )
+    .clone();
+    let week = leroy
+        .run(&[
+            "timetable",
+            "--teacher",
+            "leroy",
+            "--date",
+            "2026-12-01",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let lesson = &week.as_array().unwrap()[0];
+    let refused = leroy.run_with(
+        &["session", "save"],
+        &serde_json::json!({"occurrence": lesson["id"], "title": "x", "attachments": [projet["id"]]}).to_string(),
+    );
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("logbook.attachment_not_yours"),
+        "{}",
+        refused.stderr
+    );
+}

@@ -214,6 +214,9 @@ pub struct Session {
     pub state: PublishState,
     #[serde(default)]
     pub publish_at: Option<String>,
+    /// Documents attached (ids).
+    #[serde(default)]
+    pub attachments: Vec<String>,
 }
 
 /// A travail à faire.
@@ -237,6 +240,9 @@ pub struct Homework {
     #[serde(default)]
     pub estimated_minutes: Option<u32>,
     pub state: PublishState,
+    /// Documents attached (ids).
+    #[serde(default)]
+    pub attachments: Vec<String>,
 }
 
 fn default_homework_kind() -> String {
@@ -364,6 +370,20 @@ fn check_text(kind: EntityKind, field: &str, s: &str, max: usize) -> Result<(), 
     Ok(())
 }
 
+/// Most documents attached to one séance or homework.
+pub const MAX_ATTACHMENTS: usize = 20;
+
+fn check_attachments(kind: EntityKind, ids: &[String]) -> Result<(), ProtocolError> {
+    if ids.len() > MAX_ATTACHMENTS {
+        return Err(invalid(
+            kind,
+            format!("plus de {MAX_ATTACHMENTS} pièces jointes"),
+        ));
+    }
+    ids.iter()
+        .try_for_each(|id| check_ref(kind, "attachments", id))
+}
+
 fn check_ref(kind: EntityKind, field: &str, id: &str) -> Result<(), ProtocolError> {
     check_id(id).map_err(|_| invalid(kind, format!("{field} n'est pas un identifiant valide")))
 }
@@ -478,6 +498,7 @@ pub fn validate(kind: EntityKind, data: &Map<String, Value>) -> Result<Data, Pro
             for id in [&s.audience_id, &s.subject_id, &s.teacher_id] {
                 check_ref(kind, "référence", id)?;
             }
+            check_attachments(kind, &s.attachments)?;
             s.content = sanitize_html(&s.content);
             Ok(())
         }),
@@ -495,6 +516,7 @@ pub fn validate(kind: EntityKind, data: &Map<String, Value>) -> Result<Data, Pro
             for id in [&h.audience_id, &h.subject_id, &h.teacher_id] {
                 check_ref(kind, "référence", id)?;
             }
+            check_attachments(kind, &h.attachments)?;
             h.description = sanitize_html(&h.description);
             Ok(())
         }),

@@ -1,4 +1,5 @@
--- The espace documentaire: versions, shares and trash of documents; the local content
+-- The espace documentaire: versions, shares and trash of documents, attachments of
+-- séances and homework; the local content
 -- cache; pins; the transfer queue; and the last-synced state of the mirrored folder.
 
 ALTER TABLE documents ADD COLUMN versions TEXT NOT NULL DEFAULT '[]';  -- JSON, immutable entries
@@ -6,6 +7,9 @@ ALTER TABLE documents ADD COLUMN shares TEXT NOT NULL DEFAULT '[]';    -- JSON [
 ALTER TABLE documents ADD COLUMN trashed_at TEXT;                      -- RFC 3339, in the trash
 ALTER TABLE documents ADD COLUMN conflict_of TEXT;                     -- id of the original
 CREATE INDEX documents_folder ON documents(folder, name);
+-- Documents attached to séances and homework (JSON arrays of document ids).
+ALTER TABLE sessions ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE homework ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
 CREATE INDEX documents_hash ON documents(hash);
 
 -- Contents held in the cache folder (cache/<ab>/<hash>), by BLAKE3.

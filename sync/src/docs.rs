@@ -505,11 +505,24 @@ pub fn queue_download(replica: &Replica, hash: &str, size: u64) -> Result<()> {
     Ok(())
 }
 
-/// Queues the downloads that pinned documents lack. Returns how many were queued.
+/// Ids of the documents attached to séances and homework of the replica.
+fn attachments(replica: &Replica) -> Result<std::collections::HashSet<String>> {
+    let mut stmt = replica.conn().prepare_cached(
+        "SELECT j.value FROM sessions s, json_each(s.attachments) j
+         UNION SELECT j.value FROM homework h, json_each(h.attachments) j",
+    )?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Queues the downloads that pinned documents lack, and those of documents attached to
+/// séances and homework (they must open offline in class). Returns how many were queued.
 pub fn queue_pinned(replica: &Replica, cache: &Cache) -> Result<usize> {
+    let attached = attachments(replica)?;
     let mut n = 0;
     for d in list(replica, None)? {
-        if let (true, None, Some(hash)) = (d.pinned, &d.trashed_at, &d.hash) {
+        let wanted = d.pinned || attached.contains(&d.id);
+        if let (true, None, Some(hash)) = (wanted, &d.trashed_at, &d.hash) {
             if !cache.has(hash) {
                 queue_download(replica, hash, d.size)?;
                 n += 1;

@@ -133,6 +133,7 @@ pub fn save_session(replica: &mut Replica, input: &Data) -> Result<Data> {
         "date",
         "start",
         "end",
+        "attachments",
     ];
     if let Some(id) = text(input, "id") {
         return update(
@@ -208,6 +209,7 @@ pub fn save_homework(replica: &mut Replica, input: &Data) -> Result<Data> {
         "estimatedMinutes",
         "state",
         "sessionId",
+        "attachments",
     ];
     if let Some(id) = text(input, "id") {
         return update(
@@ -250,9 +252,65 @@ fn create(
     date_field: &str,
 ) -> Result<Data> {
     let data = checked(replica, me, kind, &data, date_field)?;
+    check_attachments(replica, me, &data)?;
     let id = Uuid::now_v7().to_string();
     replica.local_create(kind, &id, data.clone())?;
+    share_attachments(replica, &data)?;
     Ok(with_id(&id, 0, data))
+}
+
+/// Attachments are the teacher's own documents, live in the replica.
+fn check_attachments(replica: &Replica, me: &Me, data: &Data) -> Result<()> {
+    for id in attached(data) {
+        let doc = crate::docs::get(replica, &id)?
+            .filter(|d| d.trashed_at.is_none())
+            .ok_or_else(|| SyncError::NotFound(format!("document {id}")))?;
+        if doc.owner_id != me.id {
+            return Err(SyncError::refused(
+                "logbook.attachment_not_yours",
+                format!(
+                    "« {} » n'est pas un de vos documents : copiez-le d'abord dans votre espace.",
+                    doc.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn attached(data: &Data) -> Vec<String> {
+    data.get("attachments")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+/// A published entry's attachments are shared (read-only) with its class or group, so that
+/// pupils and parents can open them.
+fn share_attachments(replica: &mut Replica, data: &Data) -> Result<()> {
+    if data.get("state").and_then(Value::as_str) != Some("published") {
+        return Ok(());
+    }
+    let audience = data.get("audienceId").and_then(Value::as_str).unwrap_or("");
+    for id in attached(data) {
+        let Some(doc) = crate::docs::get(replica, &id)? else {
+            continue;
+        };
+        if doc.shares.iter().any(|s| s.to == audience) {
+            continue;
+        }
+        let mut shares = doc.shares.clone();
+        shares.push(ardoise_protocol::documents::Share {
+            to: audience.to_string(),
+            can_edit: false,
+        });
+        let mut change = Data::new();
+        change.insert("shares".into(), json!(shares));
+        replica.local_update(EntityKind::Document, &id, &change)?;
+    }
+    Ok(())
 }
 
 /// Updates a séance or homework with the `editable` fields present in `input`.
@@ -282,7 +340,19 @@ fn update(
         "Vous ne pouvez modifier que vos propres séances et devoirs.",
     )?;
     let data = checked(replica, me, kind, &data, date_field)?;
+    // Only what is newly attached is checked: an attachment trashed since stays listed.
+    let before = attached(&current);
+    let mut added = data.clone();
+    added.insert(
+        "attachments".into(),
+        json!(attached(&data)
+            .into_iter()
+            .filter(|a| !before.contains(a))
+            .collect::<Vec<_>>()),
+    );
+    check_attachments(replica, me, &added)?;
     replica.local_update(kind, id, &data)?;
+    share_attachments(replica, &data)?;
     let (version, saved) = replica
         .get(kind, id)?
         .ok_or_else(|| SyncError::NotFound(id.into()))?;

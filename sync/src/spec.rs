@@ -137,6 +137,7 @@ const SPECS: &[Spec] = &[
             ("annotation", "annotation", Text),
             ("state", "state", Text),
             ("publishAt", "publish_at", Text),
+            ("attachments", "attachments", Json),
         ],
     },
     Spec {
@@ -153,6 +154,7 @@ const SPECS: &[Spec] = &[
             ("kind", "kind", Text),
             ("estimatedMinutes", "estimated_minutes", Int),
             ("state", "state", Text),
+            ("attachments", "attachments", Json),
         ],
     },
     Spec {

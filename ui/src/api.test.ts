@@ -31,8 +31,8 @@ describe("api", () => {
     await getWeek("2026-11-30");
     await getDay({ kind: "audience", key: "1re B" }, "2026-11-30");
     await cancelOccurrence("occ-1", "Professeur absent");
-    await saveSession({ id: null, occurrence: "occ-1", title: "T", content: "", annotation: null, state: "draft" });
-    const hw = { id: null, sessionId: "s1", dueOn: "2026-12-07", description: "Lire", kind: "lecture", estimatedMinutes: 20, state: "published" as const };
+    await saveSession({ id: null, occurrence: "occ-1", title: "T", content: "", annotation: null, state: "draft", attachments: [] });
+    const hw = { id: null, sessionId: "s1", dueOn: "2026-12-07", description: "Lire", kind: "lecture", estimatedMinutes: 20, state: "published" as const, attachments: [] };
     await saveHomework(hw);
     await copySession("s1", "occ-9");
     await getLogbook("leroy", "2026-11-01", "2026-11-30");
@@ -47,7 +47,7 @@ describe("api", () => {
       ["get_week", { date: "2026-11-30" }],
       ["get_day", { of: { kind: "audience", key: "1re B" }, date: "2026-11-30" }],
       ["cancel_occurrence", { id: "occ-1", note: "Professeur absent" }],
-      ["save_session", { input: { id: null, occurrence: "occ-1", title: "T", content: "", annotation: null, state: "draft" } }],
+      ["save_session", { input: { id: null, occurrence: "occ-1", title: "T", content: "", annotation: null, state: "draft", attachments: [] } }],
       ["save_homework", { input: hw }],
       ["copy_session", { sessionId: "s1", occurrenceId: "occ-9" }],
       ["get_logbook", { teacher: "leroy", from: "2026-11-01", to: "2026-11-30" }],

@@ -76,6 +76,7 @@ export const pinDocument = (path: string, pinned: boolean) => invoke<void>("pin_
 export const trashDocument = (id: string, trashed: boolean) => invoke<void>("trash_document", { id, trashed });
 export const retryTransfers = () => invoke<void>("retry_transfers");
 /** Opens a document (or one of its versions) with the system's application. */
-export const openDocument = (doc: DocEntry, hash: string | null) => invoke<void>("open_document", { id: doc.id, hash });
+export const openDocument = (doc: Pick<DocEntry, "id">, hash: string | null) =>
+  invoke<void>("open_document", { id: doc.id, hash });
 /** Asks the shell for files to add to `folder`; returns how many were added. */
 export const addDocuments = (folder: string) => invoke<number>("add_documents", { folder });

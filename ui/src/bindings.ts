@@ -232,6 +232,10 @@ state: PublishState,
  */
 locked: boolean, 
 /**
+ * Documents attached (ids; the Documents list names them).
+ */
+attachments: Array<string>, 
+/**
  * Homework given with it.
  */
 homework: Array<HomeworkView>, };
@@ -272,7 +276,11 @@ estimatedMinutes: number | null,
 /**
  * Draft or published.
  */
-state: PublishState, };
+state: PublishState, 
+/**
+ * Documents attached (ids).
+ */
+attachments: Array<string>, };
 
 export type SessionInput = { 
 /**
@@ -298,7 +306,11 @@ annotation: string | null,
 /**
  * Draft or published.
  */
-state: PublishState, };
+state: PublishState, 
+/**
+ * Documents attached (ids of the teacher's documents).
+ */
+attachments: Array<string>, };
 
 export type HomeworkInput = { 
 /**
@@ -328,7 +340,11 @@ estimatedMinutes: number | null,
 /**
  * Draft or published.
  */
-state: PublishState, };
+state: PublishState, 
+/**
+ * Documents attached (ids of the teacher's documents).
+ */
+attachments: Array<string>, };
 
 export type DraftView = { 
 /**

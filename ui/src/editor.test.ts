@@ -12,9 +12,11 @@ const existing: SessionView = {
   id: "s1", version: 2, occurrenceId: "occ-1", audienceId: "a", audience: "2nde 3", subjectId: "s",
   subject: "Histoire-géographie", teacherId: "t", date: "2026-11-30", start: "10:00", end: "11:00",
   title: "Avant", content: "", annotation: "à revoir", state: "published", locked: false,
+  attachments: ["d1"],
   homework: [{
     id: "h1", version: 1, sessionId: "s1", givenOn: "2026-11-30", dueOn: "2026-12-07",
     description: "Lire le chapitre 3", kind: "lecture", estimatedMinutes: 30, state: "published",
+    attachments: [],
   }],
 };
 
@@ -37,8 +39,8 @@ describe("séance editor", () => {
     (panel.querySelector("input[name=estimatedMinutes]") as HTMLInputElement).value = "45";
     panel.querySelector("form")!.dispatchEvent(new KeyboardEvent("keydown", { key: "s", ctrlKey: true, bubbles: true }));
     expect(h.onSave).toHaveBeenCalledWith(
-      { id: null, occurrence: "occ-1", title: "Les Lumières", content: "<p>Cours</p>", annotation: null, state: "draft" },
-      [{ dueOn: "2026-12-07", description: "Exercices 1 à 4", kind: "exercice", estimatedMinutes: 45, state: "draft" }],
+      { id: null, occurrence: "occ-1", title: "Les Lumières", content: "<p>Cours</p>", annotation: null, state: "draft", attachments: [] },
+      [{ dueOn: "2026-12-07", description: "Exercices 1 à 4", kind: "exercice", estimatedMinutes: 45, state: "draft", attachments: [] }],
       [],
       expect.anything(),
     );
@@ -53,12 +55,34 @@ describe("séance editor", () => {
     panel.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(h.onSave.mock.calls[0][0]).toMatchObject({ id: "s1", title: "Avant", annotation: "à revoir" });
     expect(h.onSave.mock.calls[0][1]).toEqual([
-      { id: "h1", dueOn: "2026-12-07", description: "Lire le chapitre 3", kind: "lecture", estimatedMinutes: 30, state: "published" },
+      { id: "h1", dueOn: "2026-12-07", description: "Lire le chapitre 3", kind: "lecture", estimatedMinutes: 30, state: "published", attachments: [] },
     ]);
     (panel.querySelector("button.remove-homework") as HTMLButtonElement).click();
     panel.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(h.onSave.mock.calls[1][1]).toEqual([]);
     expect(h.onSave.mock.calls[1][2]).toEqual(["h1"]);
+  });
+
+  it("attaches the teacher's own documents, opens and removes them", () => {
+    const doc = (id: string, name: string, canEdit = true) => ({
+      id, path: `/Cours/${name}`, folder: "/Cours", name, size: 10, mediaType: "text/plain", hash: "h",
+      ownerId: canEdit ? "t" : "x", ownerName: "", versions: [], trashedAt: null, conflictOf: null, cached: true,
+      pinned: false, pendingUpload: false, shares: [], canEdit,
+    });
+    const onOpenDocument = vi.fn();
+    const h = { ...handlers(), documents: [doc("d1", "carte.pdf"), doc("d2", "frise.odt"), doc("d3", "pas-a-moi.pdf", false)], onOpenDocument };
+    const panel = renderEditor(lesson, existing, "fr", h);
+    const items = () => [...panel.querySelectorAll(".attachments li[data-document]")].map((li) => li.firstChild!.textContent);
+    expect(items()).toEqual(["carte.pdf"]);
+    (panel.querySelector(".attachments button.open-attachment") as HTMLButtonElement).click();
+    expect(onOpenDocument).toHaveBeenCalledWith("d1");
+    const choice = panel.querySelector("select[name=attach]") as HTMLSelectElement;
+    expect([...choice.options].map((o) => o.value)).toEqual(["d2"]);
+    (panel.querySelector("button.attach") as HTMLButtonElement).click();
+    expect(items()).toEqual(["carte.pdf", "frise.odt"]);
+    (panel.querySelector(".attachments button.remove-attachment") as HTMLButtonElement).click();
+    panel.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(h.onSave.mock.calls[0][0].attachments).toEqual(["d2"]);
   });
 
   it("after a save that failed half-way, a retry updates what was stored instead of storing it twice", () => {

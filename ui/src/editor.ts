@@ -1,7 +1,7 @@
 // The séance editor: title, content, private annotation, draft/published, and the homework
 // given with it (due on, kind, estimated minutes, instructions). Ctrl+S saves, Escape
 // closes. A séance already written can be copied to another class of the same subject.
-import type { HomeworkView, Occurrence, PublishState, SessionInput, SessionView } from "./api";
+import type { DocEntry, HomeworkView, Occurrence, PublishState, SessionInput, SessionView } from "./api";
 import { formatDate, formatDay, t, type Lang } from "./i18n";
 
 let fieldSeq = 0;
@@ -47,6 +47,8 @@ export interface HomeworkRow {
   kind: string;
   estimatedMinutes: number | null;
   state: PublishState;
+  /** Documents attached (kept as they are; attached from the séance or the CLI). */
+  attachments: string[];
 }
 
 /**
@@ -67,6 +69,10 @@ export interface EditorHandlers {
   /** Lessons this séance can be copied to (only for a séance already saved). */
   copyTargets?: () => Promise<Occurrence[]>;
   onCopy?: (occurrenceId: string) => void;
+  /** The user's documents: the ones to attach, and the names of those attached. */
+  documents?: DocEntry[];
+  /** Opens an attached document (from the cache offline). */
+  onOpenDocument?: (id: string) => void;
 }
 
 function addDays(date: string, days: number): string {
@@ -80,6 +86,7 @@ function homeworkRow(h: HomeworkRow, lang: Lang, onRemove: () => void): HTMLElem
   const row = document.createElement("fieldset");
   row.className = "homework";
   if (h.id) row.dataset.id = h.id;
+  row.dataset.attachments = JSON.stringify(h.attachments);
   const legend = document.createElement("legend");
   legend.textContent = m.homework;
   const due = document.createElement("input");
@@ -120,7 +127,70 @@ function readHomework(row: HTMLElement, state: PublishState): HomeworkRow {
     kind: v("kind"),
     estimatedMinutes: minutes === "" ? null : Number(minutes),
     state,
+    attachments: JSON.parse(row.dataset.attachments ?? "[]") as string[],
   };
+}
+
+/**
+ * "Documents joints": what is attached (open, remove) and a choice of the teacher's own
+ * documents to attach. Returns the box and a reader of the current list.
+ */
+function attachmentBox(
+  initial: string[],
+  documents: DocEntry[],
+  lang: Lang,
+  onOpen: ((id: string) => void) | undefined,
+): [HTMLElement, () => string[]] {
+  const m = t(lang);
+  let ids = [...initial];
+  const box = document.createElement("div");
+  box.className = "attachments";
+  const title = document.createElement("h3");
+  title.textContent = m.attachments;
+  const list = document.createElement("ul");
+  const picker = document.createElement("div");
+  picker.className = "attach-picker";
+  const name = (id: string) => documents.find((d) => d.id === id)?.name ?? id;
+  const draw = () => {
+    list.replaceChildren();
+    if (ids.length === 0) {
+      const li = document.createElement("li");
+      li.className = "empty";
+      li.textContent = m.noAttachment;
+      list.append(li);
+    }
+    for (const id of ids) {
+      const li = document.createElement("li");
+      li.dataset.document = id;
+      li.append(name(id), " ");
+      if (onOpen) {
+        const open = button(m.open, "open-attachment");
+        open.onclick = () => onOpen(id);
+        li.append(open, " ");
+      }
+      const remove = button(m.remove, "remove-attachment");
+      remove.onclick = () => {
+        ids = ids.filter((x) => x !== id);
+        draw();
+      };
+      li.append(remove);
+      list.append(li);
+    }
+    const choices = documents.filter((d) => d.trashedAt === null && d.canEdit && !ids.includes(d.id));
+    picker.replaceChildren();
+    if (choices.length > 0) {
+      const choice = select("attach", choices.map((d) => [d.id, d.path]), choices[0].id);
+      const attach = button(m.attach, "attach");
+      attach.onclick = () => {
+        ids.push(choice.value);
+        draw();
+      };
+      picker.append(field(m.pickDocument, choice), attach);
+    }
+  };
+  draw();
+  box.append(title, list, picker);
+  return [box, () => [...ids]];
 }
 
 /** Builds the editor for lesson `o`, with its séance when already written. */
@@ -175,9 +245,16 @@ export function renderEditor(
   for (const hw of existing?.homework ?? []) addRow(fromView(hw));
   const add = button(`+ ${m.addHomework}`, "add-homework");
   add.onclick = () => {
-    addRow({ dueOn: addDays(o.date, 7), description: "", kind: "exercice", estimatedMinutes: null, state: "published" });
+    addRow({ dueOn: addDays(o.date, 7), description: "", kind: "exercice", estimatedMinutes: null, state: "published", attachments: [] });
     homework.querySelector<HTMLInputElement>("fieldset:last-child [name=dueOn]")?.focus();
   };
+
+  const [attachments, attached] = attachmentBox(
+    existing?.attachments ?? [],
+    handlers.documents ?? [],
+    lang,
+    handlers.onOpenDocument,
+  );
 
   const close = button(m.close);
   close.onclick = handlers.onClose;
@@ -200,6 +277,7 @@ export function renderEditor(
         content: content.value,
         annotation: annotation.value === "" ? null : annotation.value,
         state: s,
+        attachments: attached(),
       },
       rows,
       [...removed],
@@ -232,6 +310,7 @@ export function renderEditor(
     field(m.content, content),
     field(m.annotation, annotation),
     field(m.state, state),
+    attachments,
     hwTitle,
     homework,
     add,
@@ -251,6 +330,7 @@ function fromView(h: HomeworkView): HomeworkRow {
     kind: h.kind,
     estimatedMinutes: h.estimatedMinutes,
     state: h.state,
+    attachments: h.attachments,
   };
 }
 

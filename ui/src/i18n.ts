@@ -129,6 +129,10 @@ const messages = {
     retry: "Réessayer",
     opening: "Ouverture…",
     you: "vous",
+    attachments: "Documents joints",
+    noAttachment: "Aucun document joint.",
+    pickDocument: "Joindre un de mes documents",
+    attach: "Joindre",
   },
   en: {
     online: "Online",
@@ -257,6 +261,10 @@ const messages = {
     retry: "Retry",
     opening: "Opening…",
     you: "you",
+    attachments: "Attached documents",
+    noAttachment: "No document attached.",
+    pickDocument: "Attach one of my documents",
+    attach: "Attach",
   },
 };
 
@@ -279,6 +287,7 @@ export function errorText(lang: Lang, code: string, message: string): string {
     "quota.exceeded": { fr: "Espace documentaire plein : libérez de la place ou demandez plus d'espace.", en: "Document space full: free some space or ask for more." },
     "document.bad_name": { fr: "Ce nom de fichier n'est pas accepté par l'ENT.", en: "The ENT does not accept this file name." },
     "document.not_downloaded": { fr: "Document pas encore disponible hors ligne : reconnectez-vous pour l'ouvrir.", en: "Document not available offline yet: reconnect to open it." },
+    "logbook.attachment_not_yours": { fr: "Seuls vos propres documents peuvent être joints.", en: "Only your own documents can be attached." },
     "auth.too_many_attempts": { fr: "Trop de tentatives : patientez un instant avant de réessayer.", en: "Too many attempts: wait a moment before trying again." },
   };
   return known[code]?.[lang] ?? message;

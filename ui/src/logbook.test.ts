@@ -6,7 +6,7 @@ const entry: SessionView = {
   id: "s1", version: 1, occurrenceId: "occ-1", audienceId: "aud-1", audience: "1re B", subjectId: "sub",
   subject: "Français", teacherId: "usr-leroy", date: "2026-11-23", start: "14:00", end: "15:00",
   title: "Le roman au XIXe", content: "<p>Balzac, <em>Le Père Goriot</em></p>", annotation: null,
-  state: "published", locked: true, homework: [],
+  state: "published", locked: true, attachments: [], homework: [],
 };
 
 const book: TeacherLogbook = {

@@ -344,6 +344,11 @@ async function openLesson(id: string): Promise<void> {
     onSave: (input, homework, removed, saved) =>
       edited(saveAll(input, homework, removed, saved).then(close), t(lang).saved, failed),
     onClose: close,
+    documents: (await listDocuments().catch(() => null))?.documents ?? [],
+    onOpenDocument: (id) => {
+      toast(t(lang).opening);
+      openDocument({ id }, null).catch(showError);
+    },
     copyTargets: existing ? () => copyTargets(existing.id) : undefined,
     onCopy: existing
       ? (occurrenceId) => edited(copySession(existing.id, occurrenceId).then(close), t(lang).copied, failed)

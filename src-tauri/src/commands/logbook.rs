@@ -52,6 +52,9 @@ pub struct SessionView {
     pub state: PublishState,
     /// Signed off by a visa: read-only.
     pub locked: bool,
+    /// Documents attached (ids; the Documents list names them).
+    #[serde(default)]
+    pub attachments: Vec<String>,
     /// Homework given with it.
     pub homework: Vec<HomeworkView>,
 }
@@ -81,6 +84,9 @@ pub struct HomeworkView {
     pub estimated_minutes: Option<u32>,
     /// Draft or published.
     pub state: PublishState,
+    /// Documents attached (ids).
+    #[serde(default)]
+    pub attachments: Vec<String>,
 }
 
 /// What the editor saves: a new séance names its lesson, an edit its id.
@@ -101,6 +107,9 @@ pub struct SessionInput {
     pub annotation: Option<String>,
     /// Draft or published.
     pub state: PublishState,
+    /// Documents attached (ids of the teacher's documents).
+    #[serde(default)]
+    pub attachments: Vec<String>,
 }
 
 /// A homework to save with a séance: an edit names its id.
@@ -122,6 +131,9 @@ pub struct HomeworkInput {
     pub estimated_minutes: Option<u32>,
     /// Draft or published.
     pub state: PublishState,
+    /// Documents attached (ids of the teacher's documents).
+    #[serde(default)]
+    pub attachments: Vec<String>,
 }
 
 /// The view of a séance from its replica data.
@@ -190,6 +202,7 @@ pub fn save_session(state: State<'_, AppState>, input: SessionInput) -> CmdResul
     data.insert("content".into(), json!(input.content));
     data.insert("annotation".into(), json!(input.annotation));
     data.insert("state".into(), json!(input.state));
+    data.insert("attachments".into(), json!(input.attachments));
     let view = {
         let mut replica = state.lock_replica()?;
         let saved = logbook::save_session(&mut replica, &data)?;
@@ -231,6 +244,7 @@ pub fn save_homework(state: State<'_, AppState>, input: HomeworkInput) -> CmdRes
         data.insert("kind".into(), json!(input.kind));
         data.insert("estimatedMinutes".into(), json!(input.estimated_minutes));
         data.insert("state".into(), json!(input.state));
+        data.insert("attachments".into(), json!(input.attachments));
         logbook::save_homework(&mut replica, &data)?
     };
     state.wake();
