@@ -35,6 +35,8 @@ fn main() {
         "retry_transfers",
         "open_document",
         "add_documents",
+        "choose_mirror_dir",
+        "stop_mirror",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

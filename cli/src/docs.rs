@@ -160,6 +160,11 @@ pub fn run(profile: Profile, action: DocsAction) -> Result<ExitCode, SyncError> 
                 send_now(&mut engine, &cache)?
             };
             let doc = docs::get(engine.replica(), &put.document_id)?;
+            // Someone else's version came first: ours was kept beside it.
+            let copy = docs::list(engine.replica(), None)?.into_iter().find(|d| {
+                d.conflict_of.as_deref() == Some(put.document_id.as_str())
+                    && d.hash.as_deref() == Some(put.hash.as_str())
+            });
             let state = match (&sent, &doc) {
                 (_, Some(d)) if d.pending_upload => "queued",
                 (None, _) if !put.unchanged => "queued",
@@ -168,10 +173,15 @@ pub fn run(profile: Profile, action: DocsAction) -> Result<ExitCode, SyncError> 
             if json {
                 print_json(&json!({"documentId": put.document_id, "hash": put.hash,
                     "size": put.size, "unchanged": put.unchanged, "created": put.created,
-                    "state": state,
+                    "state": state, "conflictCopy": copy.as_ref().map(|c| &c.path),
                     "transfer": sent.as_ref().map(transfer_json)}));
             } else if put.unchanged {
                 eprintln!("Inchangé : rien à envoyer.");
+            } else if let Some(c) = &copy {
+                eprintln!(
+                    "{name} avait changé entre-temps : votre version est gardée à côté, « {} ».",
+                    c.path
+                );
             } else {
                 eprintln!(
                     "{} : {}",

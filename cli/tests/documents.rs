@@ -44,6 +44,14 @@ fn hash_of(path: &Path) -> String {
     hasher.finalize().to_hex().to_string()
 }
 
+/// A demo server and Martin logged in on it.
+fn martin_on_demo() -> (tempfile::TempDir, Server, Client) {
+    let dir = tmp();
+    let server = Server::demo(dir.path());
+    let martin = login(dir.path(), "martin", &server.url(), "martin");
+    (dir, server, martin)
+}
+
 fn login(root: &Path, name: &str, url: &str, user: &str) -> Client {
     let c = Client::new(root, name);
     c.run(&["login", "--server", url, "--user", user]).ok();
@@ -185,10 +193,61 @@ fn an_upload_cut_mid_chunk_resumes_from_the_servers_offset() {
 }
 
 #[test]
-fn a_download_cut_midway_resumes_where_it_stopped() {
+fn an_upload_killed_mid_chunk_resumes_from_the_servers_offset() {
     let dir = tmp();
     let server = Server::demo(dir.path());
-    let martin = login(dir.path(), "martin", &server.url(), "martin");
+    let proxy = Proxy::start(server.port);
+    let martin = login(dir.path(), "martin", &proxy.url(), "martin");
+    let file = dir.path().join("cours.bin");
+    let size: u64 = 16 * 1024 * 1024;
+    let hash = make_file(&file, size, 13);
+
+    // The second chunk is held back half-way: the client hangs there, and is killed.
+    proxy.arm(Fault::StallRequest("PATCH", CHUNK_BYTES + 2_000_000));
+    let mut child = std::process::Command::new(ardoise_testkit::bin("ardoise"))
+        .args(["--profile", martin.profile.to_str().unwrap()])
+        .args(["docs", "put", file.to_str().unwrap(), "--folder", "/Test"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let http = Http::login(&server.url(), "martin");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let offset = loop {
+        let (status, upload) = http.get(&format!("/v1/uploads/{hash}"));
+        let offset = upload["offset"].as_u64().unwrap_or(0);
+        if status == 200 && offset > CHUNK_BYTES as u64 + 1_000_000 {
+            break offset;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the upload never got mid-chunk: {upload}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let (_, upload) = http.get(&format!("/v1/uploads/{hash}"));
+    let kept = upload["offset"].as_u64().unwrap();
+    assert!(
+        kept >= offset && kept < 2 * CHUNK_BYTES as u64,
+        "kept {kept}"
+    );
+
+    // Started again, the client resumes from what the server kept.
+    let (sent, _) = sync_bytes(&martin);
+    assert_eq!(sent, size - kept);
+    let record = http
+        .snapshot()
+        .into_iter()
+        .find(|r| r["data"]["name"] == "cours.bin")
+        .expect("the document is on the server");
+    assert_eq!(record["data"]["hash"], hash.as_str());
+}
+
+#[test]
+fn a_download_cut_midway_resumes_where_it_stopped() {
+    let (dir, server, martin) = martin_on_demo();
     let file = dir.path().join("film.bin");
     let size: u64 = 24 * 1024 * 1024;
     let hash = make_file(&file, size, 11);
@@ -248,9 +307,7 @@ fn a_download_cut_midway_resumes_where_it_stopped() {
 
 #[test]
 fn a_gigabyte_goes_up_and_down_in_little_memory() {
-    let dir = tmp();
-    let server = Server::demo(dir.path());
-    let martin = login(dir.path(), "martin", &server.url(), "martin");
+    let (dir, server, martin) = martin_on_demo();
     let file = dir.path().join("gros.bin");
     let size: u64 = 1024 * 1024 * 1024;
     let hash = make_file(&file, size, 3);
@@ -300,9 +357,7 @@ fn a_gigabyte_goes_up_and_down_in_little_memory() {
 
 #[test]
 fn an_unchanged_file_sends_nothing() {
-    let dir = tmp();
-    let server = Server::demo(dir.path());
-    let martin = login(dir.path(), "martin", &server.url(), "martin");
+    let (dir, server, martin) = martin_on_demo();
     let file = dir.path().join("fiche.pdf");
     make_file(&file, 3 * 1024 * 1024, 5);
     let first = martin
@@ -387,7 +442,7 @@ fn concurrent_new_versions_give_one_head_and_one_conflict_copy() {
             name,
         ])
         .ok();
-    leroy
+    let told = leroy
         .run(&[
             "docs",
             "put",
@@ -396,8 +451,19 @@ fn concurrent_new_versions_give_one_head_and_one_conflict_copy() {
             folder,
             "--name",
             name,
+            "--json",
         ])
-        .ok();
+        .ok()
+        .json();
+    // Leroy is told where his version went.
+    let copy_path = told["conflictCopy"]
+        .as_str()
+        .expect("a conflict copy")
+        .to_string();
+    assert!(
+        copy_path.starts_with("/Équipe pédagogique/Projet interdisciplinaire (copie de conflit"),
+        "{told}"
+    );
     martin.run(&["sync"]).ok();
 
     for who in [&martin, &leroy] {
@@ -431,15 +497,6 @@ fn concurrent_new_versions_give_one_head_and_one_conflict_copy() {
     }
     // Both contents are there to open.
     let out = dir.path().join("copie.md");
-    let copy_path = format!(
-        "{folder}/{}",
-        docs(&martin, folder)
-            .iter()
-            .find(|d| !d["conflictOf"].is_null())
-            .unwrap()["name"]
-            .as_str()
-            .unwrap()
-    );
     martin
         .run(&["docs", "get", &copy_path, "--out", out.to_str().unwrap()])
         .ok();

@@ -241,39 +241,22 @@ mod paris_tests {
 
     #[test]
     fn paris_is_one_hour_ahead_in_winter_and_two_in_summer() {
-        let t = |y, m, d, h, mi| Utc.with_ymd_and_hms(y, m, d, h, mi, 0).unwrap();
-        assert_eq!(
-            paris_time(t(2026, 11, 28, 23, 40))
-                .format("%d/%m %H:%M")
-                .to_string(),
-            "29/11 00:40"
-        );
-        assert_eq!(
-            paris_time(t(2026, 7, 1, 10, 0)).format("%H:%M").to_string(),
-            "12:00"
-        );
         // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
-        assert_eq!(
-            paris_time(t(2026, 3, 29, 0, 59))
-                .format("%H:%M")
-                .to_string(),
-            "01:59"
-        );
-        assert_eq!(
-            paris_time(t(2026, 3, 29, 1, 0)).format("%H:%M").to_string(),
-            "03:00"
-        );
-        assert_eq!(
-            paris_time(t(2026, 10, 25, 0, 59))
-                .format("%H:%M")
-                .to_string(),
-            "02:59"
-        );
-        assert_eq!(
-            paris_time(t(2026, 10, 25, 1, 0))
-                .format("%H:%M")
-                .to_string(),
-            "02:00"
-        );
+        let cases = [
+            ((2026, 11, 28, 23, 40), "29/11 00:40"),
+            ((2026, 7, 1, 10, 0), "01/07 12:00"),
+            ((2026, 3, 29, 0, 59), "29/03 01:59"),
+            ((2026, 3, 29, 1, 0), "29/03 03:00"),
+            ((2026, 10, 25, 0, 59), "25/10 02:59"),
+            ((2026, 10, 25, 1, 0), "25/10 02:00"),
+        ];
+        for ((y, m, d, h, mi), paris) in cases {
+            let utc = Utc.with_ymd_and_hms(y, m, d, h, mi, 0).unwrap();
+            assert_eq!(
+                paris_time(utc).format("%d/%m %H:%M").to_string(),
+                paris,
+                "{utc}"
+            );
+        }
     }
 }

@@ -8,6 +8,7 @@
 pub mod bindings;
 pub mod commands;
 pub mod error;
+pub mod mirror;
 pub mod notify;
 pub mod state;
 
@@ -98,6 +99,8 @@ pub fn run() {
             commands::documents::retry_transfers,
             commands::documents::open_document,
             commands::documents::add_documents,
+            commands::documents::choose_mirror_dir,
+            commands::documents::stop_mirror,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Ardoise app");

@@ -1,5 +1,5 @@
-//! The one managed state of the app, the profiles (one per user), and the background sync
-//! loop.
+//! The one managed state of the app, the profiles (one per user), and the background
+//! threads: the sync loop, the transfer loop, and the mirrored folder's (`crate::mirror`).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -111,6 +111,9 @@ pub struct AppState {
     pub latest: Arc<Mutex<Option<SyncStatus>>>,
     /// The last file exported (a PDF), which the UI may ask to open.
     pub last_export: Mutex<Option<PathBuf>>,
+    /// The folder of this computer kept in step with the espace documentaire, if chosen.
+    mirror: Mutex<Option<crate::mirror::MirrorHandle>>,
+    app: AppHandle,
 }
 
 impl AppState {
@@ -129,11 +132,12 @@ impl AppState {
             .spawn(move || sync_loop(loop_app, loop_profile, rx, loop_latest, loop_transfers))
             .map_err(|e| CommandError::new("app.thread", e.to_string()))?;
         let (transfer_profile, sync_wake) = (profile.clone(), wake.clone());
+        let transfer_app = app.clone();
         std::thread::Builder::new()
             .name("ardoise-transfers".into())
-            .spawn(move || transfer_loop(app, transfer_profile, transfers_rx, sync_wake))
+            .spawn(move || transfer_loop(transfer_app, transfer_profile, transfers_rx, sync_wake))
             .map_err(|e| CommandError::new("app.thread", e.to_string()))?;
-        Ok(AppState {
+        let state = AppState {
             profiles,
             profile: Mutex::new(profile),
             replica: Mutex::new(reader),
@@ -141,7 +145,45 @@ impl AppState {
             transfers,
             latest,
             last_export: Mutex::new(None),
-        })
+            mirror: Mutex::new(None),
+            app,
+        };
+        state.restart_mirror()?;
+        Ok(state)
+    }
+
+    /// The mirrored folder of the shown profile, if one was chosen.
+    pub fn mirror_dir(&self) -> CmdResult<Option<String>> {
+        Ok(self.lock_replica()?.state(crate::mirror::DIR_KEY)?)
+    }
+
+    /// Chooses the mirrored folder of the shown profile (None: stop mirroring), and
+    /// (re)starts its thread.
+    pub fn set_mirror_dir(&self, dir: Option<&std::path::Path>) -> CmdResult<()> {
+        {
+            let replica = self.lock_replica()?;
+            match dir {
+                Some(d) => replica.set_state(crate::mirror::DIR_KEY, &d.to_string_lossy())?,
+                None => replica.clear_state(crate::mirror::DIR_KEY)?,
+            }
+        }
+        self.restart_mirror()
+    }
+
+    /// Stops the running mirror, and starts the shown profile's if it has one.
+    fn restart_mirror(&self) -> CmdResult<()> {
+        let mut slot = lock(&self.mirror)?;
+        *slot = None;
+        if let Some(dir) = self.mirror_dir()? {
+            *slot = Some(crate::mirror::start(
+                self.app.clone(),
+                self.profile()?,
+                PathBuf::from(dir),
+                self.wake.clone(),
+                self.transfers.clone(),
+            ));
+        }
+        Ok(())
     }
 
     /// The profile shown.
@@ -175,7 +217,8 @@ impl AppState {
         let _ = self.transfers.send(Wake::Switch(profile.clone()));
         self.wake
             .send(Wake::Switch(profile))
-            .map_err(|_| CommandError::new("app.sync_stopped", "la synchronisation est arrêtée"))
+            .map_err(|_| CommandError::new("app.sync_stopped", "la synchronisation est arrêtée"))?;
+        self.restart_mirror()
     }
 }
 
@@ -220,7 +263,6 @@ fn sync_loop(
     }
 }
 
-/// Syncs one profile until another is chosen (returned) or the app ends (None).
 /// An engine for `profile`, once someone is logged in there: waits for a wake-up
 /// otherwise. Err carries the next profile (Some) or the end of the app (None).
 fn wait_for_engine(
@@ -242,6 +284,7 @@ fn wait_for_engine(
     }
 }
 
+/// Syncs one profile until another is chosen (returned) or the app ends (None).
 fn run_profile(
     app: &AppHandle,
     profile: &Profile,

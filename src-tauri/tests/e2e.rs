@@ -436,8 +436,8 @@ fn documents_browsed_and_kept_offline() {
     let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
     let driver = launch(&martin.profile, &dir.path().join("xdg"));
     driver.wait_until(
-        "the week",
-        "return document.body.dataset.ready === 'true'",
+        "the week, events wired",
+        "return document.body.dataset.ready === 'true' && document.body.dataset.listening === 'true'",
         Duration::from_secs(30),
     );
     driver.click(&driver.find("nav button.documents-button"));
@@ -483,8 +483,8 @@ fn readable_at_200_percent_zoom() {
     let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
     let driver = launch(&martin.profile, &dir.path().join("xdg"));
     driver.wait_until(
-        "the week view",
-        "return document.body.dataset.ready === 'true'",
+        "the week view, keys and events wired",
+        "return document.body.dataset.ready === 'true' && document.body.dataset.listening === 'true'",
         Duration::from_secs(30),
     );
     let full = driver

@@ -497,8 +497,7 @@ pub fn reconcile(replica: &mut Replica, cache: &Cache, root: &Path) -> Result<Mi
         let changed_there = doc_hash != a.hash;
         let moved_there = doc.path != a.remote_path;
         match state {
-            Local::Same(s) if !changed_there && !moved_there => {
-                let _ = s;
+            Local::Same(_) if !changed_there && !moved_there => {
                 mapped.insert(doc.id.clone());
             }
             Local::Same(s) if !changed_there => {

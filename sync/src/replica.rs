@@ -115,6 +115,13 @@ impl Replica {
             .optional()?)
     }
 
+    /// Removes a value of `sync_state`.
+    pub fn clear_state(&self, key: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM sync_state WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     /// Sets a value of `sync_state`.
     pub fn set_state(&self, key: &str, value: &str) -> Result<()> {
         set_state(&self.conn, key, value)

@@ -246,6 +246,9 @@ pub enum Fault {
     /// Forward only this many bytes of the next matching request, then cut the connection
     /// both ways (a client that dies mid-upload, seen from the server).
     CutRequest(&'static str, usize),
+    /// Forward only this many bytes of the next matching request, then hold the rest back
+    /// without closing anything: the client hangs mid-request (until it is killed).
+    StallRequest(&'static str, usize),
 }
 
 /// A TCP proxy on loopback with one-shot faults.
@@ -332,8 +335,9 @@ fn relay(
     let up_then_down = then_down.clone();
     std::thread::spawn(move || {
         let mut buf = [0u8; 16 * 1024];
-        // Bytes of the request under way still allowed through (CutRequest).
+        // Bytes of the request under way still allowed through (CutRequest, StallRequest).
         let mut allowance: Option<usize> = None;
+        let mut stall = false;
         loop {
             let n = match c_in.read(&mut buf) {
                 Ok(0) | Err(_) => break,
@@ -345,7 +349,10 @@ fn relay(
             let text = String::from_utf8_lossy(&buf[..n.min(64)]);
             let armed = *fault.lock().unwrap();
             let prefix = match armed {
-                Fault::DropResponse(p) | Fault::Truncate(p, _) | Fault::CutRequest(p, _) => Some(p),
+                Fault::DropResponse(p)
+                | Fault::Truncate(p, _)
+                | Fault::CutRequest(p, _)
+                | Fault::StallRequest(p, _) => Some(p),
                 Fault::None => None,
             };
             if let Some(p) = prefix {
@@ -354,6 +361,10 @@ fn relay(
                     fired.fetch_add(1, Ordering::SeqCst);
                     match armed {
                         Fault::CutRequest(_, limit) => allowance = Some(limit),
+                        Fault::StallRequest(_, limit) => {
+                            allowance = Some(limit);
+                            stall = true;
+                        }
                         _ => *up_mode.lock().unwrap() = armed,
                     }
                 }
@@ -362,6 +373,9 @@ fn relay(
                 let take = left.min(n);
                 let _ = s_out.write_all(&buf[..take]);
                 allowance = Some(left - take);
+                if left - take == 0 && stall {
+                    continue; // swallow the rest until the client goes away
+                }
                 if left - take == 0 {
                     if up_then_down.load(Ordering::SeqCst) {
                         up_down.store(true, Ordering::SeqCst);
@@ -391,7 +405,7 @@ fn relay(
         }
         let current = *mode.lock().unwrap();
         match current {
-            Fault::DropResponse(_) | Fault::CutRequest(..) => break,
+            Fault::DropResponse(_) | Fault::CutRequest(..) | Fault::StallRequest(..) => break,
             Fault::Truncate(_, limit) => {
                 let take = limit.saturating_sub(sent).min(n);
                 let _ = c_out.write_all(&buf[..take]);

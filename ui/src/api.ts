@@ -80,3 +80,6 @@ export const openDocument = (doc: Pick<DocEntry, "id">, hash: string | null) =>
   invoke<void>("open_document", { id: doc.id, hash });
 /** Asks the shell for files to add to `folder`; returns how many were added. */
 export const addDocuments = (folder: string) => invoke<number>("add_documents", { folder });
+/** Asks the shell for a folder to keep in step with the espace documentaire. */
+export const chooseMirrorDir = () => invoke<string | null>("choose_mirror_dir");
+export const stopMirror = () => invoke<void>("stop_mirror");

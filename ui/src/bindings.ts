@@ -554,4 +554,8 @@ pins: Array<string>,
 /**
  * The user's id (their own documents say "vous").
  */
-me: string, };
+me: string, 
+/**
+ * The folder of this computer kept in step, if one was chosen.
+ */
+mirrorDir: string | null, };

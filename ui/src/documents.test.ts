@@ -16,10 +16,15 @@ function doc(over: Partial<DocEntry>): DocEntry {
 }
 
 function actions(): DocumentActions {
-  return { openFolder: vi.fn(), open: vi.fn(), pin: vi.fn(), trash: vi.fn(), add: vi.fn(), retry: vi.fn() };
+  return {
+    openFolder: vi.fn(), open: vi.fn(), pin: vi.fn(), trash: vi.fn(), add: vi.fn(), retry: vi.fn(),
+    chooseMirror: vi.fn(), stopMirror: vi.fn(),
+  };
 }
 
-const view = (documents: DocEntry[], pins: string[] = []): DocumentsView => ({ documents, pins, me: "usr-martin" });
+const view = (documents: DocEntry[], pins: string[] = [], mirrorDir: string | null = null): DocumentsView => ({
+  documents, pins, me: "usr-martin", mirrorDir,
+});
 
 describe("Documents", () => {
   it("lists folders with their parents, trash apart", () => {
@@ -97,6 +102,17 @@ describe("Documents", () => {
     (box.querySelector("button.retry") as HTMLButtonElement).click();
     expect(retry).toHaveBeenCalled();
     expect(renderTransfers([done], null, "fr", retry).hidden).toBe(true);
+  });
+
+  it("offers to sync a folder of the computer, then shows it with Change and Stop", () => {
+    const a = actions();
+    const before = renderDocuments(view([doc({})]), [], "/", "fr", a);
+    (before.querySelector("button.choose-mirror") as HTMLButtonElement).click();
+    expect(a.chooseMirror).toHaveBeenCalled();
+    const after = renderDocuments(view([doc({})], [], "/home/claire/ENT"), [], "/", "fr", a);
+    expect(after.querySelector(".mirror-line")?.textContent).toContain("Dossier synchronisé : /home/claire/ENT");
+    (after.querySelector("button.stop-mirror") as HTMLButtonElement).click();
+    expect(a.stopMirror).toHaveBeenCalled();
   });
 
   it("sizes read as people write them", () => {

@@ -12,6 +12,9 @@ export interface DocumentActions {
   trash: (doc: DocEntry, trashed: boolean) => void;
   add: (folder: string) => void;
   retry: () => void;
+  /** Choose (or change) the folder of this computer kept in step; stop keeping it. */
+  chooseMirror: () => void;
+  stopMirror: () => void;
 }
 
 /** The trash, as a pseudo-folder. */
@@ -75,6 +78,7 @@ export function renderDocuments(
     tools.append(add, pinFolder);
   }
   panel.append(heading, tools);
+  panel.append(mirrorLine(view.mirrorDir, lang, actions));
 
   if (shown.length === 0) {
     panel.append(el("p", { class: "empty" }, m.emptyFolder));
@@ -149,6 +153,24 @@ function documentRows(d: DocEntry, me: string, lang: Lang, actions: DocumentActi
     versions.setAttribute("aria-expanded", String(open));
   };
   return [row, list];
+}
+
+/** "Dossier synchronisé : …" with Change / Stop, or the button to choose one. */
+function mirrorLine(dir: string | null, lang: Lang, actions: DocumentActions): HTMLElement {
+  const m = t(lang);
+  const line = el("p", { class: "mirror-line" });
+  if (dir) {
+    const change = el("button", { type: "button", class: "choose-mirror" }, m.changeMirror);
+    change.onclick = actions.chooseMirror;
+    const stop = el("button", { type: "button", class: "stop-mirror" }, m.stopMirror);
+    stop.onclick = actions.stopMirror;
+    line.append(`${m.mirrorDir} : `, el("code", {}, dir), " ", change, " ", stop);
+  } else {
+    const choose = el("button", { type: "button", class: "choose-mirror" }, m.chooseMirror);
+    choose.onclick = actions.chooseMirror;
+    line.append(choose);
+  }
+  return line;
 }
 
 /** The transfer queue: what is going up or down, how far, and what was refused. */

@@ -133,6 +133,10 @@ const messages = {
     noAttachment: "Aucun document joint.",
     pickDocument: "Joindre un de mes documents",
     attach: "Joindre",
+    mirrorDir: "Dossier synchronisé",
+    chooseMirror: "Synchroniser un dossier de cet ordinateur…",
+    changeMirror: "Changer",
+    stopMirror: "Arrêter",
   },
   en: {
     online: "Online",
@@ -265,6 +269,10 @@ const messages = {
     noAttachment: "No document attached.",
     pickDocument: "Attach one of my documents",
     attach: "Attach",
+    mirrorDir: "Synced folder",
+    chooseMirror: "Sync a folder of this computer…",
+    changeMirror: "Change",
+    stopMirror: "Stop",
   },
 };
 

@@ -34,6 +34,8 @@ import {
 } from "./api";
 import {
   addDocuments,
+  chooseMirrorDir,
+  stopMirror,
   listDocuments,
   listTransfers,
   openDocument,
@@ -488,6 +490,8 @@ async function renderDocumentsPage(): Promise<void> {
           })
           .catch(showError),
       retry: () => edited(retryTransfers()),
+      chooseMirror: () => edited(chooseMirrorDir()),
+      stopMirror: () => edited(stopMirror()),
     }),
   );
   app.replaceChildren(header, main);
@@ -549,6 +553,20 @@ app.addEventListener("keydown", (e) => {
 
 async function start(): Promise<void> {
   document.documentElement.lang = lang;
+  // Keys first: they must work as soon as anything is on screen.
+  let zoom = savedZoom();
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "F5") void syncNow();
+    const next = e.ctrlKey || e.metaKey ? nextZoom(zoom, e.key) : null;
+    if (next !== null) {
+      e.preventDefault();
+      void setZoom(next).then((z) => {
+        zoom = z;
+        localStorage.setItem("zoom", String(z));
+      });
+    }
+  });
+  if (zoom !== 1) await setZoom(zoom).catch(() => 1);
   me = await getMe().catch(() => null);
   status = await getStatus().catch(() => null);
   await render();
@@ -569,19 +587,8 @@ async function start(): Promise<void> {
     if (page === "documents" && !typing) void render();
   });
   await listen<SyncProgress | null>("transfer-progress", (e) => showTransferProgress(e.payload));
-  let zoom = savedZoom();
-  if (zoom !== 1) await setZoom(zoom).catch(() => 1);
-  document.addEventListener("keydown", (e) => {
-    if (e.key === "F5") void syncNow();
-    const next = e.ctrlKey || e.metaKey ? nextZoom(zoom, e.key) : null;
-    if (next !== null) {
-      e.preventDefault();
-      void setZoom(next).then((z) => {
-        zoom = z;
-        localStorage.setItem("zoom", String(z));
-      });
-    }
-  });
+  // Everything is wired (the end-to-end tests wait for this).
+  document.body.dataset.listening = "true";
 }
 
 void start();

@@ -24,6 +24,8 @@ pub struct DocumentsView {
     pub pins: Vec<String>,
     /// The user's id (their own documents say "vous").
     pub me: String,
+    /// The folder of this computer kept in step, if one was chosen.
+    pub mirror_dir: Option<String>,
 }
 
 /// Everything the Documents view shows.
@@ -34,6 +36,7 @@ pub fn list_documents(state: State<'_, AppState>) -> CmdResult<DocumentsView> {
         documents: docs::list(&replica, None)?,
         pins: docs::pins(&replica)?,
         me: replica.user_id().unwrap_or_default(),
+        mirror_dir: replica.state(crate::mirror::DIR_KEY)?,
     })
 }
 
@@ -145,9 +148,46 @@ pub async fn add_documents(
             .and_then(|n| n.to_str())
             .ok_or_else(|| CommandError::new("document.bad_name", "nom de fichier illisible"))?
             .to_string();
-        docs::put(&mut *state.lock_replica()?, &cache, &path, &folder, &name)?;
+        // Copied and hashed first, without holding the replica: a big file takes a while.
+        let (hash, size) = {
+            let cache = cache.clone();
+            tauri::async_runtime::spawn_blocking(move || cache.import(&path))
+                .await
+                .map_err(|e| CommandError::new("app.thread", e.to_string()))??
+        };
+        docs::put_content(&mut *state.lock_replica()?, &hash, size, &folder, &name)?;
         added += 1;
     }
     state.wake_transfers();
     Ok(added)
+}
+
+/// Asks which folder of this computer to keep in step with the espace documentaire (a
+/// native dialog) and starts mirroring it; returns it (None when the user cancelled).
+#[tauri::command]
+pub async fn choose_mirror_dir(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> CmdResult<Option<String>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Dossier à garder synchronisé avec l'espace documentaire")
+        .pick_folder(move |path| {
+            let _ = tx.send(path);
+        });
+    let Some(chosen) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let dir = chosen
+        .into_path()
+        .map_err(|e| CommandError::new("documents.path", e.to_string()))?;
+    state.set_mirror_dir(Some(&dir))?;
+    Ok(Some(dir.display().to_string()))
+}
+
+/// Stops keeping a folder in step (its files stay where they are).
+#[tauri::command]
+pub fn stop_mirror(state: State<'_, AppState>) -> CmdResult<()> {
+    state.set_mirror_dir(None)
 }
