@@ -348,7 +348,9 @@ fn a_gigabyte_goes_up_and_down_in_little_memory() {
     assert_eq!(down.code, 0, "{}", down.stderr);
     let down_mb = peak_rss_mb(&down.stderr);
     assert_eq!(hash_of(&out), hash);
-    println!(
+    // Written past the test harness's capture, so `make test` shows it.
+    let _ = writeln!(
+        std::io::stderr(),
         "docs_1gib: size_mib=1024 up_s={up_s:.1} up_peak_rss_mb={up_mb:.1} down_s={down_s:.1} down_peak_rss_mb={down_mb:.1}"
     );
     assert!(up_mb < 100.0, "upload peak {up_mb} MB");
@@ -827,7 +829,8 @@ fn the_mirror_watches_the_folder_until_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(300));
     }
-    println!(
+    let _ = writeln!(
+        std::io::stderr(),
         "mirror_watch: new_file_on_server_ms={}",
         t.elapsed().as_millis()
     );
