@@ -88,6 +88,14 @@ fn sync_bytes(c: &Client) -> (u64, u64) {
     (parts.next().unwrap(), parts.next().unwrap())
 }
 
+/// `ardoise docs put FILE --folder FOLDER [extra…] --json`, which must succeed.
+fn put_json(c: &Client, file: &str, folder: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["docs", "put", file, "--folder", folder];
+    args.extend_from_slice(extra);
+    args.push("--json");
+    c.run(&args).ok().json()
+}
+
 fn peak_rss_mb(stderr: &str) -> f64 {
     stderr
         .lines()
@@ -108,17 +116,7 @@ fn an_upload_cut_mid_chunk_resumes_from_the_servers_offset() {
 
     // The connection dies in the middle of the second chunk, and stays down.
     proxy.arm_then_down(Fault::CutRequest("PATCH", CHUNK_BYTES + 1_500_000));
-    let put = martin
-        .run(&[
-            "docs",
-            "put",
-            file.to_str().unwrap(),
-            "--folder",
-            "/Test",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let put = put_json(&martin, file.to_str().unwrap(), "/Test", &[]);
     assert_eq!(put["state"], "queued", "{put}");
     assert_eq!(put["hash"], hash.as_str());
 
@@ -362,46 +360,19 @@ fn an_unchanged_file_sends_nothing() {
     let (dir, server, martin) = martin_on_demo();
     let file = dir.path().join("fiche.pdf");
     make_file(&file, 3 * 1024 * 1024, 5);
-    let first = martin
-        .run(&[
-            "docs",
-            "put",
-            file.to_str().unwrap(),
-            "--folder",
-            "/Cours",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let first = put_json(&martin, file.to_str().unwrap(), "/Cours", &[]);
     assert_eq!(first["transfer"]["sentBytes"], 3 * 1024 * 1024);
-    let second = martin
-        .run(&[
-            "docs",
-            "put",
-            file.to_str().unwrap(),
-            "--folder",
-            "/Cours",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let second = put_json(&martin, file.to_str().unwrap(), "/Cours", &[]);
     assert_eq!(second["unchanged"], true);
     assert!(second["transfer"].is_null(), "{second}");
     // The same content under another name, from another device: the server has it.
     let portable = login(dir.path(), "portable", &server.url(), "martin");
-    let third = portable
-        .run(&[
-            "docs",
-            "put",
-            file.to_str().unwrap(),
-            "--folder",
-            "/Archives",
-            "--name",
-            "copie.pdf",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let third = put_json(
+        &portable,
+        file.to_str().unwrap(),
+        "/Archives",
+        &["--name", "copie.pdf"],
+    );
     assert_eq!(third["created"], true);
     assert_eq!(third["transfer"]["sentBytes"], 0, "{third}");
     assert_eq!(third["state"], "sent");
@@ -444,19 +415,7 @@ fn concurrent_new_versions_give_one_head_and_one_conflict_copy() {
             name,
         ])
         .ok();
-    let told = leroy
-        .run(&[
-            "docs",
-            "put",
-            theirs.to_str().unwrap(),
-            "--folder",
-            folder,
-            "--name",
-            name,
-            "--json",
-        ])
-        .ok()
-        .json();
+    let told = put_json(&leroy, theirs.to_str().unwrap(), folder, &["--name", name]);
     // Leroy is told where his version went.
     let copy_path = told["conflictCopy"]
         .as_str()
