@@ -11,26 +11,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use ardoise_fixtures::Rng;
 use ardoise_protocol::{Data, EntityKind};
 use ardoise_sync::{logbook, queries, HttpConnector, Profile, Replica, SyncEngine};
 use ardoise_testkit::{Client, Http, Server};
 use serde_json::{json, Value};
-
-/// splitmix64: a seeded generator, the same everywhere.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D1_049B_B133_111E);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn seed() -> u64 {
     std::env::var("ARDOISE_SEED")
@@ -63,7 +48,7 @@ fn crash_child() {
         Box::new(HttpConnector::new(&server).unwrap()),
     );
     for n in 0u64.. {
-        let occ = &occurrences[rng.below(occurrences.len() as u64) as usize];
+        let occ = &occurrences[rng.below(occurrences.len())];
         let existing = queries::session_for_occurrence(engine.replica().conn(), occ, &me).unwrap();
         let input = match &existing {
             Some(s) => json!({"id": s["id"], "title": format!("Séance revue {n}")}),
@@ -180,22 +165,8 @@ fn a_client_killed_at_any_moment_reopens_consistent() {
         .unwrap()
         .cursor()
         .unwrap();
-    let week = martin
-        .run(&[
-            "timetable",
-            "--teacher",
-            "martin",
-            "--date",
-            "2026-11-30",
-            "--days",
-            "6",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let week = martin.teacher_days("martin", "2026-11-30", 6);
     let occurrences: Vec<&str> = week
-        .as_array()
-        .unwrap()
         .iter()
         .filter(|o| o["status"] != "cancelled")
         .map(|o| o["id"].as_str().unwrap())
@@ -213,7 +184,7 @@ fn a_client_killed_at_any_moment_reopens_consistent() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(30 + rng.below(400)));
+        std::thread::sleep(Duration::from_millis(30 + rng.below(400) as u64));
         child.kill().unwrap();
         child.wait().unwrap();
         if let Err(e) = check(&martin.profile, &http, base_seq) {

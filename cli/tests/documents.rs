@@ -52,6 +52,15 @@ fn martin_on_demo() -> (tempfile::TempDir, Server, Client) {
     (dir, server, martin)
 }
 
+/// A demo server, a fault proxy in front of it, and Martin logged in through the proxy.
+fn martin_through_proxy() -> (tempfile::TempDir, Server, Proxy, Client) {
+    let dir = tmp();
+    let server = Server::demo(dir.path());
+    let proxy = Proxy::start(server.port);
+    let martin = login(dir.path(), "martin", &proxy.url(), "martin");
+    (dir, server, proxy, martin)
+}
+
 fn login(root: &Path, name: &str, url: &str, user: &str) -> Client {
     let c = Client::new(root, name);
     c.run(&["login", "--server", url, "--user", user]).ok();
@@ -106,10 +115,7 @@ fn peak_rss_mb(stderr: &str) -> f64 {
 
 #[test]
 fn an_upload_cut_mid_chunk_resumes_from_the_servers_offset() {
-    let dir = tmp();
-    let server = Server::demo(dir.path());
-    let proxy = Proxy::start(server.port);
-    let martin = login(dir.path(), "martin", &proxy.url(), "martin");
+    let (dir, server, proxy, martin) = martin_through_proxy();
     let file = dir.path().join("cours.bin");
     let size = 20 * 1024 * 1024;
     let hash = make_file(&file, size, 7);
@@ -192,10 +198,7 @@ fn an_upload_cut_mid_chunk_resumes_from_the_servers_offset() {
 
 #[test]
 fn an_upload_killed_mid_chunk_resumes_from_the_servers_offset() {
-    let dir = tmp();
-    let server = Server::demo(dir.path());
-    let proxy = Proxy::start(server.port);
-    let martin = login(dir.path(), "martin", &proxy.url(), "martin");
+    let (dir, server, proxy, martin) = martin_through_proxy();
     let file = dir.path().join("cours.bin");
     let size: u64 = 16 * 1024 * 1024;
     let hash = make_file(&file, size, 13);
@@ -884,18 +887,8 @@ fn a_published_seance_brings_its_attachments_to_the_class_even_offline() {
         "/Équipe pédagogique/Projet interdisciplinaire.md",
     )
     .clone();
-    let week = leroy
-        .run(&[
-            "timetable",
-            "--teacher",
-            "leroy",
-            "--date",
-            "2026-12-01",
-            "--json",
-        ])
-        .ok()
-        .json();
-    let lesson = &week.as_array().unwrap()[0];
+    let week = leroy.teacher_days("leroy", "2026-12-01", 1);
+    let lesson = &week[0];
     let refused = leroy.run_with(
         &["session", "save"],
         &serde_json::json!({"occurrence": lesson["id"], "title": "x", "attachments": [projet["id"]]}).to_string(),

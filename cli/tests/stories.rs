@@ -10,19 +10,7 @@ fn tmp() -> tempfile::TempDir {
 
 /// Martin's lessons in the week of Monday 30 November 2026.
 fn martin_week(c: &Client) -> Vec<Value> {
-    let out = c
-        .run(&[
-            "timetable",
-            "--teacher",
-            "martin",
-            "--date",
-            "2026-11-30",
-            "--days",
-            "6",
-            "--json",
-        ])
-        .ok();
-    out.json().as_array().unwrap().clone()
+    c.teacher_days("martin", "2026-11-30", 6)
 }
 
 fn find<'a>(list: &'a [Value], audience: &str, date: &str, start: &str) -> &'a Value {
@@ -276,18 +264,8 @@ fn story_2_vie_scolaire_cancels_offline_and_the_teacher_sees_it() {
     server.start();
     diallo.run(&["sync"]).ok();
     leroy.run(&["sync"]).ok();
-    let week = leroy
-        .run(&[
-            "timetable",
-            "--teacher",
-            "leroy",
-            "--date",
-            "2026-11-30",
-            "--json",
-        ])
-        .ok()
-        .json();
-    let seen = find(week.as_array().unwrap(), "1re B", "2026-11-30", "14:00");
+    let week = leroy.teacher_days("leroy", "2026-11-30", 1);
+    let seen = find(&week, "1re B", "2026-11-30", "14:00");
     assert_eq!(seen["status"], "cancelled");
     assert_eq!(seen["note"], "Professeur absent");
 }

@@ -227,6 +227,24 @@ impl Client {
         out.as_array().expect("a JSON list").clone()
     }
 
+    /// `ardoise timetable --teacher LOGIN --date DATE --days N --json`, as a list.
+    pub fn teacher_days(&self, login: &str, date: &str, days: u32) -> Vec<Value> {
+        let out = self
+            .run(&[
+                "timetable",
+                "--teacher",
+                login,
+                "--date",
+                date,
+                "--days",
+                &days.to_string(),
+                "--json",
+            ])
+            .ok()
+            .json();
+        out.as_array().expect("a JSON list").clone()
+    }
+
     /// `ardoise status --json`.
     pub fn status(&self) -> Value {
         self.run(&["status", "--json"]).ok().json()
