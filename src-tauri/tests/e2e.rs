@@ -102,6 +102,11 @@ fn story_1_a_lesson_written_offline_goes_up_by_itself() {
 
     server.stop();
     driver.click(&driver.find("[data-occurrence]"));
+    driver.wait_until(
+        "the editor",
+        "return !!document.querySelector('aside.editor input[name=title]')",
+        Duration::from_secs(10),
+    );
     driver.type_into(
         &driver.find("aside.editor input[name=title]"),
         "Écrite pendant la panne",
@@ -356,6 +361,11 @@ fn story_4_an_entry_under_visa_is_refused_with_its_french_message() {
         json!([]),
     );
     driver.click(&driver.find(&format!("article[data-occurrence='{occurrence}']")));
+    driver.wait_until(
+        "the editor",
+        "return !!document.querySelector('aside.editor input[name=title]')",
+        Duration::from_secs(10),
+    );
     driver.type_into(
         &driver.find("aside.editor input[name=title]"),
         "Modifiée après le visa",

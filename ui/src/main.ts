@@ -334,7 +334,13 @@ async function saveAll(input: SessionInput, homework: HomeworkRow[], removed: st
 async function openLesson(id: string): Promise<void> {
   const lesson = lessons.find((o) => o.id === id);
   if (!lesson) return;
-  const existing = await getSession(id).catch(() => null);
+  // The séance and the documents that can be attached, asked together.
+  const [existing, documents] = await Promise.all([
+    getSession(id).catch(() => null),
+    listDocuments()
+      .then((v) => v.documents)
+      .catch(() => []),
+  ]);
   document.querySelector("aside.editor")?.remove();
   const close = () => document.querySelector("aside.editor")?.remove();
   const failed = (e: CommandError) => {
@@ -346,7 +352,7 @@ async function openLesson(id: string): Promise<void> {
     onSave: (input, homework, removed, saved) =>
       edited(saveAll(input, homework, removed, saved).then(close), t(lang).saved, failed),
     onClose: close,
-    documents: (await listDocuments().catch(() => null))?.documents ?? [],
+    documents,
     onOpenDocument: (id) => {
       toast(t(lang).opening);
       openDocument({ id }, null).catch(showError);
