@@ -4,7 +4,7 @@ export CARGO_BUILD_JOBS ?= 2
 DEMO_ADDR ?= 127.0.0.1:8787
 DEMO_DIR ?= .demo
 
-.PHONY: deps ui build demo test gates rust-tests ui-tests e2e bindings clean
+.PHONY: deps ui build demo test gates rust-tests ui-tests e2e soak bindings clean
 
 deps:
 	@scripts/install-deps.sh
@@ -47,6 +47,14 @@ e2e: ui
 	cargo build --release -p ardoise-app --locked
 	ARDOISE_APP_BIN="$(CURDIR)/target/release/ardoise-app" xvfb-run -a -s "-screen 0 1280x800x24" \
 	  cargo test --workspace --locked -- --ignored --nocapture --test-threads=1
+
+## The long version of the randomised tests: SEEDS convergence seeds (200 in `make test`)
+## and ROUNDS crash rounds (100 in `make test`). A failure prints the seed to replay.
+SEEDS ?= 10000
+ROUNDS ?= 1000
+soak: deps
+	ARDOISE_SEEDS=$(SEEDS) cargo test -p ardoise-sync --test convergence --locked -- --nocapture
+	ARDOISE_CRASH_ROUNDS=$(ROUNDS) cargo test -p ardoise-cli --test crash --locked -- --nocapture
 
 ## Rewrites ui/src/bindings.ts from the Rust types (a test fails while it is stale).
 bindings:

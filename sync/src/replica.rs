@@ -345,14 +345,15 @@ impl Replica {
         let tx = self.conn.transaction()?;
         let mut report = AckReport::default();
         for r in results {
-            let row: Option<(String, String)> = tx
+            let row: Option<(String, String, String)> = tx
                 .query_row(
-                    "SELECT kind, record_id FROM outbox WHERE op_id = ?1 AND state = 'pending'",
+                    "SELECT kind, record_id, action FROM outbox
+                     WHERE op_id = ?1 AND state = 'pending'",
                     [r.op_id.to_string()],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )
                 .optional()?;
-            let Some((kind, record_id)) = row else {
+            let Some((kind, record_id, action)) = row else {
                 continue; // acknowledged already
             };
             let kind = EntityKind::parse(&kind).ok_or_else(|| corrupt("kind"))?;
@@ -399,6 +400,16 @@ impl Replica {
                          error_message = ?3 WHERE op_id = ?1",
                         params![r.op_id.to_string(), err.code, err.message],
                     )?;
+                    if action == "create" {
+                        // The record will never exist: the edits made to it since can only
+                        // be refused too, and for the same reason (not "not found").
+                        tx.execute(
+                            "UPDATE outbox SET state = 'quarantined', error_code = ?3,
+                             error_message = ?4
+                             WHERE kind = ?1 AND record_id = ?2 AND state = 'pending'",
+                            params![kind.as_str(), record_id, err.code, err.message],
+                        )?;
+                    }
                     rebuild_local(&tx, kind, &record_id)?;
                     if !has_pending(&tx, kind, &record_id)? {
                         tx.execute(
@@ -874,6 +885,44 @@ mod tests {
         );
         let (_, local) = r.get(EntityKind::Session, "s").unwrap().unwrap();
         assert_eq!(local["content"], "");
+    }
+
+    #[test]
+    fn a_refused_creation_takes_the_later_edits_of_its_record_with_it() {
+        // Found by the convergence simulation: a séance written offline on a date the
+        // direction then signed off is refused; the edit made to it afterwards used to be
+        // sent alone and refused as "not found", a reason that made no sense to the teacher.
+        let mut r = Replica::in_memory().unwrap();
+        r.set_state(keys::USER_ID, "t1").unwrap();
+        let mut data = session_data("v1");
+        data.insert("attachments".into(), json!([]));
+        r.local_create(EntityKind::Session, "s", data).unwrap();
+        let mut edit = Data::new();
+        edit.insert("title".into(), json!("v2"));
+        r.local_update(EntityKind::Session, "s", &edit)
+            .unwrap()
+            .unwrap();
+        let create = r.pending_ops(10).unwrap().remove(0);
+        let report = r
+            .ack(&[OpResult {
+                op_id: create.op_id,
+                outcome: Outcome::Rejected,
+                version: None,
+                conflict_id: None,
+                error: Some(ardoise_protocol::ApiError::new(
+                    "logbook.visa_locked",
+                    "visée",
+                )),
+            }])
+            .unwrap();
+        assert_eq!(report.rejected.len(), 1);
+        assert_eq!(r.pending_count().unwrap(), 0);
+        let quarantined = r.quarantined().unwrap();
+        assert_eq!(quarantined.len(), 2);
+        assert!(quarantined
+            .iter()
+            .all(|q| q.error_code == "logbook.visa_locked"));
+        assert!(r.get(EntityKind::Session, "s").unwrap().is_none());
     }
 
     #[test]
