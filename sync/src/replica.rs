@@ -527,6 +527,14 @@ fn admit(rec: Record, me: Option<&str>) -> Result<Record> {
                 )));
             }
         }
+        if rec.kind == EntityKind::Conflict
+            && data.get("authorId").and_then(Value::as_str) != Some(me)
+        {
+            return Err(SyncError::BadResponse(format!(
+                "le serveur envoie la révision en conflit d'un autre utilisateur ({})",
+                rec.id
+            )));
+        }
     }
     Ok(rec)
 }
