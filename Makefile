@@ -4,7 +4,7 @@ export CARGO_BUILD_JOBS ?= 2
 DEMO_ADDR ?= 127.0.0.1:8787
 DEMO_DIR ?= .demo
 
-.PHONY: deps ui build demo test gates rust-tests ui-tests e2e soak bindings clean
+.PHONY: deps ui build demo test gates rust-tests ui-tests e2e soak fuzz fuzz-smoke bindings clean
 
 deps:
 	@scripts/install-deps.sh
@@ -21,11 +21,12 @@ demo: build
 	@scripts/demo.sh "$(DEMO_ADDR)" "$(DEMO_DIR)"
 
 ## Every gate and every test.
-test: ui gates ui-tests rust-tests e2e
+test: ui gates ui-tests rust-tests e2e fuzz-smoke
 	@echo "make test: all gates and tests passed"
 
 gates:
 	cargo fmt --all --check
+	cargo fmt --manifest-path fuzz/Cargo.toml --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	scripts/check-core-deps.sh
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
@@ -55,6 +56,14 @@ ROUNDS ?= 1000
 soak: deps
 	ARDOISE_SEEDS=$(SEEDS) cargo test -p ardoise-sync --test convergence --locked -- --nocapture
 	ARDOISE_CRASH_ROUNDS=$(ROUNDS) cargo test -p ardoise-cli --test crash --locked -- --nocapture
+
+## Fuzzing (libFuzzer, nightly Rust; installed when missing) of the protocol decoder and
+## the merge rule: FUZZ_SECS per target. `make test` runs a 15-second smoke of each.
+FUZZ_SECS ?= 300
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECS)
+fuzz-smoke: deps
+	scripts/fuzz.sh 15
 
 ## Rewrites ui/src/bindings.ts from the Rust types (a test fails while it is stale).
 bindings:

@@ -1,0 +1,125 @@
+//! The properties the fuzz targets check, on any input bytes:
+//!
+//! - [`decode`]: an answer from the server (page, snapshot, push results, record) either
+//!   fails to parse or is checked by `check_record`; a record that passes never holds
+//!   script in its HTML, and checking it again changes nothing (sanitising is idempotent);
+//! - [`merge`]: the per-field merge touches only the op's fields, gives each either the
+//!   current value or the op's, keeps the current value of every conflicting field, and
+//!   merging the same op again changes nothing (a retried op is harmless).
+//!
+//! `scripts/fuzz.sh` runs them (`make fuzz`); the test suite runs each for a few seconds.
+
+use std::collections::BTreeMap;
+
+use ardoise_protocol::merge::merge_fields;
+use ardoise_protocol::{
+    check_record, Data, FieldChange, PullResponse, PushResponse, Record, SnapshotResponse,
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The tags of sanitised HTML (text `<` is escaped, so every `<` opens a tag): none may
+/// be a script, carry an event handler, or point to a `javascript:` URL.
+fn assert_harmless(html: &str) {
+    let lower = html.to_ascii_lowercase();
+    let mut rest = lower.as_str();
+    while let Some(open) = rest.find('<') {
+        let tag_and_more = &rest[open + 1..];
+        let end = tag_and_more.find('>').unwrap_or(tag_and_more.len());
+        let tag = &tag_and_more[..end];
+        let name = tag.split(|c: char| c.is_whitespace() || c == '/').next();
+        for bad in ["script", "iframe", "object", "embed", "style"] {
+            assert!(name != Some(bad), "<{bad}> kept in {html:?}");
+        }
+        // Attribute names, outside quoted values.
+        let (mut quote, mut word, mut names) = (None, String::new(), Vec::new());
+        for c in tag.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '=') => names.push(std::mem::take(&mut word)),
+                (None, c) if c.is_whitespace() => word.clear(),
+                (None, c) => word.push(c),
+            }
+        }
+        for n in names {
+            assert!(!n.starts_with("on"), "event handler {n} kept in {html:?}");
+        }
+        let unquoted: String = tag.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(
+            !unquoted.contains("javascript:"),
+            "javascript: URL kept in {html:?}"
+        );
+        rest = &tag_and_more[end..];
+    }
+}
+
+fn check_one(record: Record) {
+    let Ok(checked) = check_record(record) else {
+        return;
+    };
+    if let Some(data) = &checked.data {
+        for key in ["content", "description"] {
+            if let Some(Value::String(html)) = data.get(key) {
+                assert_harmless(html);
+            }
+        }
+    }
+    let again = check_record(checked.clone()).expect("a checked record checks again");
+    assert_eq!(again, checked, "checking twice changed the record");
+}
+
+/// Parses `bytes` as each answer of the protocol and checks every record in it.
+pub fn decode(bytes: &[u8]) {
+    if let Ok(page) = serde_json::from_slice::<PullResponse>(bytes) {
+        page.changes.into_iter().for_each(check_one);
+    }
+    if let Ok(snapshot) = serde_json::from_slice::<SnapshotResponse>(bytes) {
+        snapshot.records.into_iter().for_each(check_one);
+    }
+    if let Ok(record) = serde_json::from_slice::<Record>(bytes) {
+        check_one(record);
+    }
+    let _ = serde_json::from_slice::<PushResponse>(bytes);
+}
+
+/// A record and an op's changes, as JSON.
+#[derive(Deserialize)]
+struct MergeInput {
+    current: Data,
+    fields: BTreeMap<String, FieldChange>,
+}
+
+/// Merges the op in `bytes` into its record and checks the rule's properties.
+pub fn merge(bytes: &[u8]) {
+    let Ok(input) = serde_json::from_slice::<MergeInput>(bytes) else {
+        return;
+    };
+    let r = merge_fields(&input.current, &input.fields);
+    for (name, value) in &r.merged {
+        match input.fields.get(name) {
+            None => assert_eq!(
+                input.current.get(name),
+                Some(value),
+                "{name} not in the op changed"
+            ),
+            Some(change) => assert!(
+                Some(value) == input.current.get(name) || value == &change.new,
+                "{name} is neither the current value nor the op's"
+            ),
+        }
+    }
+    for name in r.conflicts.keys() {
+        assert_eq!(
+            r.merged.get(name).unwrap_or(&Value::Null),
+            input.current.get(name).unwrap_or(&Value::Null),
+            "conflicting {name} must keep the value committed first"
+        );
+    }
+    let again = merge_fields(&r.merged, &input.fields);
+    assert_eq!(
+        again.merged, r.merged,
+        "merging the same op twice changed the record"
+    );
+}
