@@ -269,13 +269,38 @@ pub enum Fault {
     StallRequest(&'static str, usize),
 }
 
-/// A TCP proxy on loopback with one-shot faults.
+/// A TCP proxy on loopback with one-shot faults, and random ones ([`Proxy::chaos`]).
 pub struct Proxy {
     pub port: u16,
     fault: Arc<Mutex<Fault>>,
     pub faults_fired: Arc<AtomicUsize>,
     down: Arc<std::sync::atomic::AtomicBool>,
     then_down: Arc<std::sync::atomic::AtomicBool>,
+    chaos: Arc<Mutex<Option<Chaos>>>,
+}
+
+/// Random faults, one draw per connection, from a seed.
+struct Chaos {
+    rng: ardoise_fixtures::Rng,
+    percent: usize,
+}
+
+impl Chaos {
+    /// What happens to a new connection: refused (`None`), or relayed with a fault of its
+    /// first request and a delay on each chunk of the answer.
+    fn draw(&mut self) -> Option<(Fault, u64)> {
+        if self.rng.below(100) >= self.percent {
+            return Some((Fault::None, 0));
+        }
+        let any = "";
+        Some(match self.rng.below(5) {
+            0 => return None,
+            1 => (Fault::DropResponse(any), 0),
+            2 => (Fault::CutRequest(any, self.rng.below(600)), 0),
+            3 => (Fault::Truncate(any, self.rng.below(3000)), 0),
+            _ => (Fault::None, 5 + self.rng.below(60) as u64),
+        })
+    }
 }
 
 impl Proxy {
@@ -286,11 +311,13 @@ impl Proxy {
         let fired = Arc::new(AtomicUsize::new(0));
         let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let then_down = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (f, n, d, t) = (
+        let chaos: Arc<Mutex<Option<Chaos>>> = Arc::new(Mutex::new(None));
+        let (f, n, d, t, c) = (
             fault.clone(),
             fired.clone(),
             down.clone(),
             then_down.clone(),
+            chaos.clone(),
         );
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
@@ -298,8 +325,26 @@ impl Proxy {
                     let _ = conn.shutdown(Shutdown::Both);
                     continue;
                 }
+                let drawn = c.lock().unwrap().as_mut().map(Chaos::draw);
+                let (first, delay) = match drawn {
+                    None => (Fault::None, 0),
+                    Some(Some(d)) => d,
+                    Some(None) => {
+                        n.fetch_add(1, Ordering::SeqCst);
+                        let _ = conn.shutdown(Shutdown::Both);
+                        continue;
+                    }
+                };
                 let (f, n, d, t) = (f.clone(), n.clone(), d.clone(), t.clone());
-                std::thread::spawn(move || relay(conn, upstream_port, f, n, d, t));
+                let faults = Faults {
+                    armed: f,
+                    fired: n,
+                    down: d,
+                    then_down: t,
+                    first,
+                    delay_ms: delay,
+                };
+                std::thread::spawn(move || relay(conn, upstream_port, faults));
             }
         });
         Proxy {
@@ -308,7 +353,23 @@ impl Proxy {
             faults_fired: fired,
             down,
             then_down,
+            chaos,
         }
+    }
+
+    /// From now on, `percent` % of new connections (drawn from `seed`) are refused, lose
+    /// the answer after the server handled the request, are cut mid-request or mid-answer,
+    /// or are slowed down.
+    pub fn chaos(&self, seed: u64, percent: usize) {
+        *self.chaos.lock().unwrap() = Some(Chaos {
+            rng: ardoise_fixtures::Rng(seed),
+            percent,
+        });
+    }
+
+    /// Ends [`Proxy::chaos`].
+    pub fn calm(&self) {
+        *self.chaos.lock().unwrap() = None;
     }
 
     /// Refuse every connection (and cut those under way) until set back to false.
@@ -334,14 +395,26 @@ impl Proxy {
     }
 }
 
-fn relay(
-    client: TcpStream,
-    upstream_port: u16,
-    fault: Arc<Mutex<Fault>>,
+/// What a relayed connection may suffer: the proxy's armed one-shot fault, a fault drawn
+/// for this connection's first request, a delay on each chunk of the answers.
+struct Faults {
+    armed: Arc<Mutex<Fault>>,
     fired: Arc<AtomicUsize>,
     down: Arc<std::sync::atomic::AtomicBool>,
     then_down: Arc<std::sync::atomic::AtomicBool>,
-) {
+    first: Fault,
+    delay_ms: u64,
+}
+
+fn relay(client: TcpStream, upstream_port: u16, faults: Faults) {
+    let Faults {
+        armed: fault,
+        fired,
+        down,
+        then_down,
+        first,
+        delay_ms,
+    } = faults;
     let Ok(server) = TcpStream::connect(("127.0.0.1", upstream_port)) else {
         return;
     };
@@ -356,6 +429,7 @@ fn relay(
         // Bytes of the request under way still allowed through (CutRequest, StallRequest).
         let mut allowance: Option<usize> = None;
         let mut stall = false;
+        let mut first = Some(first).filter(|f| *f != Fault::None);
         loop {
             let n = match c_in.read(&mut buf) {
                 Ok(0) | Err(_) => break,
@@ -365,7 +439,8 @@ fn relay(
                 break;
             }
             let text = String::from_utf8_lossy(&buf[..n.min(64)]);
-            let armed = *fault.lock().unwrap();
+            let drawn = first.take();
+            let armed = drawn.unwrap_or_else(|| *fault.lock().unwrap());
             let prefix = match armed {
                 Fault::DropResponse(p)
                 | Fault::Truncate(p, _)
@@ -375,7 +450,9 @@ fn relay(
             };
             if let Some(p) = prefix {
                 if text.starts_with(p) {
-                    *fault.lock().unwrap() = Fault::None;
+                    if drawn.is_none() {
+                        *fault.lock().unwrap() = Fault::None;
+                    }
                     fired.fetch_add(1, Ordering::SeqCst);
                     match armed {
                         Fault::CutRequest(_, limit) => allowance = Some(limit),
@@ -420,6 +497,9 @@ fn relay(
         };
         if down.load(Ordering::SeqCst) {
             break;
+        }
+        if delay_ms > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         }
         let current = *mode.lock().unwrap();
         match current {
