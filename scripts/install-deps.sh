@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential pkg-config libwebkit2gtk-4.1-dev   # building the Tauri app
+  libssl-dev libdbus-1-dev                           # SQLCipher's crypto, the OS keyring
   xvfb xauth webkit2gtk-driver                       # running it without a display, E2E
   imagemagick                                        # screenshots of the window
   curl ca-certificates

@@ -9,6 +9,7 @@ fn main() {
         "cancel_occurrence",
         "replace_occurrence",
         "login",
+        "logout",
         "last_login",
         "list_conflicts",
         "resolve_conflict",

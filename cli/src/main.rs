@@ -39,6 +39,13 @@ enum Command {
         #[arg(long)]
         user: String,
     },
+    /// Log out and wipe this profile from the computer (replica, key, document cache).
+    /// Refused while edits wait to be sent, unless --discard-pending.
+    Logout {
+        /// Abandon the edits not yet sent.
+        #[arg(long)]
+        discard_pending: bool,
+    },
     /// One full sync: push pending edits, pull what is new.
     Sync,
     /// Sync state: online, pending edits, conflicts, last sync.
@@ -311,6 +318,15 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 info.user.display_name, info.user.login, info.server
             );
         }
+        Command::Logout { discard_pending } => {
+            let server = profile.info()?.server;
+            let connector = HttpConnector::new(&server)?;
+            ardoise_sync::logout(&profile, &connector, discard_pending)?;
+            eprintln!(
+                "Déconnecté : plus rien de ce profil sur cet ordinateur ({}).",
+                profile.dir().display()
+            );
+        }
         Command::Sync => {
             let cache = ardoise_sync::docs::Cache::new(profile.cache_dir());
             let mut engine = engine(profile)?;
@@ -339,15 +355,24 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             }
         }
         Command::Status { json } => {
+            let key_file = profile.dir().join("replica.key");
             let mut engine = engine(profile)?;
             engine.probe();
             let s = engine.status()?;
             if json {
                 print_json(
                     &json!({"online": s.online, "pending": s.pending, "conflicts": s.conflicts,
-                    "quarantined": s.quarantined, "lastSync": s.last_sync, "cursor": s.cursor}),
+                    "quarantined": s.quarantined, "lastSync": s.last_sync, "cursor": s.cursor,
+                    "keyStorage": s.key_storage}),
                 );
             } else {
+                if s.key_storage == ardoise_sync::secrets::KeyStorage::File {
+                    println!(
+                        "Attention : aucun trousseau système, la clé de la base locale est dans {} \
+                         (lisible par vous seul·e).",
+                        key_file.display()
+                    );
+                }
                 println!(
                     "{} — {} modification(s) en attente, {} conflit(s), dernière synchronisation : {}",
                     if s.online { "En ligne" } else { "Hors ligne" },

@@ -15,6 +15,7 @@ pub fn typescript() -> String {
         ardoise_protocol::entities::PublishState::decl(&cfg),
         ardoise_sync::SyncStatus::decl(&cfg),
         ardoise_sync::SyncProgress::decl(&cfg),
+        ardoise_sync::secrets::KeyStorage::decl(&cfg),
         ardoise_sync::queries::OccurrenceView::decl(&cfg),
         ardoise_sync::queries::Target::decl(&cfg),
         crate::error::CommandError::decl(&cfg),

@@ -73,6 +73,7 @@ pub fn run() {
             commands::timetable::cancel_occurrence,
             commands::timetable::replace_occurrence,
             commands::session::login,
+            commands::session::logout,
             commands::session::last_login,
             commands::conflicts::list_conflicts,
             commands::conflicts::resolve_conflict,

@@ -55,6 +55,40 @@ impl Profiles {
         }
     }
 
+    /// Where the app goes after logging out of `old`: a new, empty profile. A profile
+    /// imposed by `ARDOISE_PROFILE` cannot be left: it is logged out with the CLI.
+    pub fn fresh(&self, old: &Profile) -> CmdResult<Profile> {
+        match self {
+            Profiles::Fixed(dir) => Err(CommandError::new(
+                "logout.fixed_profile",
+                format!(
+                    "Ce profil est imposé par ARDOISE_PROFILE ({}) : déconnectez-le avec « ardoise logout ».",
+                    dir.display()
+                ),
+            )),
+            Profiles::PerUser(root) => {
+                let fresh = root.join(NEW_PROFILE);
+                if fresh == old.dir() {
+                    return Err(CommandError::new("logout.none", "Personne n'est connecté."));
+                }
+                Ok(Profile::new(fresh))
+            }
+        }
+    }
+
+    /// After a logout: the next start opens the login screen.
+    pub fn forget_last(&self) -> CmdResult<()> {
+        if let Profiles::PerUser(root) = self {
+            match std::fs::remove_file(root.join("last-user")) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(CommandError::new("profile.io", e.to_string()))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// After a successful login: `profile` opens at the next start, and the folder of the
     /// profile nobody had logged in to goes.
     pub fn remember(&self, profile: &Profile) -> CmdResult<()> {

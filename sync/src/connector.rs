@@ -34,6 +34,10 @@ pub trait Connector: Send {
     fn snapshot(&self, token: &str) -> Result<SnapshotResponse>;
     /// Sends ops; one result per op.
     fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse>;
+    /// Ends the session on the ENT.
+    fn logout(&self, _token: &str) -> Result<()> {
+        Ok(())
+    }
     /// Which of these blobs the server lacks (for this user).
     fn blobs_missing(&self, _token: &str, _hashes: &[String]) -> Result<Vec<String>> {
         Err(no_documents())
@@ -209,6 +213,22 @@ impl Connector for HttpConnector {
             .bearer_auth(token)
             .json(req);
         self.send(req, MAX_PAGE_BYTES)
+    }
+
+    fn logout(&self, token: &str) -> Result<()> {
+        let req = self
+            .client
+            .post(self.url("/v1/auth/logout"))
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(5));
+        let resp = self
+            .with_protocol(req)
+            .send()
+            .map_err(|e| self.transport_error(e))?;
+        match resp.status() {
+            s if s.is_success() => Ok(()),
+            s => Err(SyncError::BadResponse(format!("déconnexion : statut {s}"))),
+        }
     }
 
     fn blobs_missing(&self, token: &str, hashes: &[String]) -> Result<Vec<String>> {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use crate::Result;
+use crate::{Result, SyncError};
 
 /// Migrations, in order. Never edit one that shipped: add the next.
 const MIGRATIONS: &[&str] = &[
@@ -15,17 +15,81 @@ const MIGRATIONS: &[&str] = &[
 /// Schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Opens (creating if missing) a replica file and brings its schema up to date.
+/// Opens (creating if missing) a replica file encrypted with `key` (64 hex digits, a raw
+/// SQLCipher key: no key derivation on each open) and brings its schema up to date. A
+/// replica written before encryption existed is encrypted in place first.
 ///
 /// - `journal_mode=WAL`: readers (the UI) never wait for the sync writer;
 /// - `synchronous=NORMAL`: in WAL mode a crash of the process loses nothing committed, and
 ///   a power cut at most the last transactions, never consistency;
 /// - `foreign_keys=ON`, `busy_timeout=5s`: two processes on one profile wait, not fail.
-pub fn open_connection(path: &Path) -> Result<Connection> {
-    let mut conn = Connection::open(path)?;
+pub fn open_connection(path: &Path, key: &str) -> Result<Connection> {
+    if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(SyncError::refused(
+            "replica.bad_key",
+            "La clé de la base locale est illisible.",
+        ));
+    }
+    let mut conn = keyed(path, key)?;
+    if !readable(&conn) {
+        drop(conn);
+        encrypt_plain_file(path, key)?;
+        conn = keyed(path, key)?;
+        if !readable(&conn) {
+            return Err(SyncError::refused(
+                "replica.wrong_key",
+                "La base locale ne s'ouvre pas avec la clé de ce profil (clé perdue ou \
+                 trousseau changé) : reconnectez-vous pour la recréer depuis l'ENT.",
+            ));
+        }
+    }
     conn.pragma_update(None, "journal_mode", "WAL")?;
     configure(&mut conn)?;
     Ok(conn)
+}
+
+fn keyed(path: &Path, key: &str) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    // A wrong key is an answer here, not something to print on stderr.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    // Checked above: only hex digits go into the statement.
+    conn.execute_batch(&format!("PRAGMA key = \"x'{key}'\";"))?;
+    Ok(conn)
+}
+
+fn readable(conn: &Connection) -> bool {
+    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .is_ok()
+}
+
+/// Encrypts a replica left in clear by an older Ardoise (same path, same content), if that
+/// is what the file is; does nothing to anything else.
+fn encrypt_plain_file(path: &Path, key: &str) -> Result<()> {
+    let plain = Connection::open(path)?;
+    if !readable(&plain) {
+        return Ok(());
+    }
+    let version: i64 = plain.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let tmp = path.with_extension("encrypting");
+    let _ = std::fs::remove_file(&tmp);
+    plain.execute(
+        &format!("ATTACH DATABASE ?1 AS encrypted KEY \"x'{key}'\""),
+        [tmp.to_string_lossy()],
+    )?;
+    plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+    plain.pragma_update(Some("encrypted"), "user_version", version)?;
+    plain.execute("DETACH DATABASE encrypted", [])?;
+    drop(plain);
+    for side in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(side);
+        let _ = std::fs::remove_file(p);
+    }
+    std::fs::rename(&tmp, path)?;
+    tracing::info!(path = %path.display(), "replica encrypted");
+    Ok(())
 }
 
 /// An in-memory replica, for tests.
@@ -58,21 +122,90 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 mod tests {
     use super::*;
 
+    const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
     #[test]
     fn migrations_bring_a_new_file_to_the_current_version_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.sqlite3");
-        let conn = open_connection(&path).unwrap();
+        let conn = open_connection(&path, KEY).unwrap();
         let v: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
         drop(conn);
         // Reopening applies nothing twice.
-        let conn = open_connection(&path).unwrap();
+        let conn = open_connection(&path, KEY).unwrap();
         let mode: String = conn
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn the_file_is_encrypted_and_opens_only_with_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.sqlite3");
+        let conn = open_connection(&path, KEY).unwrap();
+        conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES ('secret', 'Les fractions')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(!bytes.starts_with(b"SQLite format 3"));
+        assert!(!bytes.windows(13).any(|w| w == b"Les fractions"));
+        // Without the key, or with another: not a database.
+        assert!(!readable(&Connection::open(&path).unwrap()));
+        let other = KEY.replace('0', "1");
+        assert!(matches!(
+            open_connection(&path, &other),
+            Err(SyncError::Refused { code, .. }) if code == "replica.wrong_key"
+        ));
+        // The right key opens it, data intact.
+        let conn = open_connection(&path, KEY).unwrap();
+        let v: String = conn
+            .query_row(
+                "SELECT value FROM sync_state WHERE key = 'secret'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(v, "Les fractions");
+        assert!(open_connection(&path, "not hex").is_err());
+    }
+
+    #[test]
+    fn a_replica_left_in_clear_is_encrypted_in_place_with_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.sqlite3");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+            migrate(&mut conn).unwrap();
+            conn.execute(
+                "INSERT INTO sync_state (key, value) VALUES ('cursor', '42')",
+                [],
+            )
+            .unwrap();
+        }
+        let conn = open_connection(&path, KEY).unwrap();
+        let cursor: String = conn
+            .query_row(
+                "SELECT value FROM sync_state WHERE key = 'cursor'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(cursor, "42");
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        drop(conn);
+        assert!(!std::fs::read(&path)
+            .unwrap()
+            .starts_with(b"SQLite format 3"));
     }
 }

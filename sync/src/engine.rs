@@ -11,6 +11,7 @@ use crate::connector::Connector;
 use crate::docs::{self, Cache, TransferReport};
 use crate::profile::{Profile, Tokens};
 use crate::replica::{keys, QuarantinedOp, Replica};
+use crate::secrets::KeyStorage;
 use crate::{Result, SyncError};
 
 /// Records asked per pull page.
@@ -39,6 +40,8 @@ pub struct SyncStatus {
     pub cursor: i64,
     /// What the running sync has done so far, while it runs.
     pub progress: Option<SyncProgress>,
+    /// Where the replica's key is kept: `file` means no keyring protects it (shown).
+    pub key_storage: KeyStorage,
 }
 
 /// How far a running sync is, for the progress bar.
@@ -127,6 +130,7 @@ impl SyncEngine {
             last_sync: self.replica.state(keys::LAST_SYNC)?,
             cursor: self.replica.cursor()?,
             progress: self.progress.clone(),
+            key_storage: self.replica.key_storage(),
         })
     }
 
@@ -458,7 +462,7 @@ impl SyncEngine {
 
     /// Calls the ENT with the access token, renewing it once if it expired.
     fn authed<T>(&mut self, mut call: impl FnMut(&dyn Connector, &str) -> Result<T>) -> Result<T> {
-        let tokens = self.profile.tokens()?;
+        let tokens = self.replica.tokens()?;
         match call(&*self.connector, &tokens.access_token) {
             Err(SyncError::Server(e)) if e.code == "auth.invalid_token" => {
                 let fresh = match self.connector.refresh(&tokens.refresh_token) {
@@ -466,7 +470,7 @@ impl SyncEngine {
                     Err(SyncError::Server(_)) => {
                         // Another engine of this profile (the transfer queue, another
                         // process) may have renewed the tokens first: use theirs.
-                        let now = self.profile.tokens()?;
+                        let now = self.replica.tokens()?;
                         if now.access_token != tokens.access_token {
                             return call(&*self.connector, &now.access_token);
                         }
@@ -474,7 +478,7 @@ impl SyncEngine {
                     }
                     Err(e) => return Err(e),
                 };
-                self.profile.save_tokens(&Tokens::from(&fresh))?;
+                self.replica.save_tokens(&Tokens::from(&fresh))?;
                 call(&*self.connector, &fresh.access_token)
             }
             other => other,
@@ -548,13 +552,13 @@ mod tests {
 
     fn engine_with_rooms(dir: &std::path::Path, code: &'static str, ids: &[&str]) -> SyncEngine {
         let profile = Profile::new(dir);
-        profile
+        let mut replica = Replica::in_memory().unwrap();
+        replica
             .save_tokens(&Tokens {
                 access_token: "a".into(),
                 refresh_token: "r".into(),
             })
             .unwrap();
-        let mut replica = Replica::in_memory().unwrap();
         let room = |code: &str| {
             json!({"code": code, "label": code})
                 .as_object()

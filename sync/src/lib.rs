@@ -6,7 +6,8 @@
 //! - [`Replica`]: the replica file (entity tables, mirror, outbox, cursor, change feed);
 //! - [`SyncEngine`]: probe, push, pull, status;
 //! - [`Connector`] and [`HttpConnector`]: how the ENT is reached;
-//! - [`Profile`]: one user's folder (replica, identity, tokens);
+//! - [`Profile`]: one user's folder (replica, identity); [`secrets`]: the replica's
+//!   encryption key, in the OS keyring;
 //! - [`logbook`] and [`queries`]: the edits and the views users work with;
 //! - [`docs`]: the espace documentaire (content cache, pins, transfer queue) and
 //!   [`mirror`]: a local folder kept in step with it.
@@ -40,6 +41,7 @@ pub mod mirror;
 pub mod profile;
 pub mod queries;
 pub mod replica;
+pub mod secrets;
 pub mod spec;
 
 pub use connector::{Connector, HttpConnector};
@@ -73,9 +75,33 @@ pub fn login(
         server: server.trim_end_matches('/').to_string(),
         user: tokens.user.clone(),
     };
-    profile.save_tokens(&Tokens::from(&tokens))?;
     profile.save_info(&info)?;
     let replica = Replica::open(&profile.replica_path())?;
     replica.set_state(replica::keys::USER_ID, &tokens.user.id)?;
+    replica.save_tokens(&Tokens::from(&tokens))?;
     Ok(info)
+}
+
+/// Logs out and leaves nothing behind: the ENT forgets the session (when it can be
+/// reached), then the profile is wiped — replica, key, document cache. Edits not yet sent
+/// would be lost, so they refuse the logout unless `discard_pending`.
+pub fn logout(profile: &Profile, connector: &dyn Connector, discard_pending: bool) -> Result<()> {
+    if profile.replica_path().exists() {
+        let replica = Replica::open(&profile.replica_path())?;
+        let pending = replica.pending_count()?;
+        if pending > 0 && !discard_pending {
+            return Err(SyncError::refused(
+                "logout.pending",
+                format!(
+                    "{pending} modification(s) pas encore envoyée(s) à l'ENT : synchronisez \
+                     avant de vous déconnecter, ou confirmez pour les abandonner."
+                ),
+            ));
+        }
+        if let Ok(tokens) = replica.tokens() {
+            // Offline: the token simply expires on the server.
+            let _ = connector.logout(&tokens.access_token);
+        }
+    }
+    profile.wipe()
 }

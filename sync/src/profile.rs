@@ -1,8 +1,7 @@
-//! A profile: one user on one server, in one folder — the replica, who the user is, and the
-//! session tokens (file mode 0600).
+//! A profile: one user on one server, in one folder — the replica (which keeps the session
+//! tokens, encrypted), its key when no keyring exists, who the user is.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ardoise_protocol::{TokenResponse, UserInfo};
@@ -20,7 +19,7 @@ pub struct ProfileInfo {
     pub user: UserInfo,
 }
 
-/// Session tokens, kept in `session.json` readable by the owner only.
+/// Session tokens, kept inside the encrypted replica ([`crate::Replica::tokens`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tokens {
@@ -81,42 +80,33 @@ impl Profile {
     pub fn save_info(&self, info: &ProfileInfo) -> Result<()> {
         let json = serde_json::to_string_pretty(info)
             .map_err(|e| SyncError::BadResponse(e.to_string()))?;
-        write_private(&self.dir.join("profile.json"), json.as_bytes())
+        crate::secrets::write_owner_only(&self.dir.join("profile.json"), json.as_bytes())
     }
 
-    /// The session tokens.
-    pub fn tokens(&self) -> Result<Tokens> {
-        let text =
-            fs::read_to_string(self.dir.join("session.json")).map_err(|_| SyncError::LoggedOut)?;
-        serde_json::from_str(&text).map_err(|_| SyncError::LoggedOut)
-    }
-
-    /// Stores the session tokens (owner-only file, replaced atomically).
-    pub fn save_tokens(&self, tokens: &Tokens) -> Result<()> {
-        let json =
-            serde_json::to_string(tokens).map_err(|e| SyncError::BadResponse(e.to_string()))?;
-        write_private(&self.dir.join("session.json"), json.as_bytes())
-    }
-}
-
-/// Writes a file readable by its owner only, through a temporary file and a rename so a
-/// crash never leaves half a file.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let tmp = path.with_extension("tmp");
-    {
-        let mut opts = fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
+    /// Leaves nothing of this profile on the computer: forgets the replica's key (keyring
+    /// entry, key file) and deletes what Ardoise wrote here — replica, document cache,
+    /// identity; the folder itself goes when nothing else is in it.
+    pub fn wipe(&self) -> Result<()> {
+        crate::secrets::forget(&self.dir)?;
+        for name in [
+            "replica.sqlite3",
+            "replica.sqlite3-wal",
+            "replica.sqlite3-shm",
+            "replica.sqlite3-journal",
+            "profile.json",
+            "session.json",
+        ] {
+            match fs::remove_file(self.dir.join(name)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
         }
-        let mut f = opts.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+        match fs::remove_dir_all(self.cache_dir()) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+        // Only if empty: a folder chosen by the user may hold other things.
+        let _ = fs::remove_dir(&self.dir);
+        Ok(())
     }
-    fs::rename(&tmp, path)?;
-    Ok(())
 }

@@ -19,6 +19,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::profile::Tokens;
+use crate::secrets::{self, KeyStorage};
 use crate::spec::spec;
 use crate::{db, Result, SyncError};
 
@@ -70,9 +72,11 @@ pub struct AckReport {
 /// Change feed rows kept (older ones are pruned after each apply).
 const FEED_KEEP: i64 = 10_000;
 
-/// The replica of one user's view of the school.
+/// The replica of one user's view of the school, encrypted at rest (SQLCipher, its key in
+/// the OS keyring: see [`crate::secrets`]).
 pub struct Replica {
     conn: Connection,
+    key_storage: KeyStorage,
 }
 
 /// Keys of `sync_state`.
@@ -83,13 +87,19 @@ pub mod keys {
     pub const LAST_SYNC: &str = "last_sync";
     /// The profile's user id.
     pub const USER_ID: &str = "user_id";
+    /// The session tokens (JSON), encrypted with the rest.
+    pub const SESSION: &str = "session";
 }
 
 impl Replica {
-    /// Opens (creating if missing) the replica file.
+    /// Opens (creating if missing) the replica file, with the key of its folder (created
+    /// with the replica).
     pub fn open(path: &Path) -> Result<Replica> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let (key, key_storage) = secrets::replica_key(dir)?;
         Ok(Replica {
-            conn: db::open_connection(path)?,
+            conn: db::open_connection(path, &key)?,
+            key_storage,
         })
     }
 
@@ -97,7 +107,26 @@ impl Replica {
     pub fn in_memory() -> Result<Replica> {
         Ok(Replica {
             conn: db::open_in_memory()?,
+            key_storage: KeyStorage::None,
         })
+    }
+
+    /// Where the key of this replica is kept (shown in the status when it is a file).
+    pub fn key_storage(&self) -> KeyStorage {
+        self.key_storage
+    }
+
+    /// The session tokens, or [`SyncError::LoggedOut`].
+    pub fn tokens(&self) -> Result<Tokens> {
+        let text = self.state(keys::SESSION)?.ok_or(SyncError::LoggedOut)?;
+        serde_json::from_str(&text).map_err(|_| SyncError::LoggedOut)
+    }
+
+    /// Stores the session tokens.
+    pub fn save_tokens(&self, tokens: &Tokens) -> Result<()> {
+        let json =
+            serde_json::to_string(tokens).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+        self.set_state(keys::SESSION, &json)
     }
 
     /// The connection, for read queries.

@@ -616,8 +616,12 @@ fn diverging(sim: &Sim, replica: &Replica, device: &str, user_id: &str) -> Vec<S
     let original = Profile::new(template().dir.path().join(device)).replica_path();
     // Immutable: other seeds copy the template at the same time; nothing may appear in it.
     let uri = format!("file:{}?immutable=1", original.display());
-    conn.execute("ATTACH DATABASE ?1 AS original", [uri])
-        .unwrap();
+    let (key, _) = ardoise_sync::secrets::replica_key(original.parent().unwrap()).unwrap();
+    conn.execute(
+        "ATTACH DATABASE ?1 AS original KEY ?2",
+        [uri, format!("x'{key}'")],
+    )
+    .unwrap();
     let mut touched = BTreeSet::new();
     for kind in EntityKind::ALL {
         let t = spec(kind).table;

@@ -276,7 +276,8 @@ fn serve(stream: TcpStream, (route, answer): &(Route, Answer)) -> std::io::Resul
 /// Every table of a replica, row by row (the outbox's retry counter aside: a failed push
 /// counts as an attempt, which is not a change of data).
 fn dump(path: &Path) -> String {
-    let conn = rusqlite::Connection::open(path).unwrap();
+    let replica = Replica::open(path).unwrap();
+    let conn = replica.conn();
     let mut out = String::new();
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -323,13 +324,13 @@ fn profile(dir: &Path, server: &str, empty: bool, pending: bool) -> Profile {
             },
         })
         .unwrap();
-    profile
+    let mut replica = Replica::open(&profile.replica_path()).unwrap();
+    replica
         .save_tokens(&Tokens {
             access_token: "a".into(),
             refresh_token: "r".into(),
         })
         .unwrap();
-    let mut replica = Replica::open(&profile.replica_path()).unwrap();
     replica
         .set_state(ardoise_sync::replica::keys::USER_ID, ME)
         .unwrap();
@@ -392,8 +393,9 @@ fn every_hostile_answer_is_a_typed_error_and_changes_nothing() {
         match (case.expect, result) {
             (Expect::Sanitised, Ok(_)) => {
                 sanitised += 1;
-                let conn = rusqlite::Connection::open(&path).unwrap();
-                let content: String = conn
+                let replica = Replica::open(&path).unwrap();
+                let content: String = replica
+                    .conn()
                     .query_row("SELECT content FROM sessions WHERE id = 'ses-x'", [], |r| {
                         r.get(0)
                     })

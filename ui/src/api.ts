@@ -66,6 +66,9 @@ export const resolveConflictMerged = (id: string, values: Record<string, string>
 
 export const login = (server: string, login: string, password: string) =>
   invoke<Me>("login", { server, login, password });
+/** Logs out and erases the profile from this computer; refused (`logout.pending`) while
+ *  edits wait to be sent, unless `discardPending`. */
+export const logout = (discardPending: boolean) => invoke<void>("logout", { discardPending });
 export const lastLogin = () => invoke<LastLogin | null>("last_login");
 /** Sets the page zoom (1 = 100 %); the shell keeps it within 50–300 % and returns it. */
 export const setZoom = (factor: number) => invoke<number>("set_zoom", { factor });

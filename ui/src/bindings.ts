@@ -37,7 +37,11 @@ cursor: number,
 /**
  * What the running sync has done so far, while it runs.
  */
-progress: SyncProgress | null, };
+progress: SyncProgress | null, 
+/**
+ * Where the replica's key is kept: `file` means no keyring protects it (shown).
+ */
+keyStorage: KeyStorage, };
 
 export type SyncProgress = { 
 /**
@@ -53,6 +57,8 @@ done: number,
  * Ops to send when pushing; unknown while receiving.
  */
 total: number | null, };
+
+export type KeyStorage = "keyring" | "file" | "none";
 
 export type OccurrenceView = { 
 /**

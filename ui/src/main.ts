@@ -46,6 +46,7 @@ import {
   type TransferView,
 } from "./api";
 import { renderConflicts } from "./conflicts";
+import { logoutButton } from "./logout";
 import { renderDocuments, renderTransfers } from "./documents";
 import { renderEditor, type HomeworkRow, type Saved } from "./editor";
 import { renderDrafts, renderLogbook } from "./logbook";
@@ -120,6 +121,20 @@ function switchUserButton(): HTMLButtonElement {
   return b;
 }
 
+/** Switch user and log out, side by side in every header. */
+function accountButtons(): HTMLElement[] {
+  const out = logoutButton(
+    lang,
+    () => {
+      me = null;
+      status = null;
+      void showLogin();
+    },
+    showError,
+  );
+  return [switchUserButton(), out];
+}
+
 function nowInParis(): string {
   return new Date().toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris" });
 }
@@ -192,7 +207,7 @@ function officeTabs(): HTMLElement {
 
 async function renderLogbooks(): Promise<void> {
   const m = t(lang);
-  const header = pageHeader(me?.displayName ?? "", officeTabs(), switchUserButton(), langButton());
+  const header = pageHeader(me?.displayName ?? "", officeTabs(), ...accountButtons(), langButton());
 
   if (!reader.from) reader = { teacher: null, from: shift(todayIso, -28), to: todayIso };
   const form = document.createElement("form");
@@ -256,7 +271,7 @@ async function renderOffice(): Promise<void> {
   const pdf = document.createElement("button");
   pdf.textContent = m.exportPdf;
   pdf.onclick = () => void exportPdf().catch(showError);
-  const nav = [day, print, pdf, documentsButton(), switchUserButton(), langButton()];
+  const nav = [day, print, pdf, documentsButton(), ...accountButtons(), langButton()];
   const header = pageHeader(me?.displayName ?? "", ...(signsVisas() ? [officeTabs(), ...nav] : nav));
 
   const search = document.createElement("section");
@@ -448,7 +463,7 @@ async function render(): Promise<void> {
     drafts.className = "drafts-button";
     drafts.textContent = m.drafts((await listDrafts().catch(() => [])).length);
     drafts.onclick = () => void openDrafts();
-    const header = pageHeader(week.userName, prev, label, next, picker, drafts, documentsButton(), switchUserButton(), langButton());
+    const header = pageHeader(week.userName, prev, label, next, picker, drafts, documentsButton(), ...accountButtons(), langButton());
     const main = document.createElement("main");
     main.append(renderWeek(week, lang, todayIso));
     app.replaceChildren(header, main);
@@ -474,7 +489,7 @@ async function renderDocumentsPage(): Promise<void> {
     page = "home";
     void render();
   };
-  const header = pageHeader(m.documentsTitle, back, switchUserButton(), langButton());
+  const header = pageHeader(m.documentsTitle, back, ...accountButtons(), langButton());
   const main = document.createElement("main");
   main.append(
     renderDocuments(view, transfers, docFolder, lang, {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { SyncStatus, WeekView } from "./api";
 import { renderStatus, renderWeek, statusText } from "./view";
 
-const status: SyncStatus = { online: false, syncing: false, pending: 3, quarantined: 0, conflicts: 1, lastSync: "2026-11-30T09:47:00Z", cursor: 10, progress: null };
+const status: SyncStatus = { online: false, syncing: false, pending: 3, quarantined: 0, conflicts: 1, lastSync: "2026-11-30T09:47:00Z", cursor: 10, progress: null, keyStorage: "keyring" };
 
 const week: WeekView = {
   monday: "2026-11-30",
@@ -19,6 +19,12 @@ describe("status bar", () => {
   it("says offline with the pending count and the last sync in Paris time", () => {
     expect(statusText(status, "fr")).toBe("Hors ligne — 3 modifications en attente — Synchronisé à 10:47");
     expect(statusText({ ...status, online: true, pending: 0 }, "en")).toContain("Online — nothing pending");
+  });
+  it("warns when no keyring protects the local key, and only then", () => {
+    expect(renderStatus(status, "fr").querySelector(".key-warning")).toBeNull();
+    const warning = renderStatus({ ...status, keyStorage: "file" }, "fr").querySelector(".key-warning");
+    expect(warning?.textContent).toContain("Clé locale hors trousseau");
+    expect(warning?.getAttribute("title")).toContain("aucun trousseau système".replace("aucun", "Aucun"));
   });
   it("shows a conflicts badge", () => {
     expect(renderStatus(status, "fr").querySelector(".badge")?.textContent).toBe("1 conflit");

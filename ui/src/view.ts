@@ -29,6 +29,7 @@ export function renderStatus(s: SyncStatus, lang: Lang): HTMLElement {
   bar.append(el("span", { class: "dot", "aria-hidden": "true" }), el("span", { class: "status-text" }, statusText(s, lang)));
   if (s.syncing && s.progress) bar.append(progressOf(s.progress, s.cursor, lang));
   if (s.conflicts > 0) bar.append(el("button", { class: "badge", type: "button" }, m.conflicts(s.conflicts)));
+  if (s.keyStorage === "file") bar.append(el("span", { class: "key-warning", title: m.keyInFileHelp }, "⚠ " + m.keyInFile));
   return bar;
 }
 

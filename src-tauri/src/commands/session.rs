@@ -35,6 +35,37 @@ pub async fn login(
     Ok(Me::from(info.user))
 }
 
+/// Logs out and wipes the profile shown from this computer (replica, key, documents kept
+/// offline): the app goes back to the login screen on a new, empty profile. Refused while
+/// edits wait to be sent, unless `discard_pending`.
+#[tauri::command]
+pub async fn logout(state: State<'_, AppState>, discard_pending: bool) -> CmdResult<()> {
+    let old = state.profile()?;
+    {
+        let replica = state.lock_replica()?;
+        let pending = replica.pending_count()?;
+        if pending > 0 && !discard_pending {
+            return Err(CommandError::new(
+                "logout.pending",
+                format!("{pending} modification(s) pas encore envoyée(s) à l'ENT"),
+            ));
+        }
+    }
+    // Every thread leaves the profile before it is wiped.
+    let fresh = state.profiles.fresh(&old)?;
+    state.switch_to(fresh)?;
+    let server = old.info().map(|i| i.server).ok();
+    tauri::async_runtime::spawn_blocking(move || {
+        let connector = HttpConnector::new(server.as_deref().unwrap_or("http://127.0.0.1:9"))?;
+        ardoise_sync::logout(&old, &connector, true)
+    })
+    .await
+    .map_err(|e| CommandError::new("app.task", e.to_string()))??;
+    state.profiles.forget_last()?;
+    log::info!("déconnecté, profil effacé");
+    Ok(())
+}
+
 /// Who the profiles on this computer belong to, for the login screen ("last user").
 #[tauri::command]
 pub fn last_login(state: State<'_, AppState>) -> CmdResult<Option<LastLogin>> {

@@ -20,6 +20,7 @@ pub fn status_of(state: &AppState) -> CmdResult<SyncStatus> {
         last_sync: replica.state(ardoise_sync::replica::keys::LAST_SYNC)?,
         cursor: replica.cursor()?,
         progress: latest.and_then(|l| l.progress),
+        key_storage: replica.key_storage(),
     })
 }
 
