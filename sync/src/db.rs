@@ -122,6 +122,13 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn state(conn: &Connection, key: &str) -> String {
+        conn.query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    }
+
     const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
     #[test]
@@ -165,14 +172,7 @@ mod tests {
         ));
         // The right key opens it, data intact.
         let conn = open_connection(&path, KEY).unwrap();
-        let v: String = conn
-            .query_row(
-                "SELECT value FROM sync_state WHERE key = 'secret'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(v, "Les fractions");
+        assert_eq!(state(&conn, "secret"), "Les fractions");
         assert!(open_connection(&path, "not hex").is_err());
     }
 
@@ -191,14 +191,7 @@ mod tests {
             .unwrap();
         }
         let conn = open_connection(&path, KEY).unwrap();
-        let cursor: String = conn
-            .query_row(
-                "SELECT value FROM sync_state WHERE key = 'cursor'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(cursor, "42");
+        assert_eq!(state(&conn, "cursor"), "42");
         let v: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();

@@ -828,6 +828,20 @@ mod tests {
         )
     }
 
+    /// The server's answer refusing an op under a visa.
+    fn visa_refusal(op_id: Uuid) -> OpResult {
+        OpResult {
+            op_id,
+            outcome: Outcome::Rejected,
+            version: None,
+            conflict_id: None,
+            error: Some(ardoise_protocol::ApiError::new(
+                "logbook.visa_locked",
+                "visée",
+            )),
+        }
+    }
+
     #[test]
     fn a_page_moves_the_cursor_with_its_data() {
         let mut r = Replica::in_memory().unwrap();
@@ -902,18 +916,7 @@ mod tests {
         assert_eq!(r.pending_count().unwrap(), 1);
         // The server refuses the edit for good: quarantined, server copy shown.
         let op = r.pending_ops(10).unwrap().remove(0);
-        let report = r
-            .ack(&[OpResult {
-                op_id: op.op_id,
-                outcome: Outcome::Rejected,
-                version: None,
-                conflict_id: None,
-                error: Some(ardoise_protocol::ApiError::new(
-                    "logbook.visa_locked",
-                    "visée",
-                )),
-            }])
-            .unwrap();
+        let report = r.ack(&[visa_refusal(op.op_id)]).unwrap();
         assert_eq!(report.rejected.len(), 1);
         assert_eq!(r.pending_count().unwrap(), 0);
         assert_eq!(
@@ -940,18 +943,7 @@ mod tests {
             .unwrap()
             .unwrap();
         let create = r.pending_ops(10).unwrap().remove(0);
-        let report = r
-            .ack(&[OpResult {
-                op_id: create.op_id,
-                outcome: Outcome::Rejected,
-                version: None,
-                conflict_id: None,
-                error: Some(ardoise_protocol::ApiError::new(
-                    "logbook.visa_locked",
-                    "visée",
-                )),
-            }])
-            .unwrap();
+        let report = r.ack(&[visa_refusal(create.op_id)]).unwrap();
         assert_eq!(report.rejected.len(), 1);
         assert_eq!(r.pending_count().unwrap(), 0);
         let quarantined = r.quarantined().unwrap();
