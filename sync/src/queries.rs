@@ -129,25 +129,32 @@ pub fn timetable(
     days: u32,
 ) -> Result<Vec<OccurrenceView>> {
     let to = from + Duration::days(i64::from(days));
-    let (filter, key) = match who {
-        Who::Audience(name) => (
-            "o.audience_id IN (SELECT ?3 UNION ALL SELECT group_id FROM audience_members WHERE class_id = ?3)",
-            audience_id(conn, name)?,
-        ),
-        Who::Teacher(login) => ("o.teacher_id = ?3", user_id(conn, login)?),
-        Who::Room(code) => ("o.room_id = ?3", room_id(conn, code)?),
-        Who::Everyone => ("?3 = ''", String::new()),
+    let key = match who {
+        Who::Audience(name) => audience_id(conn, name)?,
+        Who::Teacher(login) => user_id(conn, login)?,
+        Who::Room(code) => room_id(conn, code)?,
+        Who::Everyone => String::new(),
     };
-    let sql = format!(
-        "{OCCURRENCE_SELECT} WHERE o.date >= ?1 AND o.date < ?2 AND {filter}
-         ORDER BY o.date, o.start_time, a.name"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(&timetable_sql(who))?;
     let rows = stmt.query_map(
         params![from.to_string(), to.to_string(), key],
         occurrence_from_row,
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The timetable query of `who`: dates `?1` (included) to `?2` (excluded), key `?3`.
+fn timetable_sql(who: &Who) -> String {
+    let filter = match who {
+        Who::Audience(_) => "o.audience_id IN (SELECT ?3 UNION ALL SELECT group_id FROM audience_members WHERE class_id = ?3)",
+        Who::Teacher(_) => "o.teacher_id = ?3",
+        Who::Room(_) => "o.room_id = ?3",
+        Who::Everyone => "?3 = ''",
+    };
+    format!(
+        "{OCCURRENCE_SELECT} WHERE o.date >= ?1 AND o.date < ?2 AND {filter}
+         ORDER BY o.date, o.start_time, a.name"
+    )
 }
 
 /// One lesson as the timetable shows it, by occurrence id.
@@ -183,6 +190,16 @@ pub fn with_id(id: &str, version: i64, mut data: Data) -> Data {
     data
 }
 
+fn list_sql(kind: EntityKind, where_sql: &str) -> String {
+    let s = spec(kind);
+    let cols: Vec<&str> = s.cols.iter().map(|c| c.1).collect();
+    format!(
+        "SELECT id, version, {} FROM {} WHERE {where_sql}",
+        cols.join(", "),
+        s.table
+    )
+}
+
 fn list(
     conn: &Connection,
     kind: EntityKind,
@@ -190,13 +207,7 @@ fn list(
     args: &[&dyn rusqlite::ToSql],
 ) -> Result<Vec<Data>> {
     let s = spec(kind);
-    let cols: Vec<&str> = s.cols.iter().map(|c| c.1).collect();
-    let sql = format!(
-        "SELECT id, version, {} FROM {} WHERE {where_sql}",
-        cols.join(", "),
-        s.table
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(&list_sql(kind, where_sql))?;
     let rows = stmt.query_map(args, |r| {
         let id: String = r.get(0)?;
         let version: i64 = r.get(1)?;
@@ -204,6 +215,12 @@ fn list(
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+const SESSIONS_BETWEEN: &str = "date BETWEEN ?2 AND ?3 ORDER BY date, start_time";
+const HOMEWORK_DUE_BETWEEN: &str = "due_on BETWEEN ?2 AND ?3 ORDER BY due_on, given_on";
+const TEACHER_SESSIONS: &str =
+    "teacher_id = ?1 AND date BETWEEN ?2 AND ?3 ORDER BY date, start_time";
+const SESSION_OF_OCCURRENCE: &str = "occurrence_id = ?1 AND teacher_id = ?2 ORDER BY id LIMIT 1";
 
 const AUDIENCE_AND_GROUPS: &str =
     "audience_id IN (SELECT ?1 UNION ALL SELECT group_id FROM audience_members WHERE class_id = ?1)";
@@ -219,7 +236,7 @@ pub fn list_sessions(
     list(
         conn,
         EntityKind::Session,
-        &format!("{AUDIENCE_AND_GROUPS} AND date BETWEEN ?2 AND ?3 ORDER BY date, start_time"),
+        &format!("{AUDIENCE_AND_GROUPS} AND {SESSIONS_BETWEEN}"),
         &[&id, &from.to_string(), &to.to_string()],
     )
 }
@@ -235,7 +252,7 @@ pub fn list_homework(
     list(
         conn,
         EntityKind::Homework,
-        &format!("{AUDIENCE_AND_GROUPS} AND due_on BETWEEN ?2 AND ?3 ORDER BY due_on, given_on"),
+        &format!("{AUDIENCE_AND_GROUPS} AND {HOMEWORK_DUE_BETWEEN}"),
         &[&id, &from.to_string(), &to.to_string()],
     )
 }
@@ -250,7 +267,7 @@ pub fn teacher_sessions(
     list(
         conn,
         EntityKind::Session,
-        "teacher_id = ?1 AND date BETWEEN ?2 AND ?3 ORDER BY date, start_time",
+        TEACHER_SESSIONS,
         &[&teacher_id, &from.to_string(), &to.to_string()],
     )
 }
@@ -282,7 +299,7 @@ pub fn session_for_occurrence(
     Ok(list(
         conn,
         EntityKind::Session,
-        "occurrence_id = ?1 AND teacher_id = ?2 ORDER BY id LIMIT 1",
+        SESSION_OF_OCCURRENCE,
         &[&occurrence_id, &teacher_id],
     )?
     .into_iter()
@@ -390,4 +407,90 @@ pub fn audience_name(conn: &Connection, id: &str) -> Result<String> {
 /// Label of a subject by id.
 pub fn subject_label(conn: &Connection, id: &str) -> Result<String> {
     lookup(conn, "SELECT label FROM subjects WHERE id = ?1", id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What SQLite will do for `sql`: one line per step of the plan.
+    fn plan(conn: &Connection, sql: &str, params: usize) -> Vec<String> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let args: Vec<String> = (0..params).map(|i| format!("x{i}")).collect();
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
+            .unwrap();
+        rows.map(|r| r.unwrap()).collect()
+    }
+
+    #[test]
+    fn the_hot_queries_use_an_index_and_never_scan_a_big_table() {
+        let replica = crate::Replica::in_memory().unwrap();
+        let conn = replica.conn();
+        let hot: Vec<(&str, String, usize)> = vec![
+            (
+                "week of a teacher",
+                timetable_sql(&Who::Teacher(String::new())),
+                3,
+            ),
+            (
+                "week of a class",
+                timetable_sql(&Who::Audience(String::new())),
+                3,
+            ),
+            (
+                "week of a room",
+                timetable_sql(&Who::Room(String::new())),
+                3,
+            ),
+            ("day of every class", timetable_sql(&Who::Everyone), 3),
+            (
+                "a teacher's séances",
+                list_sql(EntityKind::Session, TEACHER_SESSIONS),
+                3,
+            ),
+            (
+                "séances of a class",
+                list_sql(
+                    EntityKind::Session,
+                    &format!("{AUDIENCE_AND_GROUPS} AND {SESSIONS_BETWEEN}"),
+                ),
+                3,
+            ),
+            (
+                "homework of a class",
+                list_sql(
+                    EntityKind::Homework,
+                    &format!("{AUDIENCE_AND_GROUPS} AND {HOMEWORK_DUE_BETWEEN}"),
+                ),
+                3,
+            ),
+            (
+                "séance of a lesson",
+                list_sql(EntityKind::Session, SESSION_OF_OCCURRENCE),
+                2,
+            ),
+            (
+                "one record",
+                spec(EntityKind::CourseOccurrence).select_sql(),
+                1,
+            ),
+        ];
+        // `o` is the timetable's alias of course_occurrences.
+        let big = ["course_occurrences", "sessions", "homework", "o"];
+        for (name, sql, params) in hot {
+            let steps = plan(conn, &sql, params);
+            for step in &steps {
+                let scans_big = step.starts_with("SCAN")
+                    && big
+                        .iter()
+                        .any(|t| format!("{step} ").starts_with(&format!("SCAN {t}")));
+                assert!(!scans_big, "{name}: full scan in {steps:?}");
+            }
+            assert!(
+                steps.iter().any(|s| s.starts_with("SEARCH")),
+                "{name}: no index used: {steps:?}"
+            );
+        }
+    }
 }

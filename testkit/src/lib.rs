@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -277,6 +277,9 @@ pub struct Proxy {
     down: Arc<std::sync::atomic::AtomicBool>,
     then_down: Arc<std::sync::atomic::AtomicBool>,
     chaos: Arc<Mutex<Option<Chaos>>>,
+    /// Bytes relayed from clients to the server, and back (all connections).
+    pub bytes_up: Arc<AtomicU64>,
+    pub bytes_down: Arc<AtomicU64>,
 }
 
 /// Random faults, one draw per connection, from a seed.
@@ -312,6 +315,8 @@ impl Proxy {
         let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let then_down = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let chaos: Arc<Mutex<Option<Chaos>>> = Arc::new(Mutex::new(None));
+        let bytes_up = Arc::new(AtomicU64::new(0));
+        let bytes_down = Arc::new(AtomicU64::new(0));
         let (f, n, d, t, c) = (
             fault.clone(),
             fired.clone(),
@@ -319,6 +324,7 @@ impl Proxy {
             then_down.clone(),
             chaos.clone(),
         );
+        let (up, down_bytes) = (bytes_up.clone(), bytes_down.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
                 if d.load(Ordering::SeqCst) {
@@ -343,6 +349,8 @@ impl Proxy {
                     then_down: t,
                     first,
                     delay_ms: delay,
+                    bytes_up: up.clone(),
+                    bytes_down: down_bytes.clone(),
                 };
                 std::thread::spawn(move || relay(conn, upstream_port, faults));
             }
@@ -354,6 +362,8 @@ impl Proxy {
             down,
             then_down,
             chaos,
+            bytes_up,
+            bytes_down,
         }
     }
 
@@ -404,6 +414,8 @@ struct Faults {
     then_down: Arc<std::sync::atomic::AtomicBool>,
     first: Fault,
     delay_ms: u64,
+    bytes_up: Arc<AtomicU64>,
+    bytes_down: Arc<AtomicU64>,
 }
 
 fn relay(client: TcpStream, upstream_port: u16, faults: Faults) {
@@ -414,6 +426,8 @@ fn relay(client: TcpStream, upstream_port: u16, faults: Faults) {
         then_down,
         first,
         delay_ms,
+        bytes_up,
+        bytes_down,
     } = faults;
     let Ok(server) = TcpStream::connect(("127.0.0.1", upstream_port)) else {
         return;
@@ -484,6 +498,7 @@ fn relay(client: TcpStream, upstream_port: u16, faults: Faults) {
             if s_out.write_all(&buf[..n]).is_err() {
                 break;
             }
+            bytes_up.fetch_add(n as u64, Ordering::Relaxed);
         }
         let _ = s_out.shutdown(Shutdown::Write);
     });
@@ -519,6 +534,7 @@ fn relay(client: TcpStream, upstream_port: u16, faults: Faults) {
                 if c_out.write_all(&buf[..n]).is_err() {
                     break;
                 }
+                bytes_down.fetch_add(n as u64, Ordering::Relaxed);
             }
         }
     }

@@ -1,0 +1,400 @@
+//! `ardoise-bench` (`make bench`): how Ardoise copes with a large lycée, measured against
+//! the real `ardoise-server` on loopback, with release builds.
+//!
+//! For each school size it starts a server seeded with that school, then measures:
+//! - **bootstrap**: a new replica's first sync (snapshot, checks, sanitising, SQLCipher
+//!   inserts), against a raw rusqlite bulk insert of the same rows (prepared statements,
+//!   one transaction, same encrypted schema) — the limit;
+//! - **no-change sync**: bytes on the wire (counted by a proxy) and time;
+//! - **push of 1,000 offline edits**, and the client-side apply of one pulled change;
+//! - **views**: a teacher's week and every class's day, p50 and p99 over many runs;
+//! - **peak RSS** of a client process doing a first sync.
+//!
+//! It prints a table, then, as its last line, one JSON object with the figures issue 6
+//! names (at the largest size; `nochange_ratio` compares the largest with the smallest).
+//!
+//! `ardoise-bench [--sizes 3,large]`: sizes as `ardoise-server --size` takes them.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use ardoise_protocol::{EntityKind, PullResponse, Record};
+use ardoise_sync::queries::{self, Who};
+use ardoise_sync::spec::spec;
+use ardoise_sync::{logbook, Connector, HttpConnector, Profile, Replica, SyncEngine};
+use ardoise_testkit::Proxy;
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+type Error = Box<dyn std::error::Error>;
+
+/// A server process on loopback, stopped on drop.
+struct Server {
+    child: Child,
+    url: String,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sibling(name: &str) -> Result<PathBuf, Error> {
+    let exe = std::env::current_exe()?;
+    let path = exe.with_file_name(name);
+    if !path.exists() {
+        return Err(format!(
+            "{} is missing: build it with --release first",
+            path.display()
+        )
+        .into());
+    }
+    Ok(path)
+}
+
+fn start_server(dir: &Path, size: &str) -> Result<Server, Error> {
+    let mut child = Command::new(sibling("ardoise-server")?)
+        .args(["--data"])
+        .arg(dir)
+        .args(["--listen", "127.0.0.1:0", "--demo", "--size", size])
+        .env("ARDOISE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or_else(|| format!("unexpected first line: {line:?}"))?
+        .to_string();
+    let port = url.rsplit(':').next().unwrap_or("0").parse()?;
+    Ok(Server { child, url, port })
+}
+
+/// A logged-in engine on a new profile.
+fn engine(dir: &Path, url: &str, login: &str) -> Result<SyncEngine, Error> {
+    let profile = Profile::new(dir);
+    let connector = HttpConnector::new(url)?;
+    ardoise_sync::login(
+        &profile,
+        url,
+        &connector,
+        login,
+        ardoise_fixtures::DEMO_PASSWORD,
+    )?;
+    let replica = Replica::open(&profile.replica_path())?;
+    Ok(SyncEngine::new(profile, replica, Box::new(connector)))
+}
+
+/// p-th percentile (0–100) of durations, in milliseconds.
+fn percentile(samples: &mut [Duration], p: f64) -> f64 {
+    samples.sort();
+    let i = ((samples.len() - 1) as f64 * p / 100.0).round() as usize;
+    samples[i].as_secs_f64() * 1000.0
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let out = f();
+    (out, t.elapsed())
+}
+
+/// The same rows, inserted raw: prepared statements, one transaction, no checks.
+fn raw_insert(path: &Path, records: &[Record]) -> Result<Duration, Error> {
+    let replica = Replica::open(path)?;
+    let conn = replica.conn();
+    let (result, elapsed) = time(|| -> Result<(), Error> {
+        let tx = conn.unchecked_transaction()?;
+        for r in records {
+            let s = spec(r.kind);
+            let cols: Vec<&str> = s.cols.iter().map(|c| c.1).collect();
+            let sql = format!(
+                "INSERT INTO {} (id, version, {}) VALUES ({})",
+                s.table,
+                cols.join(", "),
+                (1..=cols.len() + 2)
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut stmt = tx.prepare_cached(&sql)?;
+
+            let mut values: Vec<rusqlite::types::Value> =
+                vec![r.id.clone().into(), r.version.into()];
+            values.extend(s.values(r.data.as_ref().ok_or("live record without data")?));
+            stmt.execute(rusqlite::params_from_iter(values))?;
+        }
+        tx.commit()?;
+        Ok(())
+    });
+    result?;
+    Ok(elapsed)
+}
+
+fn peak_rss_of_first_sync(dir: &Path, url: &str, login: &str) -> Result<f64, Error> {
+    let ardoise = sibling("ardoise")?;
+    let run = |args: &[&str], rss: bool| -> Result<std::process::Output, Error> {
+        let mut cmd = Command::new(&ardoise);
+        cmd.arg("--profile").arg(dir).args(args);
+        cmd.env("ARDOISE_PASSWORD", ardoise_fixtures::DEMO_PASSWORD);
+        if rss {
+            cmd.env("ARDOISE_REPORT_PEAK_RSS", "1");
+        }
+        let out = cmd.output()?;
+        if !out.status.success() {
+            return Err(
+                format!("ardoise {args:?}: {}", String::from_utf8_lossy(&out.stderr)).into(),
+            );
+        }
+        Ok(out)
+    };
+    run(&["login", "--server", url, "--user", login], false)?;
+    let out = run(&["sync"], true)?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mb = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak_rss_mb="))
+        .ok_or("no peak_rss_mb line")?
+        .trim()
+        .parse()?;
+    Ok(mb)
+}
+
+/// Everything measured at one size.
+#[derive(Default, Debug)]
+struct Figures {
+    size: String,
+    records: usize,
+    bootstrap_s: f64,
+    raw_insert_s: f64,
+    nochange_bytes: u64,
+    nochange_ms: f64,
+    push_1k_ms: f64,
+    pull1_apply_ms: f64,
+    pull1_apply_p99_ms: f64,
+    week_p50_ms: f64,
+    week_p99_ms: f64,
+    day_all_p50_ms: f64,
+    day_all_p99_ms: f64,
+    bootstrap_peak_rss_mb: f64,
+}
+
+fn measure(size: &str, root: &Path) -> Result<Figures, Error> {
+    let mut f = Figures {
+        size: size.to_string(),
+        ..Figures::default()
+    };
+    let dir = root.join(format!("size-{size}"));
+    eprintln!("[{size}] seeding the server…");
+    let server = start_server(&dir.join("server"), size)?;
+
+    // Bootstrap of the vie scolaire (the whole timetable and the published logbook).
+    eprintln!("[{size}] first sync of a new replica…");
+    let mut office = engine(&dir.join("diallo"), &server.url, "diallo")?;
+    let (report, took) = time(|| office.sync_once());
+    f.records = report.map_err(|e| format!("first sync: {e}"))?.pulled;
+    f.bootstrap_s = took.as_secs_f64();
+
+    // The same rows, raw.
+    let token = office.replica().tokens()?.access_token;
+    let snapshot = HttpConnector::new(&server.url)?.snapshot(&token)?;
+    // As the replica stores them (defaults filled in), checked before the clock starts.
+    let records: Vec<Record> = snapshot
+        .records
+        .into_iter()
+        .filter(|r| !r.deleted)
+        .map(ardoise_protocol::check_record)
+        .collect::<Result<_, _>>()?;
+    f.raw_insert_s = raw_insert(&dir.join("raw").join("replica.sqlite3"), &records)
+        .map_err(|e| format!("raw insert: {e}"))?
+        .as_secs_f64();
+
+    // No-change sync: bytes through a counting proxy, time direct.
+    let proxy = Proxy::start(server.port);
+    {
+        let profile = Profile::new(dir.join("diallo"));
+        let replica = Replica::open(&profile.replica_path())?;
+        let mut via_proxy = SyncEngine::new(
+            profile,
+            replica,
+            Box::new(HttpConnector::new(&proxy.url())?),
+        );
+        via_proxy.sync_once()?; // warm: connection open
+        proxy.bytes_up.store(0, Ordering::SeqCst);
+        proxy.bytes_down.store(0, Ordering::SeqCst);
+        via_proxy.sync_once()?;
+        f.nochange_bytes =
+            proxy.bytes_up.load(Ordering::SeqCst) + proxy.bytes_down.load(Ordering::SeqCst);
+    }
+    let mut samples = Vec::new();
+    for _ in 0..30 {
+        let (r, took) = time(|| office.sync_once());
+        r?;
+        samples.push(took);
+    }
+    f.nochange_ms = percentile(&mut samples, 50.0);
+
+    // One pulled change applied into the big replica.
+    let occurrence = records
+        .iter()
+        .find(|r| r.kind == EntityKind::CourseOccurrence)
+        .ok_or("no occurrence")?
+        .clone();
+    let mut samples = Vec::new();
+    for i in 0..50 {
+        let replica = office.replica_mut();
+        let cursor = replica.cursor()?;
+        let mut rec = occurrence.clone();
+        rec.version += i + 1;
+        rec.change_seq = cursor + 1;
+        if let Some(d) = rec.data.as_mut() {
+            d.insert("note".into(), json!(format!("note {i}")));
+        }
+        let page = PullResponse {
+            changes: vec![rec],
+            next_cursor: cursor + 1,
+            has_more: false,
+        };
+        let (r, took) = time(|| replica.apply_pull(page));
+        r?;
+        samples.push(took);
+    }
+    f.pull1_apply_ms = percentile(&mut samples, 50.0);
+    f.pull1_apply_p99_ms = percentile(&mut samples, 99.0);
+
+    // Every class's day, the vie scolaire view, over many days.
+    let first_day = NaiveDate::from_ymd_opt(2026, 9, 7).ok_or("date")?;
+    let mut samples = Vec::new();
+    for d in 0..200 {
+        let day = first_day + chrono::Duration::days(d % 180);
+        let (r, took) =
+            time(|| queries::timetable(office.replica().conn(), &Who::Everyone, day, 1));
+        r?;
+        samples.push(took);
+    }
+    f.day_all_p50_ms = percentile(&mut samples, 50.0);
+    f.day_all_p99_ms = percentile(&mut samples, 99.0);
+
+    // A teacher: the week (lessons and séances), then 1,000 edits made offline, pushed.
+    eprintln!("[{size}] a teacher's week and 1,000 offline edits…");
+    let mut teacher = engine(&dir.join("martin"), &server.url, "martin")?;
+    teacher.sync_once()?;
+    let me = teacher.replica().user_id()?;
+    let mut samples = Vec::new();
+    for w in 0..200 {
+        let monday = first_day + chrono::Duration::weeks(w % 30);
+        let conn = teacher.replica().conn();
+        let (r, took) = time(|| -> Result<(), Error> {
+            queries::timetable(conn, &Who::Teacher("martin".into()), monday, 7)?;
+            queries::teacher_sessions(conn, &me, monday, monday + chrono::Duration::days(6))?;
+            Ok(())
+        });
+        r?;
+        samples.push(took);
+    }
+    f.week_p50_ms = percentile(&mut samples, 50.0);
+    f.week_p99_ms = percentile(&mut samples, 99.0);
+    let sessions: Vec<String> = {
+        let conn = teacher.replica().conn();
+        let mut stmt =
+            conn.prepare("SELECT id FROM sessions WHERE teacher_id = ?1 ORDER BY date")?;
+        let rows = stmt.query_map([&me], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    if sessions.is_empty() {
+        return Err("martin has no séance".into());
+    }
+    for n in 0..1000 {
+        let id = &sessions[n % sessions.len()];
+        let input = json!({"id": id, "title": format!("Revu hors ligne {n}")});
+        let Value::Object(input) = input else {
+            unreachable!("object literal")
+        };
+        // Séances under a visa are refused by the app, as they would be for the teacher.
+        let _ = logbook::save_session(teacher.replica_mut(), &input);
+    }
+    let queued = teacher.replica().pending_count()?;
+    let (r, took) = time(|| teacher.sync_once());
+    let pushed = r?.pushed;
+    f.push_1k_ms = took.as_secs_f64() * 1000.0 * 1000.0 / (queued.max(1) as f64);
+    eprintln!(
+        "[{size}] pushed {pushed} of {queued} queued edits in {:.0} ms",
+        took.as_secs_f64() * 1000.0
+    );
+
+    eprintln!("[{size}] peak memory of a first sync (client process)…");
+    f.bootstrap_peak_rss_mb = peak_rss_of_first_sync(&dir.join("rss"), &server.url, "diallo")?;
+    drop(server);
+    Ok(f)
+}
+
+fn main() -> Result<(), Error> {
+    let args: Vec<String> = std::env::args().collect();
+    let sizes: Vec<String> = args
+        .iter()
+        .position(|a| a == "--sizes")
+        .and_then(|i| args.get(i + 1))
+        .map_or("3,large", String::as_str)
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let root = tempfile::tempdir()?;
+    let mut all = Vec::new();
+    for size in &sizes {
+        all.push(measure(size, root.path())?);
+    }
+    println!(
+        "| size | records | bootstrap s | raw insert s | ratio | no-change B | no-change ms | push 1k ms | apply 1 ms (p99) | week ms p50/p99 | day, all classes ms p50/p99 | first sync peak MB |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for f in &all {
+        println!(
+            "| {} | {} | {:.2} | {:.3} | {:.1} | {} | {:.1} | {:.0} | {:.2} ({:.2}) | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} |",
+            f.size,
+            f.records,
+            f.bootstrap_s,
+            f.raw_insert_s,
+            f.bootstrap_s / f.raw_insert_s,
+            f.nochange_bytes,
+            f.nochange_ms,
+            f.push_1k_ms,
+            f.pull1_apply_ms,
+            f.pull1_apply_p99_ms,
+            f.week_p50_ms,
+            f.week_p99_ms,
+            f.day_all_p50_ms,
+            f.day_all_p99_ms,
+            f.bootstrap_peak_rss_mb
+        );
+    }
+    let big = all.last().ok_or("no size")?;
+    let small = all.first().ok_or("no size")?;
+    let summary = json!({
+        "size": big.size,
+        "records": big.records,
+        "bootstrap_s": round(big.bootstrap_s, 3),
+        "raw_insert_s": round(big.raw_insert_s, 3),
+        "bootstrap_ratio": round(big.bootstrap_s / big.raw_insert_s, 2),
+        "nochange_bytes": big.nochange_bytes,
+        "nochange_ratio": round(big.nochange_ms / small.nochange_ms, 2),
+        "push_1k_ms": round(big.push_1k_ms, 1),
+        "pull1_apply_ms": round(big.pull1_apply_ms, 3),
+        "week_p99_ms": round(big.week_p99_ms, 3),
+        "day_all_p99_ms": round(big.day_all_p99_ms, 3),
+        "bootstrap_peak_rss_mb": round(big.bootstrap_peak_rss_mb, 1),
+    });
+    println!("{summary}");
+    Ok(())
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
