@@ -173,6 +173,8 @@ struct Figures {
     size: String,
     records: usize,
     bootstrap_s: f64,
+    fetch_s: f64,
+    apply_s: f64,
     raw_insert_s: f64,
     nochange_bytes: u64,
     nochange_ms: f64,
@@ -204,7 +206,22 @@ fn measure(size: &str, root: &Path) -> Result<Figures, Error> {
 
     // The same rows, raw.
     let token = office.replica().tokens()?.access_token;
-    let snapshot = HttpConnector::new(&server.url)?.snapshot(&token)?;
+    let (snapshot, took) = time(|| HttpConnector::new(&server.url)?.snapshot(&token));
+    let snapshot = snapshot?;
+    f.fetch_s = took.as_secs_f64();
+    // Where a bootstrap's time goes: the snapshot's fetch (server, wire, JSON) above, and
+    // its apply (checks, sanitising, writing) here, on a new replica.
+    {
+        let profile = Profile::new(dir.join("apply"));
+        let mut replica = Replica::open(&profile.replica_path())?;
+        replica.set_state(
+            ardoise_sync::replica::keys::USER_ID,
+            &office.replica().user_id()?,
+        )?;
+        let (r, took) = time(|| replica.apply_snapshot(snapshot.clone()));
+        r?;
+        f.apply_s = took.as_secs_f64();
+    }
     // As the replica stores them (defaults filled in), checked before the clock starts.
     let records: Vec<Record> = snapshot
         .records
@@ -212,6 +229,9 @@ fn measure(size: &str, root: &Path) -> Result<Figures, Error> {
         .filter(|r| !r.deleted)
         .map(ardoise_protocol::check_record)
         .collect::<Result<_, _>>()?;
+    // In the order the replica writes them, so both pay the same page layout.
+    let mut records = records;
+    ardoise_sync::replica::snapshot_order(&mut records);
     f.raw_insert_s = raw_insert(&dir.join("raw").join("replica.sqlite3"), &records)
         .map_err(|e| format!("raw insert: {e}"))?
         .as_secs_f64();
@@ -351,15 +371,17 @@ fn main() -> Result<(), Error> {
         all.push(measure(size, root.path())?);
     }
     println!(
-        "| size | records | bootstrap s | raw insert s | ratio | no-change B | no-change ms | push 1k ms | apply 1 ms (p99) | week ms p50/p99 | day, all classes ms p50/p99 | first sync peak MB |"
+        "| size | records | bootstrap s (fetch + apply) | raw insert s | ratio | no-change B | no-change ms | push 1k ms | apply 1 ms (p99) | week ms p50/p99 | day, all classes ms p50/p99 | first sync peak MB |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for f in &all {
         println!(
-            "| {} | {} | {:.2} | {:.3} | {:.1} | {} | {:.1} | {:.0} | {:.2} ({:.2}) | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} |",
+            "| {} | {} | {:.2} ({:.2} + {:.2}) | {:.3} | {:.1} | {} | {:.1} | {:.0} | {:.2} ({:.2}) | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} |",
             f.size,
             f.records,
             f.bootstrap_s,
+            f.fetch_s,
+            f.apply_s,
             f.raw_insert_s,
             f.bootstrap_s / f.raw_insert_s,
             f.nochange_bytes,

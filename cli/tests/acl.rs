@@ -486,3 +486,45 @@ fn requests_without_a_known_protocol_version_or_token_are_refused() {
         .unwrap();
     assert_eq!(health["protocol"], 1);
 }
+
+#[test]
+fn pull_pages_and_snapshots_travel_compressed_and_small_answers_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let diallo = Http::login(&server.url(), "diallo");
+    // A client that asks for gzip but does not inflate, to see what travels.
+    let raw = reqwest::blocking::Client::builder()
+        .no_gzip()
+        .build()
+        .unwrap();
+    let get = |path: &str| {
+        raw.get(format!("{}{path}", server.url()))
+            .header("ardoise-protocol", "1")
+            .header("accept-encoding", "gzip")
+            .bearer_auth(&diallo.token)
+            .send()
+            .unwrap()
+    };
+    let wire = |r: reqwest::blocking::Response| {
+        let gzip = r
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_string());
+        (gzip, r.bytes().unwrap().len())
+    };
+    let (encoding, compressed) = wire(get("/v1/snapshot"));
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    let plain = serde_json::to_vec(&diallo.get("/v1/snapshot").1)
+        .unwrap()
+        .len();
+    assert!(
+        compressed * 5 < plain,
+        "snapshot: {compressed} bytes compressed for {plain} of JSON"
+    );
+    let (encoding, _) = wire(get("/v1/changes?since=0&limit=2000"));
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    // Nothing new: a few bytes, sent as they are.
+    let (encoding, size) = wire(get("/v1/changes?since=1000000000&limit=100"));
+    assert_eq!(encoding, None);
+    assert!(size < 200, "{size} bytes for an empty page");
+}
