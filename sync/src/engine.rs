@@ -460,9 +460,23 @@ impl SyncEngine {
         docs::adopt_partial(cache, &path, &q.hash)
     }
 
+    /// Tokens an older Ardoise left in `session.json`, in clear: moved into the encrypted
+    /// replica and the file deleted, so an update never logs anyone out.
+    fn adopt_old_session(&mut self) -> Result<Tokens> {
+        let file = self.profile.dir().join("session.json");
+        let text = std::fs::read_to_string(&file).map_err(|_| SyncError::LoggedOut)?;
+        let tokens: Tokens = serde_json::from_str(&text).map_err(|_| SyncError::LoggedOut)?;
+        self.replica.save_tokens(&tokens)?;
+        std::fs::remove_file(&file)?;
+        Ok(tokens)
+    }
+
     /// Calls the ENT with the access token, renewing it once if it expired.
     fn authed<T>(&mut self, mut call: impl FnMut(&dyn Connector, &str) -> Result<T>) -> Result<T> {
-        let tokens = self.replica.tokens()?;
+        let tokens = match self.replica.tokens() {
+            Err(SyncError::LoggedOut) => self.adopt_old_session()?,
+            other => other?,
+        };
         match call(&*self.connector, &tokens.access_token) {
             Err(SyncError::Server(e)) if e.code == "auth.invalid_token" => {
                 let fresh = match self.connector.refresh(&tokens.refresh_token) {
@@ -571,6 +585,22 @@ mod tests {
                 .unwrap();
         }
         SyncEngine::new(profile, replica, Box::new(PoisonAllergic(code)))
+    }
+
+    #[test]
+    fn tokens_left_in_clear_by_an_older_version_move_into_the_replica() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut engine = engine_with_rooms(dir.path(), "none", &["good"]);
+        engine
+            .replica_mut()
+            .conn()
+            .execute("DELETE FROM sync_state WHERE key = 'session'", [])
+            .unwrap();
+        let old = dir.path().join("session.json");
+        std::fs::write(&old, r#"{"accessToken":"a","refreshToken":"r"}"#).unwrap();
+        engine.sync_once().unwrap();
+        assert!(!old.exists());
+        assert_eq!(engine.replica().tokens().unwrap().access_token, "a");
     }
 
     #[test]

@@ -93,6 +93,7 @@ impl Profile {
             "replica.sqlite3-wal",
             "replica.sqlite3-shm",
             "replica.sqlite3-journal",
+            "replica.encrypting",
             "profile.json",
             "session.json",
         ] {
