@@ -497,6 +497,25 @@ mod tests {
     }
 
     #[test]
+    fn after_a_logout_the_app_opens_a_new_profile_and_forgets_the_last_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let profiles = Profiles::PerUser(dir.path().to_path_buf());
+        let martin = profiles.for_login("martin").unwrap();
+        profiles.remember(&martin).unwrap();
+        let fresh = profiles.fresh(&martin).unwrap();
+        assert_eq!(fresh.dir(), dir.path().join(NEW_PROFILE));
+        assert!(profiles.fresh(&fresh).is_err(), "nobody to log out");
+        profiles.forget_last().unwrap();
+        assert_eq!(profiles.initial().dir(), dir.path().join(NEW_PROFILE));
+        // A pinned profile is logged out with the CLI, never switched away from.
+        let pinned = Profiles::Fixed(dir.path().join("demo"));
+        let err = pinned
+            .fresh(&Profile::new(dir.path().join("demo")))
+            .unwrap_err();
+        assert_eq!(err.code, "logout.fixed_profile");
+    }
+
+    #[test]
     fn a_login_never_names_a_folder_outside_the_root() {
         let dir = tempfile::tempdir().unwrap();
         let profiles = Profiles::PerUser(dir.path().to_path_buf());
