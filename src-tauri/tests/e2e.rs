@@ -356,9 +356,16 @@ fn story_4_an_entry_under_visa_is_refused_with_its_french_message() {
         "return document.body.dataset.ready === 'true'",
         Duration::from_secs(30),
     );
+    // The week is drawn again: wait for the new drawing, or the click may land on a lesson
+    // card that is being replaced (seen once in CI: the editor never opened).
     driver.execute(
-        "const d = document.querySelector('header nav input[type=date]'); d.value = '2026-11-23'; d.dispatchEvent(new Event('change'));",
+        "document.body.dataset.ready = 'redrawing'; const d = document.querySelector('header nav input[type=date]'); d.value = '2026-11-23'; d.dispatchEvent(new Event('change'));",
         json!([]),
+    );
+    driver.wait_until(
+        "the week of 23 November",
+        "return document.body.dataset.ready === 'true'",
+        Duration::from_secs(10),
     );
     driver.click(&driver.find(&format!("article[data-occurrence='{occurrence}']")));
     driver.wait_until(
