@@ -13,9 +13,11 @@
 //! The keyring entry is named by a random id kept beside the replica (`vault-id`, not a
 //! secret), so a profile folder that is moved or copied still finds its key.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use rand::RngCore;
 use serde::Serialize;
@@ -45,8 +47,27 @@ pub enum KeyStorage {
     None,
 }
 
+/// Keys already looked up by this process, by profile folder: the app opens a replica
+/// connection per thread and per document opened, and asking the keyring each time is a
+/// D-Bus round trip.
+fn known() -> &'static Mutex<HashMap<PathBuf, (String, KeyStorage)>> {
+    static KNOWN: OnceLock<Mutex<HashMap<PathBuf, (String, KeyStorage)>>> = OnceLock::new();
+    KNOWN.get_or_init(Mutex::default)
+}
+
 /// The hex key of the replica in `dir` (created on first use), and where it is kept.
 pub fn replica_key(dir: &Path) -> Result<(String, KeyStorage)> {
+    if let Some(found) = known().lock().ok().and_then(|k| k.get(dir).cloned()) {
+        return Ok(found);
+    }
+    let found = look_up(dir)?;
+    if let Ok(mut k) = known().lock() {
+        k.insert(dir.to_path_buf(), found.clone());
+    }
+    Ok(found)
+}
+
+fn look_up(dir: &Path) -> Result<(String, KeyStorage)> {
     fs::create_dir_all(dir)?;
     let file = dir.join(KEY_FILE);
     if let Ok(key) = fs::read_to_string(&file) {
@@ -71,6 +92,9 @@ pub fn replica_key(dir: &Path) -> Result<(String, KeyStorage)> {
 /// Forgets the key of the replica in `dir` (keyring entry and files): what it encrypted is
 /// unreadable from then on.
 pub fn forget(dir: &Path) -> Result<()> {
+    if let Ok(mut k) = known().lock() {
+        k.remove(dir);
+    }
     if let Ok(id) = fs::read_to_string(dir.join(ID_FILE)) {
         if let Ok(entry) = keyring::Entry::new(SERVICE, id.trim()) {
             // Nothing to delete, or no keyring: nothing was kept there.
@@ -164,6 +188,10 @@ mod tests {
         assert!(key.bytes().all(|b| b.is_ascii_hexdigit()));
         forget(dir.path()).unwrap();
         assert!(!dir.path().join(KEY_FILE).exists());
+        // Forgotten for this process too: the next replica here gets a new key.
+        let (next, _) = replica_key(dir.path()).unwrap();
+        assert_ne!(next, key);
+        forget(dir.path()).unwrap();
     }
 
     #[test]
