@@ -21,7 +21,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use ardoise_protocol::{EntityKind, PullResponse, Record};
+use ardoise_protocol::{EntityKind, PullResponse, Record, SnapshotResponse};
 use ardoise_sync::queries::{self, Who};
 use ardoise_sync::spec::spec;
 use ardoise_sync::{logbook, Connector, HttpConnector, Profile, Replica, SyncEngine};
@@ -206,7 +206,13 @@ fn measure(size: &str, root: &Path) -> Result<Figures, Error> {
 
     // The same rows, raw.
     let token = office.replica().tokens()?.access_token;
-    let (snapshot, took) = time(|| HttpConnector::new(&server.url)?.snapshot(&token));
+    // The whole stream read (server, wire, gzip, JSON), nothing written.
+    let (snapshot, took) = time(|| -> Result<SnapshotResponse, Error> {
+        let snap = HttpConnector::new(&server.url)?.snapshot(&token)?;
+        let seq = snap.seq;
+        let records = snap.records.collect::<Result<Vec<_>, _>>()?;
+        Ok(SnapshotResponse { seq, records })
+    });
     let snapshot = snapshot?;
     f.fetch_s = took.as_secs_f64();
     // Where a bootstrap's time goes: the snapshot's fetch (server, wire, JSON) above, and
@@ -231,7 +237,7 @@ fn measure(size: &str, root: &Path) -> Result<Figures, Error> {
         .collect::<Result<_, _>>()?;
     // In the order the replica writes them, so both pay the same page layout.
     let mut records = records;
-    ardoise_sync::replica::snapshot_order(&mut records);
+    ardoise_protocol::snapshot_order(&mut records);
     f.raw_insert_s = raw_insert(&dir.join("raw").join("replica.sqlite3"), &records)
         .map_err(|e| format!("raw insert: {e}"))?
         .as_secs_f64();

@@ -521,10 +521,54 @@ fn pull_pages_and_snapshots_travel_compressed_and_small_answers_do_not() {
         compressed * 5 < plain,
         "snapshot: {compressed} bytes compressed for {plain} of JSON"
     );
+    let streamed = raw
+        .get(format!("{}/v1/snapshot", server.url()))
+        .header("ardoise-protocol", "1")
+        .header("accept-encoding", "gzip")
+        .header("accept", "application/x-ndjson")
+        .bearer_auth(&diallo.token)
+        .send()
+        .unwrap();
+    let (encoding, _) = wire(streamed);
+    assert_eq!(
+        encoding.as_deref(),
+        Some("gzip"),
+        "the streamed snapshot too"
+    );
     let (encoding, _) = wire(get("/v1/changes?since=0&limit=2000"));
     assert_eq!(encoding.as_deref(), Some("gzip"));
     // Nothing new: a few bytes, sent as they are.
     let (encoding, size) = wire(get("/v1/changes?since=1000000000&limit=100"));
     assert_eq!(encoding, None);
     assert!(size < 200, "{size} bytes for an empty page");
+}
+
+#[test]
+fn the_streamed_snapshot_is_the_document_line_by_line_with_a_head_and_an_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let diallo = Http::login(&server.url(), "diallo");
+    let (status, whole) = diallo.get("/v1/snapshot");
+    assert_eq!(status, 200);
+    let records = whole["records"].as_array().unwrap();
+    let resp = reqwest::blocking::Client::new()
+        .get(format!("{}/v1/snapshot", server.url()))
+        .header("ardoise-protocol", "1")
+        .header("accept", "application/x-ndjson")
+        .bearer_auth(&diallo.token)
+        .send()
+        .unwrap();
+    assert_eq!(resp.headers()["content-type"], "application/x-ndjson");
+    let text = resp.text().unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (head, rest) = lines.split_first().unwrap();
+    let (end, streamed) = rest.split_last().unwrap();
+    assert_eq!(head["seq"], whole["seq"]);
+    assert!(head["estimate"].as_u64().unwrap() >= records.len() as u64);
+    assert_eq!(end, &json!({"end": records.len()}));
+    assert_eq!(streamed, records.as_slice(), "same records, same order");
+    assert!(records.len() > 1000, "the demo school, whole");
 }

@@ -9,8 +9,9 @@ use ardoise_protocol::documents::{
     MAX_FILE_BYTES, MAX_HASHES_PER_QUERY, OFFSET_HEADER,
 };
 use ardoise_protocol::{
-    ApiError, Health, LoginRequest, PushRequest, PushResponse, RefreshRequest, MAX_OPS_PER_PUSH,
-    MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    ApiError, Health, LoginRequest, PushRequest, PushResponse, RefreshRequest, SnapshotEnd,
+    MAX_OPS_PER_PUSH, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    SNAPSHOT_STREAM_TYPE,
 };
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
@@ -253,15 +254,110 @@ async fn changes(
         .map(Json)
 }
 
+/// The snapshot, streamed to a client that accepts [`SNAPSHOT_STREAM_TYPE`] (lines sent as
+/// they are read, in one read transaction), one JSON document otherwise (what protocol 1
+/// clients read).
 async fn snapshot(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> HttpResult<ardoise_protocol::SnapshotResponse> {
+) -> Result<Response, HttpError> {
     let p = principal(&state, &headers).await?;
     let store = state.store.clone();
-    blocking(move || Ok(rules::snapshot(&*store, &p)?))
-        .await
-        .map(Json)
+    let streamed = headers
+        .get_all(axum::http::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains(SNAPSHOT_STREAM_TYPE));
+    if !streamed {
+        let snap = blocking(move || Ok(rules::snapshot(&*store, &p)?)).await?;
+        return Ok(Json(snap).into_response());
+    }
+    // The channel holds a few chunks: a slow client slows the reading down instead of the
+    // server buffering the school.
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
+    tokio::task::spawn_blocking(move || {
+        let lines = std::cell::RefCell::new(Lines::new(tx));
+        let given = rules::snapshot_each(
+            &*store,
+            &p,
+            &mut |head| lines.borrow_mut().push(&head),
+            &mut |rec| lines.borrow_mut().push(&rec),
+        );
+        let mut lines = lines.into_inner();
+        match given {
+            Ok(end) => lines.finish(&SnapshotEnd { end }),
+            Err(e) => {
+                tracing::error!(error = %e, "snapshot interrupted");
+                lines.fail(e);
+            }
+        }
+    });
+    let mut resp = Response::new(Body::from_stream(Chunks(rx)));
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        SNAPSHOT_STREAM_TYPE.parse().expect("header"),
+    );
+    Ok(resp)
+}
+
+/// JSON lines written into chunks of about 64 KiB, each sent once full.
+struct Lines {
+    buf: Vec<u8>,
+    tx: tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>,
+}
+
+impl Lines {
+    /// Bytes of lines sent at once.
+    const CHUNK: usize = 64 * 1024;
+
+    fn new(tx: tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>) -> Lines {
+        Lines {
+            buf: Vec::with_capacity(2 * Self::CHUNK),
+            tx,
+        }
+    }
+
+    /// Appends one line. False when the client is gone.
+    fn push<T: serde::Serialize>(&mut self, value: &T) -> bool {
+        if let Err(e) = serde_json::to_writer(&mut self.buf, value) {
+            self.fail(e);
+            return false;
+        }
+        self.buf.push(b'\n');
+        self.buf.len() < Self::CHUNK || self.send()
+    }
+
+    fn send(&mut self) -> bool {
+        let chunk = std::mem::take(&mut self.buf);
+        self.tx.blocking_send(Ok(chunk)).is_ok()
+    }
+
+    /// Appends the last line and sends what is left.
+    fn finish<T: serde::Serialize>(mut self, last: &T) {
+        if self.push(last) && !self.buf.is_empty() {
+            self.send();
+        }
+    }
+
+    /// Breaks the stream: the client sees a body error, never an end line.
+    fn fail(&mut self, e: impl std::error::Error + Send + Sync + 'static) {
+        let _ = self.tx.blocking_send(Err(std::io::Error::other(e)));
+    }
+}
+
+/// The chunks of a streamed answer, as they are written (ends, and stays ended, when the
+/// writer is done).
+struct Chunks(tokio::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>);
+
+impl futures_util::Stream for Chunks {
+    type Item = std::io::Result<Vec<u8>>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx)
+    }
 }
 
 async fn push(

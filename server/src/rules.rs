@@ -5,7 +5,7 @@ use ardoise_protocol::entities::{self, ConflictField};
 use ardoise_protocol::merge::merge_fields;
 use ardoise_protocol::{
     check_id, ApiError, Data, EntityKind, Keep, Op, OpAction, OpResult, Outcome, PullResponse,
-    Record, SnapshotResponse,
+    Record, SnapshotHead, SnapshotResponse,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -90,16 +90,51 @@ pub fn pull(
 
 /// Everything `p` may read, at one `change_seq`.
 pub fn snapshot(store: &dyn Store, p: &Principal) -> Result<SnapshotResponse, StoreError> {
-    let tx = store.read()?;
-    let seq = tx.head_seq()?;
-    // A new replica has nothing to remove: withdrawal tombstones stay out of snapshots.
-    let records = tx
-        .live_records()?
-        .into_iter()
-        .filter_map(|r| visible(p, r))
-        .filter(|r| !r.deleted)
-        .collect();
+    let mut seq = 0;
+    let mut records = Vec::new();
+    snapshot_each(
+        store,
+        p,
+        &mut |head| {
+            seq = head.seq;
+            true
+        },
+        &mut |rec| {
+            records.push(rec);
+            true
+        },
+    )?;
     Ok(SnapshotResponse { seq, records })
+}
+
+/// The snapshot of what `p` may read, given as it is read, in one read transaction: its
+/// head (the `change_seq` it stands at and how many live records the school has, an upper
+/// bound for progress bars), then each record in [`ardoise_protocol::snapshot_order`]. Either callback stops
+/// it by answering false. Returns how many records were given.
+pub fn snapshot_each(
+    store: &dyn Store,
+    p: &Principal,
+    head: &mut dyn FnMut(SnapshotHead) -> bool,
+    each: &mut dyn FnMut(Record) -> bool,
+) -> Result<u64, StoreError> {
+    let tx = store.read_long()?;
+    let seq = tx.head_seq()?;
+    if !head(SnapshotHead {
+        seq,
+        estimate: tx.live_count()?,
+    }) {
+        return Ok(0);
+    }
+    let mut given = 0;
+    // A new replica has nothing to remove: withdrawal tombstones stay out of snapshots.
+    tx.each_live_in_order(&mut |stored| match visible(p, stored) {
+        Some(rec) if !rec.deleted => {
+            given += 1;
+            each(rec)
+        }
+        _ => true,
+    })?;
+    Ok(given)
 }
 
 /// Applies one op for `p`, at most once: a retried op id gets the stored answer.

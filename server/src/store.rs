@@ -69,6 +69,11 @@ pub trait ReadTx {
     fn live_of_kind(&self, kind: EntityKind) -> Result<Vec<StoredRecord>>;
     /// Every live record.
     fn live_records(&self) -> Result<Vec<StoredRecord>>;
+    /// Every live record in snapshot order ([`ardoise_protocol::snapshot_order`]), one at a
+    /// time, until `f` answers false.
+    fn each_live_in_order(&self, f: &mut dyn FnMut(StoredRecord) -> bool) -> Result<()>;
+    /// How many live records there are (of every kind, readable or not).
+    fn live_count(&self) -> Result<u64>;
     /// The last `change_seq` given out.
     fn head_seq(&self) -> Result<i64>;
     /// The stored answer to an op, if it was applied already.
@@ -122,10 +127,16 @@ pub trait Store: Send + Sync + 'static {
     fn read(&self) -> Result<Box<dyn ReadTx + '_>>;
     /// Starts a write transaction (one writer at a time).
     fn write(&self) -> Result<Box<dyn WriteTx + '_>>;
+    /// Starts a read transaction that may stay open a long time (a snapshot streamed to a
+    /// slow client) without holding up other readers.
+    fn read_long(&self) -> Result<Box<dyn ReadTx + '_>> {
+        self.read()
+    }
 }
 
 /// The SQLite store: one writer connection, one reader connection, WAL.
 pub struct SqliteStore {
+    path: std::path::PathBuf,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
 }
@@ -143,6 +154,10 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (kind, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS records_kind_live ON records(kind) WHERE deleted = 0;
+-- Snapshots are read in this order and streamed as they are read (a day's lessons together).
+CREATE INDEX IF NOT EXISTS records_snapshot_order ON records(
+    kind, json_extract(data, '$.date'), json_extract(data, '$.start'),
+    json_extract(data, '$.givenOn'), id) WHERE deleted = 0;
 -- The single counter behind change_seq: incremented inside each write transaction.
 CREATE TABLE IF NOT EXISTS seq (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
 INSERT OR IGNORE INTO seq (id, value) VALUES (1, 0);
@@ -216,6 +231,7 @@ impl SqliteStore {
         writer.execute_batch(SCHEMA)?;
         let reader = open(path)?;
         Ok(SqliteStore {
+            path: path.to_path_buf(),
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
         })
@@ -236,8 +252,25 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 }
 
 struct SqliteTx<'a> {
-    conn: MutexGuard<'a, Connection>,
+    conn: Held<'a>,
     done: bool,
+}
+
+/// The connection of a transaction: one of the store's, or one of its own.
+enum Held<'a> {
+    Shared(MutexGuard<'a, Connection>),
+    Own(Connection),
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            Held::Shared(guard) => guard,
+            Held::Own(conn) => conn,
+        }
+    }
 }
 
 impl Drop for SqliteTx<'_> {
@@ -252,17 +285,46 @@ impl Store for SqliteStore {
     fn read(&self) -> Result<Box<dyn ReadTx + '_>> {
         let conn = lock(&self.reader);
         conn.execute_batch("BEGIN DEFERRED")?;
-        Ok(Box::new(SqliteTx { conn, done: false }))
+        Ok(Box::new(SqliteTx {
+            conn: Held::Shared(conn),
+            done: false,
+        }))
     }
 
     fn write(&self) -> Result<Box<dyn WriteTx + '_>> {
         let conn = lock(&self.writer);
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Box::new(SqliteTx { conn, done: false }))
+        Ok(Box::new(SqliteTx {
+            conn: Held::Shared(conn),
+            done: false,
+        }))
+    }
+
+    /// A connection of its own, read-only: WAL keeps what it reads as of its first read
+    /// while writers go on.
+    fn read_long(&self) -> Result<Box<dyn ReadTx + '_>> {
+        use rusqlite::OpenFlags;
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch("BEGIN DEFERRED")?;
+        Ok(Box::new(SqliteTx {
+            conn: Held::Own(conn),
+            done: false,
+        }))
     }
 }
 
 const RECORD_COLS: &str = "kind, id, version, change_seq, deleted, ever_public, data";
+
+/// Every live record in snapshot order, read from the index that has it.
+const SNAPSHOT_SQL: &str = "SELECT kind, id, version, change_seq, deleted, ever_public, data
+     FROM records INDEXED BY records_snapshot_order
+     WHERE deleted = 0
+     ORDER BY kind, json_extract(data, '$.date'), json_extract(data, '$.start'),
+              json_extract(data, '$.givenOn'), id";
 
 fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, StoredRecord)> {
     let kind: String = row.get(0)?;
@@ -282,13 +344,15 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, StoredRec
 }
 
 fn finish(rows: Vec<(String, StoredRecord)>) -> Result<Vec<StoredRecord>> {
-    rows.into_iter()
-        .map(|(json, mut rec)| {
-            rec.data = serde_json::from_str(&json)
-                .map_err(|e| StoreError::Corrupt(format!("{} {}: {e}", rec.kind, rec.id)))?;
-            Ok(rec)
-        })
-        .collect()
+    rows.into_iter().map(with_data).collect()
+}
+
+/// A record with its data parsed (after the row was read: parsing outside the SQLite
+/// callback keeps errors typed).
+fn with_data((json, mut rec): (String, StoredRecord)) -> Result<StoredRecord> {
+    rec.data = serde_json::from_str(&json)
+        .map_err(|e| StoreError::Corrupt(format!("{} {}: {e}", rec.kind, rec.id)))?;
+    Ok(rec)
 }
 
 impl SqliteTx<'_> {
@@ -326,6 +390,26 @@ impl ReadTx for SqliteTx<'_> {
         let sql =
             format!("SELECT {RECORD_COLS} FROM records WHERE deleted = 0 ORDER BY change_seq");
         self.query_records(&sql, [])
+    }
+
+    fn each_live_in_order(&self, f: &mut dyn FnMut(StoredRecord) -> bool) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(SNAPSHOT_SQL)?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            if !f(with_data(row_to_record(row)?)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn live_count(&self) -> Result<u64> {
+        let n: i64 =
+            self.conn
+                .query_row("SELECT COUNT(*) FROM records WHERE deleted = 0", [], |r| {
+                    r.get(0)
+                })?;
+        Ok(n.max(0) as u64)
     }
 
     fn head_seq(&self) -> Result<i64> {
@@ -585,6 +669,116 @@ mod tests {
                 .unwrap()
                 .clone(),
         }
+    }
+
+    fn dated(kind: EntityKind, id: &str, data: serde_json::Value) -> StoredRecord {
+        StoredRecord {
+            kind,
+            id: id.into(),
+            data: data.as_object().unwrap().clone(),
+            ..rec(id)
+        }
+    }
+
+    #[test]
+    fn a_long_read_streams_in_snapshot_order_at_one_seq_while_others_write_and_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+        let occ = |id: &str, date: &str, start: &str| {
+            dated(
+                EntityKind::CourseOccurrence,
+                id,
+                json!({"date": date, "start": start}),
+            )
+        };
+        let mut tx = store.write().unwrap();
+        for r in [
+            rec("r2"),
+            occ("o3", "2026-09-03", "08:00"),
+            dated(EntityKind::Homework, "h1", json!({"givenOn": "2026-09-02"})),
+            occ("o1", "2026-09-01", "10:00"),
+            rec("r1"),
+            occ("o2", "2026-09-01", "08:00"),
+        ] {
+            tx.put_record(&r).unwrap();
+        }
+        tx.commit().unwrap();
+
+        let long = store.read_long().unwrap();
+        let seq = long.head_seq().unwrap();
+        let mut seen = Vec::new();
+        long.each_live_in_order(&mut |r| {
+            if seen.is_empty() {
+                // Mid-stream: a writer changes and deletes records still to come, and the
+                // store's shared reader answers others meanwhile.
+                let mut w = store.write().unwrap();
+                let mut renamed = rec("r1");
+                renamed.data.insert("label".into(), json!("renommée"));
+                w.put_record(&renamed).unwrap();
+                let mut gone = occ("o3", "2026-09-03", "08:00");
+                gone.deleted = true;
+                w.put_record(&gone).unwrap();
+                w.commit().unwrap();
+                assert_eq!(store.read().unwrap().head_seq().unwrap(), seq + 2);
+            }
+            seen.push((r.id.clone(), r.data.get("label").cloned()));
+            true
+        })
+        .unwrap();
+        let ids: Vec<&str> = seen.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["o2", "o1", "o3", "h1", "r1", "r2"],
+            "by kind, date, start"
+        );
+        assert_eq!(seen[4].1, Some(json!("r1")), "the stream stays at its seq");
+
+        // The order clients are told to expect.
+        let mut records: Vec<ardoise_protocol::Record> = ids
+            .iter()
+            .rev()
+            .map(|id| {
+                let r = long.get_record(kind_of(id), id).unwrap().unwrap();
+                ardoise_protocol::Record {
+                    kind: r.kind,
+                    id: r.id,
+                    version: r.version,
+                    change_seq: r.change_seq,
+                    deleted: false,
+                    data: Some(r.data),
+                }
+            })
+            .collect();
+        ardoise_protocol::snapshot_order(&mut records);
+        let sorted: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(sorted, ids);
+    }
+
+    fn kind_of(id: &str) -> EntityKind {
+        match &id[..1] {
+            "o" => EntityKind::CourseOccurrence,
+            "h" => EntityKind::Homework,
+            _ => EntityKind::Room,
+        }
+    }
+
+    #[test]
+    fn the_snapshot_is_read_from_its_index_without_sorting() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+        let conn = lock(&store.reader);
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {SNAPSHOT_SQL}"))
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert!(
+            plan.iter().any(|p| p.contains("records_snapshot_order"))
+                && !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+            "{plan:?}"
+        );
     }
 
     #[test]

@@ -5,16 +5,17 @@
 //! Every answer is read with a size limit and parsed strictly: an oversized, truncated or
 //! malformed body is a [`SyncError::BadResponse`], never a partial apply.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::time::Duration;
 
 use ardoise_protocol::documents::{
     BlobsMissing, BlobsQuery, UploadRequest, UploadStatus, OFFSET_HEADER,
 };
 use ardoise_protocol::{
-    ApiError, Health, LoginRequest, PullResponse, PushRequest, PushResponse, RefreshRequest,
-    SnapshotResponse, TokenResponse, MAX_PAGE_BYTES, MAX_SNAPSHOT_BYTES, PROTOCOL_HEADER,
-    PROTOCOL_VERSION,
+    ApiError, Health, LoginRequest, PullResponse, PushRequest, PushResponse, Record,
+    RefreshRequest, SnapshotEnd, SnapshotHead, SnapshotResponse, TokenResponse, MAX_PAGE_BYTES,
+    MAX_SNAPSHOT_BYTES, MAX_SNAPSHOT_LINE_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    SNAPSHOT_STREAM_TYPE,
 };
 use serde::de::DeserializeOwned;
 
@@ -30,8 +31,8 @@ pub trait Connector: Send {
     fn refresh(&self, refresh_token: &str) -> Result<TokenResponse>;
     /// One page of changes after `since`.
     fn pull(&self, token: &str, since: i64, limit: usize) -> Result<PullResponse>;
-    /// Everything readable, for a new replica.
-    fn snapshot(&self, token: &str) -> Result<SnapshotResponse>;
+    /// Everything readable, for a new replica; its records may still be arriving.
+    fn snapshot(&self, token: &str) -> Result<Snapshot>;
     /// Sends ops; one result per op.
     fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse>;
     /// Ends the session on the ENT.
@@ -74,6 +75,136 @@ fn no_documents() -> SyncError {
         "documents.unsupported",
         "Cet ENT ne propose pas l'espace documentaire.",
     )
+}
+
+/// A snapshot as it arrives: where it stands in the change feed, about how many records
+/// it holds, and the records, read one at a time — from the network, for
+/// [`HttpConnector`], so a first sync never holds the whole school in memory. An item is an
+/// error when the stream breaks ([`SyncError::Offline`]) or lies ([`SyncError::BadResponse`]:
+/// a malformed line, a count that is not what was sent, no end line).
+pub struct Snapshot {
+    /// The change feed position the snapshot reflects.
+    pub seq: i64,
+    /// About how many records follow (for progress only).
+    pub estimate: Option<u64>,
+    /// The records, in the order to write them.
+    pub records: Box<dyn Iterator<Item = Result<Record>> + Send>,
+}
+
+impl From<SnapshotResponse> for Snapshot {
+    fn from(whole: SnapshotResponse) -> Snapshot {
+        Snapshot {
+            seq: whole.seq,
+            estimate: Some(whole.records.len() as u64),
+            records: Box::new(whole.records.into_iter().map(Ok)),
+        }
+    }
+}
+
+/// The lines of a streamed snapshot after its head (see [`SNAPSHOT_STREAM_TYPE`]).
+struct SnapshotLines {
+    reader: BufReader<reqwest::blocking::Response>,
+    base: String,
+    line: Vec<u8>,
+    bytes: usize,
+    seen: u64,
+    finished: bool,
+}
+
+impl SnapshotLines {
+    /// Opens the stream: its first line must be the head.
+    fn open(resp: reqwest::blocking::Response, base: &str) -> Result<(SnapshotHead, Self)> {
+        let mut lines = SnapshotLines {
+            reader: BufReader::with_capacity(256 * 1024, resp),
+            base: base.to_string(),
+            line: Vec::new(),
+            bytes: 0,
+            seen: 0,
+            finished: false,
+        };
+        if !lines.read_line()? {
+            return Err(SyncError::BadResponse("instantané vide".into()));
+        }
+        let head: SnapshotHead = serde_json::from_slice(&lines.line)
+            .map_err(|e| SyncError::BadResponse(format!("début d'instantané invalide : {e}")))?;
+        if head.seq < 0 {
+            return Err(SyncError::BadResponse("séquence négative".into()));
+        }
+        Ok((head, lines))
+    }
+
+    /// Reads the next line into `self.line` (without its newline); false at the end of
+    /// the body.
+    fn read_line(&mut self) -> Result<bool> {
+        self.line.clear();
+        let limit = MAX_SNAPSHOT_LINE_BYTES as u64 + 1;
+        let n = (&mut self.reader)
+            .take(limit)
+            .read_until(b'\n', &mut self.line)
+            .map_err(|e| SyncError::Offline(format!("{} ({e})", self.base)))?;
+        self.bytes += n;
+        if self.bytes > MAX_SNAPSHOT_BYTES {
+            return Err(SyncError::BadResponse(format!(
+                "instantané trop grand (plus de {MAX_SNAPSHOT_BYTES} octets)"
+            )));
+        }
+        if self.line.last() == Some(&b'\n') {
+            self.line.pop();
+        } else if self.line.len() > MAX_SNAPSHOT_LINE_BYTES {
+            return Err(SyncError::BadResponse(format!(
+                "ligne d'instantané trop longue (plus de {MAX_SNAPSHOT_LINE_BYTES} octets)"
+            )));
+        }
+        Ok(n > 0)
+    }
+
+    /// The next record; None after a valid end line.
+    fn next_record(&mut self) -> Result<Option<Record>> {
+        if !self.read_line()? {
+            return Err(SyncError::BadResponse(format!(
+                "instantané coupé après {} enregistrements (pas de ligne de fin)",
+                self.seen
+            )));
+        }
+        let record_error = match serde_json::from_slice::<Record>(&self.line) {
+            Ok(rec) => {
+                self.seen += 1;
+                return Ok(Some(rec));
+            }
+            Err(e) => e,
+        };
+        let Ok(end) = serde_json::from_slice::<SnapshotEnd>(&self.line) else {
+            return Err(SyncError::BadResponse(format!(
+                "instantané : enregistrement {} illisible ({record_error})",
+                self.seen + 1
+            )));
+        };
+        if end.end != self.seen {
+            return Err(SyncError::BadResponse(format!(
+                "instantané : {} enregistrements reçus, {} selon la ligne de fin",
+                self.seen, end.end
+            )));
+        }
+        if self.read_line()? {
+            return Err(SyncError::BadResponse(
+                "instantané : des données suivent la fin".into(),
+            ));
+        }
+        Ok(None)
+    }
+}
+
+impl Iterator for SnapshotLines {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Result<Record>> {
+        if self.finished {
+            return None;
+        }
+        let next = self.next_record();
+        self.finished = !matches!(next, Ok(Some(_)));
+        next.transpose()
+    }
 }
 
 /// The reference protocol over HTTP.
@@ -201,9 +332,35 @@ impl Connector for HttpConnector {
         self.send(req, MAX_PAGE_BYTES)
     }
 
-    fn snapshot(&self, token: &str) -> Result<SnapshotResponse> {
-        let req = self.client.get(self.url("/v1/snapshot")).bearer_auth(token);
-        self.send(req, MAX_SNAPSHOT_BYTES)
+    fn snapshot(&self, token: &str) -> Result<Snapshot> {
+        let req = self
+            .client
+            .get(self.url("/v1/snapshot"))
+            .bearer_auth(token)
+            .header(reqwest::header::ACCEPT, SNAPSHOT_STREAM_TYPE)
+            // A large school over a slow school link: minutes, not the default two.
+            .timeout(Duration::from_secs(900));
+        let resp = self
+            .with_protocol(req)
+            .send()
+            .map_err(|e| self.transport_error(e))?;
+        let streamed = resp.status().is_success()
+            && resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with(SNAPSHOT_STREAM_TYPE));
+        if !streamed {
+            // An error, or a server that sends the snapshot as one document.
+            let whole: SnapshotResponse = self.read_answer(resp, MAX_SNAPSHOT_BYTES)?;
+            return Ok(whole.into());
+        }
+        let (head, lines) = SnapshotLines::open(resp, &self.base)?;
+        Ok(Snapshot {
+            seq: head.seq,
+            estimate: Some(head.estimate),
+            records: Box::new(lines),
+        })
     }
 
     fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse> {

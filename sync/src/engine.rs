@@ -18,6 +18,8 @@ use crate::{Result, SyncError};
 pub const PULL_PAGE: usize = 2000;
 /// Times an op refused alone (the whole request refused, 4xx) is tried before quarantine.
 pub const POISON_LIMIT: i64 = 3;
+/// How often a first sync tells its progress while it writes the snapshot.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// What the status bar shows.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -258,8 +260,30 @@ impl SyncEngine {
         if self.replica.cursor()? == 0 {
             self.set_progress("snapshot", 0, None);
             let snap = self.authed(|c, t| c.snapshot(t))?;
-            report.pulled += self.replica.apply_snapshot(snap)?;
-            self.set_progress("snapshot", report.pulled as i64, None);
+            let total = snap.estimate.map(|c| c as i64);
+            self.set_progress("snapshot", 0, total);
+            // The replica is busy writing: progress goes out with the status from before.
+            let before = self.status()?;
+            let listener = &self.listener;
+            let mut told = std::time::Instant::now();
+            let mut tell = |done: u64, total: Option<u64>| {
+                if told.elapsed() < PROGRESS_EVERY {
+                    return;
+                }
+                told = std::time::Instant::now();
+                if let Some(f) = listener {
+                    let mut s = before.clone();
+                    s.syncing = true;
+                    s.progress = Some(SyncProgress {
+                        phase: "snapshot".into(),
+                        done: done as i64,
+                        total: total.map(|t| t as i64),
+                    });
+                    f(&s);
+                }
+            };
+            report.pulled += self.replica.apply_snapshot_with(snap, &mut tell)?;
+            self.set_progress("snapshot", report.pulled as i64, total);
         }
         loop {
             let since = self.replica.cursor()?;
@@ -504,8 +528,7 @@ impl SyncEngine {
 mod tests {
     use super::*;
     use ardoise_protocol::{
-        ApiError, Health, OpResult, Outcome, PullResponse, PushResponse, SnapshotResponse,
-        TokenResponse,
+        ApiError, EntityKind, Health, OpResult, Outcome, PullResponse, PushResponse, TokenResponse,
     };
     use serde_json::json;
 
@@ -534,10 +557,28 @@ mod tests {
                 has_more: false,
             })
         }
-        fn snapshot(&self, _: &str) -> Result<SnapshotResponse> {
-            Ok(SnapshotResponse {
+        /// 2,500 rooms, arriving slowly after the first 1,000 (a slow network).
+        fn snapshot(&self, _: &str) -> Result<crate::Snapshot> {
+            let room = |i: u64| ardoise_protocol::Record {
+                kind: EntityKind::Room,
+                id: format!("salle-{i}"),
+                version: 1,
+                change_seq: 1,
+                deleted: false,
+                data: json!({"code": format!("S{i}"), "label": "Salle"})
+                    .as_object()
+                    .cloned(),
+            };
+            let records = (0..SNAPSHOT_ROOMS).map(move |i| {
+                if i == 1_000 {
+                    std::thread::sleep(std::time::Duration::from_millis(150));
+                }
+                Ok(room(i))
+            });
+            Ok(crate::Snapshot {
                 seq: 1,
-                records: vec![],
+                estimate: Some(SNAPSHOT_ROOMS),
+                records: Box::new(records),
             })
         }
         fn push(&self, _: &str, req: &PushRequest) -> Result<PushResponse> {
@@ -635,6 +676,8 @@ mod tests {
         assert_eq!((status.pending, status.quarantined), (0, 1));
     }
 
+    const SNAPSHOT_ROOMS: u64 = 2_500;
+
     #[test]
     fn the_status_reports_progress_while_a_first_sync_runs_and_none_after() {
         let dir = tempfile::tempdir().unwrap();
@@ -654,15 +697,29 @@ mod tests {
             .collect();
         let total = Some(ids.len() as i64);
         assert_eq!(
-            phases,
-            vec![
+            phases[..4],
+            [
                 ("push".into(), MAX_OPS_PER_PUSH as i64, total),
                 ("push".into(), ids.len() as i64, total),
                 ("snapshot".into(), 0, None),
-                ("snapshot".into(), 0, None),
+                ("snapshot".into(), 0, Some(SNAPSHOT_ROOMS as i64)),
             ],
-            "two push batches, then the first sync's snapshot (empty here)"
+            "two push batches, then the snapshot: asked, then its size known"
         );
+        let rooms = SNAPSHOT_ROOMS as i64;
+        let during: Vec<i64> = phases[4..].iter().map(|p| p.1).collect();
+        assert!(
+            phases[4..]
+                .iter()
+                .all(|p| p.0 == "snapshot" && p.2 == Some(rooms)),
+            "{phases:?}"
+        );
+        assert!(during.windows(2).all(|w| w[0] <= w[1]), "{during:?}");
+        assert!(
+            during.contains(&2_000),
+            "told while writing, after the slow part: {during:?}"
+        );
+        assert_eq!(during.last(), Some(&rooms), "then done");
         assert_eq!(
             seen.last().unwrap(),
             &(false, None),

@@ -472,7 +472,7 @@ mod tests {
             ),
             (
                 "one record",
-                spec(EntityKind::CourseOccurrence).select_sql(),
+                spec(EntityKind::CourseOccurrence).select_sql().to_string(),
                 1,
             ),
         ];

@@ -13,12 +13,13 @@ use std::path::Path;
 
 use ardoise_protocol::{
     check_record, Data, EntityKind, FieldChange, Keep, Op, OpAction, OpResult, Outcome,
-    PullResponse, Record, SnapshotResponse,
+    PullResponse, Record,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::connector::Snapshot;
 use crate::profile::Tokens;
 use crate::secrets::{self, KeyStorage};
 use crate::spec::spec;
@@ -206,18 +207,65 @@ impl Replica {
     }
 
     /// Applies a snapshot to a new replica and sets the cursor to its sequence.
-    pub fn apply_snapshot(&mut self, snap: SnapshotResponse) -> Result<usize> {
+    pub fn apply_snapshot(&mut self, snap: impl Into<Snapshot>) -> Result<usize> {
+        self.apply_snapshot_with(snap.into(), &mut |_, _| {})
+    }
+
+    /// Applies a snapshot while it arrives, in one transaction: a second thread reads,
+    /// checks and sanitises the records ([`admit`]) while this one writes the previous
+    /// batch, and `progress(done, estimate)` is told after each batch. Memory holds a few
+    /// batches, whatever the school's size. Anything wrong — a refused record, a broken or
+    /// lying stream, a write that fails — rolls everything back: the replica stays new.
+    pub fn apply_snapshot_with(
+        &mut self,
+        snap: Snapshot,
+        progress: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<usize> {
+        const BATCH: usize = 1_000;
         if snap.seq < 0 {
             return Err(SyncError::BadResponse("séquence négative".into()));
         }
         let me = self.state(keys::USER_ID)?;
-        let mut records = admit_all(snap.records, me.as_deref())?;
-        snapshot_order(&mut records);
+        let Snapshot {
+            seq,
+            estimate,
+            records,
+        } = snap;
         let tx = self.conn.transaction()?;
-        let n = apply_records(&tx, &records, true)?;
-        set_state(&tx, keys::CURSOR, &snap.seq.to_string())?;
+        let written = std::thread::scope(|scope| -> Result<usize> {
+            let (send, batches) = std::sync::mpsc::sync_channel::<Result<Vec<Record>>>(4);
+            let me = me.as_deref();
+            let reader = std::thread::Builder::new().name("snapshot-reader".into());
+            reader.spawn_scoped(scope, move || {
+                let mut batch = Vec::with_capacity(BATCH);
+                for rec in records {
+                    match rec.and_then(|r| admit(r, me)) {
+                        Ok(r) => batch.push(r),
+                        Err(e) => {
+                            let _ = send.send(Err(e));
+                            return;
+                        }
+                    }
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        if send.send(Ok(full)).is_err() {
+                            return; // the writer gave up
+                        }
+                    }
+                }
+                let _ = send.send(Ok(batch));
+            })?;
+            let mut written = 0;
+            // Ends when the reader is done; an early return drops `batches`, which stops it.
+            for batch in batches {
+                written += apply_records(&tx, &batch?, true)?;
+                progress(written as u64, estimate);
+            }
+            Ok(written)
+        })?;
+        set_state(&tx, keys::CURSOR, &seq.to_string())?;
         tx.commit()?;
-        Ok(n)
+        Ok(written)
     }
 
     /// Creates a record here; queued for the server.
@@ -565,70 +613,6 @@ fn admit(rec: Record, me: Option<&str>) -> Result<Record> {
     Ok(rec)
 }
 
-/// [`admit`] over a whole snapshot, on every core: checking and sanitising is most of a
-/// bootstrap's work besides writing. Any refused record refuses the whole snapshot.
-fn admit_all(records: Vec<Record>, me: Option<&str>) -> Result<Vec<Record>> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    if workers < 2 || records.len() < 2_000 {
-        return records.into_iter().map(|r| admit(r, me)).collect();
-    }
-    let chunk = records.len().div_ceil(workers);
-    let mut parts: Vec<Vec<Record>> = Vec::with_capacity(workers);
-    let mut rest = records;
-    while rest.len() > chunk {
-        let tail = rest.split_off(chunk);
-        parts.push(rest);
-        rest = tail;
-    }
-    parts.push(rest);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|part| {
-                scope.spawn(move || {
-                    part.into_iter()
-                        .map(|r| admit(r, me))
-                        .collect::<Result<Vec<_>>>()
-                })
-            })
-            .collect();
-        let mut out = Vec::new();
-        for h in handles {
-            let part = h
-                .join()
-                .map_err(|_| SyncError::BadResponse("vérification interrompue".into()))??;
-            out.extend(part);
-        }
-        Ok(out)
-    })
-}
-
-/// Puts a snapshot in the order its rows are written. Rows land on pages in insertion
-/// order: by date, a day's lessons (the vie scolaire's view of every class) sit on a few
-/// pages instead of one page per course, which is what a cold read of a day costs.
-pub fn snapshot_order(records: &mut [Record]) {
-    records.sort_by(|a, b| locality(a).cmp(&locality(b)));
-}
-
-/// Insertion order of a snapshot: by kind, then by date where the kind has one.
-fn locality(r: &Record) -> (EntityKind, &str, &str, &str) {
-    let field = |name: &str| -> &str {
-        r.data
-            .as_ref()
-            .and_then(|d| d.get(name))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-    };
-    let (date, time) = match r.kind {
-        EntityKind::CourseOccurrence | EntityKind::Session => (field("date"), field("start")),
-        EntityKind::Homework => (field("givenOn"), ""),
-        _ => ("", ""),
-    };
-    (r.kind, date, time, r.id.as_str())
-}
-
 /// The fields of `data` as changes from nothing (a create, or values chosen outright).
 fn from_nothing(data: &Data) -> BTreeMap<String, FieldChange> {
     data.iter()
@@ -666,7 +650,7 @@ pub(crate) fn read_row(
     id: &str,
 ) -> Result<Option<(i64, Data)>> {
     let s = spec(kind);
-    let mut stmt = conn.prepare_cached(&s.select_sql())?;
+    let mut stmt = conn.prepare_cached(s.select_sql())?;
     Ok(stmt
         .query_row([id], |r| Ok((r.get(0)?, s.data_from_row(r, 1)?)))
         .optional()?)
@@ -680,7 +664,7 @@ fn upsert_row(
     data: &Data,
 ) -> Result<()> {
     let s = spec(kind);
-    let mut stmt = conn.prepare_cached(&s.upsert_sql())?;
+    let mut stmt = conn.prepare_cached(s.upsert_sql())?;
     let mut values: Vec<rusqlite::types::Value> = vec![id.to_string().into(), version.into()];
     values.extend(s.values(data));
     stmt.execute(rusqlite::params_from_iter(values))?;
@@ -939,6 +923,64 @@ mod tests {
             has_more: false,
         };
         assert!(matches!(r.apply_pull(page), Err(SyncError::BadResponse(_))));
+    }
+
+    /// A snapshot of `n` rooms whose record `fail_at` is an error (a broken stream) or,
+    /// with `refused`, a record the checks refuse.
+    fn rooms_then(n: usize, fail_at: usize, refused: bool) -> Snapshot {
+        let records = (0..n).map(move |i| {
+            let mut r = room(&format!("s{i}"), i as i64 + 1, "Salle");
+            match (i == fail_at, refused) {
+                (false, _) => Ok(r),
+                (true, true) => {
+                    r.id = "../s".into();
+                    Ok(r)
+                }
+                (true, false) => Err(SyncError::Offline("coupé".into())),
+            }
+        });
+        Snapshot {
+            seq: n as i64,
+            estimate: Some(n as u64),
+            records: Box::new(records),
+        }
+    }
+
+    #[test]
+    fn a_snapshot_arrives_in_batches_and_a_failure_late_in_it_leaves_the_replica_new() {
+        for (fail_at, refused) in [(3_500, false), (4_999, true), (0, false)] {
+            let mut r = Replica::in_memory().unwrap();
+            let mut told = Vec::new();
+            let err = r
+                .apply_snapshot_with(rooms_then(5_000, fail_at, refused), &mut |done, of| {
+                    told.push((done, of))
+                })
+                .unwrap_err();
+            assert!(
+                matches!(
+                    (&err, refused),
+                    (SyncError::Protocol(_) | SyncError::BadResponse(_), true)
+                        | (SyncError::Offline(_), false)
+                ),
+                "{err:?}"
+            );
+            let rooms: i64 = r
+                .conn()
+                .query_row("SELECT COUNT(*) FROM rooms", [], |row| row.get(0))
+                .unwrap();
+            assert_eq!((rooms, r.cursor().unwrap()), (0, 0), "failing at {fail_at}");
+            // Batches before the failure were written (then rolled back).
+            assert_eq!(told.len(), fail_at / 1_000, "{told:?}");
+        }
+        let mut r = Replica::in_memory().unwrap();
+        let mut told = Vec::new();
+        let n = r
+            .apply_snapshot_with(rooms_then(5_000, usize::MAX, false), &mut |done, of| {
+                told.push((done, of))
+            })
+            .unwrap();
+        assert_eq!((n, r.cursor().unwrap()), (5_000, 5_000));
+        assert_eq!(told.last(), Some(&(5_000, Some(5_000))));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! How each kind of record maps onto its replica table: one place that knows the columns,
 //! used by the generic apply (pull), the local edits and the reads back into JSON.
 
+use std::sync::LazyLock;
+
 use ardoise_protocol::{Data, EntityKind};
 use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
@@ -199,6 +201,35 @@ const SPECS: &[Spec] = &[
     },
 ];
 
+/// The SQL of one kind.
+struct Statements {
+    upsert: String,
+    select: String,
+}
+
+impl Statements {
+    fn of(spec: &Spec) -> Statements {
+        let cols: Vec<&str> = spec.cols.iter().map(|c| c.1).collect();
+        let placeholders: Vec<String> = (1..=cols.len() + 2).map(|i| format!("?{i}")).collect();
+        let mut updates = vec!["version = excluded.version".to_string()];
+        updates.extend(cols.iter().map(|c| format!("{c} = excluded.{c}")));
+        Statements {
+            upsert: format!(
+                "INSERT INTO {} (id, version, {}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
+                spec.table,
+                cols.join(", "),
+                placeholders.join(", "),
+                updates.join(", ")
+            ),
+            select: format!(
+                "SELECT version, {} FROM {} WHERE id = ?1",
+                cols.join(", "),
+                spec.table
+            ),
+        }
+    }
+}
+
 /// The spec of a kind.
 pub fn spec(kind: EntityKind) -> &'static Spec {
     SPECS
@@ -209,28 +240,24 @@ pub fn spec(kind: EntityKind) -> &'static Spec {
 
 impl Spec {
     /// `INSERT … ON CONFLICT(id) DO UPDATE` of a whole row.
-    pub fn upsert_sql(&self) -> String {
-        let cols: Vec<&str> = self.cols.iter().map(|c| c.1).collect();
-        let placeholders: Vec<String> = (1..=cols.len() + 2).map(|i| format!("?{i}")).collect();
-        let mut updates = vec!["version = excluded.version".to_string()];
-        updates.extend(cols.iter().map(|c| format!("{c} = excluded.{c}")));
-        format!(
-            "INSERT INTO {} (id, version, {}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
-            self.table,
-            cols.join(", "),
-            placeholders.join(", "),
-            updates.join(", ")
-        )
+    pub fn upsert_sql(&self) -> &'static str {
+        &self.sql().upsert
     }
 
     /// `SELECT version, <cols> FROM table WHERE id = ?1`.
-    pub fn select_sql(&self) -> String {
-        let cols: Vec<&str> = self.cols.iter().map(|c| c.1).collect();
-        format!(
-            "SELECT version, {} FROM {} WHERE id = ?1",
-            cols.join(", "),
-            self.table
-        )
+    pub fn select_sql(&self) -> &'static str {
+        &self.sql().select
+    }
+
+    /// This kind's statements, written once (every row applied or read asks for them).
+    fn sql(&self) -> &'static Statements {
+        static ALL: LazyLock<Vec<Statements>> =
+            LazyLock::new(|| SPECS.iter().map(Statements::of).collect());
+        let i = SPECS
+            .iter()
+            .position(|s| s.kind == self.kind)
+            .expect("every spec is in SPECS");
+        &ALL[i]
     }
 
     /// SQL values of a record's data, in column order (after id and version).

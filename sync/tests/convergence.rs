@@ -30,7 +30,7 @@ use std::time::Instant;
 use ardoise_fixtures::Rng;
 use ardoise_protocol::{
     Data, EntityKind, Health, Keep, Op, OpAction, OpResult, Outcome, PullResponse, PushRequest,
-    PushResponse, SnapshotResponse, TokenResponse, UserInfo,
+    PushResponse, TokenResponse, UserInfo,
 };
 use ardoise_server::acl::Principal;
 use ardoise_server::rules;
@@ -309,10 +309,11 @@ impl Connector for SimConnector {
         })
     }
 
-    fn snapshot(&self, _token: &str) -> ardoise_sync::Result<SnapshotResponse> {
+    fn snapshot(&self, _token: &str) -> ardoise_sync::Result<ardoise_sync::Snapshot> {
         self.call(false, |sim, p| {
             rules::snapshot(&*sim.store as &dyn Store, p).unwrap()
         })
+        .map(ardoise_sync::Snapshot::from)
     }
 
     fn push(&self, _token: &str, req: &PushRequest) -> ardoise_sync::Result<PushResponse> {

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use ardoise_protocol::{
     Data, EntityKind, Health, Record, SnapshotResponse, UserInfo, MAX_PAGE_BYTES,
-    MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
+    MAX_SNAPSHOT_LINE_BYTES, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, SNAPSHOT_STREAM_TYPE,
 };
 use ardoise_sync::{HttpConnector, Profile, ProfileInfo, Replica, SyncEngine, SyncError, Tokens};
 use serde_json::{json, Value};
@@ -30,6 +30,10 @@ enum Answer {
     Short(usize, Vec<u8>),
     /// `n` bytes of JSON whitespace inside a valid page: larger than any page may be.
     Huge(usize),
+    /// A streamed snapshot (JSON lines), sent whole.
+    Lines(Vec<u8>),
+    /// A streamed snapshot that announces `length` bytes, sends `body`, closes.
+    LinesCut(usize, Vec<u8>),
 }
 
 /// Which call of a sync the case attacks.
@@ -89,6 +93,16 @@ fn ok(body: Vec<u8>) -> Answer {
     Answer::Body(200, body)
 }
 
+/// A streamed snapshot of these lines, each written as JSON.
+fn lines(values: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for v in values {
+        serde_json::to_writer(&mut out, v).unwrap();
+        out.push(b'\n');
+    }
+    out
+}
+
 fn corpus() -> Vec<Case> {
     use Expect::*;
     use Route::*;
@@ -116,6 +130,8 @@ fn corpus() -> Vec<Case> {
         expect,
     };
     let push_answer = |v: Value| ok(serde_json::to_vec(&v).unwrap());
+    let head = |seq: i64| json!({"seq": seq, "estimate": 2});
+    let end = |n: u64| json!({"end": n});
     vec![
         // Not JSON, or not the JSON of a page.
         case("html instead of json", Pull, ok(b"<html>maintenance</html>".to_vec()), BadResponse),
@@ -166,6 +182,20 @@ fn corpus() -> Vec<Case> {
         case("snapshot: negative seq", Snapshot, ok(br#"{"seq": -1, "records": []}"#.to_vec()), BadResponse),
         case("snapshot: truncated", Snapshot, ok(br#"{"seq": 5, "records": [{"kind": "room""#.to_vec()), BadResponse),
         case("snapshot: a bad record among good ones", Snapshot, ok(serde_json::to_vec(&json!({"seq": 11, "records": [good.clone(), with(good.clone(), "id", json!("a/b"))]})).unwrap()), BadResponse),
+        // Streamed snapshot (JSON lines).
+        case("stream: empty", Snapshot, Answer::Lines(Vec::new()), BadResponse),
+        case("stream: no head line", Snapshot, Answer::Lines(lines(&[good.clone(), end(1)])), BadResponse),
+        case("stream: negative seq", Snapshot, Answer::Lines(lines(&[head(-1), end(0)])), BadResponse),
+        case("stream: no end line", Snapshot, Answer::Lines(lines(&[head(10), good.clone()])), BadResponse),
+        case("stream: end counts fewer records", Snapshot, Answer::Lines(lines(&[head(10), good.clone(), with(good.clone(), "id", json!("ses-y")), end(1)])), BadResponse),
+        case("stream: end counts more records", Snapshot, Answer::Lines(lines(&[head(10), good.clone(), end(2)])), BadResponse),
+        case("stream: data after the end", Snapshot, Answer::Lines(lines(&[head(10), good.clone(), end(1), good.clone()])), BadResponse),
+        case("stream: a line that is not json", Snapshot, Answer::Lines([lines(&[head(10), good.clone()]), b"<html>\n".to_vec(), lines(&[end(2)])].concat()), BadResponse),
+        case("stream: a bad record among good ones", Snapshot, Answer::Lines(lines(&[head(10), good.clone(), with(good.clone(), "id", json!("a/b")), end(2)])), BadResponse),
+        case("stream: another teacher's draft", Snapshot, Answer::Lines(lines(&[head(10), record(EntityKind::Session, "ses-y", 3, other_teacher("draft", Value::Null)), end(1)])), BadResponse),
+        case("stream: a line longer than allowed", Snapshot, Answer::Lines([lines(&[head(10)]), vec![b' '; MAX_SNAPSHOT_LINE_BYTES + 10], b"\n".to_vec()].concat()), BadResponse),
+        case("stream: connection cut mid-stream", Snapshot, Answer::LinesCut(1 << 20, lines(&[head(10), good.clone()])), Offline),
+        case("stream: script in lesson html", Snapshot, Answer::Lines(lines(&[head(10), record(EntityKind::Session, "ses-x", 3, session("Titre", "<p>Cours</p><script>alert(1)</script>")), end(1)])), Sanitised),
         // Push answers that do not match the ops sent.
         case("push: no results", Push, push_answer(json!({"results": []})), BadResponse),
         case("push: results for other ops", Push, push_answer(json!({"results": [{"opId": "01900000-0000-7000-8000-000000000000", "outcome": "applied", "version": 2}]})), BadResponse),
@@ -221,9 +251,10 @@ fn serve(stream: TcpStream, (route, answer): &(Route, Answer)) -> std::io::Resul
         Route::Push => path.starts_with("/v1/push"),
     };
     let mut out = stream;
-    let head = |status: u16, len: usize| {
-        format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len}\r\nconnection: close\r\n\r\n")
+    let typed = |status: u16, kind: &str, len: usize| {
+        format!("HTTP/1.1 {status} X\r\ncontent-type: {kind}\r\ncontent-length: {len}\r\nconnection: close\r\n\r\n")
     };
+    let head = |status: u16, len: usize| typed(status, "application/json", len);
     if path.starts_with("/v1/health") {
         let health = serde_json::to_vec(&Health {
             status: "ok".into(),
@@ -255,6 +286,14 @@ fn serve(stream: TcpStream, (route, answer): &(Route, Answer)) -> std::io::Resul
         }
         Answer::Short(length, body) => {
             out.write_all(head(200, *length).as_bytes())?;
+            out.write_all(body)
+        }
+        Answer::Lines(body) => {
+            out.write_all(typed(200, SNAPSHOT_STREAM_TYPE, body.len()).as_bytes())?;
+            out.write_all(body)
+        }
+        Answer::LinesCut(length, body) => {
+            out.write_all(typed(200, SNAPSHOT_STREAM_TYPE, *length).as_bytes())?;
             out.write_all(body)
         }
         Answer::Huge(n) => {
