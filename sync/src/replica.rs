@@ -234,11 +234,17 @@ impl Replica {
         let tx = self.conn.transaction()?;
         let written = std::thread::scope(|scope| -> Result<usize> {
             let (send, batches) = std::sync::mpsc::sync_channel::<Result<Vec<Record>>>(4);
+            // Written batches go back to be freed where they were allocated: freeing on
+            // the writer's thread makes both threads fight over one allocator arena.
+            let (give_back, spent) = std::sync::mpsc::sync_channel::<Vec<Record>>(4);
             let me = me.as_deref();
             let reader = std::thread::Builder::new().name("snapshot-reader".into());
             reader.spawn_scoped(scope, move || {
                 let mut batch = Vec::with_capacity(BATCH);
                 for rec in records {
+                    while let Ok(done) = spent.try_recv() {
+                        drop(done);
+                    }
                     match rec.and_then(|r| admit(r, me)) {
                         Ok(r) => batch.push(r),
                         Err(e) => {
@@ -258,7 +264,9 @@ impl Replica {
             let mut written = 0;
             // Ends when the reader is done; an early return drops `batches`, which stops it.
             for batch in batches {
-                written += apply_records(&tx, &batch?, true)?;
+                let batch = batch?;
+                written += apply_records(&tx, &batch, true)?;
+                let _ = give_back.try_send(batch);
                 progress(written as u64, estimate);
             }
             Ok(written)

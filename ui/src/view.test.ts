@@ -32,6 +32,10 @@ describe("status bar", () => {
   it("shows a progress bar while a first sync or a long pull runs", () => {
     const first = { ...status, syncing: true, cursor: 0, progress: { phase: "snapshot", done: 0, total: null } };
     expect(renderStatus(first, "fr").querySelector(".progress")?.textContent).toContain("Première synchronisation");
+    const writing = { ...status, syncing: true, cursor: 0, progress: { phase: "snapshot", done: 20000, total: 100000 } };
+    const snap = renderStatus(writing, "fr").querySelector(".progress");
+    expect(snap?.textContent).toMatch(/Première synchronisation.*20\s000 éléments reçus/);
+    expect([(snap?.querySelector("progress") as HTMLProgressElement).value, (snap?.querySelector("progress") as HTMLProgressElement).max]).toEqual([20000, 100000]);
     const pulling = { ...status, syncing: true, progress: { phase: "pull", done: 4000, total: null } };
     expect(renderStatus(pulling, "fr").querySelector(".progress")?.textContent).toMatch(/4\s000 éléments reçus/);
     const pushing = { ...status, syncing: true, progress: { phase: "push", done: 500, total: 1200 } };

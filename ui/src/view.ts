@@ -33,14 +33,19 @@ export function renderStatus(s: SyncStatus, lang: Lang): HTMLElement {
   return bar;
 }
 
-/** The progress bar of a running sync: determinate while sending, counting while receiving. */
+/**
+ * The progress bar of a running sync: determinate while sending and during a first sync
+ * (against the server's estimate), counting while receiving changes.
+ */
 function progressOf(p: SyncProgress, cursor: number, lang: Lang): HTMLElement {
   const m = t(lang);
   const label =
     p.phase === "push"
       ? m.sent(p.done, p.total ?? p.done)
-      : p.phase === "snapshot" && p.done === 0 && cursor === 0
-        ? m.firstSync
+      : p.phase === "snapshot" && cursor === 0
+        ? p.done === 0
+          ? m.firstSync
+          : `${m.firstSync} — ${m.received(p.done)}`
         : m.received(p.done);
   const bar = el("progress", { "aria-label": label });
   if (p.total !== null && p.total > 0) {
