@@ -304,6 +304,8 @@ async fn snapshot(
 struct Lines {
     buf: Vec<u8>,
     tx: tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>,
+    /// The client is there and nothing failed: the end line may still be written.
+    sound: bool,
 }
 
 impl Lines {
@@ -314,6 +316,7 @@ impl Lines {
         Lines {
             buf: Vec::with_capacity(2 * Self::CHUNK),
             tx,
+            sound: true,
         }
     }
 
@@ -329,18 +332,20 @@ impl Lines {
 
     fn send(&mut self) -> bool {
         let chunk = std::mem::take(&mut self.buf);
-        self.tx.blocking_send(Ok(chunk)).is_ok()
+        self.sound &= self.tx.blocking_send(Ok(chunk)).is_ok();
+        self.sound
     }
 
-    /// Appends the last line and sends what is left.
+    /// Appends the last line and sends what is left, unless the stream broke before.
     fn finish<T: serde::Serialize>(mut self, last: &T) {
-        if self.push(last) && !self.buf.is_empty() {
+        if self.sound && self.push(last) && !self.buf.is_empty() {
             self.send();
         }
     }
 
     /// Breaks the stream: the client sees a body error, never an end line.
     fn fail(&mut self, e: impl std::error::Error + Send + Sync + 'static) {
+        self.sound = false;
         let _ = self.tx.blocking_send(Err(std::io::Error::other(e)));
     }
 }

@@ -109,8 +109,8 @@ pub fn snapshot(store: &dyn Store, p: &Principal) -> Result<SnapshotResponse, St
 
 /// The snapshot of what `p` may read, given as it is read, in one read transaction: its
 /// head (the `change_seq` it stands at and how many live records the school has, an upper
-/// bound for progress bars), then each record in [`ardoise_protocol::snapshot_order`]. Either callback stops
-/// it by answering false. Returns how many records were given.
+/// bound for progress bars), then each record in [`ardoise_protocol::snapshot_order`].
+/// Either callback stops it by answering false. Returns how many records were given.
 pub fn snapshot_each(
     store: &dyn Store,
     p: &Principal,

@@ -67,8 +67,6 @@ pub trait ReadTx {
     fn changes_since(&self, since: i64, limit: usize) -> Result<Vec<StoredRecord>>;
     /// Every live record of one kind.
     fn live_of_kind(&self, kind: EntityKind) -> Result<Vec<StoredRecord>>;
-    /// Every live record.
-    fn live_records(&self) -> Result<Vec<StoredRecord>>;
     /// Every live record in snapshot order ([`ardoise_protocol::snapshot_order`]), one at a
     /// time, until `f` answers false.
     fn each_live_in_order(&self, f: &mut dyn FnMut(StoredRecord) -> bool) -> Result<()>;
@@ -384,12 +382,6 @@ impl ReadTx for SqliteTx<'_> {
     fn live_of_kind(&self, kind: EntityKind) -> Result<Vec<StoredRecord>> {
         let sql = format!("SELECT {RECORD_COLS} FROM records WHERE kind = ?1 AND deleted = 0");
         self.query_records(&sql, params![kind.as_str()])
-    }
-
-    fn live_records(&self) -> Result<Vec<StoredRecord>> {
-        let sql =
-            format!("SELECT {RECORD_COLS} FROM records WHERE deleted = 0 ORDER BY change_seq");
-        self.query_records(&sql, [])
     }
 
     fn each_live_in_order(&self, f: &mut dyn FnMut(StoredRecord) -> bool) -> Result<()> {
