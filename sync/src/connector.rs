@@ -101,9 +101,22 @@ impl From<SnapshotResponse> for Snapshot {
     }
 }
 
-/// The lines of a streamed snapshot after its head (see [`SNAPSHOT_STREAM_TYPE`]).
+/// Reads a streamed snapshot (JSON lines, see [`SNAPSHOT_STREAM_TYPE`]) from `body`: the
+/// head now, the records as the returned iterator is driven, each line limited to
+/// [`MAX_SNAPSHOT_LINE_BYTES`] and the whole to [`MAX_SNAPSHOT_BYTES`]. `origin` names the
+/// server in errors.
+pub fn snapshot_from_lines(body: impl Read + Send + 'static, origin: &str) -> Result<Snapshot> {
+    let (head, lines) = SnapshotLines::open(Box::new(body), origin)?;
+    Ok(Snapshot {
+        seq: head.seq,
+        estimate: Some(head.estimate),
+        records: Box::new(lines),
+    })
+}
+
+/// The lines of a streamed snapshot after its head.
 struct SnapshotLines {
-    reader: BufReader<reqwest::blocking::Response>,
+    reader: BufReader<Box<dyn Read + Send>>,
     base: String,
     line: Vec<u8>,
     bytes: usize,
@@ -113,9 +126,9 @@ struct SnapshotLines {
 
 impl SnapshotLines {
     /// Opens the stream: its first line must be the head.
-    fn open(resp: reqwest::blocking::Response, base: &str) -> Result<(SnapshotHead, Self)> {
+    fn open(body: Box<dyn Read + Send>, base: &str) -> Result<(SnapshotHead, Self)> {
         let mut lines = SnapshotLines {
-            reader: BufReader::with_capacity(256 * 1024, resp),
+            reader: BufReader::with_capacity(256 * 1024, body),
             base: base.to_string(),
             line: Vec::new(),
             bytes: 0,
@@ -355,12 +368,7 @@ impl Connector for HttpConnector {
             let whole: SnapshotResponse = self.read_answer(resp, MAX_SNAPSHOT_BYTES)?;
             return Ok(whole.into());
         }
-        let (head, lines) = SnapshotLines::open(resp, &self.base)?;
-        Ok(Snapshot {
-            seq: head.seq,
-            estimate: Some(head.estimate),
-            records: Box::new(lines),
-        })
+        snapshot_from_lines(resp, &self.base)
     }
 
     fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse> {
@@ -501,5 +509,77 @@ fn checked_status(status: UploadStatus, hash: &str, size: u64) -> Result<UploadS
         Err(SyncError::BadResponse(format!(
             "état d'envoi incohérent pour {hash}"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A valid stream of three rooms.
+    fn stream() -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut line = |v: serde_json::Value| {
+            serde_json::to_writer(&mut out, &v).unwrap();
+            out.push(b'\n');
+        };
+        line(json!({"seq": 7, "estimate": 3}));
+        for i in 0..3 {
+            line(
+                json!({"kind": "room", "id": format!("r{i}"), "version": 1, "changeSeq": i + 1,
+                        "data": {"code": format!("R{i}"), "label": "Salle"}}),
+            );
+        }
+        line(json!({"end": 3}));
+        out
+    }
+
+    fn read_all(bytes: Vec<u8>) -> Result<(i64, Vec<Record>)> {
+        let snap = snapshot_from_lines(std::io::Cursor::new(bytes), "test")?;
+        let records = snap.records.collect::<Result<Vec<_>>>()?;
+        Ok((snap.seq, records))
+    }
+
+    #[test]
+    fn a_whole_stream_gives_its_records_and_every_cut_of_it_is_refused() {
+        let whole = stream();
+        let (seq, records) = read_all(whole.clone()).unwrap();
+        assert_eq!(seq, 7);
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["r0", "r1", "r2"]);
+        // Cut anywhere before the end line is complete: never taken for a whole snapshot.
+        let end_starts = whole[..whole.len() - 1]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .unwrap()
+            + 1;
+        for cut in 0..whole.len() - 1 {
+            let result = read_all(whole[..cut].to_vec());
+            assert!(
+                matches!(result, Err(SyncError::BadResponse(_))),
+                "cut at {cut} of {} (end line from {end_starts}): {result:?}",
+                whole.len()
+            );
+        }
+        // Without its last newline the end line is still whole.
+        assert!(read_all(whole[..whole.len() - 1].to_vec()).is_ok());
+    }
+
+    #[test]
+    fn a_changed_byte_is_refused_or_still_reads_as_a_whole_snapshot() {
+        let whole = stream();
+        let (_, records) = read_all(whole.clone()).unwrap();
+        for at in 0..whole.len() {
+            for byte in [b'x', b'9', b'\n', b'}', b'"', 0xff] {
+                let mut bytes = whole.clone();
+                bytes[at] = byte;
+                if let Ok((_, got)) = read_all(bytes) {
+                    // A change that keeps valid JSON of the same shape (a digit, a letter
+                    // inside a string): the count still matches the end line.
+                    assert_eq!(got.len(), records.len(), "byte {at} set to {byte}");
+                }
+            }
+        }
     }
 }

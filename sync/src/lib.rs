@@ -44,7 +44,7 @@ pub mod replica;
 pub mod secrets;
 pub mod spec;
 
-pub use connector::{Connector, HttpConnector, Snapshot};
+pub use connector::{snapshot_from_lines, Connector, HttpConnector, Snapshot};
 pub use engine::{SyncEngine, SyncProgress, SyncReport, SyncStatus};
 pub use error::{Result, SyncError};
 pub use profile::{Profile, ProfileInfo, Tokens};

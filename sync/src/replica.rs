@@ -242,9 +242,6 @@ impl Replica {
             reader.spawn_scoped(scope, move || {
                 let mut batch = Vec::with_capacity(BATCH);
                 for rec in records {
-                    while let Ok(done) = spent.try_recv() {
-                        drop(done);
-                    }
                     match rec.and_then(|r| admit(r, me)) {
                         Ok(r) => batch.push(r),
                         Err(e) => {
@@ -253,6 +250,9 @@ impl Replica {
                         }
                     }
                     if batch.len() == BATCH {
+                        while let Ok(done) = spent.try_recv() {
+                            drop(done);
+                        }
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                         if send.send(Ok(full)).is_err() {
                             return; // the writer gave up
