@@ -212,7 +212,7 @@ impl Replica {
     }
 
     /// Applies a snapshot while it arrives, in one transaction: a second thread reads,
-    /// checks and sanitises the records ([`admit`]) while this one writes the previous
+    /// checks and sanitises the records (`admit`) while this one writes the previous
     /// batch, and `progress(done, estimate)` is told after each batch. Memory holds a few
     /// batches, whatever the school's size. Anything wrong — a refused record, a broken or
     /// lying stream, a write that fails — rolls everything back: the replica stays new.
