@@ -167,6 +167,41 @@ fn peak_rss_of_first_sync(dir: &Path, url: &str, login: &str) -> Result<f64, Err
     Ok(mb)
 }
 
+/// Devices catching up at once in [`morning`].
+const MORNING_CLIENTS: usize = 32;
+
+/// [`MORNING_CLIENTS`] threads, each its own connection, each pulling the changes after
+/// `since` four times, all started together: the time of each pull.
+fn morning(url: &str, token: &str, since: i64) -> Result<Vec<Duration>, Error> {
+    let start = std::sync::Barrier::new(MORNING_CLIENTS);
+    std::thread::scope(|scope| {
+        let devices: Vec<_> = (0..MORNING_CLIENTS)
+            .map(|_| {
+                scope.spawn(|| -> Result<Vec<Duration>, String> {
+                    let http = HttpConnector::new(url).map_err(|e| e.to_string())?;
+                    start.wait();
+                    (0..4)
+                        .map(|_| {
+                            let (page, took) =
+                                time(|| http.pull(token, since, ardoise_sync::engine::PULL_PAGE));
+                            let page = page.map_err(|e| e.to_string())?;
+                            if page.changes.is_empty() {
+                                return Err("nothing to catch up on".to_string());
+                            }
+                            Ok(took)
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for d in devices {
+            all.extend(d.join().map_err(|_| "a device panicked")??);
+        }
+        Ok(all)
+    })
+}
+
 /// Everything measured at one size.
 #[derive(Default, Debug)]
 struct Figures {
@@ -186,6 +221,9 @@ struct Figures {
     day_all_p50_ms: f64,
     day_all_p99_ms: f64,
     bootstrap_peak_rss_mb: f64,
+    morning_pull_p50_ms: f64,
+    morning_pull_p99_ms: f64,
+    morning_pulls_per_s: f64,
 }
 
 fn measure(size: &str, root: &Path) -> Result<Figures, Error> {
@@ -348,6 +386,7 @@ fn measure(size: &str, root: &Path) -> Result<Figures, Error> {
         let _ = logbook::save_session(teacher.replica_mut(), &input);
     }
     let queued = teacher.replica().pending_count()?;
+    let before_push = teacher.replica().cursor()?;
     let (r, took) = time(|| teacher.sync_once());
     let pushed = r?.pushed;
     f.push_1k_ms = took.as_secs_f64() * 1000.0 * 1000.0 / (queued.max(1) as f64);
@@ -355,6 +394,14 @@ fn measure(size: &str, root: &Path) -> Result<Figures, Error> {
         "[{size}] pushed {pushed} of {queued} queued edits in {:.0} ms",
         took.as_secs_f64() * 1000.0
     );
+
+    // The morning after an outage: many devices ask for what changed, at once.
+    eprintln!("[{size}] {MORNING_CLIENTS} devices catching up at once…");
+    let (samples, took) = time(|| morning(&server.url, &token, before_push));
+    let mut samples = samples?;
+    f.morning_pull_p50_ms = percentile(&mut samples, 50.0);
+    f.morning_pull_p99_ms = percentile(&mut samples, 99.0);
+    f.morning_pulls_per_s = samples.len() as f64 / took.as_secs_f64();
 
     eprintln!("[{size}] peak memory of a first sync (client process)…");
     f.bootstrap_peak_rss_mb = peak_rss_of_first_sync(&dir.join("rss"), &server.url, "diallo")?;
@@ -378,12 +425,12 @@ fn main() -> Result<(), Error> {
         all.push(measure(size, root.path())?);
     }
     println!(
-        "| size | records | bootstrap s (read alone; checks alone) | raw insert s | ratio | no-change B | no-change ms | push 1k ms | apply 1 ms (p99) | week ms p50/p99 | day, all classes ms p50/p99 | first sync peak MB |"
+        "| size | records | bootstrap s (read alone; checks alone) | raw insert s | ratio | no-change B | no-change ms | push 1k ms | apply 1 ms (p99) | week ms p50/p99 | day, all classes ms p50/p99 | first sync peak MB | 32 devices catching up: pull ms p50/p99, pulls/s |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for f in &all {
         println!(
-            "| {} | {} | {:.2} ({:.2}; {:.2}) | {:.3} | {:.1} | {} | {:.1} | {:.0} | {:.2} ({:.2}) | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} |",
+            "| {} | {} | {:.2} ({:.2}; {:.2}) | {:.3} | {:.1} | {} | {:.1} | {:.0} | {:.2} ({:.2}) | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} | {:.1} / {:.1}, {:.0} |",
             f.size,
             f.records,
             f.bootstrap_s,
@@ -400,7 +447,10 @@ fn main() -> Result<(), Error> {
             f.week_p99_ms,
             f.day_all_p50_ms,
             f.day_all_p99_ms,
-            f.bootstrap_peak_rss_mb
+            f.bootstrap_peak_rss_mb,
+            f.morning_pull_p50_ms,
+            f.morning_pull_p99_ms,
+            f.morning_pulls_per_s
         );
     }
     let big = all.last().ok_or("no size")?;
@@ -418,6 +468,8 @@ fn main() -> Result<(), Error> {
         "week_p99_ms": round(big.week_p99_ms, 3),
         "day_all_p99_ms": round(big.day_all_p99_ms, 3),
         "bootstrap_peak_rss_mb": round(big.bootstrap_peak_rss_mb, 1),
+        "morning_pull_p99_ms": round(big.morning_pull_p99_ms, 1),
+        "morning_pulls_per_s": round(big.morning_pulls_per_s, 0),
     });
     println!("{summary}");
     Ok(())
