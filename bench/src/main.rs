@@ -171,13 +171,14 @@ fn peak_rss_of_first_sync(dir: &Path, url: &str, login: &str) -> Result<f64, Err
 const MORNING_CLIENTS: usize = 32;
 
 /// [`MORNING_CLIENTS`] threads, each its own connection, each pulling the changes after
-/// `since` four times, all started together: the time of each pull.
-fn morning(url: &str, token: &str, since: i64) -> Result<Vec<Duration>, Error> {
+/// `since` four times, all started together: the time of each pull, and how many changes
+/// a pull brought.
+fn morning(url: &str, token: &str, since: i64) -> Result<(Vec<Duration>, usize), Error> {
     let start = std::sync::Barrier::new(MORNING_CLIENTS);
     std::thread::scope(|scope| {
         let devices: Vec<_> = (0..MORNING_CLIENTS)
             .map(|_| {
-                scope.spawn(|| -> Result<Vec<Duration>, String> {
+                scope.spawn(|| -> Result<Vec<(Duration, usize)>, String> {
                     let http = HttpConnector::new(url).map_err(|e| e.to_string())?;
                     start.wait();
                     (0..4)
@@ -188,17 +189,20 @@ fn morning(url: &str, token: &str, since: i64) -> Result<Vec<Duration>, Error> {
                             if page.changes.is_empty() {
                                 return Err("nothing to catch up on".to_string());
                             }
-                            Ok(took)
+                            Ok((took, page.changes.len()))
                         })
                         .collect()
                 })
             })
             .collect();
-        let mut all = Vec::new();
+        let (mut times, mut changes) = (Vec::new(), 0);
         for d in devices {
-            all.extend(d.join().map_err(|_| "a device panicked")??);
+            for (took, n) in d.join().map_err(|_| "a device panicked")?? {
+                times.push(took);
+                changes = n;
+            }
         }
-        Ok(all)
+        Ok((times, changes))
     })
 }
 
@@ -221,6 +225,7 @@ struct Figures {
     day_all_p50_ms: f64,
     day_all_p99_ms: f64,
     bootstrap_peak_rss_mb: f64,
+    morning_changes: usize,
     morning_pull_p50_ms: f64,
     morning_pull_p99_ms: f64,
     morning_pulls_per_s: f64,
@@ -398,7 +403,8 @@ fn measure(size: &str, root: &Path) -> Result<Figures, Error> {
     // The morning after an outage: many devices ask for what changed, at once.
     eprintln!("[{size}] {MORNING_CLIENTS} devices catching up at once…");
     let (samples, took) = time(|| morning(&server.url, &token, before_push));
-    let mut samples = samples?;
+    let (mut samples, changes) = samples?;
+    f.morning_changes = changes;
     f.morning_pull_p50_ms = percentile(&mut samples, 50.0);
     f.morning_pull_p99_ms = percentile(&mut samples, 99.0);
     f.morning_pulls_per_s = samples.len() as f64 / took.as_secs_f64();
@@ -425,12 +431,12 @@ fn main() -> Result<(), Error> {
         all.push(measure(size, root.path())?);
     }
     println!(
-        "| size | records | bootstrap s (read alone; checks alone) | raw insert s | ratio | no-change B | no-change ms | push 1k ms | apply 1 ms (p99) | week ms p50/p99 | day, all classes ms p50/p99 | first sync peak MB | 32 devices catching up: pull ms p50/p99, pulls/s |"
+        "| size | records | bootstrap s (read alone; checks alone) | raw insert s | ratio | no-change B | no-change ms | push 1k ms | apply 1 ms (p99) | week ms p50/p99 | day, all classes ms p50/p99 | first sync peak MB | 32 devices catching up: changes, pull ms p50/p99, pulls/s |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for f in &all {
         println!(
-            "| {} | {} | {:.2} ({:.2}; {:.2}) | {:.3} | {:.1} | {} | {:.1} | {:.0} | {:.2} ({:.2}) | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} | {:.1} / {:.1}, {:.0} |",
+            "| {} | {} | {:.2} ({:.2}; {:.2}) | {:.3} | {:.1} | {} | {:.1} | {:.0} | {:.2} ({:.2}) | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} | {}, {:.1} / {:.1}, {:.0} |",
             f.size,
             f.records,
             f.bootstrap_s,
@@ -448,6 +454,7 @@ fn main() -> Result<(), Error> {
             f.day_all_p50_ms,
             f.day_all_p99_ms,
             f.bootstrap_peak_rss_mb,
+            f.morning_changes,
             f.morning_pull_p50_ms,
             f.morning_pull_p99_ms,
             f.morning_pulls_per_s
