@@ -10,6 +10,7 @@ use crate::{Result, SyncError};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_replica.sql"),
     include_str!("../migrations/0002_documents.sql"),
+    include_str!("../migrations/0003_attached_index.sql"),
 ];
 
 /// Schema version this build writes.

@@ -507,13 +507,16 @@ pub fn queue_download(replica: &Replica, hash: &str, size: u64) -> Result<()> {
 
 /// Ids of the documents attached to séances and homework of the replica.
 fn attachments(replica: &Replica) -> Result<std::collections::HashSet<String>> {
-    let mut stmt = replica.conn().prepare_cached(
-        "SELECT j.value FROM sessions s, json_each(s.attachments) j
-         UNION SELECT j.value FROM homework h, json_each(h.attachments) j",
-    )?;
+    let mut stmt = replica.conn().prepare_cached(ATTACHED_SQL)?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Every document attached to a séance or homework, from the lessons that have some
+/// (a partial index each: the logbook is not read whole after every sync).
+pub const ATTACHED_SQL: &str =
+    "SELECT j.value FROM sessions s, json_each(s.attachments) j WHERE s.attachments <> '[]'
+     UNION SELECT j.value FROM homework h, json_each(h.attachments) j WHERE h.attachments <> '[]'";
 
 /// Queues the downloads that pinned documents lack, and those of documents attached to
 /// séances and homework (they must open offline in class). Returns how many were queued.

@@ -492,5 +492,11 @@ mod tests {
                 "{name}: no index used: {steps:?}"
             );
         }
+        // After every sync: the lessons with attached documents, from their partial
+        // indexes only.
+        let steps = plan(conn, crate::docs::ATTACHED_SQL, 0);
+        for index in ["sessions_with_attachments", "homework_with_attachments"] {
+            assert!(steps.iter().any(|s| s.contains(index)), "{steps:?}");
+        }
     }
 }
