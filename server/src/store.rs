@@ -771,6 +771,8 @@ mod tests {
                 && !plan.iter().any(|p| p.contains("TEMP B-TREE")),
             "{plan:?}"
         );
+        // Rows are read back by position, as for every other query of records.
+        assert!(SNAPSHOT_SQL.starts_with(&format!("SELECT {RECORD_COLS}\n")));
     }
 
     #[test]
