@@ -14,6 +14,31 @@ use crate::{check_id, Data, EntityKind, ProtocolError, Role};
 pub const MAX_SHORT_TEXT: usize = 300;
 /// Longest lesson content or homework description (HTML).
 pub const MAX_LONG_TEXT: usize = 200_000;
+/// Largest record, as its data encodes in JSON (after sanitising), conflict revisions
+/// excepted. Every field has its own limit; this one bounds their sum, so that a snapshot
+/// line or a pull page never exceeds what a client accepts, whatever the fields hold.
+pub const MAX_RECORD_BYTES: usize = 300 * 1024;
+/// Largest conflict revision: base, mine and theirs of one record's fields (each side
+/// bounded by [`MAX_RECORD_BYTES`]), with room for the field names.
+pub const MAX_CONFLICT_BYTES: usize = 3 * MAX_RECORD_BYTES + 32 * 1024;
+/// Longest date-time (RFC 3339) a record carries.
+pub const MAX_TIMESTAMP_BYTES: usize = 40;
+/// Most audiences a user teaches or belongs to.
+pub const MAX_USER_AUDIENCES: usize = 200;
+/// Most subjects a user teaches.
+pub const MAX_USER_SUBJECTS: usize = 50;
+/// Most classes a groupe is drawn from.
+pub const MAX_GROUP_CLASSES: usize = 100;
+/// Most versions a document keeps.
+pub const MAX_DOCUMENT_VERSIONS: usize = 200;
+/// Most people and audiences one document is shared with.
+pub const MAX_SHARES: usize = 100;
+/// Most fields of one conflict revision (a record has fewer).
+pub const MAX_CONFLICT_FIELDS: usize = 32;
+
+// A record line of a snapshot (the record's envelope adds well under 4 KiB) always fits
+// what a client reads.
+const _: () = assert!(MAX_CONFLICT_BYTES + 4096 < crate::MAX_SNAPSHOT_LINE_BYTES);
 
 /// Publication state of a séance or a homework.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -388,6 +413,92 @@ fn check_ref(kind: EntityKind, field: &str, id: &str) -> Result<(), ProtocolErro
     check_id(id).map_err(|_| invalid(kind, format!("{field} n'est pas un identifiant valide")))
 }
 
+fn check_opt_ref(kind: EntityKind, field: &str, id: &Option<String>) -> Result<(), ProtocolError> {
+    id.as_deref()
+        .map_or(Ok(()), |id| check_ref(kind, field, id))
+}
+
+fn check_list<T>(kind: EntityKind, field: &str, list: &[T], max: usize) -> Result<(), ProtocolError> {
+    if list.len() > max {
+        return Err(invalid(kind, format!("{field} : plus de {max} éléments")));
+    }
+    Ok(())
+}
+
+/// Checks an RFC 3339 date-time (`2026-11-28T10:00:00Z`) of a sensible year.
+pub fn check_timestamp(kind: EntityKind, field: &str, t: &str) -> Result<(), ProtocolError> {
+    let parsed = (t.len() <= MAX_TIMESTAMP_BYTES)
+        .then(|| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .flatten();
+    match parsed {
+        Some(d) if (2000..=2100).contains(&d.year()) => Ok(()),
+        _ => Err(invalid(
+            kind,
+            format!(
+                "{field} n'est pas une date-heure RFC 3339 : {:?}",
+                t.chars().take(48).collect::<String>()
+            ),
+        )),
+    }
+}
+
+fn check_opt_timestamp(
+    kind: EntityKind,
+    field: &str,
+    t: &Option<String>,
+) -> Result<(), ProtocolError> {
+    t.as_deref()
+        .map_or(Ok(()), |t| check_timestamp(kind, field, t))
+}
+
+/// Bytes `value` takes in JSON, as it is sent.
+pub fn encoded_len<T: Serialize + ?Sized>(value: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter fails only on a map with non-string keys, which data never has.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
+/// The largest a kind's data may be in JSON.
+pub fn max_bytes(kind: EntityKind) -> usize {
+    if kind == EntityKind::Conflict {
+        MAX_CONFLICT_BYTES
+    } else {
+        MAX_RECORD_BYTES
+    }
+}
+
+/// Refuses data over [`max_bytes`]. Most records are far smaller: they are measured only
+/// when their text could reach the bound (JSON writes a character in at most 6 bytes).
+fn check_record_size(kind: EntityKind, data: &Data, text_bytes: usize) -> Result<(), ProtocolError> {
+    let max = max_bytes(kind);
+    if text_bytes.saturating_mul(6) + 16 * 1024 <= max {
+        return Ok(());
+    }
+    let len = encoded_len(data);
+    if len > max {
+        return Err(invalid(
+            kind,
+            format!(
+                "enregistrement trop volumineux : {} Ko (au plus {} Ko)",
+                len.div_ceil(1024),
+                max / 1024
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Removes everything that could run or load from lesson HTML: scripts, event handlers,
 /// `javascript:` links, iframes, styles. Keeps the formatting a teacher uses.
 pub fn sanitize_html(html: &str) -> String {
@@ -403,16 +514,22 @@ static SANITIZER: std::sync::LazyLock<ammonia::Builder<'static>> = std::sync::La
     rules
 });
 
+/// Parses `data` as `T`, runs `check`, and gives the normalised data back, refused when
+/// over [`max_bytes`]. `check` answers how many bytes of free text the record holds (what
+/// could make it large); the record is measured only when that could reach the bound.
 fn roundtrip<T: DeserializeOwned + Serialize>(
     kind: EntityKind,
     data: Data,
-    check: impl FnOnce(&mut T) -> Result<(), ProtocolError>,
+    check: impl FnOnce(&mut T) -> Result<usize, ProtocolError>,
 ) -> Result<Data, ProtocolError> {
     let mut typed: T =
         serde_json::from_value(Value::Object(data)).map_err(|e| invalid(kind, e.to_string()))?;
-    check(&mut typed)?;
+    let text_bytes = check(&mut typed)?;
     match serde_json::to_value(&typed) {
-        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Object(map)) => {
+            check_record_size(kind, &map, text_bytes)?;
+            Ok(map)
+        }
         _ => Err(invalid(kind, "not an object")),
     }
 }
@@ -432,28 +549,36 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
         K::School => roundtrip::<School>(kind, data, |s| {
             check_text(kind, "name", &s.name, MAX_SHORT_TEXT)?;
             check_text(kind, "uai", &s.uai, 16)?;
+            check_text(kind, "timeZone", &s.time_zone, 64)?;
             check_date(kind, "yearStart", s.year_start)?;
-            check_date(kind, "yearEnd", s.year_end)
+            check_date(kind, "yearEnd", s.year_end)?;
+            Ok(s.name.len() + s.uai.len() + s.time_zone.len())
         }),
         K::Week => roundtrip::<Week>(kind, data, |w| {
             check_date(kind, "monday", w.monday)?;
             if w.monday.weekday() != chrono::Weekday::Mon {
                 return Err(invalid(kind, "monday n'est pas un lundi"));
             }
-            Ok(())
+            Ok(0)
         }),
         K::Holiday => roundtrip::<Holiday>(kind, data, |h| {
             check_text(kind, "name", &h.name, MAX_SHORT_TEXT)?;
             check_date(kind, "start", h.start)?;
-            check_date(kind, "end", h.end)
+            check_date(kind, "end", h.end)?;
+            if h.end < h.start {
+                return Err(invalid(kind, "end précède start"));
+            }
+            Ok(h.name.len())
         }),
         K::User => roundtrip::<User>(kind, data, |u| {
             check_text(kind, "login", &u.login, 64)?;
             check_text(kind, "displayName", &u.display_name, MAX_SHORT_TEXT)?;
+            check_list(kind, "audienceIds", &u.audience_ids, MAX_USER_AUDIENCES)?;
+            check_list(kind, "subjectIds", &u.subject_ids, MAX_USER_SUBJECTS)?;
             for id in u.audience_ids.iter().chain(&u.subject_ids) {
                 check_ref(kind, "audienceIds/subjectIds", id)?;
             }
-            Ok(())
+            Ok(u.login.len() + u.display_name.len() + 68 * (u.audience_ids.len() + u.subject_ids.len()))
         }),
         K::Subject => roundtrip::<Subject>(kind, data, |s| {
             check_text(kind, "code", &s.code, 32)?;
@@ -462,18 +587,20 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             if !(c.len() == 7 && c[0] == b'#' && c[1..].iter().all(u8::is_ascii_hexdigit)) {
                 return Err(invalid(kind, "color n'est pas une couleur #rrggbb"));
             }
-            Ok(())
+            Ok(s.code.len() + s.label.len())
         }),
         K::Room => roundtrip::<Room>(kind, data, |r| {
             check_text(kind, "code", &r.code, 32)?;
-            check_text(kind, "label", &r.label, MAX_SHORT_TEXT)
+            check_text(kind, "label", &r.label, MAX_SHORT_TEXT)?;
+            Ok(r.code.len() + r.label.len())
         }),
         K::Audience => roundtrip::<Audience>(kind, data, |a| {
             check_text(kind, "name", &a.name, MAX_SHORT_TEXT)?;
+            check_list(kind, "memberClassIds", &a.member_class_ids, MAX_GROUP_CLASSES)?;
             for id in &a.member_class_ids {
                 check_ref(kind, "memberClassIds", id)?;
             }
-            Ok(())
+            Ok(a.name.len() + 68 * a.member_class_ids.len())
         }),
         K::Course => roundtrip::<Course>(kind, data, |c| {
             if !(1..=6).contains(&c.weekday) {
@@ -485,7 +612,8 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             for id in [&c.subject_id, &c.teacher_id, &c.audience_id] {
                 check_ref(kind, "référence", id)?;
             }
-            Ok(())
+            check_opt_ref(kind, "roomId", &c.room_id)?;
+            Ok(0)
         }),
         K::CourseOccurrence => roundtrip::<CourseOccurrence>(kind, data, |o| {
             check_date(kind, "date", o.date)?;
@@ -493,10 +621,12 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             for id in [&o.course_id, &o.subject_id, &o.teacher_id, &o.audience_id] {
                 check_ref(kind, "référence", id)?;
             }
+            check_opt_ref(kind, "roomId", &o.room_id)?;
+            check_opt_ref(kind, "substituteId", &o.substitute_id)?;
             if let Some(note) = &o.note {
                 check_text(kind, "note", note, MAX_SHORT_TEXT * 4)?;
             }
-            Ok(())
+            Ok(o.note.as_ref().map_or(0, String::len))
         }),
         K::Session => roundtrip::<Session>(kind, data, |s| {
             check_date(kind, "date", s.date)?;
@@ -509,9 +639,11 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             for id in [&s.audience_id, &s.subject_id, &s.teacher_id] {
                 check_ref(kind, "référence", id)?;
             }
+            check_opt_ref(kind, "occurrenceId", &s.occurrence_id)?;
+            check_opt_timestamp(kind, "publishAt", &s.publish_at)?;
             check_attachments(kind, &s.attachments)?;
             s.content = sanitize_html(&s.content);
-            Ok(())
+            Ok(s.title.len() + s.content.len() + s.annotation.as_ref().map_or(0, String::len))
         }),
         K::Homework => roundtrip::<Homework>(kind, data, |h| {
             check_date(kind, "givenOn", h.given_on)?;
@@ -527,9 +659,10 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             for id in [&h.audience_id, &h.subject_id, &h.teacher_id] {
                 check_ref(kind, "référence", id)?;
             }
+            check_opt_ref(kind, "sessionId", &h.session_id)?;
             check_attachments(kind, &h.attachments)?;
             h.description = sanitize_html(&h.description);
-            Ok(())
+            Ok(h.description.len() + h.kind.len())
         }),
         K::Visa => roundtrip::<Visa>(kind, data, |v| {
             check_date(kind, "until", v.until)?;
@@ -537,7 +670,8 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             for id in [&v.signer_id, &v.teacher_id, &v.audience_id] {
                 check_ref(kind, "référence", id)?;
             }
-            Ok(())
+            check_timestamp(kind, "signedAt", &v.signed_at)?;
+            Ok(v.comment.len())
         }),
         K::Document => roundtrip::<Document>(kind, data, |d| {
             // Loose on purpose: the server checks names strictly (documents::name_problem)
@@ -546,6 +680,9 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             check_text(kind, "folder", &d.folder, 4096)?;
             check_text(kind, "mediaType", &d.media_type, 128)?;
             check_ref(kind, "ownerId", &d.owner_id)?;
+            check_opt_ref(kind, "headVersion", &d.head_version)?;
+            check_opt_ref(kind, "conflictOf", &d.conflict_of)?;
+            check_opt_timestamp(kind, "trashedAt", &d.trashed_at)?;
             let hashes = d.hash.iter().chain(d.versions.iter().map(|v| &v.hash));
             if hashes.into_iter().any(|h| !is_blob_hash(h)) {
                 return Err(invalid(kind, "hash : pas une empreinte BLAKE3"));
@@ -553,14 +690,31 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             if d.size > MAX_FILE_BYTES || d.versions.iter().any(|v| v.size > MAX_FILE_BYTES) {
                 return Err(invalid(kind, "size : fichier trop grand"));
             }
+            check_list(kind, "versions", &d.versions, MAX_DOCUMENT_VERSIONS)?;
+            for v in &d.versions {
+                check_ref(kind, "versions.id", &v.id)?;
+                check_ref(kind, "versions.authorId", &v.author_id)?;
+                check_timestamp(kind, "versions.createdAt", &v.created_at)?;
+            }
+            check_list(kind, "shares", &d.shares, MAX_SHARES)?;
             for s in &d.shares {
                 check_ref(kind, "shares.to", &s.to)?;
             }
-            Ok(())
+            Ok(d.name.len()
+                + d.folder.len()
+                + d.media_type.len()
+                + 256 * d.versions.len()
+                + 96 * d.shares.len())
         }),
         K::Conflict => roundtrip::<Conflict>(kind, data, |c| {
             check_ref(kind, "recordId", &c.record_id)?;
-            check_ref(kind, "authorId", &c.author_id)
+            check_ref(kind, "authorId", &c.author_id)?;
+            check_timestamp(kind, "createdAt", &c.created_at)?;
+            if c.fields.len() > MAX_CONFLICT_FIELDS || c.fields.keys().any(|k| k.len() > 64) {
+                return Err(invalid(kind, "fields : trop de champs ou nom trop long"));
+            }
+            // Values are any JSON: always measured.
+            Ok(usize::MAX / 8)
         }),
     }
 }

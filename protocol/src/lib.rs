@@ -382,6 +382,11 @@ pub struct LoginRequest {
     pub login: String,
     /// The password.
     pub password: String,
+    /// The device token this ENT gave at the last login from this device, if any: a known
+    /// device is never held back by failures made elsewhere (a stranger guessing the
+    /// password from the same network).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 /// Trade a refresh token for new tokens.
@@ -418,6 +423,9 @@ pub struct TokenResponse {
     pub expires_in: i64,
     /// The user.
     pub user: UserInfo,
+    /// The device token to send with the next login from this device (login only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 /// The cheap health probe's answer.
@@ -446,6 +454,9 @@ pub enum ProtocolError {
     /// An id that is empty, too long or has characters ids never have.
     #[error("identifiant invalide : {0:?}")]
     InvalidId(String),
+    /// An operation over the protocol's limits (too many fields, values too large).
+    #[error("opération refusée : {0}")]
+    InvalidOp(String),
 }
 
 impl ProtocolError {
@@ -454,6 +465,7 @@ impl ProtocolError {
         match self {
             ProtocolError::InvalidData { .. } => "protocol.invalid_data",
             ProtocolError::InvalidId(_) => "protocol.invalid_id",
+            ProtocolError::InvalidOp(_) => "protocol.invalid_op",
         }
     }
 }
@@ -471,6 +483,39 @@ pub fn check_id(id: &str) -> Result<(), ProtocolError> {
     } else {
         Err(ProtocolError::InvalidId(id.chars().take(80).collect()))
     }
+}
+
+/// Most fields one operation changes (a record has fewer).
+pub const MAX_OP_FIELDS: usize = 32;
+/// Longest field name.
+pub const MAX_FIELD_NAME_BYTES: usize = 64;
+
+/// Checks an operation's shape before anything reads its values: its record id, how many
+/// fields it names and how long their names are, and the size of its values — the values
+/// it sets and the values it started from each fit in one record
+/// ([`entities::MAX_RECORD_BYTES`]). The server runs it on every op pushed; a client's
+/// ops, made from validated records, always pass.
+pub fn check_op(op: &Op) -> Result<(), ProtocolError> {
+    check_id(&op.record_id)?;
+    if op.fields.len() > MAX_OP_FIELDS {
+        return Err(ProtocolError::InvalidOp(format!(
+            "plus de {MAX_OP_FIELDS} champs"
+        )));
+    }
+    if op.fields.keys().any(|k| k.is_empty() || k.len() > MAX_FIELD_NAME_BYTES) {
+        return Err(ProtocolError::InvalidOp("nom de champ vide ou trop long".into()));
+    }
+    let max = entities::MAX_RECORD_BYTES;
+    let news: usize = op.fields.values().map(|c| entities::encoded_len(&c.new)).sum();
+    let bases: usize = op.fields.values().map(|c| entities::encoded_len(&c.base)).sum();
+    if news > max || bases > max {
+        return Err(ProtocolError::InvalidOp(format!(
+            "valeurs trop volumineuses ({} Ko, au plus {} Ko)",
+            news.max(bases).div_ceil(1024),
+            max / 1024
+        )));
+    }
+    Ok(())
 }
 
 /// Checks a whole record received from a server: id, and data of the right shape for its

@@ -5,8 +5,11 @@
 //! |---|---|---|
 //! | teacher | the whole timetable; own séances/homework (drafts and annotations included); published entries of the audiences they teach; visas of their logbook | own séances and homework, for audiences they teach |
 //! | vie scolaire | the whole timetable; the published logbook | occurrence status, substitute and note |
-//! | direction, inspector | the whole timetable; the published logbook; visas | visas (signed by themselves); direction also occurrence status |
+//! | direction, inspector | the whole timetable; the published logbook; visas | visas (signed by themselves, up to the end of the school year); direction also occurrence status, and revokes visas |
 //! | pupil, parent | timetable and published entries of their own class and its groups | nothing |
+//!
+//! Staff own documents and share them with colleagues (who may be editors), and with the
+//! audiences, pupils and parents they teach (read only).
 //!
 //! Documents are read by their owner and those they are shared with (a user or an
 //! audience); their writes are decided in `rules` (owner and editors, versions by the
@@ -74,7 +77,8 @@ impl Principal {
         self.roles.contains(&role)
     }
 
-    fn is_staff(&self) -> bool {
+    /// A member of the staff (teacher, vie scolaire, direction, inspector).
+    pub fn is_staff(&self) -> bool {
         self.roles.iter().any(|r| {
             matches!(
                 r,
@@ -83,7 +87,8 @@ impl Principal {
         })
     }
 
-    fn reads_whole_logbook(&self) -> bool {
+    /// Reads every published entry (vie scolaire, direction, inspectors).
+    pub fn reads_whole_logbook(&self) -> bool {
         self.is(Role::VieScolaire) || self.is(Role::Direction) || self.is(Role::Inspector)
     }
 }

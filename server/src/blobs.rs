@@ -15,6 +15,9 @@ pub struct BlobStore {
     root: PathBuf,
     /// One lock per open upload: two chunks of the same upload never interleave.
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Held while blobs are collected, and while a finished upload becomes a blob: a blob
+    /// uploaded again is never removed between its file and its row.
+    collecting: Mutex<()>,
 }
 
 impl BlobStore {
@@ -23,7 +26,30 @@ impl BlobStore {
         BlobStore {
             root: root.to_path_buf(),
             locks: Mutex::new(HashMap::new()),
+            collecting: Mutex::new(()),
         }
+    }
+
+    /// Keeps blobs from being collected while held (see [`crate::maintain`]).
+    pub fn collecting(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.collecting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Removes a collected blob's file (gone already is fine).
+    pub fn remove_blob(&self, hash: &str) -> std::io::Result<()> {
+        ignore_missing(std::fs::remove_file(self.blob_path(hash)))
+    }
+
+    /// Removes an abandoned upload's file and lock.
+    pub fn remove_upload(&self, user_id: &str, hash: &str) -> std::io::Result<()> {
+        if check_id(user_id).is_err() || !is_blob_hash(hash) {
+            return Ok(());
+        }
+        self.locks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&format!("{user_id}/{hash}"));
+        ignore_missing(std::fs::remove_file(self.upload_path(user_id, hash)))
     }
 
     /// Where a finished blob lives. `hash` must be a checked BLAKE3 hash.
@@ -87,6 +113,13 @@ impl BlobStore {
         std::fs::create_dir_all(dest.parent().expect("blobs/<ab>"))?;
         std::fs::write(dest, bytes)?;
         Ok(hash)
+    }
+}
+
+fn ignore_missing(r: std::io::Result<()>) -> std::io::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        r => r,
     }
 }
 

@@ -13,8 +13,11 @@ use ardoise_protocol::{
     MAX_OPS_PER_PUSH, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION,
     SNAPSHOT_STREAM_TYPE,
 };
+use std::net::SocketAddr;
+
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -29,9 +32,12 @@ use crate::auth::{self, AuthError};
 use crate::blobs::BlobStore;
 use crate::rules;
 use crate::store::{SqliteStore, Store, StoreError};
+use crate::Limits;
 
 /// Largest request body (a push of [`MAX_OPS_PER_PUSH`] ops fits well within).
 pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
+/// Largest body of a login, refresh or logout.
+pub const MAX_AUTH_REQUEST_BYTES: usize = 8 * 1024;
 
 /// Shared state of the handlers.
 #[derive(Clone)]
@@ -40,8 +46,10 @@ pub struct AppState {
     pub store: Arc<SqliteStore>,
     /// Document contents.
     pub blobs: Arc<BlobStore>,
-    /// Bytes each user may keep in the espace documentaire.
-    pub quota_bytes: u64,
+    /// Password checks under way (at most [`Limits::password_checks`]).
+    pub hashing: Arc<tokio::sync::Semaphore>,
+    /// The limits.
+    pub limits: Arc<Limits>,
 }
 
 /// An error response: a status and a typed body.
@@ -52,6 +60,84 @@ impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         (self.0, Json(self.1)).into_response()
     }
+}
+
+impl HttpError {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> HttpError {
+        HttpError(status, ApiError::new(code, message))
+    }
+}
+
+/// A JSON body whose every rejection (not JSON, wrong shape, too large, wrong content
+/// type) is a typed `{code, message}` error like any other, never the framework's text.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = HttpError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: &JsonRejection) -> HttpError {
+    use JsonRejection as R;
+    match rejection {
+        R::MissingJsonContentType(_) => HttpError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "protocol.content_type",
+            "Le corps de la requête doit être du JSON (Content-Type: application/json).",
+        ),
+        R::JsonDataError(_) => HttpError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "protocol.invalid_body",
+            "Le corps de la requête n'a pas la forme attendue.",
+        ),
+        R::JsonSyntaxError(_) => HttpError::new(
+            StatusCode::BAD_REQUEST,
+            "protocol.invalid_json",
+            "Le corps de la requête n'est pas du JSON valide.",
+        ),
+        R::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            too_large()
+        }
+        _ => HttpError::new(
+            StatusCode::BAD_REQUEST,
+            "protocol.invalid_body",
+            "Corps de la requête illisible.",
+        ),
+    }
+}
+
+fn too_large() -> HttpError {
+    HttpError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "protocol.too_large",
+        "Requête trop volumineuse.",
+    )
+}
+
+fn query_rejection(_: QueryRejection) -> HttpError {
+    HttpError::new(
+        StatusCode::BAD_REQUEST,
+        "protocol.invalid_query",
+        "Paramètres de la requête invalides.",
+    )
+}
+
+fn path_rejection(_: PathRejection) -> HttpError {
+    HttpError::new(
+        StatusCode::BAD_REQUEST,
+        "protocol.invalid_path",
+        "Chemin de la requête invalide.",
+    )
 }
 
 impl From<StoreError> for HttpError {
@@ -72,7 +158,11 @@ impl From<AuthError> for HttpError {
         let status = match e {
             AuthError::InvalidCredentials | AuthError::InvalidToken => StatusCode::UNAUTHORIZED,
             AuthError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
-            AuthError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AuthError::TooLong(_) => StatusCode::BAD_REQUEST,
+            AuthError::Store(ref e) => {
+                tracing::error!(error = %e, "store failure");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         };
         HttpError(status, e.api())
     }
@@ -89,19 +179,24 @@ async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, HttpError> + Send + 'static,
 ) -> Result<T, HttpError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| {
-        HttpError(
+        tracing::error!(error = %e, "handler task failed");
+        HttpError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::new("server.internal", format!("tâche interrompue : {e}")),
+            "server.internal",
+            "Erreur interne du serveur : réessayez plus tard.",
         )
     })?
 }
 
 /// Builds the router.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
+    let auth = Router::new()
         .route("/v1/auth/login", post(login))
         .route("/v1/auth/refresh", post(refresh))
         .route("/v1/auth/logout", post(logout))
+        .layer(DefaultBodyLimit::max(MAX_AUTH_REQUEST_BYTES));
+    let api = Router::new()
+        .merge(auth)
         .route("/v1/me", get(me))
         .route("/v1/changes", get(changes).layer(compressed()))
         .route("/v1/snapshot", get(snapshot).layer(compressed()))
@@ -114,8 +209,39 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/health", get(health))
         .merge(api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(middleware::from_fn(hygiene))
         .with_state(state)
+}
+
+async fn not_found() -> HttpError {
+    HttpError::new(StatusCode::NOT_FOUND, "protocol.not_found", "Adresse inconnue.")
+}
+
+async fn method_not_allowed() -> HttpError {
+    HttpError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "protocol.method_not_allowed",
+        "Méthode non prise en charge à cette adresse.",
+    )
+}
+
+/// Headers of every answer: nothing is cached (tokens, lessons, names), nothing is
+/// sniffed into another type.
+async fn hygiene(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    h.insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
+    resp
 }
 
 /// Gzip for the record feeds (JSON compresses about tenfold), at the fastest level: on a
@@ -182,25 +308,74 @@ async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, H
 
 async fn login(
     State(state): State<AppState>,
-    Json(req): Json<LoginRequest>,
-) -> HttpResult<ardoise_protocol::TokenResponse> {
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, HttpError> {
+    // A bounded number of password checks at once (each takes 19 MiB and a core for a
+    // moment): beyond, the client is told to come back rather than the server swelling.
+    let Ok(Ok(permit)) = tokio::time::timeout(
+        state.limits.password_wait,
+        state.hashing.clone().acquire_owned(),
+    )
+    .await
+    else {
+        tracing::warn!(address = %peer.ip(), "login refused: password checks all busy");
+        let mut resp = HttpError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server.busy",
+            "Le serveur est très sollicité : réessayez dans un instant.",
+        )
+        .into_response();
+        resp.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, "2".parse().expect("header"));
+        return Ok(resp);
+    };
     let store = state.store.clone();
-    let result =
-        blocking(move || Ok(auth::login(&*store, &req.login, &req.password, now_unix()))).await?;
+    let address = peer.ip().to_string();
+    let login = req.login.clone();
+    let result = blocking(move || {
+        let attempt = auth::Attempt {
+            login: &req.login,
+            password: &req.password,
+            address: &address,
+            device: req.device.as_deref(),
+        };
+        Ok(auth::login(&*store, attempt, now_unix()))
+    })
+    .await?;
+    drop(permit);
+    // Logged without the password, and the login only when it is a plausible one.
+    let shown = if login.len() <= auth::MAX_LOGIN_BYTES { login.as_str() } else { "(trop long)" };
     match result {
-        Ok(t) => Ok(Json(t)),
+        Ok(t) => {
+            tracing::info!(login = shown, user = %t.user.id, address = %peer.ip(), "login");
+            Ok(Json(t).into_response())
+        }
         Err(e @ AuthError::InvalidCredentials) => {
+            tracing::info!(login = shown, address = %peer.ip(), "login failed");
             // A failed attempt costs the guesser a little time on top of the backoff.
             tokio::time::sleep(std::time::Duration::from_millis(250)).await;
             Err(e.into())
         }
-        Err(e) => Err(e.into()),
+        Err(e @ AuthError::TooManyAttempts(wait)) => {
+            tracing::warn!(login = shown, address = %peer.ip(), wait, "login held back: too many failures");
+            let mut resp = HttpError::from(e).into_response();
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                wait.to_string().parse().expect("header"),
+            );
+            Ok(resp)
+        }
+        Err(e) => {
+            tracing::info!(login = shown, address = %peer.ip(), code = e.api().code, "login refused");
+            Err(e.into())
+        }
     }
 }
 
 async fn refresh(
     State(state): State<AppState>,
-    Json(req): Json<RefreshRequest>,
+    ApiJson(req): ApiJson<RefreshRequest>,
 ) -> HttpResult<ardoise_protocol::TokenResponse> {
     let store = state.store.clone();
     blocking(move || Ok(auth::refresh(&*store, &req.refresh_token, now_unix())?))
@@ -214,7 +389,9 @@ async fn logout(
 ) -> Result<StatusCode, HttpError> {
     let token = bearer(&headers)?;
     let store = state.store.clone();
-    blocking(move || Ok(auth::logout(&*store, &token)?)).await?;
+    if let Some(user) = blocking(move || Ok(auth::logout(&*store, &token)?)).await? {
+        tracing::info!(%user, "logout: session revoked");
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -245,9 +422,10 @@ fn default_limit() -> usize {
 async fn changes(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<ChangesQuery>,
+    q: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> HttpResult<ardoise_protocol::PullResponse> {
     let p = principal(&state, &headers).await?;
+    let Query(q) = q.map_err(query_rejection)?;
     let store = state.store.clone();
     blocking(move || Ok(rules::pull(&*store, &p, q.since.max(0), q.limit)?))
         .await
@@ -368,9 +546,10 @@ impl futures_util::Stream for Chunks {
 async fn push(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(req): Json<PushRequest>,
+    req: Result<ApiJson<PushRequest>, HttpError>,
 ) -> HttpResult<PushResponse> {
     let p = principal(&state, &headers).await?;
+    let ApiJson(req) = req?;
     if req.ops.len() > MAX_OPS_PER_PUSH {
         return Err(HttpError(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -386,8 +565,16 @@ async fn push(
         let results = req
             .ops
             .iter()
-            .map(|op| rules::apply_op(&*store as &dyn Store, &p, op, &now))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|op| {
+                let r = rules::apply_op(&*store as &dyn Store, &p, op, &now)?;
+                if let Some(error) = &r.error {
+                    // Who, what and why: never the values.
+                    tracing::info!(user = %p.id, op = %op.op_id, kind = %op.kind,
+                        action = ?op.action, code = %error.code, "op refused");
+                }
+                Ok(r)
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(PushResponse { results })
     })
     .await
@@ -417,9 +604,10 @@ fn checked_hash(hash: &str) -> Result<(), HttpError> {
 async fn blobs_missing(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(q): Json<BlobsQuery>,
+    q: Result<ApiJson<BlobsQuery>, HttpError>,
 ) -> HttpResult<BlobsMissing> {
     let p = principal(&state, &headers).await?;
+    let ApiJson(q) = q?;
     if q.hashes.len() > MAX_HASHES_PER_QUERY {
         return Err(HttpError(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -475,6 +663,13 @@ fn upload_status(
             ))
         }
         (None, Some(size)) => {
+            if !p.is_staff() {
+                return Err(HttpError::new(
+                    StatusCode::FORBIDDEN,
+                    "acl.forbidden",
+                    "Les élèves et les parents ne déposent pas de documents.",
+                ));
+            }
             if size > MAX_FILE_BYTES {
                 return Err(HttpError(
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -485,7 +680,8 @@ fn upload_status(
                 ));
             }
             let used = tx.storage_used(&p.id)?;
-            if used.saturating_add(size) > state.quota_bytes {
+            let quota = state.limits.quota_bytes;
+            if used.saturating_add(size) > quota {
                 return Err(HttpError(
                     StatusCode::INSUFFICIENT_STORAGE,
                     ApiError::new(
@@ -493,7 +689,7 @@ fn upload_status(
                         format!(
                             "Espace documentaire plein : {} Mo utilisés sur {} Mo, ce fichier en demande {}.",
                             used.div_ceil(1 << 20),
-                            state.quota_bytes >> 20,
+                            quota >> 20,
                             size.div_ceil(1 << 20)
                         ),
                     ),
@@ -517,9 +713,10 @@ fn upload_status(
 async fn upload_open(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(req): Json<UploadRequest>,
+    req: Result<ApiJson<UploadRequest>, HttpError>,
 ) -> HttpResult<UploadStatus> {
     let p = principal(&state, &headers).await?;
+    let ApiJson(req) = req?;
     checked_hash(&req.hash)?;
     blocking(move || upload_status(&state, &p, &req.hash, Some(req.size)))
         .await
@@ -529,9 +726,10 @@ async fn upload_open(
 async fn upload_get(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(hash): Path<String>,
+    hash: Result<Path<String>, PathRejection>,
 ) -> HttpResult<UploadStatus> {
     let p = principal(&state, &headers).await?;
+    let Path(hash) = hash.map_err(path_rejection)?;
     checked_hash(&hash)?;
     blocking(move || upload_status(&state, &p, &hash, None))
         .await
@@ -544,13 +742,14 @@ async fn upload_get(
 async fn upload_chunk(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(hash): Path<String>,
+    hash: Result<Path<String>, PathRejection>,
     body: Body,
 ) -> HttpResult<UploadStatus> {
     use futures_util::StreamExt;
     use tokio::io::AsyncWriteExt;
 
     let p = principal(&state, &headers).await?;
+    let Path(hash) = hash.map_err(path_rejection)?;
     checked_hash(&hash)?;
     let start: u64 = headers
         .get(OFFSET_HEADER)
@@ -565,8 +764,18 @@ async fn upload_chunk(
                 ),
             )
         })?;
+    // One chunk of an upload at a time. A chunk still arriving (or stalled: the socket's
+    // idle timeout ends it, and the lock with it) makes a retry come back later rather
+    // than wait.
     let lock = state.blobs.lock(&p.id, &hash);
-    let _guard = lock.lock().await;
+    let Ok(_guard) = tokio::time::timeout(std::time::Duration::from_secs(2), lock.lock()).await
+    else {
+        return Err(HttpError::new(
+            StatusCode::CONFLICT,
+            "upload.busy",
+            "Un autre envoi de ce contenu est en cours : réessayez dans un instant.",
+        ));
+    };
     let status = {
         let (state, p, hash) = (state.clone(), p.clone(), hash.clone());
         blocking(move || upload_status(&state, &p, &hash, None)).await?
@@ -638,6 +847,7 @@ async fn upload_chunk(
         return Ok(Json(UploadStatus { offset, ..status }));
     }
     blocking(move || {
+        let _quiet = state.blobs.collecting();
         if !state.blobs.finish(&p.id, &hash).map_err(io_error)? {
             let mut w = state.store.write()?;
             w.delete_upload(&p.id, &hash)?;
@@ -651,7 +861,7 @@ async fn upload_chunk(
             ));
         }
         let mut w = state.store.write()?;
-        w.put_blob(&hash, status.size, Some(&p.id))?;
+        w.put_blob(&hash, status.size, Some(&p.id), now_unix())?;
         w.delete_upload(&p.id, &hash)?;
         w.commit()?;
         Ok(UploadStatus {
@@ -675,16 +885,19 @@ fn io_error(e: std::io::Error) -> HttpError {
     )
 }
 
-/// A blob's content, from the offset of a `Range: bytes=N-` header if any (resumed
-/// downloads). The ETag is the hash: a blob never changes.
+/// A blob's content, whole or one range of it (`Range: bytes=N-` or `bytes=N-M`: what
+/// resuming clients send; other forms are ignored and the whole content sent, as HTTP
+/// allows). The ETag is the hash: a blob never changes. Always an attachment of no
+/// particular type: the browser of a curious user never renders it.
 async fn blob_get(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(hash): Path<String>,
+    hash: Result<Path<String>, PathRejection>,
 ) -> Result<Response, HttpError> {
     use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
     let p = principal(&state, &headers).await?;
+    let Path(hash) = hash.map_err(path_rejection)?;
     checked_hash(&hash)?;
     let allowed = {
         let (store, hash) = (state.store.clone(), hash.clone());
@@ -703,54 +916,84 @@ async fn blob_get(
         .await
         .map_err(io_error)?;
     let size = file.metadata().await.map_err(io_error)?.len();
-    // "bytes=N-" or "bytes=N-M" (M included): one range, what resuming clients send.
     let range = headers
         .get("range")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("bytes="))
-        .and_then(|v| v.split_once('-'))
-        .and_then(|(a, b)| {
-            let start = a.trim().parse::<u64>().ok()?;
-            let end = match b.trim() {
-                "" => None,
-                b => Some(b.parse::<u64>().ok()?),
-            };
-            Some((start, end))
-        });
-    let start = range.map_or(0, |r| r.0);
-    let end = range
-        .and_then(|r| r.1)
-        .map_or(size, |e| e.saturating_add(1).min(size));
-    if start > end || (range.is_some() && start >= size && size > 0) {
-        return Err(HttpError(
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            ApiError::new("blob.bad_range", format!("Le contenu fait {size} octets.")),
-        ));
-    }
+        .and_then(parse_range);
+    let (start, end) = match range {
+        None => (0, size),
+        Some((start, _)) if start >= size => {
+            let mut resp = HttpError(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                ApiError::new("blob.bad_range", format!("Le contenu fait {size} octets.")),
+            )
+            .into_response();
+            resp.headers_mut().insert(
+                "content-range",
+                format!("bytes */{size}").parse().expect("header"),
+            );
+            return Ok(resp);
+        }
+        // The last byte included, clamped to the content.
+        Some((start, last)) => (start, last.map_or(size, |l| l.saturating_add(1).min(size))),
+    };
     file.seek(std::io::SeekFrom::Start(start))
         .await
         .map_err(io_error)?;
     let stream = tokio_util::io::ReaderStream::with_capacity(file.take(end - start), 256 * 1024);
-    let from = range.map(|r| r.0);
     let mut resp = Response::new(Body::from_stream(stream));
-    if from.is_some() {
-        *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
-    }
     let h = resp.headers_mut();
     h.insert("etag", format!("\"{hash}\"").parse().expect("header"));
     h.insert(
         "content-length",
-        (size - start).to_string().parse().expect("header"),
+        (end - start).to_string().parse().expect("header"),
     );
     h.insert("accept-ranges", "bytes".parse().expect("header"));
-    if from.is_some() {
-        let last = size.saturating_sub(1);
-        h.insert(
+    h.insert(
+        "content-type",
+        "application/octet-stream".parse().expect("header"),
+    );
+    h.insert(
+        "content-disposition",
+        format!("attachment; filename=\"{hash}\"").parse().expect("header"),
+    );
+    if range.is_some() {
+        *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
+        resp.headers_mut().insert(
             "content-range",
-            format!("bytes {start}-{last}/{size}")
+            format!("bytes {start}-{}/{size}", end - 1)
                 .parse()
                 .expect("header"),
         );
     }
     Ok(resp)
+}
+
+/// One range of a `Range` header: `bytes=N-` or `bytes=N-M` with N ≤ M; None for any
+/// other form (several ranges, a suffix, garbage).
+fn parse_range(header: &str) -> Option<(u64, Option<u64>)> {
+    let (a, b) = header.trim().strip_prefix("bytes=")?.split_once('-')?;
+    let start = a.trim().parse::<u64>().ok()?;
+    let last = match b.trim() {
+        "" => None,
+        b => Some(b.parse::<u64>().ok()?),
+    };
+    match last {
+        Some(l) if l < start => None,
+        last => Some((start, last)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges_resuming_clients_send_and_the_rest_ignored() {
+        assert_eq!(parse_range("bytes=0-9"), Some((0, Some(9))));
+        assert_eq!(parse_range("bytes=100-"), Some((100, None)));
+        for ignored in ["bytes=-5", "bytes=9-0", "bytes=0-1,4-5", "items=0-1", "bytes=x-"] {
+            assert_eq!(parse_range(ignored), None, "{ignored}");
+        }
+    }
 }

@@ -7,7 +7,10 @@
 //!   revisions and the visa lock;
 //! - [`auth`]: argon2id passwords, tokens, slowing down of password guessing;
 //! - [`blobs`]: document contents on disk, resumable uploads;
-//! - [`http`]: the axum routes.
+//! - [`http`]: the axum routes;
+//! - [`net`]: connections, with their timeouts and cap.
+//!
+//! Every client is taken as hostile: docs/security.md says what each limit is and why.
 //!
 //! ```no_run
 //! # async fn run() -> anyhow::Result<()> {
@@ -23,12 +26,14 @@ pub mod acl;
 pub mod auth;
 pub mod blobs;
 pub mod http;
+pub mod net;
 pub mod rules;
 pub mod store;
 
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use blobs::BlobStore;
 use store::{Account, SqliteStore, Store, StoredRecord};
@@ -36,14 +41,44 @@ use store::{Account, SqliteStore, Store, StoredRecord};
 /// Default storage quota of each user.
 pub const DEFAULT_QUOTA_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
+/// The server's limits (docs/security.md says why each is what it is).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Connections: timeouts and cap.
+    pub net: net::NetLimits,
+    /// Bytes each user may keep in the espace documentaire.
+    pub quota_bytes: u64,
+    /// Password checks (argon2id, 19 MiB each) run at once; more wait.
+    pub password_checks: usize,
+    /// How long a login waits for a check to be free before it is told to come back.
+    pub password_wait: Duration,
+    /// Unfinished uploads, and blobs no document holds, are removed after this.
+    pub grace: Duration,
+    /// How often expired tokens, counters, uploads and blobs are collected.
+    pub maintenance_every: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            net: net::NetLimits::default(),
+            quota_bytes: DEFAULT_QUOTA_BYTES,
+            password_checks: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
+            password_wait: Duration::from_secs(5),
+            grace: Duration::from_secs(24 * 3600),
+            maintenance_every: Duration::from_secs(600),
+        }
+    }
+}
+
 /// One ENT: its store, its blobs and its limits.
 pub struct Ent {
     /// Records, accounts, tokens, uploads.
     pub store: Arc<SqliteStore>,
     /// Document contents.
     pub blobs: Arc<BlobStore>,
-    /// Bytes each user may keep in the espace documentaire.
-    pub quota_bytes: u64,
+    /// Limits.
+    pub limits: Limits,
 }
 
 /// Opens the ENT in `dir` (created if missing); with `demo`, seeds a generated school into
@@ -64,7 +99,7 @@ pub fn open(dir: &Path, demo: Option<&ardoise_fixtures::Options>) -> anyhow::Res
     Ok(Ent {
         store: Arc::new(store),
         blobs: Arc::new(blobs),
-        quota_bytes: DEFAULT_QUOTA_BYTES,
+        limits: Limits::default(),
     })
 }
 
@@ -89,7 +124,7 @@ pub fn seed(store: &dyn Store, school: &ardoise_fixtures::School) -> anyhow::Res
     }
     for content in &school.blobs {
         let hash = blake3::hash(content).to_hex().to_string();
-        tx.put_blob(&hash, content.len() as u64, None)?;
+        tx.put_blob(&hash, content.len() as u64, None, 0)?;
     }
     for a in &school.accounts {
         let password_hash = if a.password == ardoise_fixtures::DEMO_PASSWORD {
@@ -108,18 +143,68 @@ pub fn seed(store: &dyn Store, school: &ardoise_fixtures::School) -> anyhow::Res
 }
 
 /// Serves the ENT on `listener` until `shutdown` completes, then finishes the requests
-/// under way.
+/// under way. Expired tokens, counters, stale uploads and unreferenced blobs are collected
+/// meanwhile, every [`Limits::maintenance_every`].
 pub async fn serve(
     ent: Ent,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let limits = Arc::new(ent.limits);
     let app = http::router(http::AppState {
-        store: ent.store,
-        blobs: ent.blobs,
-        quota_bytes: ent.quota_bytes,
+        store: ent.store.clone(),
+        blobs: ent.blobs.clone(),
+        hashing: Arc::new(tokio::sync::Semaphore::new(limits.password_checks.max(1))),
+        limits: limits.clone(),
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let maintenance = tokio::spawn({
+        let (store, blobs, limits) = (ent.store, ent.blobs, limits.clone());
+        async move {
+            let mut every = tokio::time::interval(limits.maintenance_every);
+            loop {
+                every.tick().await;
+                let (store, blobs, grace) = (store.clone(), blobs.clone(), limits.grace);
+                let now = chrono::Utc::now().timestamp();
+                let done =
+                    tokio::task::spawn_blocking(move || maintain(&*store, &blobs, now, grace)).await;
+                match done {
+                    Ok(Ok(c)) => tracing::info!(
+                        tokens = c.tokens,
+                        throttles = c.throttles,
+                        uploads = c.uploads.len(),
+                        blobs = c.blobs.len(),
+                        "maintenance"
+                    ),
+                    Ok(Err(e)) => tracing::error!(error = %e, "maintenance failed"),
+                    Err(e) => tracing::error!(error = %e, "maintenance task failed"),
+                }
+            }
+        }
+    });
+    let served = net::serve(app, listener, limits.net.clone(), shutdown).await;
+    maintenance.abort();
+    served
+}
+
+/// One maintenance pass at `now` (unix seconds): removes expired tokens and throttle
+/// counters, uploads left unfinished for longer than `grace`, and the blobs that no live
+/// document holds, stored more than `grace` ago — rows, then files. Uploads finishing
+/// meanwhile wait (a blob just uploaded again is never removed under its uploader).
+pub fn maintain(
+    store: &dyn Store,
+    blobs: &BlobStore,
+    now: i64,
+    grace: Duration,
+) -> anyhow::Result<store::Collected> {
+    let _quiet = blobs.collecting();
+    let mut tx = store.write()?;
+    let collected = tx.collect(now, now - grace.as_secs() as i64)?;
+    tx.commit()?;
+    for (user, hash) in &collected.uploads {
+        blobs.remove_upload(user, hash)?;
+    }
+    for hash in &collected.blobs {
+        blobs.remove_blob(hash)?;
+    }
+    Ok(collected)
 }

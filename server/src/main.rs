@@ -25,22 +25,46 @@ struct Args {
     /// Storage quota of each user in the espace documentaire, in MiB.
     #[arg(long, default_value_t = ardoise_server::DEFAULT_QUOTA_BYTES / (1024 * 1024))]
     quota_mb: u64,
+    /// Seconds a request's head (request line and headers) may take to arrive.
+    #[arg(long, default_value_t = 20)]
+    header_timeout_secs: u64,
+    /// Seconds a connection may stay without moving a byte before it is closed (a stalled
+    /// body, an idle keep-alive, an answer nobody reads).
+    #[arg(long, default_value_t = 60)]
+    idle_timeout_secs: u64,
+    /// Connections served at once.
+    #[arg(long, default_value_t = 4096)]
+    max_connections: usize,
+    /// Password checks run at once (each takes 19 MiB); default: one per core, at least 2.
+    #[arg(long)]
+    password_checks: Option<usize>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Logins, failures, lockouts and refused ops at `info`. The HTML parser's own logging
+    // quotes the lessons it reads: silenced at every level, whatever ARDOISE_LOG says.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ARDOISE_LOG")
+        .unwrap_or_else(|_| "info".into())
+        .add_directive("html5ever=off".parse()?)
+        .add_directive("markup5ever=off".parse()?)
+        .add_directive("ammonia=off".parse()?);
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ARDOISE_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
     let options = ardoise_fixtures::Options::for_size(&args.size)
         .ok_or_else(|| anyhow::anyhow!("--size: demo, large or a number of classes (3 or more)"))?;
     let mut ent = ardoise_server::open(&args.data, args.demo.then_some(&options))?;
-    ent.quota_bytes = args.quota_mb.saturating_mul(1024 * 1024);
+    let limits = &mut ent.limits;
+    limits.quota_bytes = args.quota_mb.saturating_mul(1024 * 1024);
+    limits.net.header_timeout = std::time::Duration::from_secs(args.header_timeout_secs.max(1));
+    limits.net.idle_timeout = std::time::Duration::from_secs(args.idle_timeout_secs.max(1));
+    limits.net.max_connections = args.max_connections.max(1);
+    if let Some(n) = args.password_checks {
+        limits.password_checks = n.max(1);
+    }
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");

@@ -4,7 +4,7 @@
 use ardoise_protocol::entities::{self, ConflictField};
 use ardoise_protocol::merge::merge_fields;
 use ardoise_protocol::{
-    check_id, ApiError, Data, EntityKind, Keep, Op, OpAction, OpResult, Outcome, PullResponse,
+    check_op, ApiError, Data, EntityKind, Keep, Op, OpAction, OpResult, Outcome, PullResponse,
     Record, SnapshotHead, SnapshotResponse,
 };
 use serde_json::{json, Value};
@@ -13,8 +13,16 @@ use uuid::Uuid;
 use crate::acl::{authorize_write, read_access, redact, str_of, Access, Principal};
 use crate::store::{ReadTx, Store, StoreError, StoredRecord, WriteTx};
 
-/// Largest pull page.
+/// Largest pull page, in records.
 pub const MAX_PULL_LIMIT: usize = 5_000;
+/// Largest pull page, in bytes of records: a page is cut at whichever comes first, so that
+/// no page nears what a client accepts ([`ardoise_protocol::MAX_PAGE_BYTES`]). One record
+/// (at most [`ardoise_protocol::entities::MAX_CONFLICT_BYTES`]) always fits.
+pub const PAGE_BUDGET_BYTES: usize = 8 * 1024 * 1024;
+
+const _: () = assert!(
+    PAGE_BUDGET_BYTES + entities::MAX_CONFLICT_BYTES + 64 * 1024 < ardoise_protocol::MAX_PAGE_BYTES
+);
 
 /// Why an op did not go through.
 enum Fail {
@@ -52,9 +60,9 @@ fn visible(p: &Principal, rec: StoredRecord) -> Option<Record> {
     match (rec.deleted, access) {
         (true, Access::Hidden) | (false, Access::Hidden) => {
             // A séance withdrawn from readers (unpublished, or deleted after being hidden)
-            // must disappear from their replicas too.
-            (rec.ever_public && matches!(rec.kind, EntityKind::Session | EntityKind::Homework))
-                .then(|| tombstone(&rec))
+            // must disappear from the replicas that could hold it — and only from those:
+            // no one else learns its id.
+            (rec.ever_public && could_read_published(p, &rec)).then(|| tombstone(&rec))
         }
         (true, _) => Some(tombstone(&rec)),
         (false, access) => Some(Record {
@@ -68,6 +76,22 @@ fn visible(p: &Principal, rec: StoredRecord) -> Option<Record> {
     }
 }
 
+/// Whether `p` could read this séance or homework while it was published.
+fn could_read_published(p: &Principal, rec: &StoredRecord) -> bool {
+    if !matches!(rec.kind, EntityKind::Session | EntityKind::Homework) {
+        return false;
+    }
+    let mut published = rec.data.clone();
+    published.insert("state".into(), json!("published"));
+    read_access(p, rec.kind, &published) != Access::Hidden
+}
+
+/// Whether `p` may know this record exists: they may read it, or its tombstone.
+fn may_see(p: &Principal, rec: &StoredRecord) -> bool {
+    read_access(p, rec.kind, &rec.data) != Access::Hidden
+        || (rec.deleted && rec.ever_public && could_read_published(p, rec))
+}
+
 /// One page of the change feed after `since`, filtered for `p`. The cursor advances over
 /// records `p` may not read, so the next page starts after them.
 pub fn pull(
@@ -79,8 +103,21 @@ pub fn pull(
     let tx = store.read()?;
     let rows = tx.changes_since(since, limit.clamp(1, MAX_PULL_LIMIT))?;
     let head = tx.head_seq()?;
-    let next_cursor = rows.last().map_or(since, |r| r.change_seq);
-    let changes = rows.into_iter().filter_map(|r| visible(p, r)).collect();
+    let mut next_cursor = since;
+    let mut bytes = 0;
+    let mut changes = Vec::new();
+    for row in rows {
+        let seq = row.change_seq;
+        if let Some(rec) = visible(p, row) {
+            let len = entities::encoded_len(&rec);
+            if bytes + len > PAGE_BUDGET_BYTES && !changes.is_empty() {
+                break; // the next page starts with this record
+            }
+            bytes += len;
+            changes.push(rec);
+        }
+        next_cursor = seq;
+    }
     Ok(PullResponse {
         changes,
         next_cursor,
@@ -145,7 +182,7 @@ pub fn apply_op(
     now: &str,
 ) -> Result<OpResult, StoreError> {
     let mut tx = store.write()?;
-    if let Some(done) = tx.op_result(op.op_id)? {
+    if let Some(done) = tx.op_result(&p.id, op.op_id)? {
         return Ok(done);
     }
     let result = match decide(&mut *tx, p, op, now) {
@@ -156,7 +193,7 @@ pub fn apply_op(
             // clean transaction anyway so a refusal can never carry a half effect.
             drop(tx);
             tx = store.write()?;
-            if let Some(done) = tx.op_result(op.op_id)? {
+            if let Some(done) = tx.op_result(&p.id, op.op_id)? {
                 return Ok(done);
             }
             OpResult {
@@ -218,6 +255,49 @@ fn check_visa(tx: &dyn ReadTx, kind: EntityKind, data: &Data) -> Result<(), Fail
     Ok(())
 }
 
+/// A visa covers at most the school year: one dated 2100 would lock a teacher's logbook
+/// for good.
+fn check_visa_bound(tx: &dyn ReadTx, data: &Data, now: &str) -> Result<(), Fail> {
+    let until = str_of(data, "until");
+    let school = tx.live_of_kind(EntityKind::School)?;
+    let year_end = match school.first() {
+        Some(s) => str_of(&s.data, "yearEnd").to_string(),
+        // No school record: a year from now.
+        None => chrono::DateTime::parse_from_rfc3339(now)
+            .map(|t| (t.date_naive() + chrono::Duration::days(366)).to_string())
+            .unwrap_or_default(),
+    };
+    if until > year_end.as_str() {
+        return Err(reject(
+            "logbook.visa_out_of_year",
+            format!("Un visa ne va pas au-delà de la fin de l'année scolaire ({year_end})."),
+        ));
+    }
+    Ok(())
+}
+
+/// The direction revokes a visa (one signed by mistake, or too far): the entries it
+/// covered can be edited again.
+fn revoke_visa(
+    tx: &mut dyn WriteTx,
+    p: &Principal,
+    op: &Op,
+    cur: StoredRecord,
+) -> Result<OpResult, Fail> {
+    if !p.is(ardoise_protocol::Role::Direction) {
+        return Err(reject(
+            "acl.forbidden",
+            "Seule la direction retire un visa.",
+        ));
+    }
+    if cur.deleted {
+        return Ok(applied(op, cur.version));
+    }
+    let version = cur.version + 1;
+    put(tx, EntityKind::Visa, &op.record_id, version, true, false, cur.data)?;
+    Ok(applied(op, version))
+}
+
 fn put(
     tx: &mut dyn WriteTx,
     kind: EntityKind,
@@ -254,13 +334,21 @@ fn new_conflict(
     let Value::Object(data) = data else {
         unreachable!("json! object")
     };
+    let data = validate(EntityKind::Conflict, &data)?;
     put(tx, EntityKind::Conflict, &id, 1, false, false, data)?;
     Ok(id)
 }
 
 fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpResult, Fail> {
-    check_id(&op.record_id).map_err(|e| reject(e.code(), e.to_string()))?;
+    check_op(op).map_err(|e| reject(e.code(), e.to_string()))?;
     let current = tx.get_record(op.kind, &op.record_id)?;
+    // A record the user may not read is, to them, a record that does not exist: an edit
+    // of another teacher's draft is answered as one of a record never made. (A creation
+    // with a taken id is refused either way; ids are random UUIDs.)
+    let current = match current {
+        Some(cur) if op.action != OpAction::Create && !may_see(p, &cur) => None,
+        cur => cur,
+    };
     if op.kind == EntityKind::Document {
         return decide_document(tx, p, op, current, now);
     }
@@ -269,14 +357,21 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
             if current.is_some() {
                 return Err(reject("record.exists", "Cet enregistrement existe déjà."));
             }
-            let fields: Data = op
+            let mut fields: Data = op
                 .fields
                 .iter()
                 .map(|(k, c)| (k.clone(), c.new.clone()))
                 .collect();
+            if op.kind == EntityKind::Visa {
+                // Signed now, as the server sees it: not when the client says.
+                fields.insert("signedAt".into(), json!(now));
+            }
             let data = validate(op.kind, &fields)?;
             let names: Vec<String> = op.fields.keys().cloned().collect();
             authorize_write(p, op.kind, None, &data, &names)?;
+            if op.kind == EntityKind::Visa {
+                check_visa_bound(tx, &data, now)?;
+            }
             check_visa(tx, op.kind, &data)?;
             put(tx, op.kind, &op.record_id, 1, false, false, data)?;
             Ok(applied(op, 1))
@@ -350,6 +445,9 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
                     "Cet enregistrement n'existe pas.",
                 ));
             };
+            if op.kind == EntityKind::Visa {
+                return revoke_visa(tx, p, op, cur);
+            }
             if !matches!(op.kind, EntityKind::Session | EntityKind::Homework) {
                 return Err(reject(
                     "acl.forbidden",
@@ -531,6 +629,12 @@ fn decide_document(
     current: Option<StoredRecord>,
     now: &str,
 ) -> Result<OpResult, Fail> {
+    if !p.is_staff() {
+        return Err(reject(
+            "acl.forbidden",
+            "Les élèves et les parents ne déposent pas de documents.",
+        ));
+    }
     let server_field = op
         .fields
         .keys()
@@ -555,6 +659,18 @@ fn decide_document(
                 return Err(reject("acl.forbidden", "Un document créé vous appartient."));
             }
             check_document_names(&data)?;
+            if let Some(original) = data.get("conflictOf").and_then(Value::as_str) {
+                let own = tx
+                    .get_record(EntityKind::Document, original)?
+                    .is_some_and(|d| !d.deleted && str_of(&d.data, "ownerId") == p.id);
+                if !own {
+                    return Err(reject(
+                        "acl.forbidden",
+                        "Une copie de conflit ne se rattache qu'à un de vos documents.",
+                    ));
+                }
+            }
+            check_shares(tx, p, &data)?;
             let (hash, size) = usable_blob(tx, p, data.get("hash").unwrap_or(&Value::Null))?;
             let version = new_version(p, &hash, size, now);
             data.insert("headVersion".into(), version["id"].clone());
@@ -614,6 +730,9 @@ fn decide_document(
                 }
             }
             let merged = validate(EntityKind::Document, &merged)?;
+            if merged.get("shares") != cur.data.get("shares") {
+                check_shares(tx, p, &merged)?;
+            }
             if merged.get("name") != cur.data.get("name")
                 || merged.get("folder") != cur.data.get("folder")
             {
@@ -656,12 +775,78 @@ fn decide_document(
                 error: None,
             })
         }
-        OpAction::Delete => Err(reject(
-            "document.no_hard_delete",
-            "Un document se met à la corbeille de l'ENT ; il ne se supprime pas depuis un poste.",
-        )),
+        OpAction::Delete => {
+            // Emptying the trash: the owner deletes a trashed document for good, and the
+            // space its versions took is freed (the contents are collected later).
+            let Some(cur) = current else {
+                return Err(reject("record.not_found", "Ce document n'existe pas."));
+            };
+            if str_of(&cur.data, "ownerId") != p.id {
+                return Err(reject(
+                    "acl.forbidden",
+                    "Seul le propriétaire d'un document le supprime.",
+                ));
+            }
+            if cur.deleted {
+                return Ok(applied(op, cur.version));
+            }
+            if cur.data.get("trashedAt").is_none_or(Value::is_null) {
+                return Err(reject(
+                    "document.not_in_trash",
+                    "Un document se met d'abord à la corbeille ; il se supprime ensuite depuis la corbeille.",
+                ));
+            }
+            let version = cur.version + 1;
+            put(
+                tx,
+                EntityKind::Document,
+                &op.record_id,
+                version,
+                true,
+                false,
+                cur.data,
+            )?;
+            Ok(applied(op, version))
+        }
         OpAction::Resolve => Err(reject("protocol.invalid_op", "Seul un conflit se résout.")),
     }
+}
+
+/// Who a document may be shared with: colleagues (any staff account); pupils and parents
+/// of an audience the sharer teaches (anyone's, for the vie scolaire and the direction);
+/// audiences the sharer teaches (any, for the vie scolaire and the direction). Only
+/// colleagues may be given the right to edit: pupils and parents write nothing.
+fn check_shares(tx: &dyn ReadTx, p: &Principal, data: &Data) -> Result<(), Fail> {
+    let shares = data.get("shares").and_then(Value::as_array);
+    for share in shares.into_iter().flatten() {
+        let to = share.get("to").and_then(Value::as_str).unwrap_or_default();
+        let can_edit = share.get("canEdit") == Some(&Value::Bool(true));
+        let refused = |why: &str| reject("document.bad_share", format!("Partage refusé : {why}."));
+        if let Some(target) = Principal::load(tx, to)? {
+            if target.is_staff() {
+                continue;
+            }
+            if can_edit {
+                return Err(refused("un élève ou un parent ne modifie pas un document"));
+            }
+            if !(p.reads_whole_logbook() || target.audiences.iter().any(|a| p.audiences.contains(a))) {
+                return Err(refused("cette personne n'est pas dans vos classes"));
+            }
+        } else if tx
+            .get_record(EntityKind::Audience, to)?
+            .is_some_and(|a| !a.deleted)
+        {
+            if can_edit {
+                return Err(refused("une classe ou un groupe ne modifie pas un document"));
+            }
+            if !(p.reads_whole_logbook() || p.audiences.contains(to)) {
+                return Err(refused("vous n'enseignez pas à cette classe ou ce groupe"));
+            }
+        } else {
+            return Err(refused("destinataire inconnu"));
+        }
+    }
+    Ok(())
 }
 
 /// Keeps an upload whose base is no longer the head as a sibling document, "copie de

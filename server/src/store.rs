@@ -74,14 +74,17 @@ pub trait ReadTx {
     fn live_count(&self) -> Result<u64>;
     /// The last `change_seq` given out.
     fn head_seq(&self) -> Result<i64>;
-    /// The stored answer to an op, if it was applied already.
-    fn op_result(&self, op_id: Uuid) -> Result<Option<OpResult>>;
+    /// The stored answer to an op of `user_id`, if it was applied already (op ids are
+    /// scoped to their author: another user's op with the same id is another op).
+    fn op_result(&self, user_id: &str, op_id: Uuid) -> Result<Option<OpResult>>;
     /// An account by login.
     fn account_by_login(&self, login: &str) -> Result<Option<Account>>;
-    /// The user id and expiry (unix seconds) of a token, by its hash and kind.
-    fn token(&self, hash: &str, kind: &str) -> Result<Option<(String, i64)>>;
-    /// Failed logins of a login: (count, unix seconds of the last).
-    fn login_failures(&self, login: &str) -> Result<(i64, i64)>;
+    /// A token, by its hash and kind.
+    fn token(&self, hash: &str, kind: &str) -> Result<Option<TokenRow>>;
+    /// Failed logins counted under a throttle key: (count, unix seconds of the last).
+    fn throttle(&self, key: &str) -> Result<(i64, i64)>;
+    /// Whether a device token (its hash) is known for this user.
+    fn device_known(&self, user_id: &str, device_hash: &str) -> Result<bool>;
     /// Size of a stored blob, if the server has it.
     fn blob_size(&self, hash: &str) -> Result<Option<u64>>;
     /// Whether `user_id` uploaded this blob (and so may read it back).
@@ -90,9 +93,34 @@ pub trait ReadTx {
     fn documents_with_blob(&self, hash: &str) -> Result<Vec<StoredRecord>>;
     /// The size announced for an open upload of `user_id`.
     fn upload_size(&self, user_id: &str, hash: &str) -> Result<Option<u64>>;
-    /// Bytes counted against the quota of `user_id`: the versions of the documents they
-    /// own (trash included) and their open uploads.
+    /// Bytes counted against the quota of `user_id`: the versions they wrote in live
+    /// documents (trash included, whoever owns the document), their open uploads, and the
+    /// blobs they uploaded that no live document holds yet (until collected).
     fn storage_used(&self, user_id: &str) -> Result<u64>;
+}
+
+/// An issued token, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    /// Whose.
+    pub user_id: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// The login session it belongs to (a login, and every refresh after it).
+    pub session_id: String,
+}
+
+/// What a maintenance pass removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Collected {
+    /// Expired tokens.
+    pub tokens: u64,
+    /// Throttle counters with no failure for a day.
+    pub throttles: u64,
+    /// Uploads left unfinished past their grace period: (user, hash), their files to remove.
+    pub uploads: Vec<(String, String)>,
+    /// Blobs no live document holds, past their grace period: their files to remove.
+    pub blobs: Vec<String>,
 }
 
 /// Writes; dropped without [`WriteTx::commit`], everything is rolled back.
@@ -104,13 +132,21 @@ pub trait WriteTx: ReadTx {
     /// Creates or replaces an account.
     fn put_account(&mut self, account: &Account) -> Result<()>;
     /// Stores a token hash.
-    fn put_token(&mut self, hash: &str, kind: &str, user_id: &str, expires_at: i64) -> Result<()>;
+    fn put_token(&mut self, hash: &str, kind: &str, row: &TokenRow) -> Result<()>;
     /// Removes a token.
     fn delete_token(&mut self, hash: &str) -> Result<()>;
-    /// Counts a failed login (or clears the count with `failed = false`).
-    fn note_login(&mut self, login: &str, failed: bool, now: i64) -> Result<()>;
+    /// Removes every token of a login session.
+    fn delete_session(&mut self, session_id: &str) -> Result<()>;
+    /// Counts a failed login under a throttle key (or clears it with `failed = false`).
+    fn note_throttle(&mut self, key: &str, failed: bool, now: i64) -> Result<()>;
+    /// Remembers a device token (its hash) of a user, seen now.
+    fn put_device(&mut self, user_id: &str, device_hash: &str, now: i64) -> Result<()>;
     /// Records a blob as stored and readable by its uploader (if any).
-    fn put_blob(&mut self, hash: &str, size: u64, uploader: Option<&str>) -> Result<()>;
+    fn put_blob(&mut self, hash: &str, size: u64, uploader: Option<&str>, now: i64) -> Result<()>;
+    /// Removes what has expired at `now`: tokens, old throttle counters, uploads opened
+    /// before `stale_before`, and blobs no live document holds stored before
+    /// `stale_before` (their rows; the caller removes their files).
+    fn collect(&mut self, now: i64, stale_before: i64) -> Result<Collected>;
     /// Opens an upload (kept if already open).
     fn put_upload(&mut self, user_id: &str, hash: &str, size: u64, now: i64) -> Result<()>;
     /// Closes an upload.
@@ -211,6 +247,58 @@ CREATE TABLE IF NOT EXISTS login_failures (
 );
 "#;
 
+/// Changes to [`SCHEMA`], in order: migration `i` (from 0) brings a store at
+/// `user_version = i` to `i + 1`. A new store runs them all. Never edit one that shipped.
+const MIGRATIONS: &[&str] = &[
+    // 1 — hostile clients (issue 13): op ids scoped to their author; tokens grouped by
+    // login session (logout revokes them all); failed logins counted per throttle key
+    // (account and address, or known device) and forgotten after a day; devices that
+    // logged in; blobs dated, so those no document holds are collected after a grace.
+    r#"
+    CREATE TABLE applied_ops_by_user (
+        user_id TEXT NOT NULL,
+        op_id   TEXT NOT NULL,
+        result  TEXT NOT NULL,
+        PRIMARY KEY (user_id, op_id)
+    ) WITHOUT ROWID;
+    INSERT INTO applied_ops_by_user (user_id, op_id, result)
+        SELECT user_id, op_id, result FROM applied_ops;
+    DROP TABLE applied_ops;
+    ALTER TABLE applied_ops_by_user RENAME TO applied_ops;
+    ALTER TABLE tokens ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
+    CREATE INDEX tokens_session ON tokens(session_id);
+    CREATE INDEX tokens_expiry ON tokens(expires_at);
+    DROP TABLE login_failures;
+    CREATE TABLE login_throttle (
+        key     TEXT PRIMARY KEY,     -- "acct:<login>@<address>" or "dev:<device hash>"
+        count   INTEGER NOT NULL,
+        last_at INTEGER NOT NULL      -- unix seconds
+    ) WITHOUT ROWID;
+    CREATE TABLE devices (
+        user_id   TEXT NOT NULL,
+        hash      TEXT NOT NULL,      -- SHA-256 of the device token
+        last_seen INTEGER NOT NULL,   -- unix seconds
+        PRIMARY KEY (user_id, hash)
+    ) WITHOUT ROWID;
+    ALTER TABLE blobs ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX uploads_created ON uploads(created_at);
+    CREATE INDEX document_blobs_document ON document_blobs(document_id);
+    "#,
+];
+
+/// Brings the schema up to date, each migration in its own transaction.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    while let Some(step) = usize::try_from(version).ok().and_then(|v| MIGRATIONS.get(v)) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        version += 1;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
 fn open(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)?;
     // WAL: readers never wait for the writer. NORMAL is durable across process crashes in
@@ -225,8 +313,9 @@ fn open(path: &Path) -> Result<Connection> {
 impl SqliteStore {
     /// Opens (creating if missing) the store at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore> {
-        let writer = open(path)?;
+        let mut writer = open(path)?;
         writer.execute_batch(SCHEMA)?;
+        migrate(&mut writer)?;
         let reader = open(path)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
@@ -410,12 +499,12 @@ impl ReadTx for SqliteTx<'_> {
             .query_row("SELECT value FROM seq WHERE id = 1", [], |r| r.get(0))?)
     }
 
-    fn op_result(&self, op_id: Uuid) -> Result<Option<OpResult>> {
+    fn op_result(&self, user_id: &str, op_id: Uuid) -> Result<Option<OpResult>> {
         let json: Option<String> = self
             .conn
             .query_row(
-                "SELECT result FROM applied_ops WHERE op_id = ?1",
-                [op_id.to_string()],
+                "SELECT result FROM applied_ops WHERE user_id = ?1 AND op_id = ?2",
+                [user_id, &op_id.to_string()],
                 |r| r.get(0),
             )
             .optional()?;
@@ -440,27 +529,44 @@ impl ReadTx for SqliteTx<'_> {
             .optional()?)
     }
 
-    fn token(&self, hash: &str, kind: &str) -> Result<Option<(String, i64)>> {
+    fn token(&self, hash: &str, kind: &str) -> Result<Option<TokenRow>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT user_id, expires_at FROM tokens WHERE hash = ?1 AND kind = ?2",
-                [hash, kind],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached(
+                "SELECT user_id, expires_at, session_id FROM tokens WHERE hash = ?1 AND kind = ?2",
+            )?
+            .query_row([hash, kind], |r| {
+                Ok(TokenRow {
+                    user_id: r.get(0)?,
+                    expires_at: r.get(1)?,
+                    session_id: r.get(2)?,
+                })
+            })
             .optional()?)
     }
 
-    fn login_failures(&self, login: &str) -> Result<(i64, i64)> {
+    fn throttle(&self, key: &str) -> Result<(i64, i64)> {
         Ok(self
             .conn
             .query_row(
-                "SELECT count, last_at FROM login_failures WHERE login = ?1",
-                [login],
+                "SELECT count, last_at FROM login_throttle WHERE key = ?1",
+                [key],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?
             .unwrap_or((0, 0)))
+    }
+
+    fn device_known(&self, user_id: &str, device_hash: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM devices WHERE user_id = ?1 AND hash = ?2",
+                [user_id, device_hash],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
     }
 
     fn blob_size(&self, hash: &str) -> Result<Option<u64>> {
@@ -506,15 +612,19 @@ impl ReadTx for SqliteTx<'_> {
     }
 
     fn storage_used(&self, user_id: &str) -> Result<u64> {
-        let used: i64 = self.conn.query_row(
+        let used: i64 = self.conn.prepare_cached(
             "SELECT COALESCE((SELECT SUM(json_extract(v.value, '$.size'))
                  FROM records r, json_each(r.data, '$.versions') v
                  WHERE r.kind = 'document' AND r.deleted = 0
-                   AND json_extract(r.data, '$.ownerId') = ?1), 0)
-             + COALESCE((SELECT SUM(size) FROM uploads WHERE user_id = ?1), 0)",
-            [user_id],
-            |r| r.get(0),
-        )?;
+                   AND json_extract(v.value, '$.authorId') = ?1), 0)
+             + COALESCE((SELECT SUM(size) FROM uploads WHERE user_id = ?1), 0)
+             + COALESCE((SELECT SUM(b.size) FROM blob_grants g JOIN blobs b ON b.hash = g.hash
+                 WHERE g.user_id = ?1 AND NOT EXISTS (
+                     SELECT 1 FROM document_blobs d JOIN records r
+                       ON r.kind = 'document' AND r.id = d.document_id AND r.deleted = 0
+                     WHERE d.hash = g.hash)), 0)",
+        )?
+        .query_row([user_id], |r| r.get(0))?;
         Ok(used.max(0) as u64)
     }
 }
@@ -578,11 +688,18 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn put_token(&mut self, hash: &str, kind: &str, user_id: &str, expires_at: i64) -> Result<()> {
+    fn put_token(&mut self, hash: &str, kind: &str, row: &TokenRow) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO tokens (hash, kind, user_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            params![hash, kind, user_id, expires_at],
+            "INSERT INTO tokens (hash, kind, user_id, expires_at, session_id)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![hash, kind, row.user_id, row.expires_at, row.session_id],
         )?;
+        Ok(())
+    }
+
+    fn delete_session(&mut self, session_id: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM tokens WHERE session_id = ?1", [session_id])?;
         Ok(())
     }
 
@@ -592,24 +709,71 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn note_login(&mut self, login: &str, failed: bool, now: i64) -> Result<()> {
+    fn note_throttle(&mut self, key: &str, failed: bool, now: i64) -> Result<()> {
         if failed {
             self.conn.execute(
-                "INSERT INTO login_failures (login, count, last_at) VALUES (?1, 1, ?2)
-                 ON CONFLICT (login) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
-                params![login, now],
+                "INSERT INTO login_throttle (key, count, last_at) VALUES (?1, 1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
+                params![key, now],
             )?;
         } else {
             self.conn
-                .execute("DELETE FROM login_failures WHERE login = ?1", [login])?;
+                .execute("DELETE FROM login_throttle WHERE key = ?1", [key])?;
         }
         Ok(())
     }
 
-    fn put_blob(&mut self, hash: &str, size: u64, uploader: Option<&str>) -> Result<()> {
+    fn put_device(&mut self, user_id: &str, device_hash: &str, now: i64) -> Result<()> {
         self.conn.execute(
-            "INSERT OR IGNORE INTO blobs (hash, size) VALUES (?1, ?2)",
-            params![hash, size as i64],
+            "INSERT INTO devices (user_id, hash, last_seen) VALUES (?1, ?2, ?3)
+             ON CONFLICT (user_id, hash) DO UPDATE SET last_seen = excluded.last_seen",
+            params![user_id, device_hash, now],
+        )?;
+        Ok(())
+    }
+
+    fn collect(&mut self, now: i64, stale_before: i64) -> Result<Collected> {
+        let mut out = Collected {
+            tokens: self
+                .conn
+                .execute("DELETE FROM tokens WHERE expires_at <= ?1", [now])? as u64,
+            throttles: self.conn.execute(
+                "DELETE FROM login_throttle WHERE last_at < ?1",
+                [now - crate::auth::THROTTLE_MEMORY_SECS],
+            )? as u64,
+            ..Collected::default()
+        };
+        out.uploads = self
+            .conn
+            .prepare("DELETE FROM uploads WHERE created_at < ?1 RETURNING user_id, hash")?
+            .query_map([stale_before], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        out.blobs = self
+            .conn
+            .prepare(
+                "DELETE FROM blobs WHERE created_at < ?1
+                   AND NOT EXISTS (SELECT 1 FROM document_blobs d JOIN records r
+                       ON r.kind = 'document' AND r.id = d.document_id AND r.deleted = 0
+                       WHERE d.hash = blobs.hash)
+                   AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.hash = blobs.hash)
+                 RETURNING hash",
+            )?
+            .query_map([stale_before], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for hash in &out.blobs {
+            self.conn
+                .execute("DELETE FROM blob_grants WHERE hash = ?1", [hash])?;
+            self.conn
+                .execute("DELETE FROM document_blobs WHERE hash = ?1", [hash])?;
+        }
+        Ok(out)
+    }
+
+    fn put_blob(&mut self, hash: &str, size: u64, uploader: Option<&str>, now: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO blobs (hash, size, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (hash) DO UPDATE SET created_at = excluded.created_at",
+            params![hash, size as i64, now],
         )?;
         if let Some(user_id) = uploader {
             self.conn.execute(

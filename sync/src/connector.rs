@@ -26,7 +26,8 @@ pub trait Connector: Send {
     /// The cheap health probe.
     fn health(&self) -> Result<Health>;
     /// Password login.
-    fn login(&self, login: &str, password: &str) -> Result<TokenResponse>;
+    /// `device` is the device token the ENT gave this profile at its last login, if any.
+    fn login(&self, login: &str, password: &str, device: Option<&str>) -> Result<TokenResponse>;
     /// New tokens from a refresh token.
     fn refresh(&self, refresh_token: &str) -> Result<TokenResponse>;
     /// One page of changes after `since`.
@@ -232,6 +233,9 @@ impl HttpConnector {
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(120))
+            // Below the ENT's own idle timeout (ours: 60 s), so a pooled connection is
+            // never reused just as the ENT closes it.
+            .pool_idle_timeout(Duration::from_secs(15))
             .user_agent(concat!("ardoise/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SyncError::BadResponse(e.to_string()))?;
@@ -315,10 +319,11 @@ impl Connector for HttpConnector {
         self.send(req, 4096)
     }
 
-    fn login(&self, login: &str, password: &str) -> Result<TokenResponse> {
+    fn login(&self, login: &str, password: &str, device: Option<&str>) -> Result<TokenResponse> {
         let body = LoginRequest {
             login: login.into(),
             password: password.into(),
+            device: device.map(str::to_string),
         };
         self.send(
             self.client.post(self.url("/v1/auth/login")).json(&body),

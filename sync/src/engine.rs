@@ -544,7 +544,7 @@ mod tests {
                 min_protocol: 1,
             })
         }
-        fn login(&self, _: &str, _: &str) -> Result<TokenResponse> {
+        fn login(&self, _: &str, _: &str, _: Option<&str>) -> Result<TokenResponse> {
             unreachable!("not used")
         }
         fn refresh(&self, _: &str) -> Result<TokenResponse> {

@@ -59,7 +59,12 @@ pub fn login(
     user: &str,
     password: &str,
 ) -> Result<ProfileInfo> {
-    let tokens = connector.login(user, password)?;
+    let device = if profile.replica_path().exists() {
+        Replica::open(&profile.replica_path())?.state(replica::keys::DEVICE)?
+    } else {
+        None
+    };
+    let tokens = connector.login(user, password, device.as_deref())?;
     if let Ok(existing) = profile.info() {
         if existing.user.id != tokens.user.id {
             return Err(SyncError::refused(
@@ -79,6 +84,9 @@ pub fn login(
     let replica = Replica::open(&profile.replica_path())?;
     replica.set_state(replica::keys::USER_ID, &tokens.user.id)?;
     replica.save_tokens(&Tokens::from(&tokens))?;
+    if let Some(device) = &tokens.device {
+        replica.set_state(replica::keys::DEVICE, device)?;
+    }
     Ok(info)
 }
 

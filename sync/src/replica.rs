@@ -90,6 +90,9 @@ pub mod keys {
     pub const USER_ID: &str = "user_id";
     /// The session tokens (JSON), encrypted with the rest.
     pub const SESSION: &str = "session";
+    /// The device token the ENT gave at the last login: the ENT does not hold this
+    /// computer back for password failures made elsewhere.
+    pub const DEVICE: &str = "device";
 }
 
 impl Replica {

@@ -287,7 +287,12 @@ impl Connector for SimConnector {
         })
     }
 
-    fn login(&self, _login: &str, _password: &str) -> ardoise_sync::Result<TokenResponse> {
+    fn login(
+        &self,
+        _login: &str,
+        _password: &str,
+        _device: Option<&str>,
+    ) -> ardoise_sync::Result<TokenResponse> {
         self.refresh("")
     }
 
@@ -298,6 +303,7 @@ impl Connector for SimConnector {
             refresh_token: format!("sim-{}", self.user.id),
             expires_in: 3600,
             user: self.user.clone(),
+            device: None,
         })
     }
 
