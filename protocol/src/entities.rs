@@ -418,7 +418,12 @@ fn check_opt_ref(kind: EntityKind, field: &str, id: &Option<String>) -> Result<(
         .map_or(Ok(()), |id| check_ref(kind, field, id))
 }
 
-fn check_list<T>(kind: EntityKind, field: &str, list: &[T], max: usize) -> Result<(), ProtocolError> {
+fn check_list<T>(
+    kind: EntityKind,
+    field: &str,
+    list: &[T],
+    max: usize,
+) -> Result<(), ProtocolError> {
     if list.len() > max {
         return Err(invalid(kind, format!("{field} : plus de {max} éléments")));
     }
@@ -480,7 +485,11 @@ pub fn max_bytes(kind: EntityKind) -> usize {
 
 /// Refuses data over [`max_bytes`]. Most records are far smaller: they are measured only
 /// when their text could reach the bound (JSON writes a character in at most 6 bytes).
-fn check_record_size(kind: EntityKind, data: &Data, text_bytes: usize) -> Result<(), ProtocolError> {
+fn check_record_size(
+    kind: EntityKind,
+    data: &Data,
+    text_bytes: usize,
+) -> Result<(), ProtocolError> {
     let max = max_bytes(kind);
     if text_bytes.saturating_mul(6) + 16 * 1024 <= max {
         return Ok(());
@@ -578,7 +587,9 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             for id in u.audience_ids.iter().chain(&u.subject_ids) {
                 check_ref(kind, "audienceIds/subjectIds", id)?;
             }
-            Ok(u.login.len() + u.display_name.len() + 68 * (u.audience_ids.len() + u.subject_ids.len()))
+            Ok(u.login.len()
+                + u.display_name.len()
+                + 68 * (u.audience_ids.len() + u.subject_ids.len()))
         }),
         K::Subject => roundtrip::<Subject>(kind, data, |s| {
             check_text(kind, "code", &s.code, 32)?;
@@ -596,7 +607,12 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
         }),
         K::Audience => roundtrip::<Audience>(kind, data, |a| {
             check_text(kind, "name", &a.name, MAX_SHORT_TEXT)?;
-            check_list(kind, "memberClassIds", &a.member_class_ids, MAX_GROUP_CLASSES)?;
+            check_list(
+                kind,
+                "memberClassIds",
+                &a.member_class_ids,
+                MAX_GROUP_CLASSES,
+            )?;
             for id in &a.member_class_ids {
                 check_ref(kind, "memberClassIds", id)?;
             }

@@ -502,12 +502,26 @@ pub fn check_op(op: &Op) -> Result<(), ProtocolError> {
             "plus de {MAX_OP_FIELDS} champs"
         )));
     }
-    if op.fields.keys().any(|k| k.is_empty() || k.len() > MAX_FIELD_NAME_BYTES) {
-        return Err(ProtocolError::InvalidOp("nom de champ vide ou trop long".into()));
+    if op
+        .fields
+        .keys()
+        .any(|k| k.is_empty() || k.len() > MAX_FIELD_NAME_BYTES)
+    {
+        return Err(ProtocolError::InvalidOp(
+            "nom de champ vide ou trop long".into(),
+        ));
     }
     let max = entities::MAX_RECORD_BYTES;
-    let news: usize = op.fields.values().map(|c| entities::encoded_len(&c.new)).sum();
-    let bases: usize = op.fields.values().map(|c| entities::encoded_len(&c.base)).sum();
+    let news: usize = op
+        .fields
+        .values()
+        .map(|c| entities::encoded_len(&c.new))
+        .sum();
+    let bases: usize = op
+        .fields
+        .values()
+        .map(|c| entities::encoded_len(&c.base))
+        .sum();
     if news > max || bases > max {
         return Err(ProtocolError::InvalidOp(format!(
             "valeurs trop volumineuses ({} Ko, au plus {} Ko)",

@@ -63,10 +63,9 @@ impl AuthError {
                 "auth.invalid_token",
                 "Session expirée ou invalide : reconnectez-vous.",
             ),
-            AuthError::TooLong(field) => ApiError::new(
-                "auth.too_long",
-                format!("Champ « {field} » trop long."),
-            ),
+            AuthError::TooLong(field) => {
+                ApiError::new("auth.too_long", format!("Champ « {field} » trop long."))
+            }
             AuthError::Store(_) => ApiError::new(
                 "server.storage",
                 "Erreur de stockage du serveur : réessayez plus tard.",

@@ -105,9 +105,7 @@ fn json_rejection(rejection: &JsonRejection) -> HttpError {
             "protocol.invalid_json",
             "Le corps de la requête n'est pas du JSON valide.",
         ),
-        R::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            too_large()
-        }
+        R::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
         _ => HttpError::new(
             StatusCode::BAD_REQUEST,
             "protocol.invalid_body",
@@ -217,7 +215,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> HttpError {
-    HttpError::new(StatusCode::NOT_FOUND, "protocol.not_found", "Adresse inconnue.")
+    HttpError::new(
+        StatusCode::NOT_FOUND,
+        "protocol.not_found",
+        "Adresse inconnue.",
+    )
 }
 
 async fn method_not_allowed() -> HttpError {
@@ -326,8 +328,10 @@ async fn login(
             "Le serveur est très sollicité : réessayez dans un instant.",
         )
         .into_response();
-        resp.headers_mut()
-            .insert(axum::http::header::RETRY_AFTER, "2".parse().expect("header"));
+        resp.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            "2".parse().expect("header"),
+        );
         return Ok(resp);
     };
     let store = state.store.clone();
@@ -345,7 +349,11 @@ async fn login(
     .await?;
     drop(permit);
     // Logged without the password, and the login only when it is a plausible one.
-    let shown = if login.len() <= auth::MAX_LOGIN_BYTES { login.as_str() } else { "(trop long)" };
+    let shown = if login.len() <= auth::MAX_LOGIN_BYTES {
+        login.as_str()
+    } else {
+        "(trop long)"
+    };
     match result {
         Ok(t) => {
             tracing::info!(login = shown, user = %t.user.id, address = %peer.ip(), "login");
@@ -955,7 +963,9 @@ async fn blob_get(
     );
     h.insert(
         "content-disposition",
-        format!("attachment; filename=\"{hash}\"").parse().expect("header"),
+        format!("attachment; filename=\"{hash}\"")
+            .parse()
+            .expect("header"),
     );
     if range.is_some() {
         *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
@@ -992,7 +1002,13 @@ mod tests {
     fn ranges_resuming_clients_send_and_the_rest_ignored() {
         assert_eq!(parse_range("bytes=0-9"), Some((0, Some(9))));
         assert_eq!(parse_range("bytes=100-"), Some((100, None)));
-        for ignored in ["bytes=-5", "bytes=9-0", "bytes=0-1,4-5", "items=0-1", "bytes=x-"] {
+        for ignored in [
+            "bytes=-5",
+            "bytes=9-0",
+            "bytes=0-1,4-5",
+            "items=0-1",
+            "bytes=x-",
+        ] {
             assert_eq!(parse_range(ignored), None, "{ignored}");
         }
     }

@@ -166,7 +166,8 @@ pub async fn serve(
                 let (store, blobs, grace) = (store.clone(), blobs.clone(), limits.grace);
                 let now = chrono::Utc::now().timestamp();
                 let done =
-                    tokio::task::spawn_blocking(move || maintain(&*store, &blobs, now, grace)).await;
+                    tokio::task::spawn_blocking(move || maintain(&*store, &blobs, now, grace))
+                        .await;
                 match done {
                     Ok(Ok(c)) => tracing::info!(
                         tokens = c.tokens,

@@ -38,6 +38,9 @@ struct Args {
     /// Password checks run at once (each takes 19 MiB); default: one per core, at least 2.
     #[arg(long)]
     password_checks: Option<usize>,
+    /// Seconds between two collections of expired tokens, stale uploads and unused blobs.
+    #[arg(long, default_value_t = 600)]
+    maintenance_secs: u64,
 }
 
 #[tokio::main]
@@ -62,6 +65,7 @@ async fn main() -> anyhow::Result<()> {
     limits.net.header_timeout = std::time::Duration::from_secs(args.header_timeout_secs.max(1));
     limits.net.idle_timeout = std::time::Duration::from_secs(args.idle_timeout_secs.max(1));
     limits.net.max_connections = args.max_connections.max(1);
+    limits.maintenance_every = std::time::Duration::from_secs(args.maintenance_secs.max(1));
     if let Some(n) = args.password_checks {
         limits.password_checks = n.max(1);
     }

@@ -294,7 +294,15 @@ fn revoke_visa(
         return Ok(applied(op, cur.version));
     }
     let version = cur.version + 1;
-    put(tx, EntityKind::Visa, &op.record_id, version, true, false, cur.data)?;
+    put(
+        tx,
+        EntityKind::Visa,
+        &op.record_id,
+        version,
+        true,
+        false,
+        cur.data,
+    )?;
     Ok(applied(op, version))
 }
 
@@ -670,13 +678,13 @@ fn decide_document(
                     ));
                 }
             }
-            check_shares(tx, p, &data)?;
             let (hash, size) = usable_blob(tx, p, data.get("hash").unwrap_or(&Value::Null))?;
             let version = new_version(p, &hash, size, now);
             data.insert("headVersion".into(), version["id"].clone());
             data.insert("size".into(), json!(size));
             data.insert("versions".into(), json!([version]));
             let data = validate(EntityKind::Document, &data)?;
+            check_shares(tx, p, &data)?;
             put(
                 tx,
                 EntityKind::Document,
@@ -829,7 +837,9 @@ fn check_shares(tx: &dyn ReadTx, p: &Principal, data: &Data) -> Result<(), Fail>
             if can_edit {
                 return Err(refused("un élève ou un parent ne modifie pas un document"));
             }
-            if !(p.reads_whole_logbook() || target.audiences.iter().any(|a| p.audiences.contains(a))) {
+            if !(p.reads_whole_logbook()
+                || target.audiences.iter().any(|a| p.audiences.contains(a)))
+            {
                 return Err(refused("cette personne n'est pas dans vos classes"));
             }
         } else if tx
@@ -837,7 +847,9 @@ fn check_shares(tx: &dyn ReadTx, p: &Principal, data: &Data) -> Result<(), Fail>
             .is_some_and(|a| !a.deleted)
         {
             if can_edit {
-                return Err(refused("une classe ou un groupe ne modifie pas un document"));
+                return Err(refused(
+                    "une classe ou un groupe ne modifie pas un document",
+                ));
             }
             if !(p.reads_whole_logbook() || p.audiences.contains(to)) {
                 return Err(refused("vous n'enseignez pas à cette classe ou ce groupe"));

@@ -144,8 +144,9 @@ pub trait WriteTx: ReadTx {
     /// Records a blob as stored and readable by its uploader (if any).
     fn put_blob(&mut self, hash: &str, size: u64, uploader: Option<&str>, now: i64) -> Result<()>;
     /// Removes what has expired at `now`: tokens, old throttle counters, uploads opened
-    /// before `stale_before`, and blobs no live document holds stored before
-    /// `stale_before` (their rows; the caller removes their files).
+    /// before `stale_before`, and the blobs no live document holds — those of deleted
+    /// documents at once, those no document ever held when stored before `stale_before`
+    /// (their rows; the caller removes their files).
     fn collect(&mut self, now: i64, stale_before: i64) -> Result<Collected>;
     /// Opens an upload (kept if already open).
     fn put_upload(&mut self, user_id: &str, hash: &str, size: u64, now: i64) -> Result<()>;
@@ -289,7 +290,10 @@ const MIGRATIONS: &[&str] = &[
 /// Brings the schema up to date, each migration in its own transaction.
 fn migrate(conn: &mut Connection) -> Result<()> {
     let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    while let Some(step) = usize::try_from(version).ok().and_then(|v| MIGRATIONS.get(v)) {
+    while let Some(step) = usize::try_from(version)
+        .ok()
+        .and_then(|v| MIGRATIONS.get(v))
+    {
         let tx = conn.transaction()?;
         tx.execute_batch(step)?;
         version += 1;
@@ -612,8 +616,10 @@ impl ReadTx for SqliteTx<'_> {
     }
 
     fn storage_used(&self, user_id: &str) -> Result<u64> {
-        let used: i64 = self.conn.prepare_cached(
-            "SELECT COALESCE((SELECT SUM(json_extract(v.value, '$.size'))
+        let used: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE((SELECT SUM(json_extract(v.value, '$.size'))
                  FROM records r, json_each(r.data, '$.versions') v
                  WHERE r.kind = 'document' AND r.deleted = 0
                    AND json_extract(v.value, '$.authorId') = ?1), 0)
@@ -623,8 +629,8 @@ impl ReadTx for SqliteTx<'_> {
                      SELECT 1 FROM document_blobs d JOIN records r
                        ON r.kind = 'document' AND r.id = d.document_id AND r.deleted = 0
                      WHERE d.hash = g.hash)), 0)",
-        )?
-        .query_row([user_id], |r| r.get(0))?;
+            )?
+            .query_row([user_id], |r| r.get(0))?;
         Ok(used.max(0) as u64)
     }
 }
@@ -736,7 +742,8 @@ impl WriteTx for SqliteTx<'_> {
         let mut out = Collected {
             tokens: self
                 .conn
-                .execute("DELETE FROM tokens WHERE expires_at <= ?1", [now])? as u64,
+                .execute("DELETE FROM tokens WHERE expires_at <= ?1", [now])?
+                as u64,
             throttles: self.conn.execute(
                 "DELETE FROM login_throttle WHERE last_at < ?1",
                 [now - crate::auth::THROTTLE_MEMORY_SECS],
@@ -751,11 +758,12 @@ impl WriteTx for SqliteTx<'_> {
         out.blobs = self
             .conn
             .prepare(
-                "DELETE FROM blobs WHERE created_at < ?1
-                   AND NOT EXISTS (SELECT 1 FROM document_blobs d JOIN records r
+                "DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM document_blobs d JOIN records r
                        ON r.kind = 'document' AND r.id = d.document_id AND r.deleted = 0
                        WHERE d.hash = blobs.hash)
                    AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.hash = blobs.hash)
+                   AND (created_at < ?1
+                        OR EXISTS (SELECT 1 FROM document_blobs d WHERE d.hash = blobs.hash))
                  RETURNING hash",
             )?
             .query_map([stale_before], |r| r.get(0))?

@@ -44,6 +44,7 @@ pub struct Server {
     pub port: u16,
     child: Option<Child>,
     args: Vec<String>,
+    log: Option<PathBuf>,
 }
 
 impl Server {
@@ -59,9 +60,28 @@ impl Server {
             port: 0,
             child: None,
             args: args.iter().map(|a| a.to_string()).collect(),
+            log: None,
         };
         s.start();
         s
+    }
+
+    /// Like [`Server::demo_with`], its log (at `info`) written to `log`.
+    pub fn demo_logged(root: &Path, args: &[&str], log: &Path) -> Server {
+        let mut s = Server {
+            data: root.join("server"),
+            port: 0,
+            child: None,
+            args: args.iter().map(|a| a.to_string()).collect(),
+            log: Some(log.to_path_buf()),
+        };
+        s.start();
+        s
+    }
+
+    /// The server's process id (while it runs).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
     }
 
     pub fn url(&self) -> String {
@@ -78,9 +98,21 @@ impl Server {
             .arg(format!("127.0.0.1:{}", self.port))
             .arg("--demo")
             .args(&self.args)
-            .env("ARDOISE_LOG", "warn")
+            .env(
+                "ARDOISE_LOG",
+                if self.log.is_some() { "info" } else { "warn" },
+            )
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(match &self.log {
+                Some(path) => Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                        .expect("server log file"),
+                ),
+                None => Stdio::inherit(),
+            })
             .spawn()
             .expect("start ardoise-server");
         let mut line = String::new();
