@@ -1085,3 +1085,114 @@ fn wait_for(mut ok: impl FnMut() -> bool, what: &str) {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Finding 1 end to end, with real client profiles: a teacher tries to poison the snapshot
+/// (fields without limits) and pushes the largest séance and conflict revision the limits
+/// allow; a new replica still bootstraps, an existing one keeps syncing.
+#[test]
+fn no_teacher_can_break_anyones_first_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let url = server.url();
+    let leroy = ardoise_testkit::Client::login_and_sync(dir.path(), &url, "leroy");
+    let martin = Http::login(&url, "martin");
+
+    for poison in [
+        json!({"publishAt": "9".repeat(3 * MIB)}),
+        json!({"occurrenceId": "o".repeat(100_000)}),
+        json!({"content": "<".repeat(199_000)}),
+    ] {
+        let r = push1(&martin, op("create", "session", &Uuid::now_v7().to_string(), seance(poison)));
+        assert_eq!(r["outcome"], "rejected", "{r}");
+    }
+    // The largest séance there may be, published, and a conflict revision of it.
+    let id = Uuid::now_v7().to_string();
+    let text = |c: char| format!("<p>{}</p>", c.to_string().repeat(199_000));
+    let largest = seance(json!({"content": text('a'), "annotation": "n".repeat(90_000),
+        "title": "Grande séance", "date": "2026-12-02"}));
+    assert_eq!(push1(&martin, op("create", "session", &id, largest))["outcome"], "applied");
+    let edit = |base: String, new: String| {
+        op("update", "session", &id, json!({"content": {"base": base, "new": new}}))
+    };
+    assert_eq!(push1(&martin, edit(text('a'), text('b')))["outcome"], "applied");
+    assert_eq!(push1(&martin, edit(text('a'), text('c')))["outcome"], "conflict");
+
+    // A new replica of the vie scolaire, and the author's own (the conflict is his).
+    let diallo = ardoise_testkit::Client::login_and_sync(dir.path(), &url, "diallo");
+    let seances = diallo.list("session", "2nde 3", "2026-12-02", "2026-12-02");
+    assert!(seances.iter().any(|s| s["title"] == "Grande séance"), "{seances:?}");
+    let own = ardoise_testkit::Client::login_and_sync(dir.path(), &url, "martin");
+    assert_eq!(own.status()["conflicts"], 1);
+    // The replica that was there before keeps syncing.
+    leroy.run(&["sync"]).ok();
+    assert_eq!(leroy.status()["online"], true);
+}
+
+/// Finding 2 end to end: 190 published séances of 199 kB each (every one within the
+/// limits) once made the next page larger than any client takes, and the vie scolaire's
+/// replica stopped updating for good. Pages are cut by bytes now: it keeps syncing, and
+/// a new replica bootstraps.
+#[test]
+fn replicas_keep_syncing_after_190_of_the_largest_seances() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let url = server.url();
+    let diallo = ardoise_testkit::Client::login_and_sync(dir.path(), &url, "diallo");
+    let martin = Http::login(&url, "martin");
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let ops: Vec<Value> = (0..190)
+        .map(|i| {
+            let date = (first + chrono::Duration::days(i)).to_string();
+            let content = format!("<p>{}</p>", "é".repeat(99_000));
+            op("create", "session", &Uuid::now_v7().to_string(),
+               seance(json!({"date": date, "content": content, "title": format!("Séance {i}")})))
+        })
+        .collect();
+    for batch in ops.chunks(20) {
+        let r = martin.push(json!(batch));
+        for result in r["results"].as_array().unwrap() {
+            assert_eq!(result["outcome"], "applied", "{result}");
+        }
+    }
+    diallo.run(&["sync"]).ok();
+    let last = (first + chrono::Duration::days(189)).to_string();
+    let held = diallo.list("session", "2nde 3", "2026-12-01", &last);
+    let big = held.iter().filter(|s| s["title"].as_str().unwrap_or("").starts_with("Séance ")).count();
+    assert_eq!(big, 190);
+    let bernard = ardoise_testkit::Client::login_and_sync(dir.path(), &url, "bernard");
+    let fresh = bernard.list("session", "2nde 3", "2026-12-01", &last);
+    assert_eq!(fresh.len(), held.len());
+}
+
+/// The journal says who logged in, who failed, who was held back and which ops were
+/// refused — at every level, without a password, a token or a line of a lesson (the HTML
+/// parser's own logging, which quotes what it parses, is silenced even at `trace`).
+#[test]
+fn the_log_tells_logins_failures_lockouts_and_refusals_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let server = Server::demo_logged(dir.path(), &[], &log, "trace");
+    let url = server.url();
+    let web = web();
+    for _ in 0..6 {
+        login_raw(&web, &url, "leroy", "MotDePasse-Devine-42", None);
+    }
+    let martin = login_raw(&web, &url, "martin", "ardoise", None);
+    let token = martin.body["accessToken"].as_str().unwrap().to_string();
+    let martin = Http::login(&url, "martin");
+    let lesson = "<p>Texte-De-La-Lecon-Secrete</p>";
+    let ok = push1(&martin, op("create", "session", &Uuid::now_v7().to_string(),
+        seance(json!({"content": lesson}))));
+    assert_eq!(ok["outcome"], "applied");
+    let refused = push1(&martin, op("create", "session", &Uuid::now_v7().to_string(),
+        seance(json!({"content": lesson, "audienceId": "aud-1reB"}))));
+    rejected(&refused, "acl.forbidden");
+    drop(server);
+    let text = std::fs::read_to_string(&log).unwrap();
+    for said in ["login failed", "login held back", "op refused", "acl.forbidden", "usr-martin"] {
+        assert!(text.contains(said), "the log does not say {said:?}");
+    }
+    for secret in ["MotDePasse-Devine-42", "ardoise\"", "Texte-De-La-Lecon-Secrete", &token] {
+        assert!(!text.contains(secret), "the log holds {secret:?}");
+    }
+}

@@ -44,7 +44,7 @@ pub struct Server {
     pub port: u16,
     child: Option<Child>,
     args: Vec<String>,
-    log: Option<PathBuf>,
+    log: Option<(PathBuf, String)>,
 }
 
 impl Server {
@@ -66,14 +66,15 @@ impl Server {
         s
     }
 
-    /// Like [`Server::demo_with`], its log (at `info`) written to `log`.
-    pub fn demo_logged(root: &Path, args: &[&str], log: &Path) -> Server {
+    /// Like [`Server::demo_with`], its log (at `level`, as `ARDOISE_LOG` takes it)
+    /// written to `log`.
+    pub fn demo_logged(root: &Path, args: &[&str], log: &Path, level: &str) -> Server {
         let mut s = Server {
             data: root.join("server"),
             port: 0,
             child: None,
             args: args.iter().map(|a| a.to_string()).collect(),
-            log: Some(log.to_path_buf()),
+            log: Some((log.to_path_buf(), level.to_string())),
         };
         s.start();
         s
@@ -100,11 +101,11 @@ impl Server {
             .args(&self.args)
             .env(
                 "ARDOISE_LOG",
-                if self.log.is_some() { "info" } else { "warn" },
+                self.log.as_ref().map_or("warn", |(_, level)| level.as_str()),
             )
             .stdout(Stdio::piped())
             .stderr(match &self.log {
-                Some(path) => Stdio::from(
+                Some((path, _)) => Stdio::from(
                     std::fs::OpenOptions::new()
                         .create(true)
                         .append(true)
