@@ -300,7 +300,10 @@ fn every_role_may_do_what_the_acl_says_and_nothing_more() {
             ),
         );
         assert_eq!(r.0, "rejected");
-        assert!(["acl.forbidden", "record.not_found"].contains(&r.1.as_str()), "{r:?}");
+        assert!(
+            ["acl.forbidden", "record.not_found"].contains(&r.1.as_str()),
+            "{r:?}"
+        );
     }
 
     // Reads. A published séance with an annotation, and a draft, by leroy.

@@ -1102,25 +1102,52 @@ fn no_teacher_can_break_anyones_first_sync() {
         json!({"occurrenceId": "o".repeat(100_000)}),
         json!({"content": "<".repeat(199_000)}),
     ] {
-        let r = push1(&martin, op("create", "session", &Uuid::now_v7().to_string(), seance(poison)));
+        let r = push1(
+            &martin,
+            op(
+                "create",
+                "session",
+                &Uuid::now_v7().to_string(),
+                seance(poison),
+            ),
+        );
         assert_eq!(r["outcome"], "rejected", "{r}");
     }
     // The largest séance there may be, published, and a conflict revision of it.
     let id = Uuid::now_v7().to_string();
     let text = |c: char| format!("<p>{}</p>", c.to_string().repeat(199_000));
-    let largest = seance(json!({"content": text('a'), "annotation": "n".repeat(90_000),
-        "title": "Grande séance", "date": "2026-12-02"}));
-    assert_eq!(push1(&martin, op("create", "session", &id, largest))["outcome"], "applied");
+    let largest = seance(
+        json!({"content": text('a'), "annotation": "n".repeat(90_000),
+        "title": "Grande séance", "date": "2026-12-02"}),
+    );
+    assert_eq!(
+        push1(&martin, op("create", "session", &id, largest))["outcome"],
+        "applied"
+    );
     let edit = |base: String, new: String| {
-        op("update", "session", &id, json!({"content": {"base": base, "new": new}}))
+        op(
+            "update",
+            "session",
+            &id,
+            json!({"content": {"base": base, "new": new}}),
+        )
     };
-    assert_eq!(push1(&martin, edit(text('a'), text('b')))["outcome"], "applied");
-    assert_eq!(push1(&martin, edit(text('a'), text('c')))["outcome"], "conflict");
+    assert_eq!(
+        push1(&martin, edit(text('a'), text('b')))["outcome"],
+        "applied"
+    );
+    assert_eq!(
+        push1(&martin, edit(text('a'), text('c')))["outcome"],
+        "conflict"
+    );
 
     // A new replica of the vie scolaire, and the author's own (the conflict is his).
     let diallo = ardoise_testkit::Client::login_and_sync(dir.path(), &url, "diallo");
     let seances = diallo.list("session", "2nde 3", "2026-12-02", "2026-12-02");
-    assert!(seances.iter().any(|s| s["title"] == "Grande séance"), "{seances:?}");
+    assert!(
+        seances.iter().any(|s| s["title"] == "Grande séance"),
+        "{seances:?}"
+    );
     let own = ardoise_testkit::Client::login_and_sync(dir.path(), &url, "martin");
     assert_eq!(own.status()["conflicts"], 1);
     // The replica that was there before keeps syncing.
@@ -1144,8 +1171,12 @@ fn replicas_keep_syncing_after_190_of_the_largest_seances() {
         .map(|i| {
             let date = (first + chrono::Duration::days(i)).to_string();
             let content = format!("<p>{}</p>", "é".repeat(99_000));
-            op("create", "session", &Uuid::now_v7().to_string(),
-               seance(json!({"date": date, "content": content, "title": format!("Séance {i}")})))
+            op(
+                "create",
+                "session",
+                &Uuid::now_v7().to_string(),
+                seance(json!({"date": date, "content": content, "title": format!("Séance {i}")})),
+            )
         })
         .collect();
     for batch in ops.chunks(20) {
@@ -1157,7 +1188,10 @@ fn replicas_keep_syncing_after_190_of_the_largest_seances() {
     diallo.run(&["sync"]).ok();
     let last = (first + chrono::Duration::days(189)).to_string();
     let held = diallo.list("session", "2nde 3", "2026-12-01", &last);
-    let big = held.iter().filter(|s| s["title"].as_str().unwrap_or("").starts_with("Séance ")).count();
+    let big = held
+        .iter()
+        .filter(|s| s["title"].as_str().unwrap_or("").starts_with("Séance "))
+        .count();
     assert_eq!(big, 190);
     let bernard = ardoise_testkit::Client::login_and_sync(dir.path(), &url, "bernard");
     let fresh = bernard.list("session", "2nde 3", "2026-12-01", &last);
@@ -1181,18 +1215,43 @@ fn the_log_tells_logins_failures_lockouts_and_refusals_and_no_secret() {
     let token = martin.body["accessToken"].as_str().unwrap().to_string();
     let martin = Http::login(&url, "martin");
     let lesson = "<p>Texte-De-La-Lecon-Secrete</p>";
-    let ok = push1(&martin, op("create", "session", &Uuid::now_v7().to_string(),
-        seance(json!({"content": lesson}))));
+    let ok = push1(
+        &martin,
+        op(
+            "create",
+            "session",
+            &Uuid::now_v7().to_string(),
+            seance(json!({"content": lesson})),
+        ),
+    );
     assert_eq!(ok["outcome"], "applied");
-    let refused = push1(&martin, op("create", "session", &Uuid::now_v7().to_string(),
-        seance(json!({"content": lesson, "audienceId": "aud-1reB"}))));
+    let refused = push1(
+        &martin,
+        op(
+            "create",
+            "session",
+            &Uuid::now_v7().to_string(),
+            seance(json!({"content": lesson, "audienceId": "aud-1reB"})),
+        ),
+    );
     rejected(&refused, "acl.forbidden");
     drop(server);
     let text = std::fs::read_to_string(&log).unwrap();
-    for said in ["login failed", "login held back", "op refused", "acl.forbidden", "usr-martin"] {
+    for said in [
+        "login failed",
+        "login held back",
+        "op refused",
+        "acl.forbidden",
+        "usr-martin",
+    ] {
         assert!(text.contains(said), "the log does not say {said:?}");
     }
-    for secret in ["MotDePasse-Devine-42", "ardoise\"", "Texte-De-La-Lecon-Secrete", &token] {
+    for secret in [
+        "MotDePasse-Devine-42",
+        "ardoise\"",
+        "Texte-De-La-Lecon-Secrete",
+        &token,
+    ] {
         assert!(!text.contains(secret), "the log holds {secret:?}");
     }
 }

@@ -46,8 +46,10 @@ pub struct AppState {
     pub store: Arc<SqliteStore>,
     /// Document contents.
     pub blobs: Arc<BlobStore>,
-    /// Password checks under way (at most [`Limits::password_checks`]).
+    /// Password checks admitted (at most [`Limits::password_checks`]).
     pub hashing: Arc<tokio::sync::Semaphore>,
+    /// The threads that run them.
+    pub checkers: Arc<PasswordThreads>,
     /// The limits.
     pub limits: Arc<Limits>,
 }
@@ -337,16 +339,18 @@ async fn login(
     let store = state.store.clone();
     let address = peer.ip().to_string();
     let login = req.login.clone();
-    let result = blocking(move || {
-        let attempt = auth::Attempt {
-            login: &req.login,
-            password: &req.password,
-            address: &address,
-            device: req.device.as_deref(),
-        };
-        Ok(auth::login(&*store, attempt, now_unix()))
-    })
-    .await?;
+    let result = state
+        .checkers
+        .run(move || {
+            let attempt = auth::Attempt {
+                login: &req.login,
+                password: &req.password,
+                address: &address,
+                device: req.device.as_deref(),
+            };
+            auth::login(&*store, attempt, now_unix())
+        })
+        .await?;
     drop(permit);
     // Logged without the password, and the login only when it is a plausible one.
     let shown = if login.len() <= auth::MAX_LOGIN_BYTES {
@@ -377,6 +381,54 @@ async fn login(
         Err(e) => {
             tracing::info!(login = shown, address = %peer.ip(), code = e.api().code, "login refused");
             Err(e.into())
+        }
+    }
+}
+
+/// The threads that check passwords: always the same few, so that the memory a check
+/// takes (19 MiB for argon2id) is taken and given back within these threads' allocator
+/// arenas only — on threads picked from a growing pool, each would keep its own copy.
+pub struct PasswordThreads {
+    jobs: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+}
+
+impl PasswordThreads {
+    /// Starts `n` threads (at least one).
+    pub fn new(n: usize) -> PasswordThreads {
+        let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..n.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("password-{i}"))
+                .spawn(move || loop {
+                    let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => break, // the server is gone
+                    }
+                })
+                .expect("start a password thread");
+        }
+        PasswordThreads { jobs }
+    }
+
+    /// Runs `f` on one of the threads.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HttpError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let sent = self.jobs.send(Box::new(move || {
+            let _ = tx.send(f());
+        }));
+        match (sent, rx.await) {
+            (Ok(()), Ok(t)) => Ok(t),
+            _ => Err(HttpError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server.internal",
+                "Erreur interne du serveur : réessayez plus tard.",
+            )),
         }
     }
 }

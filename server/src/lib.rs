@@ -155,6 +155,7 @@ pub async fn serve(
         store: ent.store.clone(),
         blobs: ent.blobs.clone(),
         hashing: Arc::new(tokio::sync::Semaphore::new(limits.password_checks.max(1))),
+        checkers: Arc::new(http::PasswordThreads::new(limits.password_checks)),
         limits: limits.clone(),
     });
     let maintenance = tokio::spawn({

@@ -365,15 +365,11 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
             if current.is_some() {
                 return Err(reject("record.exists", "Cet enregistrement existe déjà."));
             }
-            let mut fields: Data = op
+            let fields: Data = op
                 .fields
                 .iter()
                 .map(|(k, c)| (k.clone(), c.new.clone()))
                 .collect();
-            if op.kind == EntityKind::Visa {
-                // Signed now, as the server sees it: not when the client says.
-                fields.insert("signedAt".into(), json!(now));
-            }
             let data = validate(op.kind, &fields)?;
             let names: Vec<String> = op.fields.keys().cloned().collect();
             authorize_write(p, op.kind, None, &data, &names)?;

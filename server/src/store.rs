@@ -948,6 +948,94 @@ mod tests {
     }
 
     #[test]
+    fn a_store_of_the_first_schema_is_migrated_keeping_its_answers_and_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        {
+            // The schema as it shipped before migrations (user_version 0).
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+            conn.execute_batch(
+                "INSERT INTO applied_ops VALUES ('00000000-0000-0000-0000-000000000001', 'u1', '{\"opId\":\"00000000-0000-0000-0000-000000000001\",\"outcome\":\"applied\",\"version\":1}');
+                 INSERT INTO tokens VALUES ('h', 'access', 'u1', 99);
+                 INSERT INTO login_failures VALUES ('leroy', 3, 10);
+                 INSERT INTO blobs VALUES ('b', 4);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let r = store.read().unwrap();
+        let op = Uuid::from_u128(1);
+        assert!(r.op_result("u1", op).unwrap().is_some());
+        assert!(
+            r.op_result("u2", op).unwrap().is_none(),
+            "op ids are per author"
+        );
+        assert_eq!(r.token("h", "access").unwrap().unwrap().user_id, "u1");
+        assert_eq!(r.throttle("acct:leroy@x").unwrap(), (0, 0));
+        assert_eq!(r.blob_size("b").unwrap(), Some(4));
+        drop(r);
+        drop(store);
+        // Opening again runs nothing twice.
+        SqliteStore::open(&path).unwrap();
+    }
+
+    #[test]
+    fn collection_removes_what_expired_and_keeps_what_a_live_document_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+        let doc = |id: &str, hash: &str, deleted: bool| StoredRecord {
+            kind: EntityKind::Document,
+            deleted,
+            data: json!({"versions": [{"hash": hash}]})
+                .as_object()
+                .unwrap()
+                .clone(),
+            ..rec(id)
+        };
+        let mut w = store.write().unwrap();
+        let row = |exp| TokenRow {
+            user_id: "u".into(),
+            expires_at: exp,
+            session_id: "s".into(),
+        };
+        w.put_token("old", "access", &row(50)).unwrap();
+        w.put_token("new", "access", &row(500)).unwrap();
+        w.note_throttle("acct:a@x", true, 100 - 2 * 86_400).unwrap();
+        w.note_throttle("acct:b@x", true, 90).unwrap();
+        for hash in ["kept", "fresh", "unused", "deleted"] {
+            w.put_blob(hash, 10, Some("u"), 10).unwrap();
+        }
+        w.put_blob("fresh", 10, Some("u"), 95).unwrap();
+        w.put_record(&doc("d1", "kept", false)).unwrap();
+        w.put_record(&doc("d2", "deleted", true)).unwrap();
+        w.put_upload("u", "stale", 5, 10).unwrap();
+        w.put_upload("u", "open", 5, 95).unwrap();
+        w.commit().unwrap();
+        assert_eq!(
+            store.read().unwrap().storage_used("u").unwrap(),
+            10 + 10 + 10 + 5 + 5
+        );
+
+        let mut w = store.write().unwrap();
+        let c = w.collect(100, 90).unwrap();
+        w.commit().unwrap();
+        assert_eq!(c.tokens, 1);
+        assert_eq!(c.throttles, 1);
+        assert_eq!(c.uploads, vec![("u".to_string(), "stale".to_string())]);
+        let mut blobs = c.blobs.clone();
+        blobs.sort();
+        assert_eq!(blobs, ["deleted", "unused"]);
+        let r = store.read().unwrap();
+        assert!(r.blob_size("kept").unwrap().is_some() && r.blob_size("fresh").unwrap().is_some());
+        assert_eq!(
+            r.storage_used("u").unwrap(),
+            10 + 5,
+            "the fresh upload and the open one"
+        );
+    }
+
+    #[test]
     fn change_seq_is_gap_free_and_rollback_gives_nothing_away() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();

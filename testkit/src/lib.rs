@@ -101,7 +101,9 @@ impl Server {
             .args(&self.args)
             .env(
                 "ARDOISE_LOG",
-                self.log.as_ref().map_or("warn", |(_, level)| level.as_str()),
+                self.log
+                    .as_ref()
+                    .map_or("warn", |(_, level)| level.as_str()),
             )
             .stdout(Stdio::piped())
             .stderr(match &self.log {
