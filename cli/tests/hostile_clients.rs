@@ -20,6 +20,14 @@ use uuid::Uuid;
 
 const MIB: usize = 1024 * 1024;
 
+/// Refusals checked so far (typed errors, rejected ops, connections the server closed):
+/// each case must check at least one.
+static REFUSALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn counted() {
+    REFUSALS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
 fn web() -> Web {
     Web::builder()
         .timeout(Duration::from_secs(60))
@@ -66,6 +74,7 @@ impl Answer {
         assert!(!self.body["message"].as_str().unwrap_or("").is_empty());
         let ct = self.headers.get("content-type").unwrap().to_str().unwrap();
         assert!(ct.starts_with("application/json"), "{ct}");
+        counted();
     }
 }
 
@@ -117,6 +126,22 @@ fn rejected(result: &Value, code: &str) {
         (Some("rejected"), Some(code)),
         "{result}"
     );
+    counted();
+}
+
+/// The server closed this socket (end of stream or reset) within `within`.
+fn closed_by_server(s: &mut TcpStream, within: Duration) {
+    let started = Instant::now();
+    s.set_read_timeout(Some(within + Duration::from_secs(2)))
+        .unwrap();
+    let mut sink = Vec::new();
+    let r = s.read_to_end(&mut sink);
+    assert!(
+        started.elapsed() < within,
+        "still open after {:?} ({r:?})",
+        started.elapsed()
+    );
+    counted();
 }
 
 /// Uploads `bytes` whole (open, one chunk); the last answer.
@@ -517,18 +542,100 @@ fn the_server_holds_against_hostile_clients() {
                     .map(|i| {
                         let url = &url;
                         s.spawn(move || {
-                            login_raw(&web(), url, &format!("inconnu{i}"), "x", None).status
+                            login_raw(
+                                &web_from("127.0.0.9"),
+                                url,
+                                &format!("inconnu{i}"),
+                                "x",
+                                None,
+                            )
+                            .status
                         })
                     })
                     .collect();
                 handles.into_iter().map(|h| h.join().unwrap()).collect()
             });
             assert!(
-                answers.iter().all(|s| matches!(s, 401 | 503)),
+                answers.iter().all(|s| matches!(s, 401 | 429 | 503)),
                 "{answers:?}"
             );
+            assert!(answers.contains(&401));
+            counted();
             let after = rss_mib(w.server.pid());
             assert!(after < before + 160, "{before} MiB -> {after} MiB");
+        }),
+        (
+            "a flood of logins from one address, while a teacher logs in",
+            |w| {
+                let url = w.url.clone();
+                let laptop = web_from("127.0.0.6");
+                let first = login_raw(&laptop, &url, "bernard", "ardoise", None);
+                assert_eq!(first.status, 200);
+                let device = first.body["device"].as_str().unwrap().to_string();
+                let flooder = web_from("127.0.0.7");
+                let (answers, known, elsewhere) = std::thread::scope(|s| {
+                    let flood: Vec<_> = (0..4)
+                        .map(|t| {
+                            let (flooder, url) = (&flooder, &url);
+                            s.spawn(move || {
+                                (0..75)
+                                    .map(|i| {
+                                        let login = format!("x{t}-{i}");
+                                        login_raw(flooder, url, &login, "x", None).status
+                                    })
+                                    .collect::<Vec<u16>>()
+                            })
+                        })
+                        .collect();
+                    std::thread::sleep(Duration::from_millis(500));
+                    // The direction on her known computer, and a teacher elsewhere.
+                    let known = login_raw(&laptop, &url, "bernard", "ardoise", Some(&device));
+                    let elsewhere =
+                        login_raw(&web_from("127.0.0.8"), &url, "leroy", "ardoise", None);
+                    let answers: Vec<u16> =
+                        flood.into_iter().flat_map(|h| h.join().unwrap()).collect();
+                    (answers, known.status, elsewhere.status)
+                });
+                let held = answers.iter().filter(|s| **s == 429).count();
+                assert!(held > 150, "only {held} of 300 held back: {answers:?}");
+                assert_eq!((known, elsewhere), (200, 200));
+                counted();
+            },
+        ),
+        ("ten uploads opened at once against one quota", |w| {
+            let roux = Http::login(&w.url, "roux");
+            let opened: Vec<u16> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..10u8)
+                    .map(|i| {
+                        let roux = &roux;
+                        s.spawn(move || {
+                            let hash = format!("{i:02x}").repeat(32);
+                            let body = json!({"hash": hash, "size": 1_500_000});
+                            send(roux.request("POST", "/v1/uploads").json(&body)).status
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert_eq!(
+                opened.iter().filter(|s| **s == 200).count(),
+                1,
+                "{opened:?}"
+            );
+            assert_eq!(opened.iter().filter(|s| **s == 507).count(), 9);
+            counted();
+        }),
+        ("moving a published séance to another class", |w| {
+            let id = Uuid::now_v7().to_string();
+            assert_eq!(
+                push1(&w.martin, op("create", "session", &id, seance(json!({}))))["outcome"],
+                "applied"
+            );
+            let moved = json!({"audienceId": {"base": "aud-2nde3", "new": "aud-2nde1"}});
+            rejected(
+                &push1(&w.martin, op("update", "session", &id, moved)),
+                "logbook.audience_fixed",
+            );
         }),
         // 4. Logout.
         ("the refresh token after logout", |w| {
@@ -894,6 +1001,7 @@ fn the_server_holds_against_hostile_clients() {
                     break;
                 }
             }
+            counted(); // told nothing
         }),
         ("probing whether another teacher's draft exists", |w| {
             let draft = Uuid::now_v7().to_string();
@@ -930,9 +1038,7 @@ fn the_server_holds_against_hostile_clients() {
                 .collect();
             let started = Instant::now();
             for s in &mut socks {
-                let mut buf = [0u8; 256];
-                // Closed (0) or an error answer, never a wait past the timeout.
-                let _ = s.read(&mut buf);
+                closed_by_server(s, Duration::from_secs(8));
             }
             assert!(
                 started.elapsed() < Duration::from_secs(8),
@@ -944,41 +1050,70 @@ fn the_server_holds_against_hostile_clients() {
         }),
         ("headers sent a byte every 300 ms", |w| {
             let mut s = TcpStream::connect(format!("127.0.0.1:{}", w.strict.port)).unwrap();
+            // 27 bytes at 300 ms: the head would be whole after 8 s; the server gives 2 s.
+            let head = b"GET /v1/health HTTP/1.1\r\n\r\n";
             let started = Instant::now();
-            let head = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
-            let mut cut = false;
+            let mut cut = None;
             for b in head {
-                if s.write_all(&[*b]).is_err() {
-                    cut = true;
+                s.set_nonblocking(true).unwrap();
+                let mut peek = [0u8; 1];
+                let gone = matches!(s.peek(&mut peek), Ok(0) | Err(_))
+                    && !matches!(
+                        s.peek(&mut peek),
+                        Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock
+                    );
+                s.set_nonblocking(false).unwrap();
+                if gone || s.write_all(&[*b]).is_err() {
+                    cut = Some(started.elapsed());
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(300));
-                if started.elapsed() > Duration::from_secs(6) {
-                    break;
-                }
             }
-            let mut rest = Vec::new();
-            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-            let _ = s.read_to_end(&mut rest);
-            let answered = String::from_utf8_lossy(&rest).contains("\"ok\"");
-            assert!(
-                cut || !answered,
-                "a head that took {:?} was served",
-                started.elapsed()
-            );
+            let cut = cut.expect("the whole head went through: it was served");
+            assert!(cut < Duration::from_secs(5), "cut after {cut:?}");
+            counted();
         }),
         ("a push body that stops half way", |w| {
+            let martin = Http::login(&w.strict.url(), "martin");
             let mut s = TcpStream::connect(format!("127.0.0.1:{}", w.strict.port)).unwrap();
-            s.write_all(b"POST /v1/push HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"ops\":").unwrap();
-            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            write!(s, "POST /v1/push HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{{\"ops\":", martin.token).unwrap();
+            // The server waits for the rest (the body is read: the token was good), then
+            // its idle timeout (4 s here) ends it.
+            closed_by_server(&mut s, Duration::from_secs(8));
+        }),
+        ("a login body sent a byte every 500 ms", |w| {
+            let mut s = TcpStream::connect(format!("127.0.0.1:{}", w.server.port)).unwrap();
+            s.write_all(b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\ncontent-type: application/json\r\ncontent-length: 4000\r\n\r\n").unwrap();
+            s.set_read_timeout(Some(Duration::from_millis(500)))
+                .unwrap();
             let started = Instant::now();
-            let mut rest = Vec::new();
-            let _ = s.read_to_end(&mut rest);
+            let mut answer = Vec::new();
+            // Every byte resets the idle timer; the minimum rate still cuts the body once
+            // its grace (10 s) is over.
+            loop {
+                if s.write_all(b" ").is_err() {
+                    break;
+                }
+                let mut buf = [0u8; 4096];
+                match s.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => answer.extend_from_slice(&buf[..n]),
+                    Err(_) => {}
+                }
+                if !answer.is_empty() {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "the body is still being read"
+                );
+            }
+            let text = String::from_utf8_lossy(&answer);
             assert!(
-                started.elapsed() < Duration::from_secs(8),
-                "held {:?}",
-                started.elapsed()
+                text.is_empty() || text.contains("protocol.invalid_body"),
+                "{text}"
             );
+            counted();
         }),
         ("an upload chunk that stalls, then a retry", |w| {
             let strict = w.strict.url();
@@ -1039,6 +1174,7 @@ fn the_server_holds_against_hostile_clients() {
                 || open_fds(pid) <= fds,
                 "the snapshot's connection and read released",
             );
+            counted();
             drop(s);
         }),
         ("a keep-alive connection left idle", |w| {
@@ -1055,6 +1191,7 @@ fn the_server_holds_against_hostile_clients() {
                 "idle for {:?}",
                 started.elapsed()
             );
+            counted();
         }),
     ];
 
@@ -1062,8 +1199,13 @@ fn the_server_holds_against_hostile_clients() {
     let mut unaffected = 0;
     for (name, case) in cases {
         let started = Instant::now();
+        let before = REFUSALS.load(std::sync::atomic::Ordering::SeqCst);
         case(&mut world);
-        refused += 1;
+        if REFUSALS.load(std::sync::atomic::Ordering::SeqCst) > before {
+            refused += 1;
+        } else {
+            eprintln!("hostile client: {name} — checked no refusal");
+        }
         world.others_unaffected(name);
         unaffected += 1;
         eprintln!(
@@ -1076,6 +1218,7 @@ fn the_server_holds_against_hostile_clients() {
         cases.len()
     );
     assert!(cases.len() >= 40);
+    assert_eq!(refused, cases.len(), "a case checked no refusal");
 }
 
 fn wait_for(mut ok: impl FnMut() -> bool, what: &str) {
@@ -1254,4 +1397,54 @@ fn the_log_tells_logins_failures_lockouts_and_refusals_and_no_secret() {
     ] {
         assert!(!text.contains(secret), "the log holds {secret:?}");
     }
+}
+
+/// A document saved again and again keeps its newest versions: the 201st save is not
+/// refused (a refused op is never retried: that content would be lost).
+#[test]
+fn a_document_keeps_its_newest_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let martin = Http::login(&server.url(), "martin");
+    let id = Uuid::now_v7().to_string();
+    let mut head = String::new();
+    for i in 0..=ardoise_protocol::entities::MAX_DOCUMENT_VERSIONS {
+        let (hash, up) = upload(&martin, format!("version {i}").as_bytes());
+        assert_eq!(up.status, 200, "{}", up.body);
+        let r = if i == 0 {
+            push1(
+                &martin,
+                op(
+                    "create",
+                    "document",
+                    &id,
+                    document("usr-martin", "v.odt", &hash, json!([])),
+                ),
+            )
+        } else {
+            push1(
+                &martin,
+                op(
+                    "update",
+                    "document",
+                    &id,
+                    json!({"hash": {"base": head, "new": hash}}),
+                ),
+            )
+        };
+        assert_eq!(r["outcome"], "applied", "save {i}: {r}");
+        head = hash;
+    }
+    let doc = martin
+        .snapshot()
+        .into_iter()
+        .find(|r| r["id"] == id.as_str())
+        .unwrap();
+    let versions = doc["data"]["versions"].as_array().unwrap();
+    assert_eq!(
+        versions.len(),
+        ardoise_protocol::entities::MAX_DOCUMENT_VERSIONS
+    );
+    assert_eq!(versions.last().unwrap()["hash"], head.as_str());
+    assert_eq!(doc["data"]["hash"], head.as_str());
 }

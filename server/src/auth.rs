@@ -8,7 +8,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::acl::Principal;
-use crate::store::{Store, StoreError, TokenRow};
+use crate::store::{Account, Store, StoreError, TokenRow};
 
 /// Seconds an access token stays valid.
 pub const ACCESS_TTL: i64 = 3600;
@@ -19,6 +19,8 @@ pub const REFRESH_TTL: i64 = 30 * 24 * 3600;
 pub const FREE_FAILURES: i64 = 5;
 /// A throttle counter with no failure for this long is forgotten.
 pub const THROTTLE_MEMORY_SECS: i64 = 24 * 3600;
+/// A device token not used to log in for this long is forgotten.
+pub const DEVICE_MEMORY_SECS: i64 = 365 * 24 * 3600;
 /// Longest login taken (a user's login is at most 64 bytes).
 pub const MAX_LOGIN_BYTES: usize = 64;
 /// Longest password taken.
@@ -156,16 +158,9 @@ pub struct Attempt<'a> {
     pub device: Option<&'a str>,
 }
 
-/// Checks a password and issues tokens, slowing down guessing (ADR 0009).
-///
-/// Failures are counted under one **throttle key**: the device's when the client shows a
-/// device token this account logged in with before, else the pair (login, address). So a
-/// stranger guessing a teacher's password slows down themselves, not the teacher on her
-/// own computer. After [`FREE_FAILURES`] failures under a key, each attempt must wait
-/// twice as long as the previous one (up to 5 minutes). The check and the count are one
-/// write transaction taken **before** the password is hashed: of many guesses sent at
-/// once, only those the count allows are hashed at all.
-pub fn login(store: &dyn Store, a: Attempt<'_>, now: i64) -> Result<TokenResponse, AuthError> {
+/// Refuses logins, passwords and device tokens longer than any real one, before anything
+/// is read, stored or hashed.
+pub fn check_lengths(a: &Attempt<'_>) -> Result<(), AuthError> {
     if a.login.len() > MAX_LOGIN_BYTES {
         return Err(AuthError::TooLong("login"));
     }
@@ -175,45 +170,83 @@ pub fn login(store: &dyn Store, a: Attempt<'_>, now: i64) -> Result<TokenRespons
     if a.device.is_some_and(|d| d.len() > MAX_TOKEN_BYTES) {
         return Err(AuthError::TooLong("device"));
     }
-    let device_hash = a.device.map(token_hash);
-    let (account, key) = {
-        let tx = store.read()?;
-        let account = tx.account_by_login(a.login)?;
-        let known = match (&account, &device_hash) {
-            (Some(acc), Some(hash)) => tx.device_known(&acc.user_id, hash)?,
-            _ => false,
-        };
-        let key = match (&device_hash, known) {
-            (Some(hash), true) => format!("dev:{hash}"),
-            _ => format!("acct:{}@{}", a.login, a.address),
-        };
-        (account, key)
-    };
-    {
-        let mut tx = store.write()?;
-        let (failures, last_at) = tx.throttle(&key)?;
-        let wait = backoff_secs(failures) - (now - last_at);
-        if wait > 0 {
-            return Err(AuthError::TooManyAttempts(wait));
-        }
-        // Counted as a failure until the password proves right.
-        tx.note_throttle(&key, true, now)?;
-        tx.commit()?;
+    Ok(())
+}
+
+/// A login attempt allowed to have its password checked, and already counted as a failure.
+#[derive(Debug)]
+pub struct Admitted {
+    account: Option<Account>,
+    key: String,
+}
+
+impl Admitted {
+    /// The client showed a device token this account logged in with before.
+    pub fn known_device(&self) -> bool {
+        self.key.starts_with("dev:")
     }
+}
+
+/// Where failures of this attempt are counted (ADR 0009): the device's key when the
+/// client shows a device token this account logged in with before, else (login, address).
+pub fn throttle_key(store: &dyn Store, a: &Attempt<'_>) -> Result<Admitted, AuthError> {
+    check_lengths(a)?;
+    let tx = store.read()?;
+    let account = tx.account_by_login(a.login)?;
+    let device_hash = a.device.map(token_hash);
+    let known = match (&account, &device_hash) {
+        (Some(acc), Some(hash)) => tx.device_known(&acc.user_id, hash)?,
+        _ => false,
+    };
+    let key = match (&device_hash, known) {
+        (Some(hash), true) => format!("dev:{hash}"),
+        _ => format!("acct:{}@{}", a.login, a.address),
+    };
+    Ok(Admitted { account, key })
+}
+
+/// Checks the attempt's throttle key and counts the attempt as a failure, in one write
+/// transaction, **before** the password is hashed: of many guesses sent at once, only
+/// those the count allows go on. After [`FREE_FAILURES`] failures under a key, each
+/// attempt must wait twice as long as the previous one (up to 5 minutes).
+pub fn admit(store: &dyn Store, admitted: &Admitted, now: i64) -> Result<(), AuthError> {
+    let mut tx = store.write()?;
+    let (failures, last_at) = tx.throttle(&admitted.key)?;
+    let wait = backoff_secs(failures) - (now - last_at);
+    if wait > 0 {
+        return Err(AuthError::TooManyAttempts(wait));
+    }
+    // Counted as a failure until the password proves right.
+    tx.note_throttle(&admitted.key, true, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Checks the password of an admitted attempt (the expensive part) and issues tokens, a
+/// device token with them.
+pub fn verify(
+    store: &dyn Store,
+    a: &Attempt<'_>,
+    admitted: Admitted,
+    now: i64,
+) -> Result<TokenResponse, AuthError> {
     // Verify against a dummy hash for unknown logins, so timing does not tell them apart.
-    let phc = account
+    let phc = admitted
+        .account
         .as_ref()
         .map(|acc| acc.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_string());
     let ok = verify_password(a.password, &phc);
-    let account = account
+    let account = admitted
+        .account
+        .as_ref()
         .filter(|_| ok)
         .ok_or(AuthError::InvalidCredentials)?;
     let mut tx = store.write()?;
     let p = Principal::load(&*tx, &account.user_id)?.ok_or(AuthError::InvalidCredentials)?;
-    tx.note_throttle(&key, false, now)?;
+    tx.note_throttle(&admitted.key, false, now)?;
     // A known device keeps its token; any other gets a new one.
-    let device = match (a.device, key.starts_with("dev:")) {
+    let device = match (a.device, admitted.known_device()) {
         (Some(d), true) => d.to_string(),
         _ => new_token(),
     };
@@ -223,6 +256,78 @@ pub fn login(store: &dyn Store, a: Attempt<'_>, now: i64) -> Result<TokenRespons
     tx.commit()?;
     tokens.device = Some(device);
     Ok(tokens)
+}
+
+/// Checks a password and issues tokens, slowing down guessing (ADR 0009): lengths, then
+/// the throttle key ([`throttle_key`]), counted before hashing ([`admit`]), then the
+/// password ([`verify`]). The HTTP handler runs the same steps with a per-address budget
+/// and a bounded number of hashes between them.
+pub fn login(store: &dyn Store, a: Attempt<'_>, now: i64) -> Result<TokenResponse, AuthError> {
+    let admitted = throttle_key(store, &a)?;
+    admit(store, &admitted, now)?;
+    verify(store, &a, admitted, now)
+}
+
+/// The address a login is counted under: an IPv4 address, or an IPv6 /64 (one host
+/// commonly has a whole /64).
+pub fn address_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+/// Password checks each address may have, as a token bucket: a burst, then a steady
+/// rate. A school behind one address logs its classes in well within it; a stranger
+/// flooding from one address gets a few checks a second and cannot take the server's
+/// password threads from everyone else. Known devices do not draw from it.
+pub struct AddressBudget {
+    burst: f64,
+    per_sec: f64,
+    buckets: std::sync::Mutex<std::collections::HashMap<String, (f64, std::time::Instant)>>,
+}
+
+impl AddressBudget {
+    /// Most buckets kept: beyond, the full ones are forgotten.
+    const MAX_BUCKETS: usize = 10_000;
+
+    /// A budget of `burst` checks, refilled at `per_sec`.
+    pub fn new(burst: u32, per_sec: u32) -> AddressBudget {
+        AddressBudget {
+            burst: f64::from(burst.max(1)),
+            per_sec: f64::from(per_sec.max(1)),
+            buckets: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// Takes one check for `address` at `now`; else the seconds to wait.
+    pub fn take(&self, address: &str, now: std::time::Instant) -> Result<(), i64> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() >= Self::MAX_BUCKETS {
+            let (burst, rate) = (self.burst, self.per_sec);
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.saturating_duration_since(*at).as_secs_f64() * rate < burst
+            });
+        }
+        let (tokens, at) = buckets
+            .entry(address.to_string())
+            .or_insert((self.burst, now));
+        *tokens = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * self.per_sec)
+            .min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / self.per_sec).ceil().max(1.0) as i64)
+        }
+    }
 }
 
 /// A valid argon2id hash of a random string, verified against when the login is unknown.
@@ -293,6 +398,31 @@ mod tests {
     }
 
     #[test]
+    fn an_address_gets_its_burst_then_its_rate() {
+        let budget = AddressBudget::new(3, 2);
+        let t0 = std::time::Instant::now();
+        for _ in 0..3 {
+            assert!(budget.take("10.0.0.1", t0).is_ok());
+        }
+        assert_eq!(budget.take("10.0.0.1", t0), Err(1));
+        assert!(
+            budget.take("10.0.0.2", t0).is_ok(),
+            "another address has its own"
+        );
+        let later = t0 + std::time::Duration::from_millis(500);
+        assert!(budget.take("10.0.0.1", later).is_ok(), "2 a second");
+        assert!(budget.take("10.0.0.1", later).is_err());
+    }
+
+    #[test]
+    fn an_ipv6_host_counts_as_its_64() {
+        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_eq!(address_key("::ffff:10.1.2.3".parse().unwrap()), "10.1.2.3");
+    }
+
+    #[test]
     fn backoff_grows_after_the_free_failures() {
         assert_eq!(backoff_secs(4), 0);
         assert_eq!(backoff_secs(5), 2);
@@ -304,7 +434,7 @@ mod tests {
 #[cfg(test)]
 mod login_tests {
     use super::*;
-    use crate::store::{Account, SqliteStore, Store};
+    use crate::store::{SqliteStore, Store};
 
     #[test]
     fn the_sixth_wrong_password_in_a_row_must_wait() {

@@ -84,14 +84,21 @@ impl BlobStore {
             .clone()
     }
 
-    /// Checks a complete upload against its hash and moves it among the blobs. Returns
-    /// false (and removes the upload) when the content does not match.
-    pub fn finish(&self, user_id: &str, hash: &str) -> std::io::Result<bool> {
+    /// Checks a complete upload against its hash (reading it all: done before
+    /// [`BlobStore::finish`], without holding anything). Returns false (and removes the
+    /// upload) when the content does not match.
+    pub fn check(&self, user_id: &str, hash: &str) -> std::io::Result<bool> {
         let part = self.upload_path(user_id, hash);
         if hash_file(&part)? != hash {
             std::fs::remove_file(&part)?;
             return Ok(false);
         }
+        Ok(true)
+    }
+
+    /// Moves a checked upload among the blobs.
+    pub fn finish(&self, user_id: &str, hash: &str) -> std::io::Result<()> {
+        let part = self.upload_path(user_id, hash);
         let dest = self.blob_path(hash);
         if dest.exists() {
             std::fs::remove_file(&part)?;
@@ -103,7 +110,7 @@ impl BlobStore {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&format!("{user_id}/{hash}"));
-        Ok(true)
+        Ok(())
     }
 
     /// Stores a whole blob at once (demo seeding).

@@ -50,6 +50,8 @@ pub struct AppState {
     pub hashing: Arc<tokio::sync::Semaphore>,
     /// The threads that run them.
     pub checkers: Arc<PasswordThreads>,
+    /// Password checks each address may have.
+    pub budget: Arc<auth::AddressBudget>,
     /// The limits.
     pub limits: Arc<Limits>,
 }
@@ -212,6 +214,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(middleware::from_fn(min_rate))
         .layer(middleware::from_fn(hygiene))
         .with_state(state)
 }
@@ -230,6 +233,67 @@ async fn method_not_allowed() -> HttpError {
         "protocol.method_not_allowed",
         "Méthode non prise en charge à cette adresse.",
     )
+}
+
+/// Time a request body may take before it must keep up [`BODY_MIN_BYTES_PER_SEC`].
+pub const BODY_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+/// Slowest average rate of a request body past [`BODY_GRACE`]: a body sent a byte at a
+/// time (each byte resets the socket's idle timer) is cut, a school's slowest link is not.
+pub const BODY_MIN_BYTES_PER_SEC: u64 = 4096;
+
+async fn min_rate(req: Request, next: Next) -> Response {
+    next.run(req.map(|body| Body::new(MinRate::new(body))))
+        .await
+}
+
+/// A request body that must arrive at [`BODY_MIN_BYTES_PER_SEC`] on average once
+/// [`BODY_GRACE`] is over; slower, it fails (the handler answers, the connection ends).
+struct MinRate {
+    inner: Body,
+    started: tokio::time::Instant,
+    received: u64,
+}
+
+impl MinRate {
+    fn new(inner: Body) -> MinRate {
+        MinRate {
+            inner,
+            started: tokio::time::Instant::now(),
+            received: 0,
+        }
+    }
+}
+
+impl http_body::Body for MinRate {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        let polled = std::pin::Pin::new(&mut this.inner).poll_frame(cx);
+        if let std::task::Poll::Ready(Some(Ok(frame))) = &polled {
+            this.received += frame.data_ref().map_or(0, |d| d.len() as u64);
+            let late = this.started.elapsed().saturating_sub(BODY_GRACE);
+            if this.received < (late.as_secs_f64() * BODY_MIN_BYTES_PER_SEC as f64) as u64 {
+                return std::task::Poll::Ready(Some(Err(axum::Error::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "corps de requête trop lent",
+                )))));
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// Headers of every answer: nothing is cached (tokens, lessons, names), nothing is
@@ -315,87 +379,153 @@ async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, HttpError> {
-    // A bounded number of password checks at once (each takes 19 MiB and a core for a
-    // moment): beyond, the client is told to come back rather than the server swelling.
+    let address = auth::address_key(peer.ip());
+    // Logged without the password, and the login only when it is a plausible one.
+    let shown = if req.login.len() <= auth::MAX_LOGIN_BYTES {
+        req.login.clone()
+    } else {
+        "(trop long)".to_string()
+    };
+    let result = login_steps(&state, req, &address).await;
+    match result {
+        Ok(t) => {
+            tracing::info!(login = shown, user = %t.user.id, %address, "login");
+            Ok(Json(t).into_response())
+        }
+        Err(LoginRefusal::Auth(e @ AuthError::InvalidCredentials)) => {
+            tracing::info!(login = shown, %address, "login failed");
+            // A failed attempt costs the guesser a little time on top of the backoff.
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            Err(e.into())
+        }
+        Err(LoginRefusal::Auth(e @ AuthError::TooManyAttempts(wait))) => {
+            tracing::info!(login = shown, %address, wait, "login held back: too many failures");
+            Ok(with_retry_after(HttpError::from(e), wait))
+        }
+        Err(LoginRefusal::Auth(e)) => {
+            tracing::info!(login = shown, %address, code = e.api().code, "login refused");
+            Err(e.into())
+        }
+        Err(LoginRefusal::AddressBusy(wait)) => {
+            tracing::info!(login = shown, %address, wait, "login held back: too many from this address");
+            let e = HttpError::from(AuthError::TooManyAttempts(wait));
+            Ok(with_retry_after(e, wait))
+        }
+        Err(LoginRefusal::ServerBusy) => {
+            tracing::warn!(login = shown, %address, "login refused: password checks all busy");
+            let e = HttpError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server.busy",
+                "Le serveur est très sollicité : réessayez dans un instant.",
+            );
+            Ok(with_retry_after(e, 2))
+        }
+        Err(LoginRefusal::Http(e)) => Err(e),
+    }
+}
+
+/// Why a login did not go through.
+enum LoginRefusal {
+    Auth(AuthError),
+    /// The address used its budget of password checks: wait this many seconds.
+    AddressBusy(i64),
+    /// Every password thread stayed busy.
+    ServerBusy,
+    Http(HttpError),
+}
+
+impl From<AuthError> for LoginRefusal {
+    fn from(e: AuthError) -> LoginRefusal {
+        LoginRefusal::Auth(e)
+    }
+}
+
+impl From<HttpError> for LoginRefusal {
+    fn from(e: HttpError) -> LoginRefusal {
+        LoginRefusal::Http(e)
+    }
+}
+
+/// The steps of a login, cheapest first, so that what a stranger can send costs the
+/// server as little as it can: lengths and the throttle key (one read), the address's
+/// budget (memory; known devices skip it), the throttle check and count (one write),
+/// then a password thread, waited for a bounded time.
+async fn login_steps(
+    state: &AppState,
+    req: LoginRequest,
+    address: &str,
+) -> Result<ardoise_protocol::TokenResponse, LoginRefusal> {
+    let now = now_unix();
+    let (admitted, req) = {
+        let (store, address) = (state.store.clone(), address.to_string());
+        blocking(move || {
+            let attempt = attempt_of(&req, &address);
+            Ok(auth::throttle_key(&*store, &attempt).map(|a| (a, req)))
+        })
+        .await??
+    };
+    if !admitted.known_device() {
+        state
+            .budget
+            .take(address, std::time::Instant::now())
+            .map_err(LoginRefusal::AddressBusy)?;
+    }
+    let admitted = {
+        let store = state.store.clone();
+        blocking(move || Ok(auth::admit(&*store, &admitted, now).map(|()| admitted))).await??
+    };
     let Ok(Ok(permit)) = tokio::time::timeout(
         state.limits.password_wait,
         state.hashing.clone().acquire_owned(),
     )
     .await
     else {
-        tracing::warn!(address = %peer.ip(), "login refused: password checks all busy");
-        let mut resp = HttpError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "server.busy",
-            "Le serveur est très sollicité : réessayez dans un instant.",
-        )
-        .into_response();
-        resp.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
-            "2".parse().expect("header"),
-        );
-        return Ok(resp);
+        return Err(LoginRefusal::ServerBusy);
     };
-    let store = state.store.clone();
-    let address = peer.ip().to_string();
-    let login = req.login.clone();
-    let result = state
+    let (store, address) = (state.store.clone(), address.to_string());
+    let tokens = state
         .checkers
         .run(move || {
-            let attempt = auth::Attempt {
-                login: &req.login,
-                password: &req.password,
-                address: &address,
-                device: req.device.as_deref(),
-            };
-            auth::login(&*store, attempt, now_unix())
+            // The permit goes with the work: freed when the check ends, even if the
+            // client has gone.
+            let _permit = permit;
+            auth::verify(&*store, &attempt_of(&req, &address), admitted, now)
         })
-        .await?;
-    drop(permit);
-    // Logged without the password, and the login only when it is a plausible one.
-    let shown = if login.len() <= auth::MAX_LOGIN_BYTES {
-        login.as_str()
-    } else {
-        "(trop long)"
-    };
-    match result {
-        Ok(t) => {
-            tracing::info!(login = shown, user = %t.user.id, address = %peer.ip(), "login");
-            Ok(Json(t).into_response())
-        }
-        Err(e @ AuthError::InvalidCredentials) => {
-            tracing::info!(login = shown, address = %peer.ip(), "login failed");
-            // A failed attempt costs the guesser a little time on top of the backoff.
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-            Err(e.into())
-        }
-        Err(e @ AuthError::TooManyAttempts(wait)) => {
-            tracing::warn!(login = shown, address = %peer.ip(), wait, "login held back: too many failures");
-            let mut resp = HttpError::from(e).into_response();
-            resp.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                wait.to_string().parse().expect("header"),
-            );
-            Ok(resp)
-        }
-        Err(e) => {
-            tracing::info!(login = shown, address = %peer.ip(), code = e.api().code, "login refused");
-            Err(e.into())
-        }
+        .await??;
+    Ok(tokens)
+}
+
+fn attempt_of<'a>(req: &'a LoginRequest, address: &'a str) -> auth::Attempt<'a> {
+    auth::Attempt {
+        login: &req.login,
+        password: &req.password,
+        address,
+        device: req.device.as_deref(),
     }
+}
+
+fn with_retry_after(e: HttpError, secs: i64) -> Response {
+    let mut resp = e.into_response();
+    resp.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        secs.max(1).to_string().parse().expect("header"),
+    );
+    resp
 }
 
 /// The threads that check passwords: always the same few, so that the memory a check
 /// takes (19 MiB for argon2id) is taken and given back within these threads' allocator
 /// arenas only — on threads picked from a growing pool, each would keep its own copy.
+/// Jobs wait in a queue as long as the number of threads: the semaphore in front admits
+/// no more, each admitted job holding its permit until it is done.
 pub struct PasswordThreads {
-    jobs: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+    jobs: std::sync::mpsc::SyncSender<Box<dyn FnOnce() + Send>>,
 }
 
 impl PasswordThreads {
     /// Starts `n` threads (at least one).
     pub fn new(n: usize) -> PasswordThreads {
-        let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Box<dyn FnOnce() + Send>>(n.max(1));
         let queue = Arc::new(std::sync::Mutex::new(queue));
         for i in 0..n.max(1) {
             let queue = queue.clone();
@@ -419,7 +549,7 @@ impl PasswordThreads {
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HttpError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let sent = self.jobs.send(Box::new(move || {
+        let sent = self.jobs.try_send(Box::new(move || {
             let _ = tx.send(f());
         }));
         match (sent, rx.await) {
@@ -702,26 +832,58 @@ fn upload_status(
     hash: &str,
     open: Option<u64>,
 ) -> Result<UploadStatus, HttpError> {
-    let now = now_unix();
     let store = &*state.store;
-    let tx = store.read()?;
-    if rules::may_read_blob(&*tx, p, hash)? {
-        let size = tx.blob_size(hash)?.unwrap_or(0);
-        return Ok(UploadStatus {
+    let size = match open {
+        None => upload_size(state, &*store.read()?, p, hash, None)?,
+        Some(size) => {
+            // The quota is checked and the upload opened in one write transaction: uploads
+            // opened at once are counted one after the other.
+            let mut w = store.write()?;
+            let size = upload_size(state, &*w, p, hash, Some(size))?;
+            if let Some(size) = size {
+                w.put_upload(&p.id, hash, size, now_unix())?;
+            }
+            w.commit()?;
+            size
+        }
+    };
+    Ok(match size {
+        Some(size) => UploadStatus {
             hash: hash.into(),
             size,
-            offset: size,
-            complete: true,
-        });
-    }
-    let size = match (tx.upload_size(&p.id, hash)?, open) {
-        (Some(size), _) => size,
-        (None, None) => {
-            return Err(HttpError(
-                StatusCode::NOT_FOUND,
-                ApiError::new("upload.not_found", "Aucun envoi en cours pour ce contenu."),
-            ))
+            offset: state.blobs.offset(&p.id, hash),
+            complete: false,
+        },
+        None => {
+            let size = store.read()?.blob_size(hash)?.unwrap_or(0);
+            UploadStatus {
+                hash: hash.into(),
+                size,
+                offset: size,
+                complete: true,
+            }
         }
+    })
+}
+
+/// The size of the upload of `hash` by `p` (None when the content is there already for
+/// them); with `open`, the size of an upload that may be opened (quota checked).
+fn upload_size(
+    state: &AppState,
+    tx: &dyn crate::store::ReadTx,
+    p: &Principal,
+    hash: &str,
+    open: Option<u64>,
+) -> Result<Option<u64>, HttpError> {
+    if rules::may_read_blob(tx, p, hash)? {
+        return Ok(None);
+    }
+    match (tx.upload_size(&p.id, hash)?, open) {
+        (Some(size), _) => Ok(Some(size)),
+        (None, None) => Err(HttpError(
+            StatusCode::NOT_FOUND,
+            ApiError::new("upload.not_found", "Aucun envoi en cours pour ce contenu."),
+        )),
         (None, Some(size)) => {
             if !p.is_staff() {
                 return Err(HttpError::new(
@@ -755,19 +917,9 @@ fn upload_status(
                     ),
                 ));
             }
-            drop(tx);
-            let mut w = store.write()?;
-            w.put_upload(&p.id, hash, size, now)?;
-            w.commit()?;
-            size
+            Ok(Some(size))
         }
-    };
-    Ok(UploadStatus {
-        hash: hash.into(),
-        size,
-        offset: state.blobs.offset(&p.id, hash),
-        complete: false,
-    })
+    }
 }
 
 async fn upload_open(
@@ -904,11 +1056,18 @@ async fn upload_chunk(
         ));
     }
     if offset < status.size {
+        // Still going: its grace runs from this chunk.
+        let (store, user, hash) = (state.store.clone(), p.id.clone(), hash.clone());
+        blocking(move || {
+            let mut w = store.write()?;
+            w.put_upload(&user, &hash, status.size, now_unix())?;
+            Ok(w.commit()?)
+        })
+        .await?;
         return Ok(Json(UploadStatus { offset, ..status }));
     }
     blocking(move || {
-        let _quiet = state.blobs.collecting();
-        if !state.blobs.finish(&p.id, &hash).map_err(io_error)? {
+        if !state.blobs.check(&p.id, &hash).map_err(io_error)? {
             let mut w = state.store.write()?;
             w.delete_upload(&p.id, &hash)?;
             w.commit()?;
@@ -920,6 +1079,8 @@ async fn upload_chunk(
                 ),
             ));
         }
+        let _quiet = state.blobs.collecting();
+        state.blobs.finish(&p.id, &hash).map_err(io_error)?;
         let mut w = state.store.write()?;
         w.put_blob(&hash, status.size, Some(&p.id), now_unix())?;
         w.delete_upload(&p.id, &hash)?;

@@ -52,6 +52,10 @@ pub struct Limits {
     pub password_checks: usize,
     /// How long a login waits for a check to be free before it is told to come back.
     pub password_wait: Duration,
+    /// Password checks one address may have at once before it is held to the rate.
+    pub login_burst: u32,
+    /// Password checks per second one address is given back.
+    pub login_rate: u32,
     /// Unfinished uploads, and blobs no document holds, are removed after this.
     pub grace: Duration,
     /// How often expired tokens, counters, uploads and blobs are collected.
@@ -65,7 +69,9 @@ impl Default for Limits {
             quota_bytes: DEFAULT_QUOTA_BYTES,
             password_checks: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
             password_wait: Duration::from_secs(5),
-            grace: Duration::from_secs(24 * 3600),
+            login_burst: 60,
+            login_rate: 2,
+            grace: Duration::from_secs(7 * 24 * 3600),
             maintenance_every: Duration::from_secs(600),
         }
     }
@@ -156,12 +162,20 @@ pub async fn serve(
         blobs: ent.blobs.clone(),
         hashing: Arc::new(tokio::sync::Semaphore::new(limits.password_checks.max(1))),
         checkers: Arc::new(http::PasswordThreads::new(limits.password_checks)),
+        budget: Arc::new(auth::AddressBudget::new(
+            limits.login_burst,
+            limits.login_rate,
+        )),
         limits: limits.clone(),
     });
     let maintenance = tokio::spawn({
         let (store, blobs, limits) = (ent.store, ent.blobs, limits.clone());
         async move {
-            let mut every = tokio::time::interval(limits.maintenance_every);
+            // Not at start: the first pass comes one interval in.
+            let mut every = tokio::time::interval_at(
+                tokio::time::Instant::now() + limits.maintenance_every,
+                limits.maintenance_every,
+            );
             loop {
                 every.tick().await;
                 let (store, blobs, grace) = (store.clone(), blobs.clone(), limits.grace);
@@ -173,6 +187,7 @@ pub async fn serve(
                     Ok(Ok(c)) => tracing::info!(
                         tokens = c.tokens,
                         throttles = c.throttles,
+                        devices = c.devices,
                         uploads = c.uploads.len(),
                         blobs = c.blobs.len(),
                         "maintenance"

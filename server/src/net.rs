@@ -14,7 +14,7 @@ use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
 
@@ -27,6 +27,9 @@ pub struct NetLimits {
     pub idle_timeout: Duration,
     /// Connections served at once; more wait to be accepted.
     pub max_connections: usize,
+    /// Connections one address may hold at once; more are closed as they come (a school
+    /// behind one address has a few per computer).
+    pub max_per_address: usize,
     /// Time given to requests under way at shutdown.
     pub shutdown_grace: Duration,
 }
@@ -37,6 +40,7 @@ impl Default for NetLimits {
             header_timeout: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(60),
             max_connections: 4096,
+            max_per_address: 1024,
             shutdown_grace: Duration::from_secs(30),
         }
     }
@@ -52,6 +56,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let per_address = Arc::new(PerAddress::default());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -71,6 +76,10 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
+        let Some(held) = per_address.hold(peer.ip(), limits.max_per_address) else {
+            tracing::warn!(%peer, "connection refused: too many from this address");
+            continue; // dropped: closed
+        };
         let _ = stream.set_nodelay(true);
         let io = TokioIo::new(Idle::new(stream, limits.idle_timeout));
         let app = app.clone();
@@ -88,6 +97,7 @@ pub async fn serve(
             if let Err(e) = conn.await {
                 tracing::debug!(%peer, error = %e, "connection closed");
             }
+            drop(held);
             drop(slot);
         });
     }
@@ -99,6 +109,43 @@ pub async fn serve(
         tracing::warn!("requests still under way at shutdown were cut");
     }
     Ok(())
+}
+
+/// How many connections each address holds.
+#[derive(Default)]
+struct PerAddress(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+
+/// One connection of an address, counted until dropped.
+struct Held {
+    of: Arc<PerAddress>,
+    ip: std::net::IpAddr,
+}
+
+impl PerAddress {
+    fn hold(self: &Arc<Self>, ip: std::net::IpAddr, max: usize) -> Option<Held> {
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = counts.entry(ip).or_insert(0);
+        if *n >= max.max(1) {
+            return None;
+        }
+        *n += 1;
+        Some(Held {
+            of: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut counts = self.of.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = counts.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.ip);
+            }
+        }
+    }
 }
 
 /// A socket that fails with `TimedOut` once it has moved no byte, either way, for its
@@ -122,6 +169,24 @@ impl<S> Idle<S> {
     fn moved(&mut self) {
         let next = Instant::now() + self.idle;
         self.deadline.as_mut().reset(next);
+    }
+
+    /// What a write gave: bytes written count as movement; pending waits for the idle
+    /// time.
+    fn wrote(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        match polled {
+            Poll::Ready(r) => {
+                if matches!(r, Ok(n) if n > 0) {
+                    self.moved();
+                }
+                Poll::Ready(r)
+            }
+            Poll::Pending => self.waiting(cx),
+        }
     }
 
     /// Pending, unless the idle time is over.
@@ -163,15 +228,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Idle<S> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_write(cx, buf) {
-            Poll::Ready(r) => {
-                if matches!(r, Ok(n) if n > 0) {
-                    this.moved();
-                }
-                Poll::Ready(r)
-            }
-            Poll::Pending => this.waiting(cx),
-        }
+        let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.wrote(cx, polled)
     }
 
     fn poll_write_vectored(
@@ -180,15 +238,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Idle<S> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(r) => {
-                if matches!(r, Ok(n) if n > 0) {
-                    this.moved();
-                }
-                Poll::Ready(r)
-            }
-            Poll::Pending => this.waiting(cx),
-        }
+        let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.wrote(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -210,13 +261,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Idle<S> {
     }
 }
 
-/// The stream type served.
-pub type Conn = Idle<TcpStream>;
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
 
     #[tokio::test]
     async fn a_silent_socket_times_out_and_a_busy_one_does_not() {

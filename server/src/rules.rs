@@ -255,6 +255,20 @@ fn check_visa(tx: &dyn ReadTx, kind: EntityKind, data: &Data) -> Result<(), Fail
     Ok(())
 }
 
+/// A séance or homework keeps its class: its readers are those of its class, and moved,
+/// the first class's replicas would keep it. A lesson goes to another class as a copy.
+fn check_audience_kept(kind: EntityKind, before: &Data, after: &Data) -> Result<(), Fail> {
+    if matches!(kind, EntityKind::Session | EntityKind::Homework)
+        && after.get("audienceId") != before.get("audienceId")
+    {
+        return Err(reject(
+            "logbook.audience_fixed",
+            "Une séance ou un devoir ne change pas de classe : copiez-le vers l'autre classe.",
+        ));
+    }
+    Ok(())
+}
+
 /// A visa covers at most the school year: one dated 2100 would lock a teacher's logbook
 /// for good.
 fn check_visa_bound(tx: &dyn ReadTx, data: &Data, now: &str) -> Result<(), Fail> {
@@ -414,6 +428,7 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
             }
             let merge = merge_fields(&cur.data, &op.fields);
             let merged = validate(op.kind, &merge.merged)?;
+            check_audience_kept(op.kind, &cur.data, &merged)?;
             authorize_write(p, op.kind, Some(&cur.data), &merged, &names)?;
             check_visa(tx, op.kind, &cur.data)?;
             check_visa(tx, op.kind, &merged)?;
@@ -531,6 +546,7 @@ fn resolve(
             data.extend(values);
             let data = validate(kind, &data)?;
             authorize_write(p, kind, Some(&target.data), &data, &names)?;
+            check_audience_kept(kind, &target.data, &data)?;
             check_visa(tx, kind, &target.data)?;
             check_visa(tx, kind, &data)?;
             if data != target.data {
@@ -680,7 +696,7 @@ fn decide_document(
             data.insert("size".into(), json!(size));
             data.insert("versions".into(), json!([version]));
             let data = validate(EntityKind::Document, &data)?;
-            check_shares(tx, p, &data)?;
+            check_shares(tx, p, &data, None)?;
             put(
                 tx,
                 EntityKind::Document,
@@ -728,6 +744,11 @@ fn decide_document(
                     merged.insert("size".into(), json!(size));
                     if let Some(Value::Array(versions)) = merged.get_mut("versions") {
                         versions.push(version);
+                        // A document keeps its newest versions; the oldest go.
+                        let extra = versions
+                            .len()
+                            .saturating_sub(entities::MAX_DOCUMENT_VERSIONS);
+                        versions.drain(..extra);
                     }
                 } else {
                     sibling = Some(conflict_copy(tx, p, &cur, &merged, &hash, size, now)?);
@@ -735,7 +756,7 @@ fn decide_document(
             }
             let merged = validate(EntityKind::Document, &merged)?;
             if merged.get("shares") != cur.data.get("shares") {
-                check_shares(tx, p, &merged)?;
+                check_shares(tx, p, &merged, Some(&cur.data))?;
             }
             if merged.get("name") != cur.data.get("name")
                 || merged.get("folder") != cur.data.get("folder")
@@ -820,11 +841,32 @@ fn decide_document(
 /// of an audience the sharer teaches (anyone's, for the vie scolaire and the direction);
 /// audiences the sharer teaches (any, for the vie scolaire and the direction). Only
 /// colleagues may be given the right to edit: pupils and parents write nothing.
-fn check_shares(tx: &dyn ReadTx, p: &Principal, data: &Data) -> Result<(), Fail> {
-    let shares = data.get("shares").and_then(Value::as_array);
-    for share in shares.into_iter().flatten() {
-        let to = share.get("to").and_then(Value::as_str).unwrap_or_default();
-        let can_edit = share.get("canEdit") == Some(&Value::Bool(true));
+/// Only the shares `data` adds to `before` (or gives the right to edit) are checked: one
+/// made when the sharer still taught that class never blocks the document's other edits.
+fn check_shares(
+    tx: &dyn ReadTx,
+    p: &Principal,
+    data: &Data,
+    before: Option<&Data>,
+) -> Result<(), Fail> {
+    let shares_of = |d: &Data| -> Vec<(String, bool)> {
+        d.get("shares")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                let to = s.get("to").and_then(Value::as_str).unwrap_or_default();
+                (to.to_string(), s.get("canEdit") == Some(&Value::Bool(true)))
+            })
+            .collect()
+    };
+    let had = before.map(shares_of).unwrap_or_default();
+    for (to, can_edit) in shares_of(data) {
+        let kept = had.iter().any(|(t, e)| *t == to && (*e || !can_edit));
+        if kept {
+            continue;
+        }
+        let to = to.as_str();
         let refused = |why: &str| reject("document.bad_share", format!("Partage refusé : {why}."));
         if let Some(target) = Principal::load(tx, to)? {
             if target.is_staff() {

@@ -117,6 +117,8 @@ pub struct Collected {
     pub tokens: u64,
     /// Throttle counters with no failure for a day.
     pub throttles: u64,
+    /// Device tokens not seen for a year.
+    pub devices: u64,
     /// Uploads left unfinished past their grace period: (user, hash), their files to remove.
     pub uploads: Vec<(String, String)>,
     /// Blobs no live document holds, past their grace period: their files to remove.
@@ -143,12 +145,12 @@ pub trait WriteTx: ReadTx {
     fn put_device(&mut self, user_id: &str, device_hash: &str, now: i64) -> Result<()>;
     /// Records a blob as stored and readable by its uploader (if any).
     fn put_blob(&mut self, hash: &str, size: u64, uploader: Option<&str>, now: i64) -> Result<()>;
-    /// Removes what has expired at `now`: tokens, old throttle counters, uploads opened
-    /// before `stale_before`, and the blobs no live document holds — those of deleted
+    /// Removes what has expired at `now`: tokens, old throttle counters, devices not seen
+    /// for a year, uploads not written to since `stale_before`, and the blobs no live document holds — those of deleted
     /// documents at once, those no document ever held when stored before `stale_before`
     /// (their rows; the caller removes their files).
     fn collect(&mut self, now: i64, stale_before: i64) -> Result<Collected>;
-    /// Opens an upload (kept if already open).
+    /// Opens an upload, or notes that it moved (an open upload keeps its size).
     fn put_upload(&mut self, user_id: &str, hash: &str, size: u64, now: i64) -> Result<()>;
     /// Closes an upload.
     fn delete_upload(&mut self, user_id: &str, hash: &str) -> Result<()>;
@@ -267,6 +269,8 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE applied_ops;
     ALTER TABLE applied_ops_by_user RENAME TO applied_ops;
     ALTER TABLE tokens ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
+    -- A token issued before sessions is a session of its own.
+    UPDATE tokens SET session_id = hash;
     CREATE INDEX tokens_session ON tokens(session_id);
     CREATE INDEX tokens_expiry ON tokens(expires_at);
     DROP TABLE login_failures;
@@ -282,7 +286,13 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (user_id, hash)
     ) WITHOUT ROWID;
     ALTER TABLE blobs ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
-    CREATE INDEX uploads_created ON uploads(created_at);
+    -- Blobs already there get their grace from now: one whose document op is still to
+    -- come is not collected at the first pass.
+    UPDATE blobs SET created_at = CAST(strftime('%s', 'now') AS INTEGER);
+    -- An upload expires after its last chunk, not after it was opened.
+    ALTER TABLE uploads ADD COLUMN touched_at INTEGER NOT NULL DEFAULT 0;
+    UPDATE uploads SET touched_at = CAST(strftime('%s', 'now') AS INTEGER);
+    CREATE INDEX uploads_touched ON uploads(touched_at);
     CREATE INDEX document_blobs_document ON document_blobs(document_id);
     "#,
 ];
@@ -661,6 +671,10 @@ impl WriteTx for SqliteTx<'_> {
                 data
             ])?;
         if rec.kind == EntityKind::Document {
+            // The contents its versions hold now (old versions may have been let go).
+            self.conn
+                .prepare_cached("DELETE FROM document_blobs WHERE document_id = ?1")?
+                .execute([rec.id.as_str()])?;
             let versions = rec.data.get("versions").and_then(|v| v.as_array());
             for v in versions.into_iter().flatten() {
                 if let Some(hash) = v.get("hash").and_then(|h| h.as_str()) {
@@ -704,6 +718,9 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn delete_session(&mut self, session_id: &str) -> Result<()> {
+        if session_id.is_empty() {
+            return Ok(()); // never "every token without a session"
+        }
         self.conn
             .execute("DELETE FROM tokens WHERE session_id = ?1", [session_id])?;
         Ok(())
@@ -748,11 +765,15 @@ impl WriteTx for SqliteTx<'_> {
                 "DELETE FROM login_throttle WHERE last_at < ?1",
                 [now - crate::auth::THROTTLE_MEMORY_SECS],
             )? as u64,
+            devices: self.conn.execute(
+                "DELETE FROM devices WHERE last_seen < ?1",
+                [now - crate::auth::DEVICE_MEMORY_SECS],
+            )? as u64,
             ..Collected::default()
         };
         out.uploads = self
             .conn
-            .prepare("DELETE FROM uploads WHERE created_at < ?1 RETURNING user_id, hash")?
+            .prepare("DELETE FROM uploads WHERE touched_at < ?1 RETURNING user_id, hash")?
             .query_map([stale_before], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         out.blobs = self
@@ -794,7 +815,9 @@ impl WriteTx for SqliteTx<'_> {
 
     fn put_upload(&mut self, user_id: &str, hash: &str, size: u64, now: i64) -> Result<()> {
         self.conn.execute(
-            "INSERT OR IGNORE INTO uploads (user_id, hash, size, created_at) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO uploads (user_id, hash, size, created_at, touched_at)
+             VALUES (?1, ?2, ?3, ?4, ?4)
+             ON CONFLICT (user_id, hash) DO UPDATE SET touched_at = excluded.touched_at",
             params![user_id, hash, size as i64, now],
         )?;
         Ok(())
@@ -958,6 +981,7 @@ mod tests {
             conn.execute_batch(
                 "INSERT INTO applied_ops VALUES ('00000000-0000-0000-0000-000000000001', 'u1', '{\"opId\":\"00000000-0000-0000-0000-000000000001\",\"outcome\":\"applied\",\"version\":1}');
                  INSERT INTO tokens VALUES ('h', 'access', 'u1', 99);
+                 INSERT INTO tokens VALUES ('h2', 'refresh', 'u2', 99);
                  INSERT INTO login_failures VALUES ('leroy', 3, 10);
                  INSERT INTO blobs VALUES ('b', 4);",
             )
@@ -974,6 +998,16 @@ mod tests {
         assert_eq!(r.token("h", "access").unwrap().unwrap().user_id, "u1");
         assert_eq!(r.throttle("acct:leroy@x").unwrap(), (0, 0));
         assert_eq!(r.blob_size("b").unwrap(), Some(4));
+        // A token of before sessions is a session of its own: one user's logout is not
+        // everyone's.
+        let session = r.token("h", "access").unwrap().unwrap().session_id;
+        drop(r);
+        let mut w = store.write().unwrap();
+        w.delete_session(&session).unwrap();
+        w.commit().unwrap();
+        let r = store.read().unwrap();
+        assert!(r.token("h", "access").unwrap().is_none());
+        assert!(r.token("h2", "refresh").unwrap().is_some());
         drop(r);
         drop(store);
         // Opening again runs nothing twice.
