@@ -129,6 +129,19 @@ fn rejected(result: &Value, code: &str) {
     counted();
 }
 
+/// Sends `head` (announcing a body over the route's limit), then just enough of the body
+/// to pass the limit — `sent` bytes, which the server reads in full (bytes it never read
+/// would reset the connection, answer and all) — and returns the answer.
+fn oversized(port: u16, head: &str, sent: usize) -> String {
+    let mut s = TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(&vec![b'x'; sent]).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 /// The server closed this socket (end of stream or reset) within `within`.
 fn closed_by_server(s: &mut TcpStream, within: Duration) {
     let started = Instant::now();
@@ -521,8 +534,13 @@ fn the_server_holds_against_hostile_clients() {
         ),
         ("an 8 MB login", |w| {
             let before = w.store_bytes();
-            let a = login_raw(&web(), &w.url, &"x".repeat(8_000_000), "p", None);
-            a.refused(413, "protocol.too_large");
+            let head = "POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\ncontent-type: application/json\r\ncontent-length: 8000000\r\n\r\n";
+            let answer = oversized(w.server.port, head, 8 * 1024 + 1);
+            assert!(
+                answer.starts_with("HTTP/1.1 413") && answer.contains("protocol.too_large"),
+                "{answer}"
+            );
+            counted();
             assert!(w.store_bytes() <= before + 64 * 1024);
         }),
         ("a 200-byte login and a 2,000-byte password", |w| {
@@ -940,14 +958,17 @@ fn the_server_holds_against_hostile_clients() {
             .refused(422, "protocol.invalid_body");
         }),
         ("a 9 MiB push", |w| {
-            let body = format!(r#"{{"ops": [], "x": "{}"}}"#, "x".repeat(9 * MIB));
-            send(
-                w.martin
-                    .request("POST", "/v1/push")
-                    .header("content-type", "application/json")
-                    .body(body),
-            )
-            .refused(413, "protocol.too_large");
+            let head = format!(
+                "POST /v1/push HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                w.martin.token,
+                9 * MIB
+            );
+            let answer = oversized(w.server.port, &head, 8 * MIB + 1);
+            assert!(
+                answer.starts_with("HTTP/1.1 413") && answer.contains("protocol.too_large"),
+                "{answer}"
+            );
+            counted();
         }),
         ("an unknown address and a wrong method", |w| {
             send(w.martin.request("GET", "/v1/secret")).refused(404, "protocol.not_found");

@@ -35,6 +35,9 @@ struct Args {
     /// Connections served at once.
     #[arg(long, default_value_t = 4096)]
     max_connections: usize,
+    /// Connections one address may hold at once.
+    #[arg(long, default_value_t = 1024)]
+    max_connections_per_address: usize,
     /// Password checks run at once (each takes 19 MiB); default: one per core, at least 2.
     #[arg(long)]
     password_checks: Option<usize>,
@@ -65,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
     limits.net.header_timeout = std::time::Duration::from_secs(args.header_timeout_secs.max(1));
     limits.net.idle_timeout = std::time::Duration::from_secs(args.idle_timeout_secs.max(1));
     limits.net.max_connections = args.max_connections.max(1);
+    limits.net.max_per_address = args.max_connections_per_address.max(1);
     limits.maintenance_every = std::time::Duration::from_secs(args.maintenance_secs.max(1));
     if let Some(n) = args.password_checks {
         limits.password_checks = n.max(1);

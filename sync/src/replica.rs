@@ -279,8 +279,12 @@ impl Replica {
         Ok(written)
     }
 
-    /// Creates a record here; queued for the server.
+    /// Creates a record here; queued for the server. Data over the protocol's limits
+    /// (a field too long, a record too large) is refused here, before it is queued: the
+    /// server would refuse it all the same.
     pub fn local_create(&mut self, kind: EntityKind, id: &str, data: Data) -> Result<Uuid> {
+        ardoise_protocol::check_id(id)?;
+        ardoise_protocol::entities::validate(kind, &data)?;
         let tx = self.conn.transaction()?;
         if read_row(&tx, kind, id)?.is_some() {
             return Err(SyncError::refused(
@@ -318,6 +322,9 @@ impl Replica {
         if fields.is_empty() {
             return Ok(None);
         }
+        let mut edited = current.clone();
+        edited.extend(fields.iter().map(|(k, c)| (k.clone(), c.new.clone())));
+        ardoise_protocol::entities::validate(kind, &edited)?;
         remember_base(&tx, kind, id, version, &current)?;
         let op_id = enqueue(
             &tx,
@@ -992,6 +999,30 @@ mod tests {
             .unwrap();
         assert_eq!((n, r.cursor().unwrap()), (5_000, 5_000));
         assert_eq!(told.last(), Some(&(5_000, Some(5_000))));
+    }
+
+    #[test]
+    fn an_edit_over_the_protocols_limits_is_refused_before_it_is_queued() {
+        let mut r = Replica::in_memory().unwrap();
+        r.set_state(keys::USER_ID, "t1").unwrap();
+        let mut big = session_data("Les Lumières");
+        big.insert("content".into(), json!("a".repeat(190_000)));
+        big.insert("annotation".into(), json!("b".repeat(190_000)));
+        let err = r.local_create(EntityKind::Session, "s1", big).unwrap_err();
+        assert_eq!(err.code(), "protocol.invalid_data");
+        r.local_create(EntityKind::Session, "s2", session_data("ok"))
+            .unwrap();
+        let mut late = Data::new();
+        late.insert("publishAt".into(), json!("x".repeat(500)));
+        let err = r
+            .local_update(EntityKind::Session, "s2", &late)
+            .unwrap_err();
+        assert_eq!(err.code(), "protocol.invalid_data");
+        assert_eq!(
+            r.pending_count().unwrap(),
+            1,
+            "only the valid creation waits"
+        );
     }
 
     #[test]
