@@ -33,6 +33,7 @@ fn main() {
         "list_transfers",
         "pin_document",
         "trash_document",
+        "purge_document",
         "retry_transfers",
         "open_document",
         "add_documents",

@@ -71,6 +71,11 @@ pub enum DocsAction {
         /// Document id (from `docs list --json`).
         id: String,
     },
+    /// Delete a document of the trash for good (its owner): frees its space.
+    Purge {
+        /// Document id (from `docs list --json`).
+        id: String,
+    },
     /// The transfer queue (`--retry` puts failed transfers back in it).
     Transfers {
         /// Retry failed and waiting transfers now.
@@ -250,6 +255,11 @@ pub fn run(profile: Profile, action: DocsAction) -> Result<ExitCode, SyncError> 
         DocsAction::Restore { id } => {
             let mut replica = Replica::open(&profile.replica_path())?;
             docs::set_trashed(&mut replica, &id, false)?;
+        }
+        DocsAction::Purge { id } => {
+            let mut replica = Replica::open(&profile.replica_path())?;
+            docs::delete_forever(&mut replica, &id)?;
+            eprintln!("Document supprimé définitivement : son espace sera libéré.");
         }
         DocsAction::Transfers { retry, json } => {
             let replica = Replica::open(&profile.replica_path())?;

@@ -502,6 +502,60 @@ fn a_full_quota_is_a_clear_refusal_and_loses_nothing() {
     assert!(!http.snapshot().iter().any(|r| r["id"] == d["id"]));
 }
 
+/// The owner can always free space: a full space, a document put in the trash and
+/// deleted from it, and the next upload goes through once the ENT has collected it.
+#[test]
+fn emptying_the_trash_frees_the_space() {
+    let dir = tmp();
+    let server = Server::demo_with(dir.path(), &["--quota-mb", "1", "--maintenance-secs", "1"]);
+    let martin = login(dir.path(), "martin", &server.url(), "martin");
+    let first = dir.path().join("cours.bin");
+    make_file(&first, 700 * 1024, 3);
+    martin
+        .run(&["docs", "put", first.to_str().unwrap(), "--folder", "/Test"])
+        .ok();
+    let second = dir.path().join("suite.bin");
+    make_file(&second, 700 * 1024, 4);
+    let full = martin.run(&["docs", "put", second.to_str().unwrap(), "--folder", "/Test"]);
+    assert!(
+        full.stderr.contains("Espace documentaire plein"),
+        "{}",
+        full.stderr
+    );
+    let d = doc_at(&docs(&martin, "/Test"), "/Test/cours.bin").clone();
+    let id = d["id"].as_str().unwrap();
+    // Not from outside the trash.
+    let refused = martin.run(&["docs", "purge", id]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("document.not_in_trash"),
+        "{}",
+        refused.stderr
+    );
+    martin.run(&["docs", "trash", "/Test/cours.bin"]).ok();
+    martin.run(&["docs", "purge", id]).ok();
+    martin.run(&["sync"]).ok();
+    let started = std::time::Instant::now();
+    loop {
+        martin.run(&["docs", "transfers", "--retry"]).ok();
+        martin.run(&["sync"]).ok();
+        let list = docs(&martin, "/Test");
+        let up = list
+            .iter()
+            .find(|d| d["path"] == "/Test/suite.bin")
+            .is_some_and(|d| d["pendingUpload"] == false);
+        if up {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the space never came back: {list:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    assert!(!docs(&martin, "/Test").iter().any(|d| d["id"] == id));
+}
+
 /// Every file under `root`, relative, "/"-separated, with its content.
 fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
     fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {

@@ -97,6 +97,7 @@ pub fn run() {
             commands::documents::list_transfers,
             commands::documents::pin_document,
             commands::documents::trash_document,
+            commands::documents::purge_document,
             commands::documents::retry_transfers,
             commands::documents::open_document,
             commands::documents::add_documents,

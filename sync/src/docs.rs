@@ -455,6 +455,28 @@ pub fn set_trashed(replica: &mut Replica, id: &str, trashed: bool) -> Result<()>
     Ok(())
 }
 
+/// Deletes a document of the trash for good (its owner only): the space its versions
+/// took in the espace documentaire is given back once the ENT collects them.
+pub fn delete_forever(replica: &mut Replica, id: &str) -> Result<()> {
+    let (_, data) = replica
+        .get(EntityKind::Document, id)?
+        .ok_or_else(|| SyncError::NotFound(format!("document {id}")))?;
+    if data.get("ownerId").and_then(Value::as_str) != Some(replica.user_id()?.as_str()) {
+        return Err(SyncError::refused(
+            "acl.forbidden",
+            "Seul le propriétaire d'un document le supprime.",
+        ));
+    }
+    if data.get("trashedAt").is_none_or(Value::is_null) {
+        return Err(SyncError::refused(
+            "document.not_in_trash",
+            "Un document se met d'abord à la corbeille ; il se supprime ensuite depuis la corbeille.",
+        ));
+    }
+    replica.local_delete(EntityKind::Document, id)?;
+    Ok(())
+}
+
 /// Pinned paths.
 pub fn pins(replica: &Replica) -> Result<Vec<String>> {
     let mut stmt = replica

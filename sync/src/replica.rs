@@ -1005,12 +1005,16 @@ mod tests {
     fn an_edit_over_the_protocols_limits_is_refused_before_it_is_queued() {
         let mut r = Replica::in_memory().unwrap();
         r.set_state(keys::USER_ID, "t1").unwrap();
-        let mut big = session_data("Les Lumières");
+        let with_room = |mut d: Data| {
+            d.insert("attachments".into(), json!([]));
+            d
+        };
+        let mut big = with_room(session_data("Les Lumières"));
         big.insert("content".into(), json!("a".repeat(190_000)));
         big.insert("annotation".into(), json!("b".repeat(190_000)));
         let err = r.local_create(EntityKind::Session, "s1", big).unwrap_err();
         assert_eq!(err.code(), "protocol.invalid_data");
-        r.local_create(EntityKind::Session, "s2", session_data("ok"))
+        r.local_create(EntityKind::Session, "s2", with_room(session_data("ok")))
             .unwrap();
         let mut late = Data::new();
         late.insert("publishAt".into(), json!("x".repeat(500)));

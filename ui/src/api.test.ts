@@ -17,6 +17,7 @@ import {
   setZoom,
   signVisa,
   trashDocument,
+  purgeDocument,
 } from "./api";
 
 afterEach(() => clearMocks());
@@ -41,6 +42,7 @@ describe("api", () => {
     await setZoom(2);
     await pinDocument("/Cours", true);
     await trashDocument("d1", false);
+    await purgeDocument("d1");
     await openDocument({ id: "d1" } as Parameters<typeof openDocument>[0], "h1");
     await addDocuments("/Cours");
     expect(calls).toEqual([
@@ -56,6 +58,7 @@ describe("api", () => {
       ["set_zoom", { factor: 2 }],
       ["pin_document", { path: "/Cours", pinned: true }],
       ["trash_document", { id: "d1", trashed: false }],
+      ["purge_document", { id: "d1" }],
       ["open_document", { id: "d1", hash: "h1" }],
       ["add_documents", { folder: "/Cours" }],
     ]);

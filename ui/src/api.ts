@@ -77,6 +77,7 @@ export const listDocuments = () => invoke<DocumentsView>("list_documents");
 export const listTransfers = () => invoke<TransferView[]>("list_transfers");
 export const pinDocument = (path: string, pinned: boolean) => invoke<void>("pin_document", { path, pinned });
 export const trashDocument = (id: string, trashed: boolean) => invoke<void>("trash_document", { id, trashed });
+export const purgeDocument = (id: string) => invoke<void>("purge_document", { id });
 export const retryTransfers = () => invoke<void>("retry_transfers");
 /** Opens a document (or one of its versions) with the system's application. */
 export const openDocument = (doc: Pick<DocEntry, "id">, hash: string | null) =>

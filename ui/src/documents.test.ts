@@ -17,7 +17,7 @@ function doc(over: Partial<DocEntry>): DocEntry {
 
 function actions(): DocumentActions {
   return {
-    openFolder: vi.fn(), open: vi.fn(), pin: vi.fn(), trash: vi.fn(), add: vi.fn(), retry: vi.fn(),
+    openFolder: vi.fn(), open: vi.fn(), pin: vi.fn(), trash: vi.fn(), purge: vi.fn(), add: vi.fn(), retry: vi.fn(),
     chooseMirror: vi.fn(), stopMirror: vi.fn(),
   };
 }
@@ -71,6 +71,21 @@ describe("Documents", () => {
     expect(a.add).toHaveBeenCalledWith("/Cours/Maths");
     (page.querySelector("button.pin-folder") as HTMLButtonElement).click();
     expect(a.pin).toHaveBeenCalledWith("/Cours/Maths", true);
+  });
+
+  it("the owner deletes a document of the trash for good, on a second click", () => {
+    const a = actions();
+    const trashed = { trashedAt: "2026-11-30T08:00:00Z" };
+    const page = renderDocuments(view([doc(trashed), doc({ ...trashed, id: "d2", ownerId: "usr-leroy", canEdit: true })]), [], TRASH, "fr", a);
+    const buttons = page.querySelectorAll("button.purge");
+    expect(buttons.length).toBe(1);
+    const purge = buttons[0] as HTMLButtonElement;
+    expect(purge.textContent).toBe("Supprimer définitivement");
+    purge.click();
+    expect(a.purge).not.toHaveBeenCalled();
+    expect(purge.textContent).toBe("Confirmer la suppression définitive");
+    purge.click();
+    expect(a.purge).toHaveBeenCalledWith(expect.objectContaining({ id: "d1" }));
   });
 
   it("a folder under a pin says so, and a read-only document cannot be trashed", () => {

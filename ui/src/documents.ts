@@ -10,6 +10,8 @@ export interface DocumentActions {
   open: (doc: DocEntry, hash: string | null) => void;
   pin: (path: string, pinned: boolean) => void;
   trash: (doc: DocEntry, trashed: boolean) => void;
+  /** Delete a document of the trash for good (its owner): frees its space. */
+  purge: (doc: DocEntry) => void;
   add: (folder: string) => void;
   retry: () => void;
   /** Choose (or change) the folder of this computer kept in step; stop keeping it. */
@@ -122,6 +124,19 @@ function documentRows(d: DocEntry, me: string, lang: Lang, actions: DocumentActi
       const restore = el("button", { type: "button", class: "restore" }, m.restore);
       restore.onclick = () => actions.trash(d, false);
       cell.append(restore);
+    }
+    if (d.ownerId === me) {
+      // For good: a second click confirms.
+      const purge = el("button", { type: "button", class: "purge" }, m.purge);
+      purge.onclick = () => {
+        if (purge.dataset.armed) {
+          actions.purge(d);
+        } else {
+          purge.dataset.armed = "1";
+          purge.textContent = m.purgeConfirm;
+        }
+      };
+      cell.append(purge);
     }
     row.append(cell);
     return [row];

@@ -42,6 +42,7 @@ import {
   pinDocument,
   retryTransfers,
   trashDocument,
+  purgeDocument,
   type SyncProgress,
   type TransferView,
 } from "./api";
@@ -503,6 +504,7 @@ async function renderDocumentsPage(): Promise<void> {
       },
       pin: (path, pinned) => edited(pinDocument(path, pinned)),
       trash: (d, trashed) => edited(trashDocument(d.id, trashed), m.saved),
+      purge: (d) => edited(purgeDocument(d.id), m.purged),
       add: (f) =>
         void addDocuments(f)
           .then(async (n) => {

@@ -62,6 +62,14 @@ pub fn trash_document(state: State<'_, AppState>, id: String, trashed: bool) -> 
     Ok(())
 }
 
+/// Deletes a document of the trash for good (its owner): its space is given back.
+#[tauri::command]
+pub fn purge_document(state: State<'_, AppState>, id: String) -> CmdResult<()> {
+    docs::delete_forever(&mut *state.lock_replica()?, &id)?;
+    state.wake();
+    Ok(())
+}
+
 /// Puts the transfers that failed back in the queue.
 #[tauri::command]
 pub fn retry_transfers(state: State<'_, AppState>) -> CmdResult<()> {
