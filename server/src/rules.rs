@@ -304,17 +304,22 @@ fn revoke_visa(
             "Seule la direction retire un visa.",
         ));
     }
+    tombstone(tx, op, cur)
+}
+
+/// Deletes `cur` (a tombstone of the next version); a record deleted already is done.
+fn tombstone(tx: &mut dyn WriteTx, op: &Op, cur: StoredRecord) -> Result<OpResult, Fail> {
     if cur.deleted {
         return Ok(applied(op, cur.version));
     }
     let version = cur.version + 1;
     put(
         tx,
-        EntityKind::Visa,
+        cur.kind,
         &op.record_id,
         version,
         true,
-        false,
+        cur.ever_public,
         cur.data,
     )?;
     Ok(applied(op, version))
@@ -812,26 +817,13 @@ fn decide_document(
                     "Seul le propriétaire d'un document le supprime.",
                 ));
             }
-            if cur.deleted {
-                return Ok(applied(op, cur.version));
-            }
-            if cur.data.get("trashedAt").is_none_or(Value::is_null) {
+            if !cur.deleted && cur.data.get("trashedAt").is_none_or(Value::is_null) {
                 return Err(reject(
                     "document.not_in_trash",
                     "Un document se met d'abord à la corbeille ; il se supprime ensuite depuis la corbeille.",
                 ));
             }
-            let version = cur.version + 1;
-            put(
-                tx,
-                EntityKind::Document,
-                &op.record_id,
-                version,
-                true,
-                false,
-                cur.data,
-            )?;
-            Ok(applied(op, version))
+            tombstone(tx, op, cur)
         }
         OpAction::Resolve => Err(reject("protocol.invalid_op", "Seul un conflit se résout.")),
     }
