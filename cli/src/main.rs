@@ -71,20 +71,24 @@ enum Command {
         #[command(subcommand)]
         action: OccurrenceAction,
     },
-    /// Sign off a teacher's logbook for an audience up to a date (direction, inspector).
+    /// Sign off a teacher's logbook for an audience up to a date (direction, inspector),
+    /// or revoke a visa (`--revoke ID`, direction).
     Visa {
         /// Teacher's login.
-        #[arg(long)]
-        teacher: String,
+        #[arg(long, required_unless_present = "revoke")]
+        teacher: Option<String>,
         /// Class or group name.
-        #[arg(long)]
-        audience: String,
-        /// Last date covered (YYYY-MM-DD).
-        #[arg(long)]
-        until: NaiveDate,
+        #[arg(long, required_unless_present = "revoke")]
+        audience: Option<String>,
+        /// Last date covered (YYYY-MM-DD), at most the school year's last day.
+        #[arg(long, required_unless_present = "revoke")]
+        until: Option<NaiveDate>,
         /// Comment.
         #[arg(long, default_value = "")]
         comment: String,
+        /// Revoke this visa (its id): the entries it covered can be edited again.
+        #[arg(long, conflicts_with_all = ["teacher", "audience", "until"])]
+        revoke: Option<String>,
     },
     /// Conflict revisions of your edits.
     Conflicts {
@@ -449,15 +453,27 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             audience,
             until,
             comment,
+            revoke,
         } => {
             let mut replica = Replica::open(&profile.replica_path())?;
-            print_json(&logbook::sign_visa(
-                &mut replica,
-                &teacher,
-                &audience,
-                until,
-                &comment,
-            )?);
+            match (revoke, teacher, audience, until) {
+                (Some(id), ..) => {
+                    logbook::revoke_visa(&mut replica, &id)?;
+                    eprintln!(
+                        "Visa retiré : les entrées qu'il couvrait sont de nouveau modifiables."
+                    );
+                }
+                (None, Some(teacher), Some(audience), Some(until)) => {
+                    print_json(&logbook::sign_visa(
+                        &mut replica,
+                        &teacher,
+                        &audience,
+                        until,
+                        &comment,
+                    )?);
+                }
+                _ => unreachable!("clap requires --teacher, --audience and --until"),
+            }
         }
         Command::Conflicts { json, action } => {
             let mut replica = Replica::open(&profile.replica_path())?;

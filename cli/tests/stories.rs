@@ -340,7 +340,7 @@ fn a_visa_locks_entries_and_a_refused_edit_is_reported_once() {
     let server = Server::demo(dir.path());
     let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
     let bernard = Client::login_and_sync(dir.path(), &server.url(), "bernard");
-    bernard
+    let visa = bernard
         .run(&[
             "visa",
             "--teacher",
@@ -352,7 +352,9 @@ fn a_visa_locks_entries_and_a_refused_edit_is_reported_once() {
             "--comment",
             "Vu",
         ])
-        .ok();
+        .ok()
+        .json();
+    let visa_id = visa["id"].as_str().unwrap().to_string();
     bernard.run(&["sync"]).ok();
 
     // Martin has not synced since: her replica does not know the visa yet.
@@ -405,6 +407,35 @@ fn a_visa_locks_entries_and_a_refused_edit_is_reported_once() {
         again.stderr.contains("logbook.visa_locked"),
         "{}",
         again.stderr
+    );
+
+    // Only the direction revokes a visa; once revoked, the entries open again.
+    let not_hers = martin.run(&["visa", "--revoke", &visa_id]);
+    assert_eq!(not_hers.code, 1);
+    assert!(
+        not_hers.stderr.contains("acl.forbidden"),
+        "{}",
+        not_hers.stderr
+    );
+    bernard.run(&["visa", "--revoke", &visa_id]).ok();
+    bernard.run(&["sync"]).ok();
+    martin.run(&["sync"]).ok();
+    save(
+        &martin,
+        "session",
+        json!({"id": id, "title": "Reprise après le retrait du visa"}),
+    );
+    martin.run(&["sync"]).ok();
+    assert_eq!(martin.status()["pending"], 0);
+    let http = ardoise_testkit::Http::login(&server.url(), "martin");
+    let on_server = http
+        .snapshot()
+        .into_iter()
+        .find(|r| r["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(
+        on_server["data"]["title"],
+        "Reprise après le retrait du visa"
     );
 }
 

@@ -435,6 +435,22 @@ pub fn sign_visa(
     Ok(with_id(&id, 0, data))
 }
 
+/// Revokes a visa (direction only): the entries it covered can be edited again.
+pub fn revoke_visa(replica: &mut Replica, id: &str) -> Result<()> {
+    let me = Me::load(replica)?;
+    if !me.is(Role::Direction) {
+        return Err(SyncError::refused(
+            "acl.forbidden",
+            "Seule la direction retire un visa.",
+        ));
+    }
+    if replica.get(EntityKind::Visa, id)?.is_none() {
+        return Err(SyncError::NotFound(format!("visa {id}")));
+    }
+    replica.local_delete(EntityKind::Visa, id)?;
+    Ok(())
+}
+
 /// Resolves a conflict revision: keep mine (the values that were not applied) or theirs.
 pub fn resolve_conflict(replica: &mut Replica, id: &str, keep: Keep) -> Result<()> {
     replica.local_resolve(id, keep, &Data::new())?;
