@@ -142,6 +142,39 @@ fn oversized(port: u16, head: &str, sent: usize) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
+/// Sends `head` and `start`, then one space every `every` until the server answers or
+/// closes; how long that took, and what it answered.
+fn trickle(port: u16, head: &str, start: &[u8], every: Duration) -> (Duration, String) {
+    let mut s = TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(start).unwrap();
+    s.set_read_timeout(Some(every)).unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    loop {
+        if s.write_all(b" ").is_err() {
+            break;
+        }
+        let mut buf = [0u8; 4096];
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+        if !answer.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "the body is still being read"
+        );
+    }
+    (
+        started.elapsed(),
+        String::from_utf8_lossy(&answer).into_owned(),
+    )
+}
+
 /// The server closed this socket (end of stream or reset) within `within`.
 fn closed_by_server(s: &mut TcpStream, within: Duration) {
     let started = Instant::now();
@@ -1103,36 +1136,46 @@ fn the_server_holds_against_hostile_clients() {
             closed_by_server(&mut s, Duration::from_secs(8));
         }),
         ("a login body sent a byte every 500 ms", |w| {
-            let mut s = TcpStream::connect(format!("127.0.0.1:{}", w.server.port)).unwrap();
-            s.write_all(b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\ncontent-type: application/json\r\ncontent-length: 4000\r\n\r\n").unwrap();
-            s.set_read_timeout(Some(Duration::from_millis(500)))
-                .unwrap();
-            let started = Instant::now();
-            let mut answer = Vec::new();
-            // Every byte resets the idle timer; the minimum rate still cuts the body once
-            // its grace (10 s) is over.
-            loop {
-                if s.write_all(b" ").is_err() {
-                    break;
-                }
-                let mut buf = [0u8; 4096];
-                match s.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => answer.extend_from_slice(&buf[..n]),
-                    Err(_) => {}
-                }
-                if !answer.is_empty() {
-                    break;
-                }
-                assert!(
-                    started.elapsed() < Duration::from_secs(20),
-                    "the body is still being read"
-                );
-            }
-            let text = String::from_utf8_lossy(&answer);
+            let head = "POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\ncontent-type: application/json\r\ncontent-length: 4000\r\n\r\n";
+            // Every byte resets the idle timer; the minimum rate cuts the body when its
+            // first window (10 s) is over.
+            let (cut, answer) = trickle(w.server.port, head, &[], Duration::from_millis(500));
             assert!(
-                text.is_empty() || text.contains("protocol.invalid_body"),
-                "{text}"
+                cut >= Duration::from_millis(9500) && cut < Duration::from_secs(20),
+                "{cut:?}"
+            );
+            assert!(
+                answer.is_empty() || answer.contains("protocol.invalid_body"),
+                "{answer}"
+            );
+            counted();
+        }),
+        ("a push sent fast, then a byte a second", |w| {
+            let head = format!(
+                "POST /v1/push HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: 2000000\r\n\r\n",
+                w.martin.token
+            );
+            // A fast start buys no long trickle: every window must bring its share.
+            let start = vec![b' '; 200_000];
+            let (cut, answer) = trickle(w.server.port, &head, &start, Duration::from_secs(1));
+            assert!(cut < Duration::from_secs(25), "{cut:?}");
+            assert!(
+                answer.is_empty() || answer.contains("protocol.invalid_body"),
+                "{answer}"
+            );
+            counted();
+        }),
+        ("a push body without a token", |w| {
+            // Refused before a byte of its body is read: nothing of it is held.
+            let mut s = TcpStream::connect(format!("127.0.0.1:{}", w.server.port)).unwrap();
+            s.write_all(b"POST /v1/push HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\ncontent-type: application/json\r\ncontent-length: 8000000\r\n\r\n").unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut answer = vec![0u8; 4096];
+            let n = s.read(&mut answer).unwrap_or(0);
+            let answer = String::from_utf8_lossy(&answer[..n]);
+            assert!(
+                answer.starts_with("HTTP/1.1 401") && answer.contains("auth.invalid_token"),
+                "{answer}"
             );
             counted();
         }),

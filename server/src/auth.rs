@@ -185,11 +185,18 @@ impl Admitted {
     pub fn known_device(&self) -> bool {
         self.key.starts_with("dev:")
     }
+
+    /// Where its failures are counted (`dev:<hash>` or `acct:<login>@<address>`).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
 }
 
 /// Where failures of this attempt are counted (ADR 0009): the device's key when the
 /// client shows a device token this account logged in with before, else (login, address).
-pub fn throttle_key(store: &dyn Store, a: &Attempt<'_>) -> Result<Admitted, AuthError> {
+/// An attempt whose key must still wait is refused here already, with a read only: a
+/// guesser held back costs nothing more (and draws nothing from the address's budget).
+pub fn throttle_key(store: &dyn Store, a: &Attempt<'_>, now: i64) -> Result<Admitted, AuthError> {
     check_lengths(a)?;
     let tx = store.read()?;
     let account = tx.account_by_login(a.login)?;
@@ -202,6 +209,11 @@ pub fn throttle_key(store: &dyn Store, a: &Attempt<'_>) -> Result<Admitted, Auth
         (Some(hash), true) => format!("dev:{hash}"),
         _ => format!("acct:{}@{}", a.login, a.address),
     };
+    let (failures, last_at) = tx.throttle(&key)?;
+    let wait = backoff_secs(failures) - (now - last_at);
+    if wait > 0 {
+        return Err(AuthError::TooManyAttempts(wait));
+    }
     Ok(Admitted { account, key })
 }
 
@@ -263,7 +275,7 @@ pub fn verify(
 /// password ([`verify`]). The HTTP handler runs the same steps with a per-address budget
 /// and a bounded number of hashes between them.
 pub fn login(store: &dyn Store, a: Attempt<'_>, now: i64) -> Result<TokenResponse, AuthError> {
-    let admitted = throttle_key(store, &a)?;
+    let admitted = throttle_key(store, &a, now)?;
     admit(store, &admitted, now)?;
     verify(store, &a, admitted, now)
 }
@@ -283,10 +295,11 @@ pub fn address_key(ip: std::net::IpAddr) -> String {
     }
 }
 
-/// Password checks each address may have, as a token bucket: a burst, then a steady
-/// rate. A school behind one address logs its classes in well within it; a stranger
+/// Password checks a key may have, as a token bucket: a burst, then a steady rate. Per
+/// address: a school behind one address logs its classes in well within it; a stranger
 /// flooding from one address gets a few checks a second and cannot take the server's
-/// password threads from everyone else. Known devices do not draw from it.
+/// password threads from everyone else. Per known device (which skips its address's
+/// budget): a few logins a minute, so a pupil's own device cannot take them either.
 pub struct AddressBudget {
     burst: f64,
     per_sec: f64,
@@ -297,11 +310,11 @@ impl AddressBudget {
     /// Most buckets kept: beyond, the full ones are forgotten.
     const MAX_BUCKETS: usize = 10_000;
 
-    /// A budget of `burst` checks, refilled at `per_sec`.
-    pub fn new(burst: u32, per_sec: u32) -> AddressBudget {
+    /// A budget of `burst` checks, refilled at `per_minute`.
+    pub fn new(burst: u32, per_minute: u32) -> AddressBudget {
         AddressBudget {
             burst: f64::from(burst.max(1)),
-            per_sec: f64::from(per_sec.max(1)),
+            per_sec: f64::from(per_minute.max(1)) / 60.0,
             buckets: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
@@ -376,9 +389,11 @@ pub fn logout(store: &dyn Store, token: &str) -> Result<Option<String>, AuthErro
         return Ok(None);
     }
     let mut tx = store.write()?;
-    let Some(row) = tx.token(&token_hash(token), "access")? else {
+    let hash = token_hash(token);
+    let Some(row) = tx.token(&hash, "access")? else {
         return Ok(None);
     };
+    tx.delete_token(&hash)?;
     tx.delete_session(&row.session_id)?;
     tx.commit()?;
     Ok(Some(row.user_id))
@@ -399,7 +414,7 @@ mod tests {
 
     #[test]
     fn an_address_gets_its_burst_then_its_rate() {
-        let budget = AddressBudget::new(3, 2);
+        let budget = AddressBudget::new(3, 120);
         let t0 = std::time::Instant::now();
         for _ in 0..3 {
             assert!(budget.take("10.0.0.1", t0).is_ok());

@@ -52,6 +52,8 @@ pub struct AppState {
     pub checkers: Arc<PasswordThreads>,
     /// Password checks each address may have.
     pub budget: Arc<auth::AddressBudget>,
+    /// Password checks each known device may have.
+    pub device_budget: Arc<auth::AddressBudget>,
     /// The limits.
     pub limits: Arc<Limits>,
 }
@@ -197,8 +199,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/auth/refresh", post(refresh))
         .route("/v1/auth/logout", post(logout))
         .layer(DefaultBodyLimit::max(MAX_AUTH_REQUEST_BYTES));
-    let api = Router::new()
-        .merge(auth)
+    let authed = Router::new()
         .route("/v1/me", get(me))
         .route("/v1/changes", get(changes).layer(compressed()))
         .route("/v1/snapshot", get(snapshot).layer(compressed()))
@@ -207,6 +208,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/blobs/{hash}", get(blob_get))
         .route("/v1/uploads", post(upload_open))
         .route("/v1/uploads/{hash}", get(upload_get).patch(upload_chunk))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+    let api = Router::new()
+        .merge(auth)
+        .merge(authed)
         .layer(middleware::from_fn(require_protocol));
     Router::new()
         .route("/v1/health", get(health))
@@ -235,10 +240,11 @@ async fn method_not_allowed() -> HttpError {
     )
 }
 
-/// Time a request body may take before it must keep up [`BODY_MIN_BYTES_PER_SEC`].
-pub const BODY_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
-/// Slowest average rate of a request body past [`BODY_GRACE`]: a body sent a byte at a
-/// time (each byte resets the socket's idle timer) is cut, a school's slowest link is not.
+/// A request body is measured in windows of this length, from its first read.
+pub const BODY_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
+/// Slowest rate of a request body, over each [`BODY_WINDOW`]: a body sent a byte at a
+/// time (each byte resets the socket's idle timer), or fast then trickling, is cut; a
+/// school's slowest link is far above.
 pub const BODY_MIN_BYTES_PER_SEC: u64 = 4096;
 
 async fn min_rate(req: Request, next: Next) -> Response {
@@ -246,11 +252,13 @@ async fn min_rate(req: Request, next: Next) -> Response {
         .await
 }
 
-/// A request body that must arrive at [`BODY_MIN_BYTES_PER_SEC`] on average once
-/// [`BODY_GRACE`] is over; slower, it fails (the handler answers, the connection ends).
+/// A request body that must bring [`BODY_MIN_BYTES_PER_SEC`] × [`BODY_WINDOW`] bytes in
+/// every window once its first window is over (a body shorter than that ends well within
+/// it); slower, it fails (the handler answers, the connection ends).
 struct MinRate {
     inner: Body,
-    started: tokio::time::Instant,
+    /// When the current window started: at the first read, not when the request came.
+    window: Option<tokio::time::Instant>,
     received: u64,
 }
 
@@ -258,7 +266,7 @@ impl MinRate {
     fn new(inner: Body) -> MinRate {
         MinRate {
             inner,
-            started: tokio::time::Instant::now(),
+            window: None,
             received: 0,
         }
     }
@@ -273,15 +281,21 @@ impl http_body::Body for MinRate {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
         let this = &mut *self;
+        let started = *this.window.get_or_insert_with(tokio::time::Instant::now);
         let polled = std::pin::Pin::new(&mut this.inner).poll_frame(cx);
         if let std::task::Poll::Ready(Some(Ok(frame))) = &polled {
             this.received += frame.data_ref().map_or(0, |d| d.len() as u64);
-            let late = this.started.elapsed().saturating_sub(BODY_GRACE);
-            if this.received < (late.as_secs_f64() * BODY_MIN_BYTES_PER_SEC as f64) as u64 {
-                return std::task::Poll::Ready(Some(Err(axum::Error::new(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "corps de requête trop lent",
-                )))));
+            if started.elapsed() >= BODY_WINDOW {
+                if this.received < BODY_MIN_BYTES_PER_SEC * BODY_WINDOW.as_secs() {
+                    return std::task::Poll::Ready(Some(Err(axum::Error::new(
+                        std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            "corps de requête trop lent",
+                        ),
+                    ))));
+                }
+                this.window = Some(tokio::time::Instant::now());
+                this.received = 0;
             }
         }
         polled
@@ -368,10 +382,41 @@ fn bearer(headers: &HeaderMap) -> Result<String, HttpError> {
         .ok_or_else(|| HttpError::from(AuthError::InvalidToken))
 }
 
-async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, HttpError> {
-    let token = bearer(headers)?;
+/// Every route but health and the auth ones: the bearer token is checked **before** the
+/// request's body is read (a stranger's body is never read, nor held in memory), and the
+/// user it stands for is handed to the handler ([`Auth`]).
+async fn require_token(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let token = match bearer(req.headers()) {
+        Ok(token) => token,
+        Err(e) => return e.into_response(),
+    };
     let store = state.store.clone();
-    blocking(move || Ok(auth::authenticate(&*store, &token, now_unix())?)).await
+    match blocking(move || Ok(auth::authenticate(&*store, &token, now_unix())?)).await {
+        Ok(p) => {
+            req.extensions_mut().insert(p);
+            next.run(req).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The user of the request, as [`require_token`] found them.
+pub struct Auth(pub Principal);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Auth {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .map(Auth)
+            .ok_or_else(|| HttpError::from(AuthError::InvalidToken))
+    }
 }
 
 async fn login(
@@ -460,20 +505,19 @@ async fn login_steps(
         let (store, address) = (state.store.clone(), address.to_string());
         blocking(move || {
             let attempt = attempt_of(&req, &address);
-            Ok(auth::throttle_key(&*store, &attempt).map(|a| (a, req)))
+            Ok(auth::throttle_key(&*store, &attempt, now).map(|a| (a, req)))
         })
         .await??
     };
-    if !admitted.known_device() {
-        state
-            .budget
-            .take(address, std::time::Instant::now())
-            .map_err(LoginRefusal::AddressBusy)?;
-    }
-    let admitted = {
-        let store = state.store.clone();
-        blocking(move || Ok(auth::admit(&*store, &admitted, now).map(|()| admitted))).await??
+    let (budget, key) = if admitted.known_device() {
+        (&state.device_budget, admitted.key())
+    } else {
+        (&state.budget, address)
     };
+    budget
+        .take(key, std::time::Instant::now())
+        .map_err(LoginRefusal::AddressBusy)?;
+    // A slot first: a login the server is too busy to check is not counted as a failure.
     let Ok(Ok(permit)) = tokio::time::timeout(
         state.limits.password_wait,
         state.hashing.clone().acquire_owned(),
@@ -481,6 +525,10 @@ async fn login_steps(
     .await
     else {
         return Err(LoginRefusal::ServerBusy);
+    };
+    let admitted = {
+        let store = state.store.clone();
+        blocking(move || Ok(auth::admit(&*store, &admitted, now).map(|()| admitted))).await??
     };
     let (store, address) = (state.store.clone(), address.to_string());
     let tokens = state
@@ -534,7 +582,11 @@ impl PasswordThreads {
                 .spawn(move || loop {
                     let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
                     match job {
-                        Ok(job) => job(),
+                        // A check that panics fails its login (its answer channel is
+                        // dropped); the thread goes on serving the others.
+                        Ok(job) => {
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        }
                         Err(_) => break, // the server is gone
                     }
                 })
@@ -585,11 +637,7 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> HttpResult<ardoise_protocol::UserInfo> {
-    let p = principal(&state, &headers).await?;
+async fn me(Auth(p): Auth) -> HttpResult<ardoise_protocol::UserInfo> {
     Ok(Json(ardoise_protocol::UserInfo {
         id: p.id,
         login: p.login,
@@ -611,10 +659,9 @@ fn default_limit() -> usize {
 
 async fn changes(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Auth(p): Auth,
     q: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> HttpResult<ardoise_protocol::PullResponse> {
-    let p = principal(&state, &headers).await?;
     let Query(q) = q.map_err(query_rejection)?;
     let store = state.store.clone();
     blocking(move || Ok(rules::pull(&*store, &p, q.since.max(0), q.limit)?))
@@ -627,9 +674,9 @@ async fn changes(
 /// clients read).
 async fn snapshot(
     State(state): State<AppState>,
+    Auth(p): Auth,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let p = principal(&state, &headers).await?;
     let store = state.store.clone();
     let streamed = headers
         .get_all(axum::http::header::ACCEPT)
@@ -735,10 +782,9 @@ impl futures_util::Stream for Chunks {
 
 async fn push(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Auth(p): Auth,
     req: Result<ApiJson<PushRequest>, HttpError>,
 ) -> HttpResult<PushResponse> {
-    let p = principal(&state, &headers).await?;
     let ApiJson(req) = req?;
     if req.ops.len() > MAX_OPS_PER_PUSH {
         return Err(HttpError(
@@ -793,10 +839,9 @@ fn checked_hash(hash: &str) -> Result<(), HttpError> {
 
 async fn blobs_missing(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Auth(p): Auth,
     q: Result<ApiJson<BlobsQuery>, HttpError>,
 ) -> HttpResult<BlobsMissing> {
-    let p = principal(&state, &headers).await?;
     let ApiJson(q) = q?;
     if q.hashes.len() > MAX_HASHES_PER_QUERY {
         return Err(HttpError(
@@ -924,10 +969,9 @@ fn upload_size(
 
 async fn upload_open(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Auth(p): Auth,
     req: Result<ApiJson<UploadRequest>, HttpError>,
 ) -> HttpResult<UploadStatus> {
-    let p = principal(&state, &headers).await?;
     let ApiJson(req) = req?;
     checked_hash(&req.hash)?;
     blocking(move || upload_status(&state, &p, &req.hash, Some(req.size)))
@@ -937,10 +981,9 @@ async fn upload_open(
 
 async fn upload_get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Auth(p): Auth,
     hash: Result<Path<String>, PathRejection>,
 ) -> HttpResult<UploadStatus> {
-    let p = principal(&state, &headers).await?;
     let Path(hash) = hash.map_err(path_rejection)?;
     checked_hash(&hash)?;
     blocking(move || upload_status(&state, &p, &hash, None))
@@ -953,6 +996,7 @@ async fn upload_get(
 /// What arrives is written as it arrives: a cut connection keeps what got through.
 async fn upload_chunk(
     State(state): State<AppState>,
+    Auth(p): Auth,
     headers: HeaderMap,
     hash: Result<Path<String>, PathRejection>,
     body: Body,
@@ -960,7 +1004,6 @@ async fn upload_chunk(
     use futures_util::StreamExt;
     use tokio::io::AsyncWriteExt;
 
-    let p = principal(&state, &headers).await?;
     let Path(hash) = hash.map_err(path_rejection)?;
     checked_hash(&hash)?;
     let start: u64 = headers
@@ -1112,12 +1155,12 @@ fn io_error(e: std::io::Error) -> HttpError {
 /// particular type: the browser of a curious user never renders it.
 async fn blob_get(
     State(state): State<AppState>,
+    Auth(p): Auth,
     headers: HeaderMap,
     hash: Result<Path<String>, PathRejection>,
 ) -> Result<Response, HttpError> {
     use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-    let p = principal(&state, &headers).await?;
     let Path(hash) = hash.map_err(path_rejection)?;
     checked_hash(&hash)?;
     let allowed = {

@@ -54,8 +54,8 @@ pub struct Limits {
     pub password_wait: Duration,
     /// Password checks one address may have at once before it is held to the rate.
     pub login_burst: u32,
-    /// Password checks per second one address is given back.
-    pub login_rate: u32,
+    /// Password checks per minute one address is given back.
+    pub login_per_minute: u32,
     /// Unfinished uploads, and blobs no document holds, are removed after this.
     pub grace: Duration,
     /// How often expired tokens, counters, uploads and blobs are collected.
@@ -70,7 +70,7 @@ impl Default for Limits {
             password_checks: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
             password_wait: Duration::from_secs(5),
             login_burst: 60,
-            login_rate: 2,
+            login_per_minute: 120,
             grace: Duration::from_secs(7 * 24 * 3600),
             maintenance_every: Duration::from_secs(600),
         }
@@ -164,8 +164,9 @@ pub async fn serve(
         checkers: Arc::new(http::PasswordThreads::new(limits.password_checks)),
         budget: Arc::new(auth::AddressBudget::new(
             limits.login_burst,
-            limits.login_rate,
+            limits.login_per_minute,
         )),
+        device_budget: Arc::new(auth::AddressBudget::new(10, 6)),
         limits: limits.clone(),
     });
     let maintenance = tokio::spawn({

@@ -36,7 +36,7 @@ struct Args {
     #[arg(long, default_value_t = 4096)]
     max_connections: usize,
     /// Connections one address may hold at once.
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = 256)]
     max_connections_per_address: usize,
     /// Password checks run at once (each takes 19 MiB); default: one per core, at least 2.
     #[arg(long)]

@@ -40,7 +40,7 @@ impl Default for NetLimits {
             header_timeout: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(60),
             max_connections: 4096,
-            max_per_address: 1024,
+            max_per_address: 256,
             shutdown_grace: Duration::from_secs(30),
         }
     }
@@ -77,7 +77,13 @@ pub async fn serve(
             _ = &mut shutdown => break,
         };
         let Some(held) = per_address.hold(peer.ip(), limits.max_per_address) else {
-            tracing::warn!(%peer, "connection refused: too many from this address");
+            let refused = per_address
+                .refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if refused % 1000 == 0 {
+                // Once per thousand: a flood of connections is not a flood of log lines.
+                tracing::warn!(%peer, refused = refused + 1, "connections refused: too many from one address");
+            }
             continue; // dropped: closed
         };
         let _ = stream.set_nodelay(true);
@@ -111,38 +117,42 @@ pub async fn serve(
     Ok(())
 }
 
-/// How many connections each address holds.
+/// How many connections each address (an IPv6 /64 counting as one) holds.
 #[derive(Default)]
-struct PerAddress(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+struct PerAddress {
+    counts: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+    refused: std::sync::atomic::AtomicU64,
+}
 
 /// One connection of an address, counted until dropped.
 struct Held {
     of: Arc<PerAddress>,
-    ip: std::net::IpAddr,
+    address: String,
 }
 
 impl PerAddress {
     fn hold(self: &Arc<Self>, ip: std::net::IpAddr, max: usize) -> Option<Held> {
-        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let n = counts.entry(ip).or_insert(0);
+        let address = crate::auth::address_key(ip);
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let n = counts.entry(address.clone()).or_insert(0);
         if *n >= max.max(1) {
             return None;
         }
         *n += 1;
         Some(Held {
             of: self.clone(),
-            ip,
+            address,
         })
     }
 }
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let mut counts = self.of.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(n) = counts.get_mut(&self.ip) {
+        let mut counts = self.of.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = counts.get_mut(&self.address) {
             *n -= 1;
             if *n == 0 {
-                counts.remove(&self.ip);
+                counts.remove(&self.address);
             }
         }
     }

@@ -269,8 +269,8 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE applied_ops;
     ALTER TABLE applied_ops_by_user RENAME TO applied_ops;
     ALTER TABLE tokens ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
-    -- A token issued before sessions is a session of its own.
-    UPDATE tokens SET session_id = hash;
+    -- Tokens issued before sessions: one session per user (a logout ends them all).
+    UPDATE tokens SET session_id = 'legacy:' || user_id;
     CREATE INDEX tokens_session ON tokens(session_id);
     CREATE INDEX tokens_expiry ON tokens(expires_at);
     DROP TABLE login_failures;
@@ -998,7 +998,7 @@ mod tests {
         assert_eq!(r.token("h", "access").unwrap().unwrap().user_id, "u1");
         assert_eq!(r.throttle("acct:leroy@x").unwrap(), (0, 0));
         assert_eq!(r.blob_size("b").unwrap(), Some(4));
-        // A token of before sessions is a session of its own: one user's logout is not
+        // Tokens of before sessions are one session per user: one user's logout is not
         // everyone's.
         let session = r.token("h", "access").unwrap().unwrap().session_id;
         drop(r);

@@ -284,7 +284,7 @@ impl Replica {
     /// server would refuse it all the same.
     pub fn local_create(&mut self, kind: EntityKind, id: &str, data: Data) -> Result<Uuid> {
         ardoise_protocol::check_id(id)?;
-        ardoise_protocol::entities::validate(kind, &data)?;
+        let data = ardoise_protocol::entities::validate_owned(kind, data)?;
         let tx = self.conn.transaction()?;
         if read_row(&tx, kind, id)?.is_some() {
             return Err(SyncError::refused(

@@ -74,6 +74,8 @@ describe("Documents", () => {
   });
 
   it("the owner deletes a document of the trash for good, on a second click", () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date("2026-11-30T08:00:00Z"));
     const a = actions();
     const trashed = { trashedAt: "2026-11-30T08:00:00Z" };
     const page = renderDocuments(view([doc(trashed), doc({ ...trashed, id: "d2", ownerId: "usr-leroy", canEdit: true })]), [], TRASH, "fr", a);
@@ -84,8 +86,12 @@ describe("Documents", () => {
     purge.click();
     expect(a.purge).not.toHaveBeenCalled();
     expect(purge.textContent).toBe("Confirmer la suppression définitive");
+    purge.click(); // the second half of a double-click
+    expect(a.purge).not.toHaveBeenCalled();
+    vi.setSystemTime(new Date("2026-11-30T08:00:01Z"));
     purge.click();
     expect(a.purge).toHaveBeenCalledWith(expect.objectContaining({ id: "d1" }));
+    vi.useRealTimers();
   });
 
   it("a folder under a pin says so, and a read-only document cannot be trashed", () => {

@@ -126,13 +126,16 @@ function documentRows(d: DocEntry, me: string, lang: Lang, actions: DocumentActi
       cell.append(restore);
     }
     if (d.ownerId === me) {
-      // For good: a second click confirms.
+      // For good: a second click confirms — not the second half of a double-click (under
+      // half a second), nor a click long after (over ten seconds: it asks again).
       const purge = el("button", { type: "button", class: "purge" }, m.purge);
       purge.onclick = () => {
-        if (purge.dataset.armed) {
+        const armedAt = Number(purge.dataset.armedAt ?? 0);
+        const since = Date.now() - armedAt;
+        if (armedAt > 0 && since >= 500 && since <= 10_000) {
           actions.purge(d);
-        } else {
-          purge.dataset.armed = "1";
+        } else if (armedAt === 0 || since > 10_000) {
+          purge.dataset.armedAt = String(Date.now());
           purge.textContent = m.purgeConfirm;
         }
       };
