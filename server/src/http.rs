@@ -400,7 +400,7 @@ async fn require_token(State(state): State<AppState>, mut req: Request, next: Ne
     }
 }
 
-/// The user of the request, as [`require_token`] found them.
+/// The user of the request, as the token check before the handler found them.
 pub struct Auth(pub Principal);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Auth {
