@@ -1,4 +1,4 @@
-//! Crash consistency (SYNC.md, T3): a client process writes séances and homework and syncs
+//! Crash consistency (docs/guarantees.md, T3): a client process writes séances and homework and syncs
 //! in a loop against the real server; it is SIGKILLed at a random moment, again and again.
 //! After each kill the replica reopens with `PRAGMA integrity_check` ok, its cursor never
 //! ahead of the data it holds, and every local change still backed by its outbox op.

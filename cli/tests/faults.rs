@@ -1,4 +1,4 @@
-//! Network faults against real processes (SYNC.md, T4 and T5): the real `ardoise-server`,
+//! Network faults against real processes (docs/guarantees.md, T4 and T5): the real `ardoise-server`,
 //! three real client processes (two devices of one teacher, the vie scolaire), each behind
 //! its own fault proxy that refuses connections, loses answers after the server handled
 //! the request, cuts requests and answers, and slows them down. Clients are disconnected

@@ -131,7 +131,7 @@ impl std::fmt::Display for EntityKind {
     }
 }
 
-/// Roles of DOMAIN.md.
+/// The roles of the people of a school (docs/protocol.md says what each may do).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,4 +1,4 @@
-//! The per-field merge rule of SYNC.md, shared so the server applies it and the tests can
+//! The per-field merge rule of the sync model (docs/guarantees.md), shared so the server applies it and the tests can
 //! model it.
 //!
 //! An operation says, for each field it changes, the value the user started from (`base`)

@@ -1,4 +1,4 @@
-//! Model-based convergence (SYNC.md, T1 and T2): the real sync engine of four replicas —
+//! Model-based convergence (docs/guarantees.md, T1 and T2): the real sync engine of four replicas —
 //! two devices of one teacher, the vie scolaire, the direction — against the real rules of
 //! the reference server, in one thread, through a simulated network that the seed drives.
 //!
