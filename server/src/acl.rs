@@ -137,10 +137,7 @@ pub fn read_access(p: &Principal, kind: EntityKind, data: &Data) -> Access {
             if str_of(data, "teacherId") == p.id {
                 return Access::Full;
             }
-            let published = str_of(data, "state") == "published";
-            let audience = str_of(data, "audienceId");
-            let allowed = published && (p.reads_whole_logbook() || p.audiences.contains(audience));
-            if allowed {
+            if str_of(data, "state") == "published" && reads_published_entry(p, data) {
                 Access::Redacted
             } else {
                 Access::Hidden
@@ -175,6 +172,14 @@ pub fn read_access(p: &Principal, kind: EntityKind, data: &Data) -> Access {
             }
         }
     }
+}
+
+/// Whether `p` reads this séance or homework while it is published: its teacher, those
+/// who read the whole logbook, and its audience.
+pub fn reads_published_entry(p: &Principal, data: &Data) -> bool {
+    str_of(data, "teacherId") == p.id
+        || p.reads_whole_logbook()
+        || p.audiences.contains(str_of(data, "audienceId"))
 }
 
 /// Removes what a reader with `access` must not see.

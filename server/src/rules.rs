@@ -10,7 +10,9 @@ use ardoise_protocol::{
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::acl::{authorize_write, read_access, redact, str_of, Access, Principal};
+use crate::acl::{
+    authorize_write, read_access, reads_published_entry, redact, str_of, Access, Principal,
+};
 use crate::store::{ReadTx, Store, StoreError, StoredRecord, WriteTx};
 
 /// Largest pull page, in records.
@@ -78,12 +80,8 @@ fn visible(p: &Principal, rec: StoredRecord) -> Option<Record> {
 
 /// Whether `p` could read this séance or homework while it was published.
 fn could_read_published(p: &Principal, rec: &StoredRecord) -> bool {
-    if !matches!(rec.kind, EntityKind::Session | EntityKind::Homework) {
-        return false;
-    }
-    let mut published = rec.data.clone();
-    published.insert("state".into(), json!("published"));
-    read_access(p, rec.kind, &published) != Access::Hidden
+    matches!(rec.kind, EntityKind::Session | EntityKind::Homework)
+        && reads_published_entry(p, &rec.data)
 }
 
 /// Whether `p` may know this record exists: they may read it, or its tombstone.
@@ -479,21 +477,10 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
                 ));
             }
             authorize_write(p, op.kind, Some(&cur.data), &cur.data, &[])?;
-            if cur.deleted {
-                return Ok(applied(op, cur.version));
+            if !cur.deleted {
+                check_visa(tx, op.kind, &cur.data)?;
             }
-            check_visa(tx, op.kind, &cur.data)?;
-            let version = cur.version + 1;
-            put(
-                tx,
-                op.kind,
-                &op.record_id,
-                version,
-                true,
-                cur.ever_public,
-                cur.data,
-            )?;
-            Ok(applied(op, version))
+            tombstone(tx, op, cur)
         }
         OpAction::Resolve => resolve(tx, p, op, current),
     }
