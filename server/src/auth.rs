@@ -2,8 +2,8 @@
 
 use ardoise_protocol::{ApiError, TokenResponse, UserInfo};
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -85,14 +85,55 @@ pub fn hash_password(password: &str) -> String {
         .to_string()
 }
 
+/// Most memory a stored hash may ask a check for: 64 MiB (ours ask for 19).
+const MAX_CHECK_BLOCKS: usize = 64 * 1024;
+
+thread_local! {
+    /// The argon2 working memory of this thread, kept from one check to the next: a check
+    /// allocating its 19 MiB afresh leaves glibc's allocator raising its mmap threshold and
+    /// keeping each freed copy in the thread's arena (the server grew by about 60 MiB per
+    /// burst of logins before this).
+    static CHECK_MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    let Ok(h) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (h.salt, h.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(h.algorithm), Params::try_from(&h))
+    else {
+        return false;
+    };
+    let version = match h.version.map(Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    if blocks > MAX_CHECK_BLOCKS {
+        return false;
+    }
+    let mut out = vec![0u8; expected.len()];
+    let hashed = CHECK_MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut out,
+            &mut memory[..blocks],
+        )
+    });
+    // `Output` compares in constant time.
+    hashed.is_ok() && Output::new(&out).is_ok_and(|out| out == expected)
 }
 
 /// SHA-256 of a token, as stored.
