@@ -51,6 +51,47 @@ pub enum PublishState {
     Published,
 }
 
+/// What a homework asks of pupils. The wire names are the protocol's own; the UI says
+/// « Exercices », « Lecture », « Évaluation », « Exposé », « Autre ».
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum HomeworkKind {
+    /// Exercises to do.
+    #[default]
+    Exercise,
+    /// Something to read.
+    Reading,
+    /// A test to prepare (évaluation).
+    Test,
+    /// A presentation to prepare (exposé).
+    Presentation,
+    /// Anything else.
+    Other,
+}
+
+impl HomeworkKind {
+    /// Every kind, in the order the editor offers them.
+    pub const ALL: [HomeworkKind; 5] = [
+        HomeworkKind::Exercise,
+        HomeworkKind::Reading,
+        HomeworkKind::Test,
+        HomeworkKind::Presentation,
+        HomeworkKind::Other,
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HomeworkKind::Exercise => "exercise",
+            HomeworkKind::Reading => "reading",
+            HomeworkKind::Test => "test",
+            HomeworkKind::Presentation => "presentation",
+            HomeworkKind::Other => "other",
+        }
+    }
+}
+
 /// Which weeks a course runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum WeekPattern {
@@ -259,19 +300,14 @@ pub struct Homework {
     /// Sanitised HTML.
     #[serde(default)]
     pub description: String,
-    /// exercise, reading, test, …
-    #[serde(default = "default_homework_kind")]
-    pub kind: String,
+    #[serde(default)]
+    pub kind: HomeworkKind,
     #[serde(default)]
     pub estimated_minutes: Option<u32>,
     pub state: PublishState,
     /// Documents attached (ids).
     #[serde(default)]
     pub attachments: Vec<String>,
-}
-
-fn default_homework_kind() -> String {
-    "exercise".into()
 }
 
 /// A sign-off of a teacher's logbook for one audience, up to a date included.
@@ -668,7 +704,6 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
                 return Err(invalid(kind, "dueOn précède givenOn"));
             }
             check_text(kind, "description", &h.description, MAX_LONG_TEXT)?;
-            check_text(kind, "kind", &h.kind, 32)?;
             if h.estimated_minutes.is_some_and(|m| m > 24 * 60) {
                 return Err(invalid(kind, "estimatedMinutes dépasse une journée"));
             }
@@ -678,7 +713,7 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             check_opt_ref(kind, "sessionId", &h.session_id)?;
             check_attachments(kind, &h.attachments)?;
             h.description = sanitize_html(&h.description);
-            Ok(h.description.len() + h.kind.len())
+            Ok(h.description.len() + h.kind.as_str().len())
         }),
         K::Visa => roundtrip::<Visa>(kind, data, |v| {
             check_date(kind, "until", v.until)?;
@@ -772,6 +807,30 @@ mod tests {
         assert!(!clean.contains_key("somethingNew"));
         assert_eq!(clean["annotation"], Value::Null);
         assert_eq!(clean["occurrenceId"], Value::Null);
+    }
+
+    #[test]
+    fn a_homework_kind_is_one_of_the_protocol_names() {
+        let homework = |kind: Value| {
+            let mut h = json!({
+                "audienceId": "a1", "subjectId": "s1", "teacherId": "t1",
+                "givenOn": "2026-11-23", "dueOn": "2026-11-30", "state": "published"
+            });
+            if !kind.is_null() {
+                h["kind"] = kind;
+            }
+            validate(EntityKind::Homework, h.as_object().unwrap())
+        };
+        for k in HomeworkKind::ALL {
+            let clean = homework(json!(k.as_str())).unwrap();
+            assert_eq!(clean["kind"], json!(k), "{k:?}");
+        }
+        assert_eq!(homework(Value::Null).unwrap()["kind"], "exercise");
+        // The French labels the editor once wrote are labels, not kinds.
+        for label in ["exercice", "lecture", "évaluation", "", "EXERCISE"] {
+            let err = homework(json!(label)).unwrap_err();
+            assert_eq!(err.code(), "protocol.invalid_data", "{label}");
+        }
     }
 
     #[test]

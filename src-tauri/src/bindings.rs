@@ -13,6 +13,7 @@ pub fn typescript() -> String {
     let decls = [
         ardoise_protocol::Role::decl(&cfg),
         ardoise_protocol::entities::PublishState::decl(&cfg),
+        ardoise_protocol::entities::HomeworkKind::decl(&cfg),
         ardoise_sync::SyncStatus::decl(&cfg),
         ardoise_sync::SyncProgress::decl(&cfg),
         ardoise_sync::secrets::KeyStorage::decl(&cfg),

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_replica.sql"),
     include_str!("../migrations/0002_documents.sql"),
     include_str!("../migrations/0003_attached_index.sql"),
+    include_str!("../migrations/0004_homework_kinds.sql"),
 ];
 
 /// Schema version this build writes.
@@ -204,5 +205,128 @@ mod tests {
         assert!(!std::fs::read(&path)
             .unwrap()
             .starts_with(b"SQLite format 3"));
+    }
+
+    /// The replicas every released version left: schema and data, frozen in
+    /// `tests/schemas/` (never regenerated; a new schema version adds its file).
+    const FROZEN: &[(i64, &str)] = &[
+        (1, include_str!("../tests/schemas/replica_v1.sql")),
+        (2, include_str!("../tests/schemas/replica_v2.sql")),
+        (3, include_str!("../tests/schemas/replica_v3.sql")),
+    ];
+
+    fn schema_of(conn: &Connection) -> Vec<(String, String)> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT name, sql FROM sqlite_master
+                  WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            )
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        rows
+    }
+
+    fn one<T: rusqlite::types::FromSql>(conn: &Connection, sql: &str) -> T {
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn every_released_replica_upgrades_to_the_current_schema_with_its_data() {
+        assert_eq!(
+            FROZEN.last().unwrap().0 + 1,
+            SCHEMA_VERSION,
+            "freeze the schema version that shipped before adding a migration"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = open_connection(&dir.path().join("fresh.sqlite3"), KEY).unwrap();
+        for (version, dump) in FROZEN {
+            let path = dir.path().join(format!("v{version}.sqlite3"));
+            Connection::open(&path)
+                .unwrap()
+                .execute_batch(dump)
+                .unwrap();
+            let conn = open_connection(&path, KEY).unwrap();
+            let at: i64 = conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap();
+            assert_eq!(at, SCHEMA_VERSION, "v{version}");
+            assert_eq!(schema_of(&conn), schema_of(&fresh), "v{version}: schema");
+            // What the user had is still there.
+            assert_eq!(state(&conn, "cursor"), "42", "v{version}");
+            let title: String = one(&conn, "SELECT title FROM sessions WHERE id = 'ses-1'");
+            assert_eq!(title, "Les Lumières", "v{version}");
+            let pending: i64 = one(&conn, "SELECT count(*) FROM outbox WHERE state = 'pending'");
+            assert_eq!(pending, 2, "v{version}");
+            let attachments: String =
+                one(&conn, "SELECT attachments FROM homework WHERE id = 'hw-1'");
+            let expected = if *version >= 2 { r#"["doc-1"]"# } else { "[]" };
+            assert_eq!(attachments, expected, "v{version}");
+            // Homework kinds carry the protocol's names everywhere they are kept.
+            let kinds: Vec<String> = conn
+                .prepare("SELECT kind FROM homework ORDER BY id")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            assert_eq!(
+                kinds,
+                [
+                    "exercise",
+                    "reading",
+                    "test",
+                    "presentation",
+                    "other",
+                    "exercise",
+                    "reading",
+                    "test",
+                    "other"
+                ],
+                "v{version}"
+            );
+            let mirrored: String = one(
+                &conn,
+                "SELECT json_extract(data, '$.kind') FROM mirror WHERE id = 'hw-1'",
+            );
+            assert_eq!(mirrored, "reading", "v{version}");
+            let untouched: String = one(
+                &conn,
+                "SELECT json_extract(data, '$.kind') FROM mirror WHERE id = 'ses-1'",
+            );
+            assert_eq!(
+                untouched, "lecture",
+                "v{version}: a séance's field is not a kind"
+            );
+            let edit: String = one(&conn, "SELECT fields FROM outbox WHERE record_id = 'hw-1'");
+            let edit: serde_json::Value = serde_json::from_str(&edit).unwrap();
+            assert_eq!(
+                edit["kind"],
+                serde_json::json!({"base": "reading", "new": "test"})
+            );
+            assert_eq!(edit["estimatedMinutes"]["new"], 45);
+            let created: String = one(
+                &conn,
+                "SELECT json_extract(fields, '$.kind') FROM outbox WHERE record_id = 'hw-9'",
+            );
+            assert_eq!(created, r#"{"base":null,"new":"exercise"}"#, "v{version}");
+            let conflict: String = one(
+                &conn,
+                "SELECT json_extract(fields, '$.kind') FROM conflicts",
+            );
+            assert_eq!(
+                conflict, r#"{"base":"test","mine":"presentation","theirs":"reading"}"#,
+                "v{version}"
+            );
+            if *version >= 2 {
+                let queued: i64 = one(&conn, "SELECT done_bytes FROM transfers");
+                assert_eq!(queued, 1024, "v{version}: the upload resumes where it was");
+                let folder: String = one(&conn, "SELECT remote_path FROM mirror_files");
+                assert_eq!(folder, "/Cours/Lumières.pdf", "v{version}");
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The cahier de textes: open and save a séance with its homework, drafts, copy to another
 //! class.
 
-use ardoise_protocol::entities::PublishState;
+use ardoise_protocol::entities::{HomeworkKind, PublishState};
 use ardoise_protocol::{Data, EntityKind};
 use ardoise_sync::queries::{self, OccurrenceView};
 use ardoise_sync::{logbook, Replica};
@@ -76,9 +76,9 @@ pub struct HomeworkView {
     pub due_on: String,
     /// What to do, sanitised HTML.
     pub description: String,
-    /// exercice, lecture, évaluation, exposé…
+    /// Exercise, reading, test…
     #[serde(default)]
-    pub kind: String,
+    pub kind: HomeworkKind,
     /// Estimated work, minutes.
     #[serde(default)]
     pub estimated_minutes: Option<u32>,
@@ -125,8 +125,8 @@ pub struct HomeworkInput {
     pub due_on: String,
     /// What to do.
     pub description: String,
-    /// exercice, lecture, évaluation…
-    pub kind: String,
+    /// Exercise, reading, test…
+    pub kind: HomeworkKind,
     /// Estimated work, minutes.
     pub estimated_minutes: Option<u32>,
     /// Draft or published.
