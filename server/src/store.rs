@@ -178,128 +178,30 @@ pub struct SqliteStore {
     reader: Mutex<Connection>,
 }
 
-const SCHEMA: &str = r#"
--- Every record of the school, one row per (kind, id), holding its latest version.
-CREATE TABLE IF NOT EXISTS records (
-    kind        TEXT NOT NULL,     -- EntityKind wire name
-    id          TEXT NOT NULL,     -- record id
-    version     INTEGER NOT NULL,  -- bumped on each change, from 1
-    change_seq  INTEGER NOT NULL UNIQUE, -- global sequence of its last change
-    deleted     INTEGER NOT NULL DEFAULT 0,  -- tombstone
-    ever_public INTEGER NOT NULL DEFAULT 0,  -- was published once (readers must see its removal)
-    data        TEXT NOT NULL,     -- JSON object, validated by ardoise-protocol
-    PRIMARY KEY (kind, id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS records_kind_live ON records(kind) WHERE deleted = 0;
--- Snapshots are read in this order and streamed as they are read (a day's lessons together).
-CREATE INDEX IF NOT EXISTS records_snapshot_order ON records(
-    kind, json_extract(data, '$.date'), json_extract(data, '$.start'),
-    json_extract(data, '$.givenOn'), id) WHERE deleted = 0;
--- The single counter behind change_seq: incremented inside each write transaction.
-CREATE TABLE IF NOT EXISTS seq (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
-INSERT OR IGNORE INTO seq (id, value) VALUES (1, 0);
--- Idempotency: the answer to each op id, written with its effect.
-CREATE TABLE IF NOT EXISTS applied_ops (
-    op_id   TEXT PRIMARY KEY,  -- UUID made by the client
-    user_id TEXT NOT NULL,     -- who sent it
-    result  TEXT NOT NULL      -- OpResult as JSON
-) WITHOUT ROWID;
--- Logins and their argon2id hashes (never synced).
-CREATE TABLE IF NOT EXISTS accounts (
-    user_id       TEXT PRIMARY KEY,
-    login         TEXT NOT NULL UNIQUE,
-    password_hash TEXT NOT NULL
-);
--- Issued tokens, by SHA-256 of the token (the token itself is never stored).
-CREATE TABLE IF NOT EXISTS tokens (
-    hash       TEXT PRIMARY KEY,
-    kind       TEXT NOT NULL,     -- access | refresh
-    user_id    TEXT NOT NULL,
-    expires_at INTEGER NOT NULL   -- unix seconds
-);
--- Stored blobs (document contents, by BLAKE3), and who uploaded each: an uploader may read
--- back what they sent; anyone else needs a readable document with that version.
-CREATE TABLE IF NOT EXISTS blobs (
-    hash TEXT PRIMARY KEY,
-    size INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS blob_grants (
-    hash    TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    PRIMARY KEY (hash, user_id)
-) WITHOUT ROWID;
--- Open uploads; their offset is the length of their file on disk (the truth).
-CREATE TABLE IF NOT EXISTS uploads (
-    user_id    TEXT NOT NULL,
-    hash       TEXT NOT NULL,
-    size       INTEGER NOT NULL,
-    created_at INTEGER NOT NULL,  -- unix seconds
-    PRIMARY KEY (user_id, hash)
-) WITHOUT ROWID;
--- Finds the documents holding a version of a blob (download access).
-CREATE TABLE IF NOT EXISTS document_blobs (
-    hash        TEXT NOT NULL,
-    document_id TEXT NOT NULL,
-    PRIMARY KEY (hash, document_id)
-) WITHOUT ROWID;
--- Failed logins, to slow down password guessing.
-CREATE TABLE IF NOT EXISTS login_failures (
-    login   TEXT PRIMARY KEY,
-    count   INTEGER NOT NULL,
-    last_at INTEGER NOT NULL      -- unix seconds
-);
-"#;
+/// The schema as the server first shipped it (`user_version = 0`), for a new store.
+const BASE: &str = include_str!("../migrations/0000_base.sql");
 
-/// Changes to [`SCHEMA`], in order: migration `i` (from 0) brings a store at
-/// `user_version = i` to `i + 1`. A new store runs them all. Never edit one that shipped.
+/// Changes to [`BASE`], in order: migration `i` (from 0) brings a store at
+/// `user_version = i` to `i + 1`. A new store runs them all. Never edit one that shipped:
+/// each released version is frozen in `tests/schemas/` and upgraded by a test.
 const MIGRATIONS: &[&str] = &[
-    // 1 — hostile clients (issue 13): op ids scoped to their author; tokens grouped by
-    // login session (logout revokes them all); failed logins counted per throttle key
-    // (account and address, or known device) and forgotten after a day; devices that
-    // logged in; blobs dated, so those no document holds are collected after a grace.
-    r#"
-    CREATE TABLE applied_ops_by_user (
-        user_id TEXT NOT NULL,
-        op_id   TEXT NOT NULL,
-        result  TEXT NOT NULL,
-        PRIMARY KEY (user_id, op_id)
-    ) WITHOUT ROWID;
-    INSERT INTO applied_ops_by_user (user_id, op_id, result)
-        SELECT user_id, op_id, result FROM applied_ops;
-    DROP TABLE applied_ops;
-    ALTER TABLE applied_ops_by_user RENAME TO applied_ops;
-    ALTER TABLE tokens ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
-    -- Tokens issued before sessions: one session per user (a logout ends them all).
-    UPDATE tokens SET session_id = 'legacy:' || user_id;
-    CREATE INDEX tokens_session ON tokens(session_id);
-    CREATE INDEX tokens_expiry ON tokens(expires_at);
-    DROP TABLE login_failures;
-    CREATE TABLE login_throttle (
-        key     TEXT PRIMARY KEY,     -- "acct:<login>@<address>" or "dev:<device hash>"
-        count   INTEGER NOT NULL,
-        last_at INTEGER NOT NULL      -- unix seconds
-    ) WITHOUT ROWID;
-    CREATE TABLE devices (
-        user_id   TEXT NOT NULL,
-        hash      TEXT NOT NULL,      -- SHA-256 of the device token
-        last_seen INTEGER NOT NULL,   -- unix seconds
-        PRIMARY KEY (user_id, hash)
-    ) WITHOUT ROWID;
-    ALTER TABLE blobs ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
-    -- Blobs already there get their grace from now: one whose document op is still to
-    -- come is not collected at the first pass.
-    UPDATE blobs SET created_at = CAST(strftime('%s', 'now') AS INTEGER);
-    -- An upload expires after its last chunk, not after it was opened.
-    ALTER TABLE uploads ADD COLUMN touched_at INTEGER NOT NULL DEFAULT 0;
-    UPDATE uploads SET touched_at = CAST(strftime('%s', 'now') AS INTEGER);
-    CREATE INDEX uploads_touched ON uploads(touched_at);
-    CREATE INDEX document_blobs_document ON document_blobs(document_id);
-    "#,
+    include_str!("../migrations/0001_hostile_clients.sql"),
+    include_str!("../migrations/0002_homework_kinds.sql"),
 ];
 
 /// Brings the schema up to date, each migration in its own transaction.
 fn migrate(conn: &mut Connection) -> Result<()> {
     let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let empty: bool = conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'records')",
+        [],
+        |r| r.get(0),
+    )?;
+    if version == 0 && empty {
+        let tx = conn.transaction()?;
+        tx.execute_batch(BASE)?;
+        tx.commit()?;
+    }
     while let Some(step) = usize::try_from(version)
         .ok()
         .and_then(|v| MIGRATIONS.get(v))
@@ -328,7 +230,6 @@ impl SqliteStore {
     /// Opens (creating if missing) the store at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let mut writer = open(path)?;
-        writer.execute_batch(SCHEMA)?;
         migrate(&mut writer)?;
         let reader = open(path)?;
         Ok(SqliteStore {
@@ -970,48 +871,142 @@ mod tests {
         assert!(SNAPSHOT_SQL.starts_with(&format!("SELECT {RECORD_COLS}\n")));
     }
 
-    #[test]
-    fn a_store_of_the_first_schema_is_migrated_keeping_its_answers_and_tokens() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.db");
-        {
-            // The schema as it shipped before migrations (user_version 0).
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(SCHEMA).unwrap();
-            conn.execute_batch(
-                "INSERT INTO applied_ops VALUES ('00000000-0000-0000-0000-000000000001', 'u1', '{\"opId\":\"00000000-0000-0000-0000-000000000001\",\"outcome\":\"applied\",\"version\":1}');
-                 INSERT INTO tokens VALUES ('h', 'access', 'u1', 99);
-                 INSERT INTO tokens VALUES ('h2', 'refresh', 'u2', 99);
-                 INSERT INTO login_failures VALUES ('leroy', 3, 10);
-                 INSERT INTO blobs VALUES ('b', 4);",
+    /// The stores every released version left: schema and data, frozen in
+    /// `tests/schemas/` (never regenerated; a new schema version adds its file).
+    const FROZEN: &[(usize, &str)] = &[
+        (0, include_str!("../tests/schemas/store_v0.sql")),
+        (1, include_str!("../tests/schemas/store_v1.sql")),
+    ];
+
+    fn schema_of(path: &Path) -> Vec<(String, String)> {
+        let conn = Connection::open(path).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT name, sql FROM sqlite_master
+                  WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY name",
             )
             .unwrap();
-        }
-        let store = SqliteStore::open(&path).unwrap();
-        let r = store.read().unwrap();
-        let op = Uuid::from_u128(1);
-        assert!(r.op_result("u1", op).unwrap().is_some());
-        assert!(
-            r.op_result("u2", op).unwrap().is_none(),
-            "op ids are per author"
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            // The same DDL, however indented.
+            .map(|(name, sql)| (name, sql.split_whitespace().collect::<Vec<_>>().join(" ")))
+            .collect();
+        rows
+    }
+
+    #[test]
+    fn every_released_store_upgrades_to_the_current_schema_with_its_data() {
+        assert_eq!(
+            FROZEN.last().unwrap().0 + 1,
+            MIGRATIONS.len(),
+            "freeze the schema version that shipped before adding a migration"
         );
-        assert_eq!(r.token("h", "access").unwrap().unwrap().user_id, "u1");
-        assert_eq!(r.throttle("acct:leroy@x").unwrap(), (0, 0));
-        assert_eq!(r.blob_size("b").unwrap(), Some(4));
-        // Tokens of before sessions are one session per user: one user's logout is not
-        // everyone's.
-        let session = r.token("h", "access").unwrap().unwrap().session_id;
-        drop(r);
-        let mut w = store.write().unwrap();
-        w.delete_session(&session).unwrap();
-        w.commit().unwrap();
-        let r = store.read().unwrap();
-        assert!(r.token("h", "access").unwrap().is_none());
-        assert!(r.token("h2", "refresh").unwrap().is_some());
-        drop(r);
-        drop(store);
-        // Opening again runs nothing twice.
-        SqliteStore::open(&path).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("fresh.db");
+        SqliteStore::open(&fresh).unwrap();
+        for (version, dump) in FROZEN {
+            let path = dir.path().join(format!("v{version}.db"));
+            Connection::open(&path)
+                .unwrap()
+                .execute_batch(dump)
+                .unwrap();
+            let store = SqliteStore::open(&path).unwrap();
+            assert_eq!(schema_of(&path), schema_of(&fresh), "v{version}: schema");
+            let r = store.read().unwrap();
+            // Answers, tokens, blobs and records are all still there.
+            let op = Uuid::parse_str("0190c000-0000-7000-8000-000000000001").unwrap();
+            assert!(
+                r.op_result("usr-martin", op).unwrap().is_some(),
+                "v{version}"
+            );
+            assert!(
+                r.op_result("usr-leroy", op).unwrap().is_none(),
+                "v{version}: op ids are per author"
+            );
+            let token = r.token("h-access", "access").unwrap().unwrap();
+            assert_eq!(token.user_id, "usr-martin", "v{version}");
+            assert_eq!(
+                r.account_by_login("martin").unwrap().unwrap().user_id,
+                "usr-martin"
+            );
+            assert_eq!(
+                r.blob_size(&format!("ab{}", "00".repeat(31))).unwrap(),
+                Some(1024)
+            );
+            assert_eq!(r.head_seq().unwrap(), 14, "v{version}");
+            let session = r.get_record(EntityKind::Session, "ses-1").unwrap().unwrap();
+            assert_eq!(session.data["title"], "Les Lumières", "v{version}");
+            assert_eq!(session.version, 3, "v{version}");
+            // Homework kinds carry the protocol's names, versions unchanged.
+            let kinds: Vec<String> = (0..9)
+                .map(|i| {
+                    let hw = r
+                        .get_record(EntityKind::Homework, &format!("hw-{i}"))
+                        .unwrap();
+                    let hw = hw.unwrap();
+                    assert_eq!(hw.version, 1);
+                    hw.data["kind"].as_str().unwrap().to_string()
+                })
+                .collect();
+            assert_eq!(
+                kinds,
+                [
+                    "exercise",
+                    "reading",
+                    "test",
+                    "presentation",
+                    "other",
+                    "exercise",
+                    "reading",
+                    "test",
+                    "other"
+                ],
+                "v{version}"
+            );
+            let gone = r
+                .get_record(EntityKind::Homework, "hw-gone")
+                .unwrap()
+                .unwrap();
+            assert!(gone.deleted && gone.data["kind"] == "reading", "v{version}");
+            let conflict = r.get_record(EntityKind::Conflict, "cf-1").unwrap().unwrap();
+            assert_eq!(
+                conflict.data["fields"]["kind"],
+                json!({"base": "test", "mine": "presentation", "theirs": "reading"}),
+                "v{version}"
+            );
+            let other = r.get_record(EntityKind::Conflict, "cf-2").unwrap().unwrap();
+            assert_eq!(
+                other.data["fields"]["kind"]["base"], "lecture",
+                "v{version}"
+            );
+            for id in ["hw-0", "hw-1", "hw-2", "hw-3", "hw-4", "hw-8"] {
+                let hw = r.get_record(EntityKind::Homework, id).unwrap().unwrap();
+                ardoise_protocol::entities::validate(EntityKind::Homework, &hw.data)
+                    .unwrap_or_else(|e| panic!("v{version}: {id}: {e}"));
+            }
+            // Tokens of before sessions are one session per user: one user's logout is
+            // not everyone's.
+            let session_id = token.session_id;
+            if *version == 0 {
+                assert_eq!(session_id, "legacy:usr-martin");
+            }
+            drop(r);
+            let mut w = store.write().unwrap();
+            w.delete_session(&session_id).unwrap();
+            w.commit().unwrap();
+            let r = store.read().unwrap();
+            assert!(r.token("h-access", "access").unwrap().is_none());
+            if *version == 1 {
+                assert!(r.token("h-session", "access").unwrap().is_some());
+                assert_eq!(r.throttle("acct:leroy@127.0.0.1").unwrap().0, 2);
+            }
+            drop(r);
+            drop(store);
+            // Opening again runs nothing twice.
+            SqliteStore::open(&path).unwrap();
+        }
     }
 
     #[test]

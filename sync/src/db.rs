@@ -223,9 +223,11 @@ mod tests {
             )
             .unwrap();
         let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))
             .unwrap()
             .map(|r| r.unwrap())
+            // The same DDL, however indented.
+            .map(|(name, sql)| (name, sql.split_whitespace().collect::<Vec<_>>().join(" ")))
             .collect();
         rows
     }
