@@ -1,5 +1,6 @@
 //! `ardoise docs …` and `ardoise mirror`: the espace documentaire from the command line.
 
+use ardoise_protocol::ErrorCode;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -217,7 +218,7 @@ pub fn run(profile: Profile, action: DocsAction) -> Result<ExitCode, SyncError> 
                 report = engine.transfer_once(&cache)?;
                 if !cache.has(&hash) {
                     return Err(SyncError::refused(
-                        "document.not_downloaded",
+                        ErrorCode::DocumentNotDownloaded,
                         format!(
                             "{path} n'a pas pu être téléchargé : {}",
                             report.failed.join(" ; ")

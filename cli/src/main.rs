@@ -6,6 +6,7 @@
 
 mod docs;
 
+use ardoise_protocol::ErrorCode;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -286,7 +287,7 @@ fn parse_object(text: &str) -> Result<Data, SyncError> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(m)) => Ok(m),
         _ => Err(SyncError::Refused {
-            code: "cli.invalid_input".into(),
+            code: ErrorCode::CliInvalidInput,
             message: "un objet JSON est attendu".into(),
         }),
     }
@@ -395,7 +396,7 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 (.., true) => Who::Everyone,
                 _ => {
                     return Err(SyncError::Refused {
-                        code: "cli.invalid_input".into(),
+                        code: ErrorCode::CliInvalidInput,
                         message: "précisez --audience, --teacher, --room ou --all".into(),
                     })
                 }
@@ -403,7 +404,7 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             if let Some(path) = a.pdf {
                 let pdf = ardoise_sync::export::day_pdf(replica.conn(), a.date)?;
                 std::fs::write(&path, pdf).map_err(|e| SyncError::Refused {
-                    code: "cli.io".into(),
+                    code: ErrorCode::CliIo,
                     message: e.to_string(),
                 })?;
                 println!("{}", path.display());
@@ -549,7 +550,7 @@ fn entry(profile: &Profile, action: EntryAction, session: bool) -> Result<(), Sy
         }
         EntryAction::Copy { .. } | EntryAction::Delete { .. } => {
             return Err(SyncError::Refused {
-                code: "cli.invalid_input".into(),
+                code: ErrorCode::CliInvalidInput,
                 message: "copy vaut pour les séances, delete pour les devoirs".into(),
             })
         }

@@ -773,6 +773,7 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorCode;
     use serde_json::json;
 
     fn session(content: &str) -> Data {
@@ -829,7 +830,7 @@ mod tests {
         // The French labels the editor once wrote are labels, not kinds.
         for label in ["exercice", "lecture", "évaluation", "", "EXERCISE"] {
             let err = homework(json!(label)).unwrap_err();
-            assert_eq!(err.code(), "protocol.invalid_data", "{label}");
+            assert_eq!(err.code(), ErrorCode::ProtocolInvalidData, "{label}");
         }
     }
 
@@ -851,6 +852,6 @@ mod tests {
         let mut s = session("x");
         s.insert("title".into(), json!(12));
         let err = validate(EntityKind::Session, &s).unwrap_err();
-        assert_eq!(err.code(), "protocol.invalid_data");
+        assert_eq!(err.code(), ErrorCode::ProtocolInvalidData);
     }
 }

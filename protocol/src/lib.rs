@@ -22,11 +22,14 @@
 
 pub mod documents;
 pub mod entities;
+pub mod errors;
 pub mod merge;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+pub use errors::ErrorCode;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -353,16 +356,16 @@ pub struct PushResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     /// Stable, dotted code (`logbook.visa_locked`, `auth.invalid_credentials`…).
-    pub code: String,
+    pub code: ErrorCode,
     /// What happened and what to do, in French.
     pub message: String,
 }
 
 impl ApiError {
     /// Builds an error.
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }
@@ -461,11 +464,11 @@ pub enum ProtocolError {
 
 impl ProtocolError {
     /// The stable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ProtocolError::InvalidData { .. } => "protocol.invalid_data",
-            ProtocolError::InvalidId(_) => "protocol.invalid_id",
-            ProtocolError::InvalidOp(_) => "protocol.invalid_op",
+            ProtocolError::InvalidData { .. } => ErrorCode::ProtocolInvalidData,
+            ProtocolError::InvalidId(_) => ErrorCode::ProtocolInvalidId,
+            ProtocolError::InvalidOp(_) => ErrorCode::ProtocolInvalidOp,
         }
     }
 }

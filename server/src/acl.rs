@@ -16,6 +16,7 @@
 //! server). Conflict revisions are read and resolved by their author only. Annotations are never
 //! sent to anyone but the teacher who wrote them.
 
+use ardoise_protocol::ErrorCode;
 use std::collections::HashSet;
 
 use ardoise_protocol::{ApiError, Data, EntityKind, Role};
@@ -191,7 +192,7 @@ pub fn redact(kind: EntityKind, mut data: Data, access: Access) -> Data {
 }
 
 fn forbidden(msg: &str) -> ApiError {
-    ApiError::new("acl.forbidden", msg)
+    ApiError::new(ErrorCode::AclForbidden, msg)
 }
 
 /// Occurrence fields vie scolaire and direction may change.
@@ -348,7 +349,7 @@ mod tests {
             &cur,
             &["roomId".into()],
         );
-        assert_eq!(room.unwrap_err().code, "acl.forbidden");
+        assert_eq!(room.unwrap_err().code, ErrorCode::AclForbidden);
         let teacher = principal("t", Role::Teacher, &["c1"]);
         let t = authorize_write(
             &teacher,

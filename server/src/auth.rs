@@ -1,5 +1,6 @@
 //! Passwords (argon2id), tokens, and the slowing down of password guessing.
 
+use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{ApiError, TokenResponse, UserInfo};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
@@ -54,22 +55,23 @@ impl AuthError {
     pub fn api(&self) -> ApiError {
         match self {
             AuthError::InvalidCredentials => ApiError::new(
-                "auth.invalid_credentials",
+                ErrorCode::AuthInvalidCredentials,
                 "Identifiant ou mot de passe incorrect.",
             ),
             AuthError::TooManyAttempts(s) => ApiError::new(
-                "auth.too_many_attempts",
+                ErrorCode::AuthTooManyAttempts,
                 format!("Trop de tentatives de connexion : réessayez dans {s} s."),
             ),
             AuthError::InvalidToken => ApiError::new(
-                "auth.invalid_token",
+                ErrorCode::AuthInvalidToken,
                 "Session expirée ou invalide : reconnectez-vous.",
             ),
-            AuthError::TooLong(field) => {
-                ApiError::new("auth.too_long", format!("Champ « {field} » trop long."))
-            }
+            AuthError::TooLong(field) => ApiError::new(
+                ErrorCode::AuthTooLong,
+                format!("Champ « {field} » trop long."),
+            ),
             AuthError::Store(_) => ApiError::new(
-                "server.storage",
+                ErrorCode::ServerStorage,
                 "Erreur de stockage du serveur : réessayez plus tard.",
             ),
         }

@@ -2,6 +2,7 @@
 //! protocol header; every route but health and the auth ones requires a bearer token.
 //! docs/protocol.md lists the endpoints and their errors.
 
+use ardoise_protocol::ErrorCode;
 use std::sync::Arc;
 
 use ardoise_protocol::documents::{
@@ -69,7 +70,7 @@ impl IntoResponse for HttpError {
 }
 
 impl HttpError {
-    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> HttpError {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> HttpError {
         HttpError(status, ApiError::new(code, message))
     }
 }
@@ -98,23 +99,23 @@ fn json_rejection(rejection: &JsonRejection) -> HttpError {
     match rejection {
         R::MissingJsonContentType(_) => HttpError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "protocol.content_type",
+            ErrorCode::ProtocolContentType,
             "Le corps de la requête doit être du JSON (Content-Type: application/json).",
         ),
         R::JsonDataError(_) => HttpError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "protocol.invalid_body",
+            ErrorCode::ProtocolInvalidBody,
             "Le corps de la requête n'a pas la forme attendue.",
         ),
         R::JsonSyntaxError(_) => HttpError::new(
             StatusCode::BAD_REQUEST,
-            "protocol.invalid_json",
+            ErrorCode::ProtocolInvalidJson,
             "Le corps de la requête n'est pas du JSON valide.",
         ),
         R::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
         _ => HttpError::new(
             StatusCode::BAD_REQUEST,
-            "protocol.invalid_body",
+            ErrorCode::ProtocolInvalidBody,
             "Corps de la requête illisible.",
         ),
     }
@@ -123,7 +124,7 @@ fn json_rejection(rejection: &JsonRejection) -> HttpError {
 fn too_large() -> HttpError {
     HttpError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "protocol.too_large",
+        ErrorCode::ProtocolTooLarge,
         "Requête trop volumineuse.",
     )
 }
@@ -131,7 +132,7 @@ fn too_large() -> HttpError {
 fn query_rejection(_: QueryRejection) -> HttpError {
     HttpError::new(
         StatusCode::BAD_REQUEST,
-        "protocol.invalid_query",
+        ErrorCode::ProtocolInvalidQuery,
         "Paramètres de la requête invalides.",
     )
 }
@@ -139,7 +140,7 @@ fn query_rejection(_: QueryRejection) -> HttpError {
 fn path_rejection(_: PathRejection) -> HttpError {
     HttpError::new(
         StatusCode::BAD_REQUEST,
-        "protocol.invalid_path",
+        ErrorCode::ProtocolInvalidPath,
         "Chemin de la requête invalide.",
     )
 }
@@ -150,7 +151,7 @@ impl From<StoreError> for HttpError {
         HttpError(
             StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::new(
-                "server.storage",
+                ErrorCode::ServerStorage,
                 "Erreur de stockage du serveur : réessayez plus tard.",
             ),
         )
@@ -186,7 +187,7 @@ async fn blocking<T: Send + 'static>(
         tracing::error!(error = %e, "handler task failed");
         HttpError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "server.internal",
+            ErrorCode::ServerInternal,
             "Erreur interne du serveur : réessayez plus tard.",
         )
     })?
@@ -227,7 +228,7 @@ pub fn router(state: AppState) -> Router {
 async fn not_found() -> HttpError {
     HttpError::new(
         StatusCode::NOT_FOUND,
-        "protocol.not_found",
+        ErrorCode::ProtocolNotFound,
         "Adresse inconnue.",
     )
 }
@@ -235,7 +236,7 @@ async fn not_found() -> HttpError {
 async fn method_not_allowed() -> HttpError {
     HttpError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "protocol.method_not_allowed",
+        ErrorCode::ProtocolMethodNotAllowed,
         "Méthode non prise en charge à cette adresse.",
     )
 }
@@ -347,7 +348,7 @@ async fn require_protocol(req: Request, next: Next) -> Response {
         Some(v) => HttpError(
             StatusCode::UPGRADE_REQUIRED,
             ApiError::new(
-                "protocol.unsupported",
+                ErrorCode::ProtocolUnsupported,
                 format!(
                     "Version de protocole {v} non prise en charge (serveur : {MIN_PROTOCOL_VERSION} à {PROTOCOL_VERSION}) : mettez Ardoise à jour."
                 ),
@@ -357,7 +358,7 @@ async fn require_protocol(req: Request, next: Next) -> Response {
         None => HttpError(
             StatusCode::BAD_REQUEST,
             ApiError::new(
-                "protocol.missing_version",
+                ErrorCode::ProtocolMissingVersion,
                 format!("En-tête {PROTOCOL_HEADER} manquant ou illisible."),
             ),
         )
@@ -448,7 +449,7 @@ async fn login(
             Ok(with_retry_after(HttpError::from(e), wait))
         }
         Err(LoginRefusal::Auth(e)) => {
-            tracing::info!(login = shown, %address, code = e.api().code, "login refused");
+            tracing::info!(login = shown, %address, code = %e.api().code, "login refused");
             Err(e.into())
         }
         Err(LoginRefusal::AddressBusy(wait)) => {
@@ -460,7 +461,7 @@ async fn login(
             tracing::warn!(login = shown, %address, "login refused: password checks all busy");
             let e = HttpError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "server.busy",
+                ErrorCode::ServerBusy,
                 "Le serveur est très sollicité : réessayez dans un instant.",
             );
             Ok(with_retry_after(e, 2))
@@ -608,7 +609,7 @@ impl PasswordThreads {
             (Ok(()), Ok(t)) => Ok(t),
             _ => Err(HttpError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "server.internal",
+                ErrorCode::ServerInternal,
                 "Erreur interne du serveur : réessayez plus tard.",
             )),
         }
@@ -790,7 +791,7 @@ async fn push(
         return Err(HttpError(
             StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::new(
-                "protocol.too_many_ops",
+                ErrorCode::ProtocolTooManyOps,
                 format!("Au plus {MAX_OPS_PER_PUSH} opérations par envoi."),
             ),
         ));
@@ -823,7 +824,7 @@ fn bad_hash() -> HttpError {
     HttpError(
         StatusCode::BAD_REQUEST,
         ApiError::new(
-            "upload.bad_hash",
+            ErrorCode::UploadBadHash,
             "Empreinte BLAKE3 invalide (64 chiffres hexadécimaux).",
         ),
     )
@@ -847,7 +848,7 @@ async fn blobs_missing(
         return Err(HttpError(
             StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::new(
-                "protocol.too_many_hashes",
+                ErrorCode::ProtocolTooManyHashes,
                 format!("Au plus {MAX_HASHES_PER_QUERY} empreintes par question."),
             ),
         ));
@@ -927,13 +928,16 @@ fn upload_size(
         (Some(size), _) => Ok(Some(size)),
         (None, None) => Err(HttpError(
             StatusCode::NOT_FOUND,
-            ApiError::new("upload.not_found", "Aucun envoi en cours pour ce contenu."),
+            ApiError::new(
+                ErrorCode::UploadNotFound,
+                "Aucun envoi en cours pour ce contenu.",
+            ),
         )),
         (None, Some(size)) => {
             if !p.is_staff() {
                 return Err(HttpError::new(
                     StatusCode::FORBIDDEN,
-                    "acl.forbidden",
+                    ErrorCode::AclForbidden,
                     "Les élèves et les parents ne déposent pas de documents.",
                 ));
             }
@@ -941,7 +945,7 @@ fn upload_size(
                 return Err(HttpError(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     ApiError::new(
-                        "upload.too_large",
+                        ErrorCode::UploadTooLarge,
                         format!("Fichier trop grand (au plus {} Gio).", MAX_FILE_BYTES >> 30),
                     ),
                 ));
@@ -952,7 +956,7 @@ fn upload_size(
                 return Err(HttpError(
                     StatusCode::INSUFFICIENT_STORAGE,
                     ApiError::new(
-                        "quota.exceeded",
+                        ErrorCode::QuotaExceeded,
                         format!(
                             "Espace documentaire plein : {} Mo utilisés sur {} Mo, ce fichier en demande {}.",
                             used.div_ceil(1 << 20),
@@ -1014,7 +1018,7 @@ async fn upload_chunk(
             HttpError(
                 StatusCode::BAD_REQUEST,
                 ApiError::new(
-                    "upload.bad_offset",
+                    ErrorCode::UploadBadOffset,
                     format!("En-tête {OFFSET_HEADER} manquant."),
                 ),
             )
@@ -1027,7 +1031,7 @@ async fn upload_chunk(
     else {
         return Err(HttpError::new(
             StatusCode::CONFLICT,
-            "upload.busy",
+            ErrorCode::UploadBusy,
             "Un autre envoi de ce contenu est en cours : réessayez dans un instant.",
         ));
     };
@@ -1042,7 +1046,7 @@ async fn upload_chunk(
         return Err(HttpError(
             StatusCode::CONFLICT,
             ApiError::new(
-                "upload.offset_mismatch",
+                ErrorCode::UploadOffsetMismatch,
                 format!(
                     "Le serveur a {} octets de ce fichier, pas {start}.",
                     status.offset
@@ -1072,7 +1076,7 @@ async fn upload_chunk(
         received += piece.len();
         if received > MAX_CHUNK_BYTES {
             refused = Some((
-                "upload.chunk_too_large",
+                ErrorCode::UploadChunkTooLarge,
                 format!("Au plus {MAX_CHUNK_BYTES} octets par morceau."),
             ));
             break;
@@ -1082,7 +1086,7 @@ async fn upload_chunk(
         let piece = piece.split_off(dropped);
         if offset + piece.len() as u64 > status.size {
             refused = Some((
-                "upload.too_long",
+                ErrorCode::UploadTooLong,
                 "Plus d'octets que la taille annoncée.".into(),
             ));
             break;
@@ -1117,7 +1121,7 @@ async fn upload_chunk(
             return Err(HttpError(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ApiError::new(
-                    "upload.hash_mismatch",
+                    ErrorCode::UploadHashMismatch,
                     "Le contenu reçu ne correspond pas à son empreinte : envoi à reprendre.",
                 ),
             ));
@@ -1143,7 +1147,7 @@ fn io_error(e: std::io::Error) -> HttpError {
     HttpError(
         StatusCode::INTERNAL_SERVER_ERROR,
         ApiError::new(
-            "server.storage",
+            ErrorCode::ServerStorage,
             "Erreur de stockage des documents : réessayez plus tard.",
         ),
     )
@@ -1171,7 +1175,7 @@ async fn blob_get(
         return Err(HttpError(
             StatusCode::NOT_FOUND,
             ApiError::new(
-                "blob.not_found",
+                ErrorCode::BlobNotFound,
                 "Ce contenu n'existe pas ou ne vous est pas accessible.",
             ),
         ));
@@ -1189,7 +1193,10 @@ async fn blob_get(
         Some((start, _)) if start >= size => {
             let mut resp = HttpError(
                 StatusCode::RANGE_NOT_SATISFIABLE,
-                ApiError::new("blob.bad_range", format!("Le contenu fait {size} octets.")),
+                ApiError::new(
+                    ErrorCode::BlobBadRange,
+                    format!("Le contenu fait {size} octets."),
+                ),
             )
             .into_response();
             resp.headers_mut().insert(

@@ -3,6 +3,7 @@
 
 use ardoise_protocol::entities::{self, ConflictField};
 use ardoise_protocol::merge::merge_fields;
+use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{
     check_op, ApiError, Data, EntityKind, Keep, Op, OpAction, OpResult, Outcome, PullResponse,
     Record, SnapshotHead, SnapshotResponse,
@@ -44,7 +45,7 @@ impl From<ApiError> for Fail {
     }
 }
 
-fn reject(code: &str, msg: impl Into<String>) -> Fail {
+fn reject(code: ErrorCode, msg: impl Into<String>) -> Fail {
     Fail::Reject(ApiError::new(code, msg))
 }
 
@@ -242,7 +243,7 @@ fn check_visa(tx: &dyn ReadTx, kind: EntityKind, data: &Data) -> Result<(), Fail
             && str_of(v, "until") >= date
         {
             return Err(reject(
-                "logbook.visa_locked",
+                ErrorCode::LogbookVisaLocked,
                 format!(
                     "Cette entrée du {date} est visée jusqu'au {} : elle ne peut plus être modifiée.",
                     str_of(v, "until")
@@ -260,7 +261,7 @@ fn check_audience_kept(kind: EntityKind, before: &Data, after: &Data) -> Result<
         && after.get("audienceId") != before.get("audienceId")
     {
         return Err(reject(
-            "logbook.audience_fixed",
+            ErrorCode::LogbookAudienceFixed,
             "Une séance ou un devoir ne change pas de classe : copiez-le vers l'autre classe.",
         ));
     }
@@ -281,7 +282,7 @@ fn check_visa_bound(tx: &dyn ReadTx, data: &Data, now: &str) -> Result<(), Fail>
     };
     if until > year_end.as_str() {
         return Err(reject(
-            "logbook.visa_out_of_year",
+            ErrorCode::LogbookVisaOutOfYear,
             format!("Un visa ne va pas au-delà de la fin de l'année scolaire ({year_end})."),
         ));
     }
@@ -298,7 +299,7 @@ fn revoke_visa(
 ) -> Result<OpResult, Fail> {
     if !p.is(ardoise_protocol::Role::Direction) {
         return Err(reject(
-            "acl.forbidden",
+            ErrorCode::AclForbidden,
             "Seule la direction retire un visa.",
         ));
     }
@@ -380,7 +381,10 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
     match op.action {
         OpAction::Create => {
             if current.is_some() {
-                return Err(reject("record.exists", "Cet enregistrement existe déjà."));
+                return Err(reject(
+                    ErrorCode::RecordExists,
+                    "Cet enregistrement existe déjà.",
+                ));
             }
             let fields: Data = op
                 .fields
@@ -400,7 +404,7 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
         OpAction::Update => {
             let Some(cur) = current else {
                 return Err(reject(
-                    "record.not_found",
+                    ErrorCode::RecordNotFound,
                     "Cet enregistrement n'existe pas.",
                 ));
             };
@@ -463,7 +467,7 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
         OpAction::Delete => {
             let Some(cur) = current else {
                 return Err(reject(
-                    "record.not_found",
+                    ErrorCode::RecordNotFound,
                     "Cet enregistrement n'existe pas.",
                 ));
             };
@@ -472,7 +476,7 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
             }
             if !matches!(op.kind, EntityKind::Session | EntityKind::Homework) {
                 return Err(reject(
-                    "acl.forbidden",
+                    ErrorCode::AclForbidden,
                     "Ce type d'enregistrement ne se supprime pas.",
                 ));
             }
@@ -493,14 +497,20 @@ fn resolve(
     current: Option<StoredRecord>,
 ) -> Result<OpResult, Fail> {
     if op.kind != EntityKind::Conflict {
-        return Err(reject("protocol.invalid_op", "Seul un conflit se résout."));
+        return Err(reject(
+            ErrorCode::ProtocolInvalidOp,
+            "Seul un conflit se résout.",
+        ));
     }
     let Some(conflict) = current else {
-        return Err(reject("record.not_found", "Ce conflit n'existe pas."));
+        return Err(reject(
+            ErrorCode::RecordNotFound,
+            "Ce conflit n'existe pas.",
+        ));
     };
     if str_of(&conflict.data, "authorId") != p.id {
         return Err(reject(
-            "acl.forbidden",
+            ErrorCode::AclForbidden,
             "Seul l'auteur d'un conflit le résout.",
         ));
     }
@@ -509,14 +519,14 @@ fn resolve(
     }
     let keep = op
         .keep
-        .ok_or_else(|| reject("protocol.invalid_op", "Préciser mine ou theirs."))?;
+        .ok_or_else(|| reject(ErrorCode::ProtocolInvalidOp, "Préciser mine ou theirs."))?;
     if keep == Keep::Mine {
         let kind = conflict
             .data
             .get("recordKind")
             .and_then(Value::as_str)
             .and_then(EntityKind::parse)
-            .ok_or_else(|| reject("protocol.invalid_data", "Conflit illisible."))?;
+            .ok_or_else(|| reject(ErrorCode::ProtocolInvalidData, "Conflit illisible."))?;
         let record_id = str_of(&conflict.data, "recordId").to_string();
         if let Some(target) = tx.get_record(kind, &record_id)?.filter(|t| !t.deleted) {
             // "mine" values, or the merged version the user edited when the op carries one.
@@ -589,13 +599,13 @@ fn check_document_names(data: &Data) -> Result<(), Fail> {
     use ardoise_protocol::documents::{folder_problem, name_problem};
     if let Some(problem) = name_problem(str_of(data, "name")) {
         return Err(reject(
-            "document.bad_name",
+            ErrorCode::DocumentBadName,
             format!("Nom de fichier refusé : {problem}."),
         ));
     }
     if let Some(problem) = folder_problem(str_of(data, "folder")) {
         return Err(reject(
-            "document.bad_name",
+            ErrorCode::DocumentBadName,
             format!("Dossier refusé : {problem}."),
         ));
     }
@@ -608,7 +618,7 @@ fn usable_blob(tx: &dyn ReadTx, p: &Principal, hash: &Value) -> Result<(String, 
     match tx.blob_size(hash)? {
         Some(size) if may_read_blob(tx, p, hash)? => Ok((hash.to_string(), size)),
         _ => Err(reject(
-            "document.blob_missing",
+            ErrorCode::DocumentBlobMissing,
             "Le contenu de ce document n'a pas été envoyé au serveur.",
         )),
     }
@@ -643,7 +653,7 @@ fn decide_document(
 ) -> Result<OpResult, Fail> {
     if !p.is_staff() {
         return Err(reject(
-            "acl.forbidden",
+            ErrorCode::AclForbidden,
             "Les élèves et les parents ne déposent pas de documents.",
         ));
     }
@@ -653,14 +663,14 @@ fn decide_document(
         .any(|k| SERVER_DOCUMENT_FIELDS.contains(&k.as_str()));
     if op.action == OpAction::Update && server_field {
         return Err(reject(
-            "acl.forbidden",
+            ErrorCode::AclForbidden,
             "Les versions et le propriétaire d'un document sont tenus par le serveur.",
         ));
     }
     match op.action {
         OpAction::Create => {
             if current.is_some() {
-                return Err(reject("record.exists", "Ce document existe déjà."));
+                return Err(reject(ErrorCode::RecordExists, "Ce document existe déjà."));
             }
             let mut data: Data = op
                 .fields
@@ -668,7 +678,10 @@ fn decide_document(
                 .map(|(k, c)| (k.clone(), c.new.clone()))
                 .collect();
             if str_of(&data, "ownerId") != p.id {
-                return Err(reject("acl.forbidden", "Un document créé vous appartient."));
+                return Err(reject(
+                    ErrorCode::AclForbidden,
+                    "Un document créé vous appartient.",
+                ));
             }
             check_document_names(&data)?;
             if let Some(original) = data.get("conflictOf").and_then(Value::as_str) {
@@ -677,7 +690,7 @@ fn decide_document(
                     .is_some_and(|d| !d.deleted && str_of(&d.data, "ownerId") == p.id);
                 if !own {
                     return Err(reject(
-                        "acl.forbidden",
+                        ErrorCode::AclForbidden,
                         "Une copie de conflit ne se rattache qu'à un de vos documents.",
                     ));
                 }
@@ -702,19 +715,22 @@ fn decide_document(
         }
         OpAction::Update => {
             let Some(cur) = current.filter(|c| !c.deleted) else {
-                return Err(reject("record.not_found", "Ce document n'existe pas."));
+                return Err(reject(
+                    ErrorCode::RecordNotFound,
+                    "Ce document n'existe pas.",
+                ));
             };
             if read_access(p, EntityKind::Document, &cur.data) == Access::Hidden
                 || !may_edit_document(p, &cur.data)
             {
                 return Err(reject(
-                    "acl.forbidden",
+                    ErrorCode::AclForbidden,
                     "Vous ne pouvez pas modifier ce document.",
                 ));
             }
             if op.fields.contains_key("shares") && str_of(&cur.data, "ownerId") != p.id {
                 return Err(reject(
-                    "acl.forbidden",
+                    ErrorCode::AclForbidden,
                     "Seul le propriétaire d'un document le partage.",
                 ));
             }
@@ -796,23 +812,29 @@ fn decide_document(
             // Emptying the trash: the owner deletes a trashed document for good, and the
             // space its versions took is freed (the contents are collected later).
             let Some(cur) = current else {
-                return Err(reject("record.not_found", "Ce document n'existe pas."));
+                return Err(reject(
+                    ErrorCode::RecordNotFound,
+                    "Ce document n'existe pas.",
+                ));
             };
             if str_of(&cur.data, "ownerId") != p.id {
                 return Err(reject(
-                    "acl.forbidden",
+                    ErrorCode::AclForbidden,
                     "Seul le propriétaire d'un document le supprime.",
                 ));
             }
             if !cur.deleted && cur.data.get("trashedAt").is_none_or(Value::is_null) {
                 return Err(reject(
-                    "document.not_in_trash",
+                    ErrorCode::DocumentNotInTrash,
                     "Un document se met d'abord à la corbeille ; il se supprime ensuite depuis la corbeille.",
                 ));
             }
             tombstone(tx, op, cur)
         }
-        OpAction::Resolve => Err(reject("protocol.invalid_op", "Seul un conflit se résout.")),
+        OpAction::Resolve => Err(reject(
+            ErrorCode::ProtocolInvalidOp,
+            "Seul un conflit se résout.",
+        )),
     }
 }
 
@@ -846,7 +868,12 @@ fn check_shares(
             continue;
         }
         let to = to.as_str();
-        let refused = |why: &str| reject("document.bad_share", format!("Partage refusé : {why}."));
+        let refused = |why: &str| {
+            reject(
+                ErrorCode::DocumentBadShare,
+                format!("Partage refusé : {why}."),
+            )
+        };
         if let Some(target) = Principal::load(tx, to)? {
             if target.is_staff() {
                 continue;

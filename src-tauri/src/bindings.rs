@@ -19,6 +19,7 @@ pub fn typescript() -> String {
         ardoise_sync::secrets::KeyStorage::decl(&cfg),
         ardoise_sync::queries::OccurrenceView::decl(&cfg),
         ardoise_sync::queries::Target::decl(&cfg),
+        ardoise_protocol::ErrorCode::decl(&cfg),
         crate::error::CommandError::decl(&cfg),
         timetable::WeekView::decl(&cfg),
         timetable::Me::decl(&cfg),
@@ -48,6 +49,15 @@ pub fn typescript() -> String {
         out.push_str(d.trim());
         out.push('\n');
     }
+    // The codes as a value too, so the UI's tests can check each has its translations.
+    let codes: Vec<&str> = ardoise_protocol::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    out.push_str("\n/** Every error code but `unknown`, in the order of the Rust enum. */\n");
+    out.push_str("export const ERROR_CODES: readonly ErrorCode[] = ");
+    out.push_str(&serde_json::to_string(&codes).expect("strings"));
+    out.push_str(";\n");
     out
 }
 

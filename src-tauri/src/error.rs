@@ -1,6 +1,7 @@
 //! Errors as they cross to the UI: `{ "code": "...", "message": "..." }`, the code stable
 //! and translated by the UI, the message French for logs and unknown codes.
 
+use ardoise_protocol::ErrorCode;
 use ardoise_sync::SyncError;
 use serde::Serialize;
 
@@ -8,7 +9,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CommandError {
     /// Stable code, e.g. `logbook.visa_locked`.
-    pub code: String,
+    pub code: ErrorCode,
     /// For people, in French.
     pub message: String,
 }
@@ -24,9 +25,9 @@ impl From<SyncError> for CommandError {
 
 impl CommandError {
     /// An error of the shell itself.
-    pub fn new(code: &str, message: impl Into<String>) -> CommandError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> CommandError {
         CommandError {
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }
@@ -42,12 +43,12 @@ mod tests {
     #[test]
     fn errors_cross_as_code_and_message() {
         let e = CommandError::from(SyncError::Refused {
-            code: "logbook.visa_locked".into(),
+            code: ErrorCode::LogbookVisaLocked,
             message: "Entrée visée".into(),
         });
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
-            serde_json::json!({"code": "logbook.visa_locked", "message": "Entrée visée"})
+            serde_json::json!({"code": ErrorCode::LogbookVisaLocked, "message": "Entrée visée"})
         );
     }
 }

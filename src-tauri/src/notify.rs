@@ -38,7 +38,7 @@ pub fn edits_refused(app: &AppHandle, count: usize) {
 pub fn sync_failed(app: &AppHandle, error: &CommandError) {
     log::error!("synchronisation : {} ({})", error.message, error.code);
     let _ = app.emit("sync-error", error);
-    if error.code.starts_with("auth.") || error.code.starts_with("protocol.") {
+    if matches!(error.code.area(), "auth" | "protocol") {
         show(app, "Ardoise — synchronisation impossible", &error.message);
     }
 }

@@ -1,6 +1,7 @@
 //! The one managed state of the app, the profiles (one per user), and the background
 //! threads: the sync loop, the transfer loop, and the mirrored folder's (`crate::mirror`).
 
+use ardoise_protocol::ErrorCode;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
@@ -48,7 +49,10 @@ impl Profiles {
             Profiles::Fixed(dir) => Ok(Profile::new(dir)),
             Profiles::PerUser(root) => {
                 let name = safe_login(login).ok_or_else(|| {
-                    CommandError::new("auth.invalid_login", format!("identifiant « {login} »"))
+                    CommandError::new(
+                        ErrorCode::AuthInvalidLogin,
+                        format!("identifiant « {login} »"),
+                    )
                 })?;
                 Ok(Profile::new(root.join(name)))
             }
@@ -60,7 +64,7 @@ impl Profiles {
     pub fn fresh(&self, old: &Profile) -> CmdResult<Profile> {
         match self {
             Profiles::Fixed(dir) => Err(CommandError::new(
-                "logout.fixed_profile",
+                ErrorCode::LogoutFixedProfile,
                 format!(
                     "Ce profil est imposé par ARDOISE_PROFILE ({}) : déconnectez-le avec « ardoise logout ».",
                     dir.display()
@@ -69,7 +73,7 @@ impl Profiles {
             Profiles::PerUser(root) => {
                 let fresh = root.join(NEW_PROFILE);
                 if fresh == old.dir() {
-                    return Err(CommandError::new("logout.none", "Personne n'est connecté."));
+                    return Err(CommandError::new(ErrorCode::LogoutNone, "Personne n'est connecté."));
                 }
                 Ok(Profile::new(fresh))
             }
@@ -81,7 +85,7 @@ impl Profiles {
         if let Profiles::PerUser(root) = self {
             match std::fs::remove_file(root.join("last-user")) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(CommandError::new("profile.io", e.to_string()))
+                    return Err(CommandError::new(ErrorCode::ProfileIo, e.to_string()))
                 }
                 _ => {}
             }
@@ -97,7 +101,7 @@ impl Profiles {
         };
         let name = profile.dir().file_name().unwrap_or_default();
         std::fs::write(root.join("last-user"), name.as_encoded_bytes())
-            .map_err(|e| CommandError::new("profile.io", e.to_string()))?;
+            .map_err(|e| CommandError::new(ErrorCode::ProfileIo, e.to_string()))?;
         let unused = root.join(NEW_PROFILE);
         if unused.exists() {
             let _ = std::fs::remove_dir_all(unused);
@@ -164,13 +168,13 @@ impl AppState {
         std::thread::Builder::new()
             .name("ardoise-sync".into())
             .spawn(move || sync_loop(loop_app, loop_profile, rx, loop_latest, loop_transfers))
-            .map_err(|e| CommandError::new("app.thread", e.to_string()))?;
+            .map_err(|e| CommandError::new(ErrorCode::AppThread, e.to_string()))?;
         let (transfer_profile, sync_wake) = (profile.clone(), wake.clone());
         let transfer_app = app.clone();
         std::thread::Builder::new()
             .name("ardoise-transfers".into())
             .spawn(move || transfer_loop(transfer_app, transfer_profile, transfers_rx, sync_wake))
-            .map_err(|e| CommandError::new("app.thread", e.to_string()))?;
+            .map_err(|e| CommandError::new(ErrorCode::AppThread, e.to_string()))?;
         let state = AppState {
             profiles,
             profile: Mutex::new(profile),
@@ -249,9 +253,9 @@ impl AppState {
             *l = None;
         }
         let _ = self.transfers.send(Wake::Switch(profile.clone()));
-        self.wake
-            .send(Wake::Switch(profile))
-            .map_err(|_| CommandError::new("app.sync_stopped", "la synchronisation est arrêtée"))?;
+        self.wake.send(Wake::Switch(profile)).map_err(|_| {
+            CommandError::new(ErrorCode::AppSyncStopped, "la synchronisation est arrêtée")
+        })?;
         self.restart_mirror()
     }
 }
@@ -259,12 +263,12 @@ impl AppState {
 /// A lock of the state, as a command error if a thread panicked holding it.
 pub fn lock<T>(m: &Mutex<T>) -> CmdResult<MutexGuard<'_, T>> {
     m.lock()
-        .map_err(|_| CommandError::new("app.lock", "état verrouillé"))
+        .map_err(|_| CommandError::new(ErrorCode::AppLock, "état verrouillé"))
 }
 
 fn open_replica(profile: &Profile) -> CmdResult<Replica> {
     std::fs::create_dir_all(profile.dir())
-        .map_err(|e| CommandError::new("profile.io", e.to_string()))?;
+        .map_err(|e| CommandError::new(ErrorCode::ProfileIo, e.to_string()))?;
     Ok(Replica::open(&profile.replica_path())?)
 }
 
@@ -351,7 +355,7 @@ fn run_profile(
     let mut backoff = Backoff::default();
     // The failure last told to the user: the same one again, retried with backoff, is not
     // told again (one notification for an expired session, not one per retry).
-    let mut told: Option<String> = None;
+    let mut told: Option<ErrorCode> = None;
     loop {
         let delay = match engine.sync_once() {
             Ok(report) => {
@@ -375,7 +379,7 @@ fn run_profile(
             Err(SyncError::Offline(_)) => backoff.next_delay(),
             Err(e) => {
                 let e = CommandError::from(e);
-                if told.as_deref() != Some(e.code.as_str()) {
+                if told != Some(e.code) {
                     notify::sync_failed(app, &e);
                     told = Some(e.code);
                 }
@@ -512,7 +516,7 @@ mod tests {
         let err = pinned
             .fresh(&Profile::new(dir.path().join("demo")))
             .unwrap_err();
-        assert_eq!(err.code, "logout.fixed_profile");
+        assert_eq!(err.code, ErrorCode::LogoutFixedProfile);
     }
 
     #[test]
@@ -521,7 +525,7 @@ mod tests {
         let profiles = Profiles::PerUser(dir.path().to_path_buf());
         for bad in ["../x", "a/b", "..", ".hidden", "", "a\0b", "a\\b"] {
             let e = profiles.for_login(bad).unwrap_err();
-            assert_eq!(e.code, "auth.invalid_login", "{bad:?}");
+            assert_eq!(e.code, ErrorCode::AuthInvalidLogin, "{bad:?}");
         }
         std::fs::write(dir.path().join("last-user"), "../../etc").unwrap();
         assert_eq!(profiles.initial().dir(), dir.path().join(NEW_PROFILE));

@@ -387,6 +387,88 @@ fn story_4_an_entry_under_visa_is_refused_with_its_french_message() {
     assert_eq!(martin.status()["pending"], 0, "nothing was queued");
 }
 
+/// A homework of the demo school opened in the editor and saved keeps its kind on the
+/// server (the editor once offered French labels as values and blanked the kind).
+fn a_demo_homework_saved_from_the_editor_keeps_its_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let on_server = |id: &str| {
+        Http::login(&server.url(), "bernard")
+            .snapshot()
+            .into_iter()
+            .find(|r| r["kind"] == "homework" && r["id"] == id)
+            .expect("the homework on the server")
+    };
+    // Martin's homework of the week of 23 November whose kind is not the default one.
+    let sessions = martin.list("session", "2nde 3", "2026-11-23", "2026-11-27");
+    let homework = Http::login(&server.url(), "martin")
+        .snapshot()
+        .into_iter()
+        .find(|r| {
+            r["kind"] == "homework"
+                && r["data"]["teacherId"] == "usr-martin"
+                && r["data"]["kind"] != "exercise"
+                && sessions.iter().any(|s| s["id"] == r["data"]["sessionId"])
+        })
+        .expect("a reading or test homework of martin with 2nde 3");
+    let id = homework["id"].as_str().unwrap().to_string();
+    let kind = homework["data"]["kind"].as_str().unwrap().to_string();
+    let occurrence = sessions
+        .iter()
+        .find(|s| s["id"] == homework["data"]["sessionId"])
+        .unwrap()["occurrenceId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let driver = launch(&martin.profile, &dir.path().join("xdg"));
+    driver.wait_until(
+        "the week view",
+        "return document.body.dataset.ready === 'true'",
+        Duration::from_secs(30),
+    );
+    driver.execute(
+        "document.body.dataset.ready = 'redrawing'; const d = document.querySelector('header nav input[type=date]'); d.value = '2026-11-23'; d.dispatchEvent(new Event('change'));",
+        json!([]),
+    );
+    driver.wait_until(
+        "the week of 23 November",
+        "return document.body.dataset.ready === 'true'",
+        Duration::from_secs(10),
+    );
+    driver.click(&driver.find(&format!("article[data-occurrence='{occurrence}']")));
+    driver.wait_until(
+        "the editor with the homework",
+        &format!(
+            "return !!document.querySelector(\"aside.editor fieldset.homework[data-id='{id}']\")"
+        ),
+        Duration::from_secs(10),
+    );
+    let shown = driver.execute(
+        &format!("return document.querySelector(\"aside.editor fieldset.homework[data-id='{id}'] select[name=kind]\").value"),
+        json!([]),
+    );
+    assert_eq!(shown, json!(kind), "the editor shows the homework's kind");
+    let minutes = driver.find(&format!(
+        "aside.editor fieldset.homework[data-id='{id}'] input[name=estimatedMinutes]"
+    ));
+    driver.type_into(&minutes, "50");
+    driver.click(&driver.find("aside.editor button.primary"));
+    wait_all_sent(&driver, "the edit to go up", Duration::from_secs(30));
+    let after = on_server(&id);
+    assert_eq!(
+        after["data"]["estimatedMinutes"], 50,
+        "the edit reached the ENT"
+    );
+    assert_eq!(
+        after["data"]["kind"],
+        json!(kind),
+        "the kind is unchanged on the ENT"
+    );
+    assert!(after["version"].as_i64() > homework["version"].as_i64());
+}
+
 /// Direction: M. Bernard reads Mme Martin's logbook in the app and signs off 2nde 3; the
 /// entries show as locked and the visa reaches the ENT.
 fn story_5_direction_reads_a_logbook_and_signs_it_off() {
@@ -560,7 +642,7 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 8] = [
+    let stories: [Story; 9] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
@@ -578,6 +660,10 @@ fn main() {
             story_3_a_conflict_is_shown_side_by_side_and_resolved,
         ),
         ("documents", documents_browsed_and_kept_offline),
+        (
+            "homework_kind",
+            a_demo_homework_saved_from_the_editor_keeps_its_kind,
+        ),
         (
             "story_4",
             story_4_an_entry_under_visa_is_refused_with_its_french_message,

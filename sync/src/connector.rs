@@ -5,6 +5,7 @@
 //! Every answer is read with a size limit and parsed strictly: an oversized, truncated or
 //! malformed body is a [`SyncError::BadResponse`], never a partial apply.
 
+use ardoise_protocol::ErrorCode;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::time::Duration;
 
@@ -73,7 +74,7 @@ pub trait Connector: Send {
 
 fn no_documents() -> SyncError {
     SyncError::refused(
-        "documents.unsupported",
+        ErrorCode::DocumentsUnsupported,
         "Cet ENT ne propose pas l'espace documentaire.",
     )
 }

@@ -1,5 +1,6 @@
 //! Opening the replica: pragmas in one place, and numbered migrations embedded in the binary.
 
+use ardoise_protocol::ErrorCode;
 use std::path::Path;
 
 use rusqlite::Connection;
@@ -28,7 +29,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub fn open_connection(path: &Path, key: &str) -> Result<Connection> {
     if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(SyncError::refused(
-            "replica.bad_key",
+            ErrorCode::ReplicaBadKey,
             "La clé de la base locale est illisible.",
         ));
     }
@@ -39,7 +40,7 @@ pub fn open_connection(path: &Path, key: &str) -> Result<Connection> {
         conn = keyed(path, key)?;
         if !readable(&conn) {
             return Err(SyncError::refused(
-                "replica.wrong_key",
+                ErrorCode::ReplicaWrongKey,
                 "La base locale ne s'ouvre pas avec la clé de ce profil (clé perdue ou \
                  trousseau changé) : reconnectez-vous pour la recréer depuis l'ENT.",
             ));
@@ -173,7 +174,7 @@ mod tests {
         let other = KEY.replace('0', "1");
         assert!(matches!(
             open_connection(&path, &other),
-            Err(SyncError::Refused { code, .. }) if code == "replica.wrong_key"
+            Err(SyncError::Refused { code, .. }) if code == ErrorCode::ReplicaWrongKey
         ));
         // The right key opens it, data intact.
         let conn = open_connection(&path, KEY).unwrap();

@@ -7,6 +7,7 @@
 //! sees a document whose content it lacks. Downloads land in the cache, checked against
 //! their hash before anyone reads them.
 
+use ardoise_protocol::ErrorCode;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -310,7 +311,7 @@ fn check_name(folder: &str, name: &str) -> Result<()> {
     use ardoise_protocol::documents::{folder_problem, name_problem};
     if let Some(problem) = name_problem(name).or_else(|| folder_problem(folder)) {
         return Err(SyncError::refused(
-            "document.bad_name",
+            ErrorCode::DocumentBadName,
             format!("« {} » : {problem}", join_path(folder, name)),
         ));
     }
@@ -463,13 +464,13 @@ pub fn delete_forever(replica: &mut Replica, id: &str) -> Result<()> {
         .ok_or_else(|| SyncError::NotFound(format!("document {id}")))?;
     if data.get("ownerId").and_then(Value::as_str) != Some(replica.user_id()?.as_str()) {
         return Err(SyncError::refused(
-            "acl.forbidden",
+            ErrorCode::AclForbidden,
             "Seul le propriétaire d'un document le supprime.",
         ));
     }
     if data.get("trashedAt").is_none_or(Value::is_null) {
         return Err(SyncError::refused(
-            "document.not_in_trash",
+            ErrorCode::DocumentNotInTrash,
             "Un document se met d'abord à la corbeille ; il se supprime ensuite depuis la corbeille.",
         ));
     }
@@ -495,7 +496,7 @@ pub fn pin(replica: &Replica, path: &str, pinned: bool) -> Result<()> {
     };
     if !path.starts_with('/') {
         return Err(SyncError::refused(
-            "document.bad_name",
+            ErrorCode::DocumentBadName,
             "Un chemin commence par / (par exemple /Cours).",
         ));
     }

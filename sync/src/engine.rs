@@ -1,6 +1,7 @@
 //! The sync engine: probe, push the outbox in order, pull (snapshot for a new replica, then
 //! pages), and report a status the UI shows.
 
+use ardoise_protocol::ErrorCode;
 use std::io::Write;
 
 use ardoise_protocol::documents::{CHUNK_BYTES, MAX_HASHES_PER_QUERY};
@@ -77,10 +78,11 @@ type Listener = Box<dyn Fn(&SyncStatus) + Send>;
 
 /// Refusals about the request itself (protocol version, session), not about one op: the
 /// outbox is kept whole until the user updates Ardoise or logs in again.
-fn is_about_the_request(code: &str) -> bool {
-    code.starts_with("protocol.unsupported")
-        || code.starts_with("protocol.missing_version")
-        || code.starts_with("auth.")
+fn is_about_the_request(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::ProtocolUnsupported | ErrorCode::ProtocolMissingVersion
+    ) || code.area() == "auth"
 }
 
 /// Syncs one profile's replica with its ENT.
@@ -191,7 +193,7 @@ impl SyncEngine {
             let req = PushRequest { ops };
             let resp = match self.authed(|c, t| c.push(t, &req)) {
                 Ok(r) => r,
-                Err(SyncError::Server(e)) if is_about_the_request(&e.code) => {
+                Err(SyncError::Server(e)) if is_about_the_request(e.code) => {
                     // An outdated client or a bad session: keep every op, never quarantine.
                     return Err(SyncError::Server(e));
                 }
@@ -370,7 +372,7 @@ impl SyncEngine {
             Ok(())
         } else {
             Err(SyncError::refused(
-                "document.not_downloaded",
+                ErrorCode::DocumentNotDownloaded,
                 report
                     .failed
                     .pop()
@@ -401,8 +403,11 @@ impl SyncEngine {
             Err(e) => {
                 let code = e.code();
                 let for_good = matches!(
-                    code.as_str(),
-                    "quota.exceeded" | "upload.too_large" | "upload.bad_hash" | "blob.not_found"
+                    code,
+                    ErrorCode::QuotaExceeded
+                        | ErrorCode::UploadTooLarge
+                        | ErrorCode::UploadBadHash
+                        | ErrorCode::BlobNotFound
                 );
                 tracing::warn!(hash = %q.hash, %code, "transfer failed: {e}");
                 docs::failed(&self.replica, q.id, &e, for_good)?;
@@ -430,7 +435,7 @@ impl SyncEngine {
             docs::read_chunk(&mut file, status.offset, &mut buf)?;
             if buf.is_empty() {
                 return Err(SyncError::refused(
-                    "document.cache_damaged",
+                    ErrorCode::DocumentCacheDamaged,
                     "Le fichier à envoyer est plus court que prévu dans le cache.",
                 ));
             }
@@ -502,7 +507,7 @@ impl SyncEngine {
             other => other?,
         };
         match call(&*self.connector, &tokens.access_token) {
-            Err(SyncError::Server(e)) if e.code == "auth.invalid_token" => {
+            Err(SyncError::Server(e)) if e.code == ErrorCode::AuthInvalidToken => {
                 let fresh = match self.connector.refresh(&tokens.refresh_token) {
                     Ok(t) => t,
                     Err(SyncError::Server(_)) => {
@@ -534,7 +539,7 @@ mod tests {
 
     /// An ENT in memory that refuses any request containing the op of record "poison", with
     /// the given code.
-    struct PoisonAllergic(&'static str);
+    struct PoisonAllergic(ErrorCode);
 
     impl Connector for PoisonAllergic {
         fn health(&self) -> Result<Health> {
@@ -601,11 +606,11 @@ mod tests {
         }
     }
 
-    fn engine_with_two_rooms(dir: &std::path::Path, code: &'static str) -> SyncEngine {
+    fn engine_with_two_rooms(dir: &std::path::Path, code: ErrorCode) -> SyncEngine {
         engine_with_rooms(dir, code, &["poison", "good"])
     }
 
-    fn engine_with_rooms(dir: &std::path::Path, code: &'static str, ids: &[&str]) -> SyncEngine {
+    fn engine_with_rooms(dir: &std::path::Path, code: ErrorCode, ids: &[&str]) -> SyncEngine {
         let profile = Profile::new(dir);
         let mut replica = Replica::in_memory().unwrap();
         replica
@@ -631,7 +636,7 @@ mod tests {
     #[test]
     fn tokens_left_in_clear_by_an_older_version_move_into_the_replica() {
         let dir = tempfile::tempdir().unwrap();
-        let mut engine = engine_with_rooms(dir.path(), "none", &["good"]);
+        let mut engine = engine_with_rooms(dir.path(), ErrorCode::Unknown, &["good"]);
         engine
             .replica_mut()
             .conn()
@@ -647,7 +652,7 @@ mod tests {
     #[test]
     fn an_outdated_client_keeps_its_whole_outbox() {
         let dir = tempfile::tempdir().unwrap();
-        let mut engine = engine_with_two_rooms(dir.path(), "protocol.unsupported");
+        let mut engine = engine_with_two_rooms(dir.path(), ErrorCode::ProtocolUnsupported);
         for _ in 0..(POISON_LIMIT + 2) {
             let r = engine.sync_once();
             assert!(matches!(r, Err(SyncError::Server(_))), "{r:?}");
@@ -659,7 +664,7 @@ mod tests {
     #[test]
     fn a_poison_op_is_quarantined_after_a_few_tries_and_the_queue_moves_on() {
         let dir = tempfile::tempdir().unwrap();
-        let mut engine = engine_with_two_rooms(dir.path(), "protocol.invalid_op");
+        let mut engine = engine_with_two_rooms(dir.path(), ErrorCode::ProtocolInvalidOp);
         for _ in 1..POISON_LIMIT {
             assert!(matches!(engine.sync_once(), Err(SyncError::Server(_))));
             assert_eq!(
@@ -685,7 +690,7 @@ mod tests {
             .map(|i| format!("r{i}"))
             .collect();
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let mut engine = engine_with_rooms(dir.path(), "protocol.invalid_op", &refs);
+        let mut engine = engine_with_rooms(dir.path(), ErrorCode::ProtocolInvalidOp, &refs);
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let log = seen.clone();
         engine.on_status(move |s| log.lock().unwrap().push((s.syncing, s.progress.clone())));

@@ -1,6 +1,7 @@
 //! Errors of the replica and the sync engine. Each has a stable code (`SyncError::code`) that
 //! the CLI prints and the UI translates.
 
+use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{ApiError, ProtocolError};
 
 /// Errors of `ardoise-sync`.
@@ -29,7 +30,7 @@ pub enum SyncError {
     #[error("{message}")]
     Refused {
         /// Stable code, the same the server would give.
-        code: String,
+        code: ErrorCode,
         /// For people.
         message: String,
     },
@@ -46,24 +47,24 @@ pub enum SyncError {
 
 impl SyncError {
     /// The stable code of the error.
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            SyncError::Offline(_) => "sync.offline".into(),
-            SyncError::Server(e) | SyncError::Unavailable(e) => e.code.clone(),
-            SyncError::BadResponse(_) => "sync.bad_response".into(),
-            SyncError::Protocol(e) => e.code().into(),
-            SyncError::LoggedOut => "auth.logged_out".into(),
-            SyncError::Refused { code, .. } => code.clone(),
-            SyncError::NotFound(_) => "replica.not_found".into(),
-            SyncError::Sqlite(_) => "replica.storage".into(),
-            SyncError::Io(_) => "profile.io".into(),
+            SyncError::Offline(_) => ErrorCode::SyncOffline,
+            SyncError::Server(e) | SyncError::Unavailable(e) => e.code,
+            SyncError::BadResponse(_) => ErrorCode::SyncBadResponse,
+            SyncError::Protocol(e) => e.code(),
+            SyncError::LoggedOut => ErrorCode::AuthLoggedOut,
+            SyncError::Refused { code, .. } => *code,
+            SyncError::NotFound(_) => ErrorCode::ReplicaNotFound,
+            SyncError::Sqlite(_) => ErrorCode::ReplicaStorage,
+            SyncError::Io(_) => ErrorCode::ProfileIo,
         }
     }
 
     /// A refusal with a stable code.
-    pub fn refused(code: &str, message: impl Into<String>) -> SyncError {
+    pub fn refused(code: ErrorCode, message: impl Into<String>) -> SyncError {
         SyncError::Refused {
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }

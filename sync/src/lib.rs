@@ -44,6 +44,8 @@ pub mod replica;
 pub mod secrets;
 pub mod spec;
 
+use ardoise_protocol::ErrorCode;
+
 pub use connector::{snapshot_from_lines, Connector, HttpConnector, Snapshot};
 pub use engine::{SyncEngine, SyncProgress, SyncReport, SyncStatus};
 pub use error::{Result, SyncError};
@@ -68,7 +70,7 @@ pub fn login(
     if let Ok(existing) = profile.info() {
         if existing.user.id != tokens.user.id {
             return Err(SyncError::refused(
-                "profile.other_user",
+                ErrorCode::ProfileOtherUser,
                 format!(
                     "Ce profil appartient à {} : choisissez un autre dossier de profil.",
                     existing.user.login
@@ -99,7 +101,7 @@ pub fn logout(profile: &Profile, connector: &dyn Connector, discard_pending: boo
         let pending = replica.pending_count()?;
         if pending > 0 && !discard_pending {
             return Err(SyncError::refused(
-                "logout.pending",
+                ErrorCode::LogoutPending,
                 format!(
                     "{pending} modification(s) pas encore envoyée(s) à l'ENT : synchronisez \
                      avant de vous déconnecter, ou confirmez pour les abandonner."

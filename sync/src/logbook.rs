@@ -3,6 +3,7 @@
 //! queued, and work the same offline.
 
 use ardoise_protocol::entities::validate;
+use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{Data, EntityKind, Keep, Role};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
@@ -49,14 +50,14 @@ fn text(input: &Data, key: &str) -> Option<String> {
 }
 
 fn invalid(msg: impl Into<String>) -> SyncError {
-    SyncError::refused("protocol.invalid_data", msg)
+    SyncError::refused(ErrorCode::ProtocolInvalidData, msg)
 }
 
 /// Refuses a change to a séance or homework covered by a visa the replica knows of.
 fn check_visa(replica: &Replica, teacher: &str, audience: &str, date: &str) -> Result<()> {
     match visa_until(replica.conn(), teacher, audience)? {
         Some(until) if until.as_str() >= date => Err(SyncError::refused(
-            "logbook.visa_locked",
+            ErrorCode::LogbookVisaLocked,
             format!("Cette entrée du {date} est visée jusqu'au {until} : elle ne peut plus être modifiée."),
         )),
         _ => Ok(()),
@@ -72,7 +73,7 @@ fn check_own_and_open(
     refusal: &str,
 ) -> Result<()> {
     if current["teacherId"].as_str() != Some(me.id.as_str()) {
-        return Err(SyncError::refused("acl.forbidden", refusal));
+        return Err(SyncError::refused(ErrorCode::AclForbidden, refusal));
     }
     check_visa(
         replica,
@@ -85,14 +86,14 @@ fn check_own_and_open(
 fn check_teacher_may_write(me: &Me, data: &Data) -> Result<()> {
     if !me.is(Role::Teacher) {
         return Err(SyncError::refused(
-            "acl.forbidden",
+            ErrorCode::AclForbidden,
             "Seuls les enseignants écrivent dans le cahier de textes.",
         ));
     }
     let audience = data["audienceId"].as_str().unwrap_or("");
     if !me.audience_ids.iter().any(|a| a == audience) {
         return Err(SyncError::refused(
-            "acl.forbidden",
+            ErrorCode::AclForbidden,
             "Vous n'enseignez pas à cette classe ou ce groupe.",
         ));
     }
@@ -155,7 +156,7 @@ pub fn save_session(replica: &mut Replica, input: &Data) -> Result<Data> {
         // save, a copy onto a lesson already written).
         if session_for_occurrence(replica.conn(), &occ, &me.id)?.is_some() {
             return Err(SyncError::refused(
-                "logbook.already_written",
+                ErrorCode::LogbookAlreadyWritten,
                 "Ce cours a déjà sa séance.",
             ));
         }
@@ -267,7 +268,7 @@ fn check_attachments(replica: &Replica, me: &Me, data: &Data) -> Result<()> {
             .ok_or_else(|| SyncError::NotFound(format!("document {id}")))?;
         if doc.owner_id != me.id {
             return Err(SyncError::refused(
-                "logbook.attachment_not_yours",
+                ErrorCode::LogbookAttachmentNotYours,
                 format!(
                     "« {} » n'est pas un de vos documents : copiez-le d'abord dans votre espace.",
                     doc.name
@@ -383,7 +384,7 @@ fn set_occurrence_status(replica: &mut Replica, id: &str, change: Value) -> Resu
     let me = Me::load(replica)?;
     if !(me.is(Role::VieScolaire) || me.is(Role::Direction)) {
         return Err(SyncError::refused(
-            "acl.forbidden",
+            ErrorCode::AclForbidden,
             "Seuls la vie scolaire et la direction modifient l'emploi du temps.",
         ));
     }
@@ -414,7 +415,7 @@ pub fn sign_visa(
     let me = Me::load(replica)?;
     if !(me.is(Role::Direction) || me.is(Role::Inspector)) {
         return Err(SyncError::refused(
-            "acl.forbidden",
+            ErrorCode::AclForbidden,
             "Seuls la direction et les inspecteurs apposent un visa.",
         ));
     }
@@ -440,7 +441,7 @@ pub fn revoke_visa(replica: &mut Replica, id: &str) -> Result<()> {
     let me = Me::load(replica)?;
     if !me.is(Role::Direction) {
         return Err(SyncError::refused(
-            "acl.forbidden",
+            ErrorCode::AclForbidden,
             "Seule la direction retire un visa.",
         ));
     }

@@ -24,6 +24,7 @@
 //! that differ only by case get distinct files, and every write is checked to land inside
 //! the root ([`inside`]).
 
+use ardoise_protocol::ErrorCode;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, Instant, UNIX_EPOCH};
@@ -180,7 +181,7 @@ pub fn inside(root: &Path, rel: &str) -> Result<PathBuf> {
         );
     if !plain {
         return Err(SyncError::refused(
-            "mirror.unsafe_path",
+            ErrorCode::MirrorUnsafePath,
             format!("chemin refusé hors du dossier miroir : {rel:?}"),
         ));
     }
@@ -195,7 +196,7 @@ fn prepare_parent(root: &Path, path: &Path) -> Result<()> {
     let real_root = root.canonicalize()?;
     if !parent.canonicalize()?.starts_with(&real_root) {
         return Err(SyncError::refused(
-            "mirror.unsafe_path",
+            ErrorCode::MirrorUnsafePath,
             format!("{} sort du dossier miroir", path.display()),
         ));
     }
@@ -864,13 +865,13 @@ pub fn watch(
     })
     .map_err(|e| {
         SyncError::refused(
-            "mirror.watch",
+            ErrorCode::MirrorWatch,
             format!("surveillance du dossier impossible : {e}"),
         )
     })?;
     watcher.watch(root, RecursiveMode::Recursive).map_err(|e| {
         SyncError::refused(
-            "mirror.watch",
+            ErrorCode::MirrorWatch,
             format!("surveillance du dossier impossible : {e}"),
         )
     })?;

@@ -8,6 +8,7 @@
 //! - a record with pending ops shows the server copy (mirror) with those ops replayed on top,
 //!   so a pull never hides an edit that has not gone up yet.
 
+use ardoise_protocol::ErrorCode;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -54,7 +55,7 @@ pub struct QuarantinedOp {
     /// Record id.
     pub record_id: String,
     /// Why.
-    pub error_code: String,
+    pub error_code: ErrorCode,
     /// Why, for people.
     pub error_message: String,
 }
@@ -288,7 +289,7 @@ impl Replica {
         let tx = self.conn.transaction()?;
         if read_row(&tx, kind, id)?.is_some() {
             return Err(SyncError::refused(
-                "record.exists",
+                ErrorCode::RecordExists,
                 "Cet enregistrement existe déjà.",
             ));
         }
@@ -485,12 +486,15 @@ impl Replica {
                 }
                 Outcome::Rejected => {
                     let err = r.error.clone().unwrap_or_else(|| {
-                        ardoise_protocol::ApiError::new("sync.rejected", "Refusé par le serveur.")
+                        ardoise_protocol::ApiError::new(
+                            ErrorCode::SyncRejected,
+                            "Refusé par le serveur.",
+                        )
                     });
                     tx.execute(
                         "UPDATE outbox SET state = 'quarantined', error_code = ?2,
                          error_message = ?3 WHERE op_id = ?1",
-                        params![r.op_id.to_string(), err.code, err.message],
+                        params![r.op_id.to_string(), err.code.as_str(), err.message],
                     )?;
                     if action == "create" {
                         // The record will never exist: the edits made to it since can only
@@ -499,7 +503,7 @@ impl Replica {
                             "UPDATE outbox SET state = 'quarantined', error_code = ?3,
                              error_message = ?4
                              WHERE kind = ?1 AND record_id = ?2 AND state = 'pending'",
-                            params![kind.as_str(), record_id, err.code, err.message],
+                            params![kind.as_str(), record_id, err.code.as_str(), err.message],
                         )?;
                     }
                     rebuild_local(&tx, kind, &record_id)?;
@@ -579,7 +583,7 @@ impl Replica {
                 op_id: r.get(0)?,
                 kind: r.get(1)?,
                 record_id: r.get(2)?,
-                error_code: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                error_code: ErrorCode::parse(&r.get::<_, Option<String>>(3)?.unwrap_or_default()),
                 error_message: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
             })
         })?;
@@ -899,7 +903,7 @@ mod tests {
             version: None,
             conflict_id: None,
             error: Some(ardoise_protocol::ApiError::new(
-                "logbook.visa_locked",
+                ErrorCode::LogbookVisaLocked,
                 "visée",
             )),
         }
@@ -1013,7 +1017,7 @@ mod tests {
         big.insert("content".into(), json!("a".repeat(190_000)));
         big.insert("annotation".into(), json!("b".repeat(190_000)));
         let err = r.local_create(EntityKind::Session, "s1", big).unwrap_err();
-        assert_eq!(err.code(), "protocol.invalid_data");
+        assert_eq!(err.code(), ErrorCode::ProtocolInvalidData);
         r.local_create(EntityKind::Session, "s2", with_room(session_data("ok")))
             .unwrap();
         let mut late = Data::new();
@@ -1021,7 +1025,7 @@ mod tests {
         let err = r
             .local_update(EntityKind::Session, "s2", &late)
             .unwrap_err();
-        assert_eq!(err.code(), "protocol.invalid_data");
+        assert_eq!(err.code(), ErrorCode::ProtocolInvalidData);
         assert_eq!(
             r.pending_count().unwrap(),
             1,
@@ -1070,7 +1074,7 @@ mod tests {
         assert_eq!(r.pending_count().unwrap(), 0);
         assert_eq!(
             r.quarantined().unwrap()[0].error_code,
-            "logbook.visa_locked"
+            ErrorCode::LogbookVisaLocked
         );
         let (_, local) = r.get(EntityKind::Session, "s").unwrap().unwrap();
         assert_eq!(local["content"], "");
@@ -1099,7 +1103,7 @@ mod tests {
         assert_eq!(quarantined.len(), 2);
         assert!(quarantined
             .iter()
-            .all(|q| q.error_code == "logbook.visa_locked"));
+            .all(|q| q.error_code == ErrorCode::LogbookVisaLocked));
         assert!(r.get(EntityKind::Session, "s").unwrap().is_none());
     }
 

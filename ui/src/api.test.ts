@@ -33,7 +33,7 @@ describe("api", () => {
     await getDay({ kind: "audience", key: "1re B" }, "2026-11-30");
     await cancelOccurrence("occ-1", "Professeur absent");
     await saveSession({ id: null, occurrence: "occ-1", title: "T", content: "", annotation: null, state: "draft", attachments: [] });
-    const hw = { id: null, sessionId: "s1", dueOn: "2026-12-07", description: "Lire", kind: "lecture", estimatedMinutes: 20, state: "published" as const, attachments: [] };
+    const hw = { id: null, sessionId: "s1", dueOn: "2026-12-07", description: "Lire", kind: "reading" as const, estimatedMinutes: 20, state: "published" as const, attachments: [] };
     await saveHomework(hw);
     await copySession("s1", "occ-9");
     await getLogbook("leroy", "2026-11-01", "2026-11-30");

@@ -5,6 +5,8 @@ export type Role = "teacher" | "vie_scolaire" | "direction" | "inspector" | "pup
 
 export type PublishState = "draft" | "published";
 
+export type HomeworkKind = "exercise" | "reading" | "test" | "presentation" | "other";
+
 export type SyncStatus = { 
 /**
  * The ENT answered the last probe.
@@ -124,11 +126,13 @@ key: string,
  */
 label: string, };
 
+export type ErrorCode = "acl.forbidden" | "auth.invalid_credentials" | "auth.invalid_login" | "auth.invalid_token" | "auth.logged_out" | "auth.too_long" | "auth.too_many_attempts" | "protocol.content_type" | "protocol.invalid_body" | "protocol.invalid_data" | "protocol.invalid_id" | "protocol.invalid_json" | "protocol.invalid_op" | "protocol.invalid_path" | "protocol.invalid_query" | "protocol.method_not_allowed" | "protocol.missing_version" | "protocol.not_found" | "protocol.too_large" | "protocol.too_many_hashes" | "protocol.too_many_ops" | "protocol.unsupported" | "record.exists" | "record.not_found" | "logbook.already_written" | "logbook.attachment_not_yours" | "logbook.audience_fixed" | "logbook.visa_locked" | "logbook.visa_out_of_year" | "document.bad_name" | "document.bad_share" | "document.blob_missing" | "document.cache_damaged" | "document.not_downloaded" | "document.not_in_trash" | "documents.open" | "documents.path" | "documents.unsupported" | "quota.exceeded" | "blob.bad_range" | "blob.not_found" | "upload.bad_hash" | "upload.bad_offset" | "upload.busy" | "upload.chunk_too_large" | "upload.hash_mismatch" | "upload.not_found" | "upload.offset_mismatch" | "upload.too_large" | "upload.too_long" | "server.busy" | "server.internal" | "server.storage" | "sync.bad_response" | "sync.offline" | "sync.rejected" | "replica.bad_key" | "replica.corrupt" | "replica.not_found" | "replica.storage" | "replica.wrong_key" | "profile.io" | "profile.other_user" | "logout.fixed_profile" | "logout.none" | "logout.pending" | "mirror.unsafe_path" | "mirror.watch" | "export.io" | "export.none" | "export.open" | "export.path" | "app.invalid_choice" | "app.invalid_date" | "app.invalid_zoom" | "app.lock" | "app.sync_stopped" | "app.task" | "app.thread" | "app.zoom" | "cli.invalid_input" | "cli.io" | "unknown";
+
 export type CommandError = { 
 /**
  * Stable code, e.g. `logbook.visa_locked`.
  */
-code: string, 
+code: ErrorCode, 
 /**
  * For people, in French.
  */
@@ -272,9 +276,9 @@ dueOn: string,
  */
 description: string, 
 /**
- * exercice, lecture, évaluation, exposé…
+ * Exercise, reading, test…
  */
-kind: string, 
+kind: HomeworkKind, 
 /**
  * Estimated work, minutes.
  */
@@ -336,9 +340,9 @@ dueOn: string,
  */
 description: string, 
 /**
- * exercice, lecture, évaluation…
+ * Exercise, reading, test…
  */
-kind: string, 
+kind: HomeworkKind, 
 /**
  * Estimated work, minutes.
  */
@@ -565,3 +569,6 @@ me: string,
  * The folder of this computer kept in step, if one was chosen.
  */
 mirrorDir: string | null, };
+
+/** Every error code but `unknown`, in the order of the Rust enum. */
+export const ERROR_CODES: readonly ErrorCode[] = ["acl.forbidden","auth.invalid_credentials","auth.invalid_login","auth.invalid_token","auth.logged_out","auth.too_long","auth.too_many_attempts","protocol.content_type","protocol.invalid_body","protocol.invalid_data","protocol.invalid_id","protocol.invalid_json","protocol.invalid_op","protocol.invalid_path","protocol.invalid_query","protocol.method_not_allowed","protocol.missing_version","protocol.not_found","protocol.too_large","protocol.too_many_hashes","protocol.too_many_ops","protocol.unsupported","record.exists","record.not_found","logbook.already_written","logbook.attachment_not_yours","logbook.audience_fixed","logbook.visa_locked","logbook.visa_out_of_year","document.bad_name","document.bad_share","document.blob_missing","document.cache_damaged","document.not_downloaded","document.not_in_trash","documents.open","documents.path","documents.unsupported","quota.exceeded","blob.bad_range","blob.not_found","upload.bad_hash","upload.bad_offset","upload.busy","upload.chunk_too_large","upload.hash_mismatch","upload.not_found","upload.offset_mismatch","upload.too_large","upload.too_long","server.busy","server.internal","server.storage","sync.bad_response","sync.offline","sync.rejected","replica.bad_key","replica.corrupt","replica.not_found","replica.storage","replica.wrong_key","profile.io","profile.other_user","logout.fixed_profile","logout.none","logout.pending","mirror.unsafe_path","mirror.watch","export.io","export.none","export.open","export.path","app.invalid_choice","app.invalid_date","app.invalid_zoom","app.lock","app.sync_stopped","app.task","app.thread","app.zoom","cli.invalid_input","cli.io"];

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import type { Occurrence, SessionView } from "./api";
+import type { HomeworkKind, Occurrence, SessionView } from "./api";
+import { t } from "./i18n";
 import { renderEditor, type EditorHandlers } from "./editor";
 
 const lesson: Occurrence = {
@@ -15,7 +16,7 @@ const existing: SessionView = {
   attachments: ["d1"],
   homework: [{
     id: "h1", version: 1, sessionId: "s1", givenOn: "2026-11-30", dueOn: "2026-12-07",
-    description: "Lire le chapitre 3", kind: "lecture", estimatedMinutes: 30, state: "published",
+    description: "Lire le chapitre 3", kind: "reading", estimatedMinutes: 30, state: "published",
     attachments: [],
   }],
 };
@@ -40,7 +41,7 @@ describe("séance editor", () => {
     panel.querySelector("form")!.dispatchEvent(new KeyboardEvent("keydown", { key: "s", ctrlKey: true, bubbles: true }));
     expect(h.onSave).toHaveBeenCalledWith(
       { id: null, occurrence: "occ-1", title: "Les Lumières", content: "<p>Cours</p>", annotation: null, state: "draft", attachments: [] },
-      [{ dueOn: "2026-12-07", description: "Exercices 1 à 4", kind: "exercice", estimatedMinutes: 45, state: "draft", attachments: [] }],
+      [{ dueOn: "2026-12-07", description: "Exercices 1 à 4", kind: "exercise", estimatedMinutes: 45, state: "draft", attachments: [] }],
       [],
       expect.anything(),
     );
@@ -55,12 +56,25 @@ describe("séance editor", () => {
     panel.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(h.onSave.mock.calls[0][0]).toMatchObject({ id: "s1", title: "Avant", annotation: "à revoir" });
     expect(h.onSave.mock.calls[0][1]).toEqual([
-      { id: "h1", dueOn: "2026-12-07", description: "Lire le chapitre 3", kind: "lecture", estimatedMinutes: 30, state: "published", attachments: [] },
+      { id: "h1", dueOn: "2026-12-07", description: "Lire le chapitre 3", kind: "reading", estimatedMinutes: 30, state: "published", attachments: [] },
     ]);
     (panel.querySelector("button.remove-homework") as HTMLButtonElement).click();
     panel.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(h.onSave.mock.calls[1][1]).toEqual([]);
     expect(h.onSave.mock.calls[1][2]).toEqual(["h1"]);
+  });
+
+  it("saves a homework with the kind it was opened with, for every kind", () => {
+    const kinds: HomeworkKind[] = ["exercise", "reading", "test", "presentation", "other"];
+    for (const kind of kinds) {
+      const h = handlers();
+      const panel = renderEditor(lesson, { ...existing, homework: [{ ...existing.homework[0], kind }] }, "fr", h);
+      const choice = panel.querySelector("select[name=kind]") as HTMLSelectElement;
+      expect(choice.value).toBe(kind);
+      expect(choice.selectedOptions[0].textContent).toBe(t("fr").hwKinds[kind]);
+      panel.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+      expect(h.onSave.mock.calls[0][1][0].kind).toBe(kind);
+    }
   });
 
   it("attaches the teacher's own documents, opens and removes them", () => {

@@ -1,7 +1,7 @@
 // The séance editor: title, content, private annotation, draft/published, and the homework
 // given with it (due on, kind, estimated minutes, instructions). Ctrl+S saves, Escape
 // closes. A séance already written can be copied to another class of the same subject.
-import type { DocEntry, HomeworkView, Occurrence, PublishState, SessionInput, SessionView } from "./api";
+import type { DocEntry, HomeworkKind, HomeworkView, Occurrence, PublishState, SessionInput, SessionView } from "./api";
 import { formatDate, formatDay, t, type Lang } from "./i18n";
 
 let fieldSeq = 0;
@@ -44,7 +44,7 @@ export interface HomeworkRow {
   id?: string;
   dueOn: string;
   description: string;
-  kind: string;
+  kind: HomeworkKind;
   estimatedMinutes: number | null;
   state: PublishState;
   /** Documents attached (kept as they are; attached from the séance or the CLI). */
@@ -93,7 +93,7 @@ function homeworkRow(h: HomeworkRow, lang: Lang, onRemove: () => void): HTMLElem
   due.type = "date";
   due.name = "dueOn";
   due.value = h.dueOn;
-  const kind = select("kind", Object.entries(m.hwKinds), h.kind || "exercice");
+  const kind = select("kind", Object.entries(m.hwKinds), h.kind);
   const minutes = document.createElement("input");
   minutes.type = "number";
   minutes.name = "estimatedMinutes";
@@ -124,7 +124,7 @@ function readHomework(row: HTMLElement, state: PublishState): HomeworkRow {
     ...(row.dataset.id ? { id: row.dataset.id } : {}),
     dueOn: v("dueOn"),
     description: v("description"),
-    kind: v("kind"),
+    kind: v("kind") as HomeworkKind,
     estimatedMinutes: minutes === "" ? null : Number(minutes),
     state,
     attachments: JSON.parse(row.dataset.attachments ?? "[]") as string[],
@@ -245,7 +245,7 @@ export function renderEditor(
   for (const hw of existing?.homework ?? []) addRow(fromView(hw));
   const add = button(`+ ${m.addHomework}`, "add-homework");
   add.onclick = () => {
-    addRow({ dueOn: addDays(o.date, 7), description: "", kind: "exercice", estimatedMinutes: null, state: "published", attachments: [] });
+    addRow({ dueOn: addDays(o.date, 7), description: "", kind: "exercise", estimatedMinutes: null, state: "published", attachments: [] });
     homework.querySelector<HTMLInputElement>("fieldset:last-child [name=dueOn]")?.focus();
   };
 

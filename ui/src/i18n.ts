@@ -1,4 +1,6 @@
 // French first, English second. Dates in fr-FR, times in Europe/Paris.
+import type { ErrorCode, HomeworkKind } from "./bindings";
+import { ERROR_TEXTS } from "./errors";
 export type Lang = "fr" | "en";
 
 const messages = {
@@ -63,7 +65,7 @@ const messages = {
     minutes: "Durée estimée (min)",
     description: "Consigne",
     remove: "Supprimer",
-    hwKinds: { exercice: "Exercices", lecture: "Lecture", "évaluation": "Évaluation", "exposé": "Exposé", autre: "Autre" } as Record<string, string>,
+    hwKinds: { exercise: "Exercices", reading: "Lecture", test: "Évaluation", presentation: "Exposé", other: "Autre" } satisfies Record<HomeworkKind, string>,
     copyTo: "Copier vers une autre classe",
     copy: "Copier",
     noCopyTarget: "Aucun autre cours de cette matière à venir sans séance.",
@@ -207,7 +209,7 @@ const messages = {
     minutes: "Estimated time (min)",
     description: "Instructions",
     remove: "Remove",
-    hwKinds: { exercice: "Exercises", lecture: "Reading", "évaluation": "Test", "exposé": "Presentation", autre: "Other" } as Record<string, string>,
+    hwKinds: { exercise: "Exercises", reading: "Reading", test: "Test", presentation: "Presentation", other: "Other" } satisfies Record<HomeworkKind, string>,
     copyTo: "Copy to another class",
     copy: "Copy",
     noCopyTarget: "No upcoming lesson of this subject without an entry.",
@@ -298,23 +300,10 @@ export function t(lang: Lang): Messages {
   return messages[lang];
 }
 
-/** Translates a shell error code; unknown codes fall back to the shell's message. */
-export function errorText(lang: Lang, code: string, message: string): string {
-  const known: Record<string, Record<Lang, string>> = {
-    "sync.offline": { fr: "Serveur injoignable : vos modifications restent en attente.", en: "Server unreachable: your changes stay queued." },
-    "logbook.visa_locked": { fr: "Entrée visée : elle ne peut plus être modifiée.", en: "Signed-off entry: it can no longer be changed." },
-    "auth.logged_out": { fr: "Session expirée : reconnectez-vous.", en: "Session expired: log in again." },
-    "auth.invalid_credentials": { fr: "Identifiant ou mot de passe incorrect.", en: "Wrong login or password." },
-    "logbook.already_written": { fr: "Ce cours a déjà sa séance.", en: "That lesson already has an entry." },
-    "acl.forbidden": { fr: "Vous n'avez pas le droit de faire cette modification.", en: "You may not make this change." },
-    "profile.other_user": { fr: "Ce profil appartient à un autre utilisateur.", en: "This profile belongs to another user." },
-    "quota.exceeded": { fr: "Espace documentaire plein : libérez de la place ou demandez plus d'espace.", en: "Document space full: free some space or ask for more." },
-    "document.bad_name": { fr: "Ce nom de fichier n'est pas accepté par l'ENT.", en: "The ENT does not accept this file name." },
-    "document.not_downloaded": { fr: "Document pas encore disponible hors ligne : reconnectez-vous pour l'ouvrir.", en: "Document not available offline yet: reconnect to open it." },
-    "logbook.attachment_not_yours": { fr: "Seuls vos propres documents peuvent être joints.", en: "Only your own documents can be attached." },
-    "auth.too_many_attempts": { fr: "Trop de tentatives : patientez un instant avant de réessayer.", en: "Too many attempts: wait a moment before trying again." },
-  };
-  return known[code]?.[lang] ?? message;
+/** What an error says to people: its code's text; a code this build does not know (from a
+ * newer server) shows the message it came with. */
+export function errorText(lang: Lang, code: ErrorCode, message: string): string {
+  return code === "unknown" ? message : ERROR_TEXTS[code][lang];
 }
 
 export function formatTime(iso: string, lang: Lang): string {

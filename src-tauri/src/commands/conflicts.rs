@@ -1,5 +1,6 @@
 //! Conflict revisions: list them side by side, keep mine or theirs, or a merged version.
 
+use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{EntityKind, Keep};
 use ardoise_sync::{logbook, queries};
 use serde::Serialize;
@@ -96,7 +97,7 @@ pub fn resolve_conflict(state: State<'_, AppState>, id: String, keep: String) ->
         "theirs" => Keep::Theirs,
         other => {
             return Err(CommandError::new(
-                "app.invalid_choice",
+                ErrorCode::AppInvalidChoice,
                 format!("mine ou theirs, pas {other}"),
             ))
         }

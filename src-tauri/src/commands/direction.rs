@@ -1,5 +1,6 @@
 //! Direction and inspectors: read any teacher's cahier de textes, sign it off (visa).
 
+use ardoise_protocol::ErrorCode;
 use ardoise_sync::{logbook, queries};
 use serde::Serialize;
 use serde_json::Value;
@@ -51,7 +52,9 @@ pub fn get_logbook(
     let teacher_id = queries::user_id(conn, &teacher)?;
     let (_, user) = replica
         .get(ardoise_protocol::EntityKind::User, &teacher_id)?
-        .ok_or_else(|| CommandError::new("replica.not_found", format!("enseignant {teacher}")))?;
+        .ok_or_else(|| {
+            CommandError::new(ErrorCode::ReplicaNotFound, format!("enseignant {teacher}"))
+        })?;
     let mut audiences = Vec::new();
     for id in user
         .get("audienceIds")

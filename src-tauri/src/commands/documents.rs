@@ -2,6 +2,7 @@
 //! queue. Opening and adding go through Rust (opener, dialog): the webview never names a
 //! path on disk.
 
+use ardoise_protocol::ErrorCode;
 use std::path::PathBuf;
 
 use ardoise_sync::docs::{self, Cache, DocEntry, TransferView};
@@ -90,20 +91,18 @@ pub async fn open_document(
 ) -> CmdResult<()> {
     let profile = state.profile()?;
     let doc = docs::get(&*state.lock_replica()?, &id)?
-        .ok_or_else(|| CommandError::new("replica.not_found", "document introuvable"))?;
+        .ok_or_else(|| CommandError::new(ErrorCode::ReplicaNotFound, "document introuvable"))?;
     let (hash, size) = match hash {
         Some(h) => {
-            let v = doc
-                .versions
-                .iter()
-                .find(|v| v.hash == h)
-                .ok_or_else(|| CommandError::new("replica.not_found", "version introuvable"))?;
+            let v = doc.versions.iter().find(|v| v.hash == h).ok_or_else(|| {
+                CommandError::new(ErrorCode::ReplicaNotFound, "version introuvable")
+            })?;
             (v.hash.clone(), v.size)
         }
         None => (
             doc.hash
                 .clone()
-                .ok_or_else(|| CommandError::new("replica.not_found", "document vide"))?,
+                .ok_or_else(|| CommandError::new(ErrorCode::ReplicaNotFound, "document vide"))?,
             doc.size,
         ),
     };
@@ -115,16 +114,16 @@ pub async fn open_document(
         }
         let dir = profile.dir().join("open").join(&doc.id);
         std::fs::create_dir_all(&dir)
-            .map_err(|e| CommandError::new("profile.io", e.to_string()))?;
+            .map_err(|e| CommandError::new(ErrorCode::ProfileIo, e.to_string()))?;
         let out = dir.join(ardoise_sync::mirror::safe_name(&doc.name));
         docs::export(&cache, &hash, &out)?;
         Ok(out)
     })
     .await
-    .map_err(|e| CommandError::new("app.thread", e.to_string()))??;
+    .map_err(|e| CommandError::new(ErrorCode::AppThread, e.to_string()))??;
     app.opener()
         .open_path(path.display().to_string(), None::<&str>)
-        .map_err(|e| CommandError::new("documents.open", e.to_string()))
+        .map_err(|e| CommandError::new(ErrorCode::DocumentsOpen, e.to_string()))
 }
 
 /// Asks which files to add to `folder` (a native dialog), copies them into the cache and
@@ -150,18 +149,20 @@ pub async fn add_documents(
     for file in chosen {
         let path = file
             .into_path()
-            .map_err(|e| CommandError::new("documents.path", e.to_string()))?;
+            .map_err(|e| CommandError::new(ErrorCode::DocumentsPath, e.to_string()))?;
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
-            .ok_or_else(|| CommandError::new("document.bad_name", "nom de fichier illisible"))?
+            .ok_or_else(|| {
+                CommandError::new(ErrorCode::DocumentBadName, "nom de fichier illisible")
+            })?
             .to_string();
         // Copied and hashed first, without holding the replica: a big file takes a while.
         let (hash, size) = {
             let cache = cache.clone();
             tauri::async_runtime::spawn_blocking(move || cache.import(&path))
                 .await
-                .map_err(|e| CommandError::new("app.thread", e.to_string()))??
+                .map_err(|e| CommandError::new(ErrorCode::AppThread, e.to_string()))??
         };
         docs::put_content(&mut *state.lock_replica()?, &hash, size, &folder, &name)?;
         added += 1;
@@ -189,7 +190,7 @@ pub async fn choose_mirror_dir(
     };
     let dir = chosen
         .into_path()
-        .map_err(|e| CommandError::new("documents.path", e.to_string()))?;
+        .map_err(|e| CommandError::new(ErrorCode::DocumentsPath, e.to_string()))?;
     state.set_mirror_dir(Some(&dir))?;
     Ok(Some(dir.display().to_string()))
 }

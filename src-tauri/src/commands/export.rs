@@ -1,5 +1,6 @@
 //! The day's timetable of every class as a PDF file, saved where the user chooses.
 
+use ardoise_protocol::ErrorCode;
 use std::path::PathBuf;
 
 use tauri::{AppHandle, State};
@@ -37,8 +38,9 @@ pub async fn export_day_pdf(
     };
     let path: PathBuf = chosen
         .into_path()
-        .map_err(|e| CommandError::new("export.path", e.to_string()))?;
-    std::fs::write(&path, pdf).map_err(|e| CommandError::new("export.io", e.to_string()))?;
+        .map_err(|e| CommandError::new(ErrorCode::ExportPath, e.to_string()))?;
+    std::fs::write(&path, pdf)
+        .map_err(|e| CommandError::new(ErrorCode::ExportIo, e.to_string()))?;
     log::info!("emploi du temps du {day} exporté : {}", path.display());
     *lock(&state.last_export)? = Some(path.clone());
     Ok(Some(path.display().to_string()))
@@ -50,8 +52,8 @@ pub async fn export_day_pdf(
 pub fn open_last_export(app: AppHandle, state: State<'_, AppState>) -> CmdResult<()> {
     let path = lock(&state.last_export)?
         .clone()
-        .ok_or_else(|| CommandError::new("export.none", "aucun fichier exporté"))?;
+        .ok_or_else(|| CommandError::new(ErrorCode::ExportNone, "aucun fichier exporté"))?;
     app.opener()
         .open_path(path.display().to_string(), None::<&str>)
-        .map_err(|e| CommandError::new("export.open", e.to_string()))
+        .map_err(|e| CommandError::new(ErrorCode::ExportOpen, e.to_string()))
 }

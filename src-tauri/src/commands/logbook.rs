@@ -2,6 +2,7 @@
 //! class.
 
 use ardoise_protocol::entities::{HomeworkKind, PublishState};
+use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{Data, EntityKind};
 use ardoise_sync::queries::{self, OccurrenceView};
 use ardoise_sync::{logbook, Replica};
@@ -162,7 +163,7 @@ pub fn session_view(replica: &Replica, mut data: Data) -> CmdResult<SessionView>
     data.insert("locked".into(), json!(until.is_some_and(|u| u >= date)));
     data.insert("homework".into(), Value::Array(homework));
     serde_json::from_value(Value::Object(data))
-        .map_err(|e| CommandError::new("replica.corrupt", format!("séance {id} : {e}")))
+        .map_err(|e| CommandError::new(ErrorCode::ReplicaCorrupt, format!("séance {id} : {e}")))
 }
 
 /// The logged-in teacher's séance for a lesson, if written.
@@ -184,7 +185,7 @@ pub fn open_session(state: State<'_, AppState>, id: String) -> CmdResult<Session
     let replica = state.lock_replica()?;
     let (version, data) = replica
         .get(EntityKind::Session, &id)?
-        .ok_or_else(|| CommandError::new("replica.not_found", format!("séance {id}")))?;
+        .ok_or_else(|| CommandError::new(ErrorCode::ReplicaNotFound, format!("séance {id}")))?;
     session_view(&replica, queries::with_id(&id, version, data))
 }
 
@@ -229,7 +230,7 @@ pub fn save_homework(state: State<'_, AppState>, input: HomeworkInput) -> CmdRes
                     .get(EntityKind::Session, &input.session_id)?
                     .ok_or_else(|| {
                         CommandError::new(
-                            "replica.not_found",
+                            ErrorCode::ReplicaNotFound,
                             format!("séance {}", input.session_id),
                         )
                     })?;
@@ -249,7 +250,7 @@ pub fn save_homework(state: State<'_, AppState>, input: HomeworkInput) -> CmdRes
     };
     state.wake();
     serde_json::from_value(Value::Object(saved))
-        .map_err(|e| CommandError::new("replica.corrupt", e.to_string()))
+        .map_err(|e| CommandError::new(ErrorCode::ReplicaCorrupt, e.to_string()))
 }
 
 /// Deletes one of the teacher's homework and wakes the sync loop.

@@ -1,6 +1,7 @@
 //! The commands the UI calls, one module per domain, each a few lines over `ardoise-sync`.
 
 use ardoise_protocol::Data;
+use ardoise_protocol::ErrorCode;
 use chrono::NaiveDate;
 use serde_json::Value;
 
@@ -19,7 +20,7 @@ pub mod view;
 /// A YYYY-MM-DD date from the UI.
 fn parse_date(s: &str) -> CmdResult<NaiveDate> {
     s.parse()
-        .map_err(|_| CommandError::new("app.invalid_date", format!("date invalide : {s}")))
+        .map_err(|_| CommandError::new(ErrorCode::AppInvalidDate, format!("date invalide : {s}")))
 }
 
 /// A text field of replica data ("" when absent).

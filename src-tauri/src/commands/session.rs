@@ -1,6 +1,7 @@
 //! Logging in from the app: the password goes to the ENT over HTTP from Rust (never from
 //! the webview), into the user's own profile, and the sync loop starts on it.
 
+use ardoise_protocol::ErrorCode;
 use ardoise_sync::{login as sync_login, HttpConnector};
 use tauri::State;
 
@@ -24,7 +25,7 @@ pub async fn login(
         sync_login(&target, &server, &connector, login.trim(), &password)
     })
     .await
-    .map_err(|e| CommandError::new("app.task", e.to_string()))??;
+    .map_err(|e| CommandError::new(ErrorCode::AppTask, e.to_string()))??;
     if state.profile()?.dir() != profile.dir() {
         state.switch_to(profile.clone())?;
     } else {
@@ -46,7 +47,7 @@ pub async fn logout(state: State<'_, AppState>, discard_pending: bool) -> CmdRes
         let pending = replica.pending_count()?;
         if pending > 0 && !discard_pending {
             return Err(CommandError::new(
-                "logout.pending",
+                ErrorCode::LogoutPending,
                 format!("{pending} modification(s) pas encore envoyée(s) à l'ENT"),
             ));
         }
@@ -60,7 +61,7 @@ pub async fn logout(state: State<'_, AppState>, discard_pending: bool) -> CmdRes
         ardoise_sync::logout(&old, &connector, true)
     })
     .await
-    .map_err(|e| CommandError::new("app.task", e.to_string()))??;
+    .map_err(|e| CommandError::new(ErrorCode::AppTask, e.to_string()))??;
     state.profiles.forget_last()?;
     log::info!("déconnecté, profil effacé");
     Ok(())

@@ -1,5 +1,6 @@
 //! The week view.
 
+use ardoise_protocol::ErrorCode;
 use std::collections::BTreeMap;
 
 use ardoise_sync::queries::{self, OccurrenceView, Who};
@@ -157,5 +158,5 @@ pub fn replace_occurrence(
 
 fn occurrence_view(replica: &ardoise_sync::Replica, id: &str) -> CmdResult<OccurrenceView> {
     queries::occurrence(replica.conn(), id)?
-        .ok_or_else(|| CommandError::new("replica.not_found", format!("cours {id}")))
+        .ok_or_else(|| CommandError::new(ErrorCode::ReplicaNotFound, format!("cours {id}")))
 }

@@ -2,6 +2,7 @@
 //! reflows as it would at 200 % in a browser, for people who need larger text.
 
 use crate::error::{CmdResult, CommandError};
+use ardoise_protocol::ErrorCode;
 
 /// The zoom factors offered: 50 % to 300 %.
 const RANGE: std::ops::RangeInclusive<f64> = 0.5..=3.0;
@@ -11,13 +12,13 @@ const RANGE: std::ops::RangeInclusive<f64> = 0.5..=3.0;
 pub fn set_zoom(window: tauri::WebviewWindow, factor: f64) -> CmdResult<f64> {
     if !factor.is_finite() {
         return Err(CommandError::new(
-            "app.invalid_zoom",
+            ErrorCode::AppInvalidZoom,
             format!("zoom invalide : {factor}"),
         ));
     }
     let factor = factor.clamp(*RANGE.start(), *RANGE.end());
     window
         .set_zoom(factor)
-        .map_err(|e| CommandError::new("app.zoom", e.to_string()))?;
+        .map_err(|e| CommandError::new(ErrorCode::AppZoom, e.to_string()))?;
     Ok(factor)
 }
