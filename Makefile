@@ -3,6 +3,9 @@ SHELL := /bin/bash
 export CARGO_BUILD_JOBS ?= 2
 DEMO_ADDR ?= 127.0.0.1:8787
 DEMO_DIR ?= .demo
+# Where cargo puts what it builds: CARGO_TARGET_DIR when set, as cargo does.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+export TARGET_DIR
 
 .PHONY: deps ui build demo test gates rust-tests ui-tests e2e soak fuzz fuzz-smoke bench bindings clean
 
@@ -46,15 +49,15 @@ rust-tests:
 ## The stories run on the release app binary, as users get it.
 e2e: ui
 	cargo build --release -p ardoise-app --locked
-	ARDOISE_APP_BIN="$(CURDIR)/target/release/ardoise-app" xvfb-run -a -s "-screen 0 1280x800x24" \
+	ARDOISE_APP_BIN="$(TARGET_DIR)/release/ardoise-app" xvfb-run -a -s "-screen 0 1280x800x24" \
 	  cargo test --workspace --locked -- --ignored --nocapture --test-threads=1
 
 ## Performance on a large lycée (issue 6), release builds, server on loopback: a table,
 ## then one JSON line. BENCH_SIZES as `ardoise-server --size` takes them, smallest first.
 BENCH_SIZES ?= 3,large
 bench: deps
-	cargo build --release --locked -p ardoise-server -p ardoise-cli -p ardoise-bench
-	target/release/ardoise-bench --sizes $(BENCH_SIZES)
+	cargo build --release --locked -p ardoise-server -p ardoise-cli -p ardoise-bench --features ardoise-server/demo
+	"$(TARGET_DIR)/release/ardoise-bench" --sizes $(BENCH_SIZES)
 
 ## The long version of the randomised tests: SEEDS convergence seeds (200 in `make test`)
 ## and ROUNDS crash rounds (100 in `make test`). A failure prints the seed to replay.

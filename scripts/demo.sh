@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 addr="$1"; dir="$2"
-bin=target/debug
+bin="${TARGET_DIR:-${CARGO_TARGET_DIR:-target}}/debug"
 mkdir -p "$dir"
 
 "$bin/ardoise-server" --data "$dir/server" --listen "$addr" --demo >"$dir/server.log" 2>&1 &

@@ -198,6 +198,11 @@ enum OccurrenceAction {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Put a cancelled or replaced course back as planned.
+    Restore {
+        /// Occurrence id.
+        id: String,
+    },
     /// Mark a course taken by a substitute.
     Replace {
         /// Occurrence id.
@@ -446,6 +451,7 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                     substitute,
                     note,
                 } => logbook::replace_occurrence(&mut replica, &id, &substitute, note.as_deref())?,
+                OccurrenceAction::Restore { id } => logbook::restore_occurrence(&mut replica, &id)?,
             };
             print_json(&saved);
         }

@@ -268,6 +268,19 @@ fn story_2_vie_scolaire_cancels_offline_and_the_teacher_sees_it() {
     let seen = find(&week, "1re B", "2026-11-30", "14:00");
     assert_eq!(seen["status"], "cancelled");
     assert_eq!(seen["note"], "Professeur absent");
+
+    // Cancelled by mistake: the vie scolaire puts it back, and the teacher sees it planned.
+    let restored = diallo.run(&["occurrence", "restore", id]).ok().json();
+    assert_eq!(restored["status"], "planned");
+    assert_eq!(restored["note"], serde_json::Value::Null);
+    diallo.run(&["sync"]).ok();
+    leroy.run(&["sync"]).ok();
+    let week = leroy.teacher_days("leroy", "2026-11-30", 1);
+    let seen = find(&week, "1re B", "2026-11-30", "14:00");
+    assert_eq!(
+        (&seen["status"], &seen["note"]),
+        (&json!("planned"), &serde_json::Value::Null)
+    );
 }
 
 #[test]
@@ -464,7 +477,7 @@ fn a_seance_copied_to_another_class_brings_its_homework_and_reaches_the_ent_once
         &martin,
         "homework",
         json!({"audience": "2nde 3", "subject": session["subjectId"], "sessionId": session["id"],
-               "givenOn": "2026-11-30", "dueOn": "2026-12-07", "description": "Lire p. 40", "kind": "lecture",
+               "givenOn": "2026-11-30", "dueOn": "2026-12-07", "description": "Lire p. 40", "kind": "reading",
                "estimatedMinutes": 20}),
     );
 

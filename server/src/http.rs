@@ -32,7 +32,7 @@ use crate::acl::Principal;
 use crate::auth::{self, AuthError};
 use crate::blobs::BlobStore;
 use crate::rules;
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::store::{Store, StoreError};
 use crate::Limits;
 
 /// Largest request body (a push of [`MAX_OPS_PER_PUSH`] ops fits well within).
@@ -44,7 +44,7 @@ pub const MAX_AUTH_REQUEST_BYTES: usize = 8 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     /// The store.
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     /// Document contents.
     pub blobs: Arc<BlobStore>,
     /// Password checks admitted (at most [`Limits::password_checks`]).
@@ -803,7 +803,7 @@ async fn push(
             .ops
             .iter()
             .map(|op| {
-                let r = rules::apply_op(&*store as &dyn Store, &p, op, &now)?;
+                let r = rules::apply_op(&*store, &p, op, &now)?;
                 if let Some(error) = &r.error {
                     // Who, what and why: never the values.
                     tracing::info!(user = %p.id, op = %op.op_id, kind = %op.kind,

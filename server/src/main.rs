@@ -15,7 +15,7 @@ struct Args {
     /// Address to listen on, e.g. 127.0.0.1:8787 (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:8787")]
     listen: String,
-    /// Seed the demo school into an empty store.
+    /// Seed the demo school into an empty store (builds with the `demo` feature only).
     #[arg(long)]
     demo: bool,
     /// Size of the demo school: demo (20 classes), large (about 100,000 records), or a
@@ -60,9 +60,7 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let options = ardoise_fixtures::Options::for_size(&args.size)
-        .ok_or_else(|| anyhow::anyhow!("--size: demo, large or a number of classes (3 or more)"))?;
-    let mut ent = ardoise_server::open(&args.data, args.demo.then_some(&options))?;
+    let mut ent = open(&args)?;
     let limits = &mut ent.limits;
     limits.quota_bytes = args.quota_mb.saturating_mul(1024 * 1024);
     limits.net.header_timeout = std::time::Duration::from_secs(args.header_timeout_secs.max(1));
@@ -80,6 +78,25 @@ async fn main() -> anyhow::Result<()> {
     ardoise_server::serve(ent, listener, shutdown_signal()).await?;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+#[cfg(feature = "demo")]
+fn open(args: &Args) -> anyhow::Result<ardoise_server::Ent> {
+    if !args.demo {
+        return ardoise_server::open(&args.data);
+    }
+    let options = ardoise_fixtures::Options::for_size(&args.size)
+        .ok_or_else(|| anyhow::anyhow!("--size: demo, large or a number of classes (3 or more)"))?;
+    ardoise_server::open_demo(&args.data, &options)
+}
+
+#[cfg(not(feature = "demo"))]
+fn open(args: &Args) -> anyhow::Result<ardoise_server::Ent> {
+    anyhow::ensure!(
+        !args.demo,
+        "--demo: this server is built without the demo school (cargo build --features demo)"
+    );
+    ardoise_server::open(&args.data)
 }
 
 async fn shutdown_signal() {

@@ -1,5 +1,6 @@
 //! The `ardoise-server` binary as an operator runs it: creates its store, seeds the demo
 //! school once, says where it listens, and stops cleanly on SIGTERM.
+#![cfg(feature = "demo")]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

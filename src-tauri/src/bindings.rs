@@ -22,6 +22,7 @@ pub fn typescript() -> String {
         ardoise_protocol::ErrorCode::decl(&cfg),
         crate::error::CommandError::decl(&cfg),
         timetable::WeekView::decl(&cfg),
+        timetable::WrittenLesson::decl(&cfg),
         timetable::Me::decl(&cfg),
         timetable::DayOf::decl(&cfg),
         logbook::SessionView::decl(&cfg),

@@ -5,6 +5,7 @@
 //! `N passed, N failed`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use ardoise_testkit::webdriver::Driver;
@@ -33,6 +34,40 @@ fn launch(profile: &Path, xdg: &Path) -> Driver {
     )
 }
 
+/// Screens checked by the accessibility engine, and the serious or critical violations
+/// found on them (printed as `a11y: screens=N violations=N` at the end).
+static A11Y_SCREENS: AtomicUsize = AtomicUsize::new(0);
+static A11Y_VIOLATIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// A screenshot of what the window shows (`artifacts/e2e/<name>.png`), and axe-core run on
+/// it in the real window: every serious or critical violation is printed and counted.
+fn screen(driver: &Driver, name: &str) {
+    driver.screenshot(&artifacts().join(format!("{name}.png")));
+    let axe = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js");
+    let axe = std::fs::read_to_string(&axe).expect("axe-core in ui/node_modules (make deps)");
+    let script = format!(
+        "{axe}\n;const done = arguments[arguments.length - 1];
+         axe.run(document, {{ resultTypes: ['violations'] }})
+           .then(r => done(r.violations
+             .filter(v => v.impact === 'serious' || v.impact === 'critical')
+             .map(v => ({{ id: v.id, impact: v.impact, help: v.help,
+                           nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }}))))
+           .catch(e => done({{ error: String(e) }}));"
+    );
+    let found = driver.execute_async(&script, json!([]));
+    let violations = found
+        .as_array()
+        .unwrap_or_else(|| panic!("axe-core did not run on {name}: {found}"));
+    for v in violations {
+        println!(
+            "a11y {name}: {} ({}) — {} — {}",
+            v["id"], v["impact"], v["help"], v["nodes"]
+        );
+    }
+    A11Y_SCREENS.fetch_add(1, Ordering::SeqCst);
+    A11Y_VIOLATIONS.fetch_add(violations.len(), Ordering::SeqCst);
+}
+
 const STATUS_TEXT: &str = "(document.querySelector('footer.status') || {}).textContent || ''";
 
 /// Waits until the status bar says online with nothing pending: every edit went up.
@@ -53,6 +88,7 @@ fn logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week() {
         "return document.body.dataset.ready === 'login'",
         Duration::from_secs(30),
     );
+    screen(&driver, "login");
     driver.type_into(&driver.find("input[name=server]"), &server.url());
     driver.type_into(&driver.find("input[name=login]"), "martin");
     driver.type_into(&driver.find("input[name=password]"), "pas le bon");
@@ -104,37 +140,38 @@ fn story_1_a_lesson_written_offline_goes_up_by_itself() {
     driver.click(&driver.find("[data-occurrence]"));
     driver.wait_until(
         "the editor",
-        "return !!document.querySelector('aside.editor input[name=title]')",
+        "return !!document.querySelector('div.editor input[name=title]')",
         Duration::from_secs(10),
     );
+    screen(&driver, "story1-editor");
     driver.type_into(
-        &driver.find("aside.editor input[name=title]"),
+        &driver.find("div.editor input[name=title]"),
         "Écrite pendant la panne",
     );
     driver.type_into(
-        &driver.find("aside.editor textarea[name=content]"),
+        &driver.find("div.editor textarea[name=content]"),
         "<p>Étude de documents</p>",
     );
     driver.execute(
-        "document.querySelector('aside.editor select[name=state]').value = 'published'",
+        "document.querySelector('div.editor select[name=state]').value = 'published'",
         json!([]),
     );
-    driver.click(&driver.find("aside.editor button.add-homework"));
+    driver.click(&driver.find("div.editor button.add-homework"));
     driver.type_into(
-        &driver.find("aside.editor textarea[name=description]"),
+        &driver.find("div.editor textarea[name=description]"),
         "Exercices 1 à 4 page 112",
     );
     driver.type_into(
-        &driver.find("aside.editor input[name=estimatedMinutes]"),
+        &driver.find("div.editor input[name=estimatedMinutes]"),
         "45",
     );
-    driver.click(&driver.find("aside.editor button.primary"));
+    driver.click(&driver.find("div.editor button.primary"));
     driver.wait_until(
         "the offline status with the two pending edits",
         &format!("const t = {STATUS_TEXT}; return t.includes('Hors ligne') && t.includes('2 modifications en attente')"),
         Duration::from_secs(15),
     );
-    driver.screenshot(&artifacts().join("story1-offline.png"));
+    screen(&driver, "story1-offline");
 
     server.start();
     wait_all_sent(
@@ -142,7 +179,7 @@ fn story_1_a_lesson_written_offline_goes_up_by_itself() {
         "the edits to go up by themselves",
         Duration::from_secs(40),
     );
-    driver.screenshot(&artifacts().join("story1-synced.png"));
+    screen(&driver, "story1-synced");
 
     let on_server = Http::login(&server.url(), "bernard").snapshot();
     let sessions = on_server
@@ -244,7 +281,7 @@ fn story_2_vie_scolaire_finds_1re_b_and_cancels_the_course() {
         "the status to say it went up",
         Duration::from_secs(10),
     );
-    driver.screenshot(&artifacts().join("story2-cancelled.png"));
+    screen(&driver, "story2-cancelled");
     assert_eq!(seen["status"], "cancelled");
     assert_eq!(seen["note"], "Professeur absent");
 }
@@ -295,14 +332,14 @@ fn story_3_a_conflict_is_shown_side_by_side_and_resolved() {
         Duration::from_secs(30),
     );
     driver.click(&driver.find("footer.status button.badge"));
-    let mine = driver.text(&driver.find("aside.conflicts td.mine"));
-    let theirs = driver.text(&driver.find("aside.conflicts td.theirs"));
+    let mine = driver.text(&driver.find("div.conflicts td.mine"));
+    let theirs = driver.text(&driver.find("div.conflicts td.theirs"));
     assert_eq!(
         (mine.as_str(), theirs.as_str()),
         ("Titre de l'application", "Titre du portable")
     );
-    driver.screenshot(&artifacts().join("story3-conflict.png"));
-    driver.click(&driver.find("aside.conflicts button.keep-mine"));
+    screen(&driver, "story3-conflict");
+    driver.click(&driver.find("div.conflicts button.keep-mine"));
     driver.wait_until(
         "the conflict resolved and sent",
         &format!("const t = {STATUS_TEXT}; return !document.querySelector('footer.status button.badge') && t.includes('rien en attente') && t.includes('En ligne')"),
@@ -327,10 +364,10 @@ fn story_3_a_conflict_is_shown_side_by_side_and_resolved() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-    driver.screenshot(&artifacts().join("story3-resolved.png"));
+    screen(&driver, "story3-resolved");
 }
 
-fn story_4_an_entry_under_visa_is_refused_with_its_french_message() {
+fn story_4_an_entry_under_visa_opens_read_only_with_its_french_reason() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::demo(dir.path());
     let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
@@ -368,22 +405,22 @@ fn story_4_an_entry_under_visa_is_refused_with_its_french_message() {
         Duration::from_secs(10),
     );
     driver.click(&driver.find(&format!("article[data-occurrence='{occurrence}']")));
+    // The entry opens read-only, the reason at the top: nothing to type in vain.
     driver.wait_until(
-        "the editor",
-        "return !!document.querySelector('aside.editor input[name=title]')",
+        "the read-only editor with the reason",
+        "const b = document.querySelector('div.editor .locked-banner'); return !!b && b.textContent.includes('ne peut plus être modifiée')",
         Duration::from_secs(10),
     );
-    driver.type_into(
-        &driver.find("aside.editor input[name=title]"),
-        "Modifiée après le visa",
+    let read_only = driver.execute(
+        "const e = document.querySelector('div.editor'); return e.querySelector('input[name=title]').disabled && !e.querySelector('button.primary')",
+        json!([]),
     );
-    driver.click(&driver.find("aside.editor button.primary"));
-    driver.wait_until(
-        "the refusal",
-        "const t = document.querySelector('aside.editor .form-error'); return !!t && t.textContent === 'Entrée visée : elle ne peut plus être modifiée.'",
-        Duration::from_secs(10),
+    assert_eq!(
+        read_only,
+        json!(true),
+        "no field to type in, no save button"
     );
-    driver.screenshot(&artifacts().join("story4-visa-locked.png"));
+    screen(&driver, "story4-visa-locked");
     assert_eq!(martin.status()["pending"], 0, "nothing was queued");
 }
 
@@ -441,20 +478,21 @@ fn a_demo_homework_saved_from_the_editor_keeps_its_kind() {
     driver.wait_until(
         "the editor with the homework",
         &format!(
-            "return !!document.querySelector(\"aside.editor fieldset.homework[data-id='{id}']\")"
+            "return !!document.querySelector(\"div.editor fieldset.homework[data-id='{id}']\")"
         ),
         Duration::from_secs(10),
     );
     let shown = driver.execute(
-        &format!("return document.querySelector(\"aside.editor fieldset.homework[data-id='{id}'] select[name=kind]\").value"),
+        &format!("return document.querySelector(\"div.editor fieldset.homework[data-id='{id}'] select[name=kind]\").value"),
         json!([]),
     );
     assert_eq!(shown, json!(kind), "the editor shows the homework's kind");
+    screen(&driver, "homework-editor");
     let minutes = driver.find(&format!(
-        "aside.editor fieldset.homework[data-id='{id}'] input[name=estimatedMinutes]"
+        "div.editor fieldset.homework[data-id='{id}'] input[name=estimatedMinutes]"
     ));
     driver.type_into(&minutes, "50");
-    driver.click(&driver.find("aside.editor button.primary"));
+    driver.click(&driver.find("div.editor button.primary"));
     wait_all_sent(&driver, "the edit to go up", Duration::from_secs(30));
     let after = on_server(&id);
     assert_eq!(
@@ -467,6 +505,46 @@ fn a_demo_homework_saved_from_the_editor_keeps_its_kind() {
         "the kind is unchanged on the ENT"
     );
     assert!(after["version"].as_i64() > homework["version"].as_i64());
+}
+
+/// A pupil opens on her class's week (lessons of the class and its groups), without the
+/// teacher's tools, and a lesson card opens nothing.
+fn a_pupil_opens_on_her_class_week() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let eleve = Client::login_and_sync(dir.path(), &server.url(), "eleve");
+    let driver = launch(&eleve.profile, &dir.path().join("xdg"));
+    driver.wait_until(
+        "the week view",
+        "return document.body.dataset.ready === 'true'",
+        Duration::from_secs(30),
+    );
+    driver.execute(
+        "document.body.dataset.ready = 'redrawing'; const d = document.querySelector('header nav input[type=date]'); d.value = '2026-11-23'; d.dispatchEvent(new Event('change'));",
+        json!([]),
+    );
+    driver.wait_until(
+        "the week of 23 November with lessons",
+        "return document.body.dataset.ready === 'true' && document.querySelectorAll('article[data-occurrence]').length >= 10",
+        Duration::from_secs(10),
+    );
+    let seen = driver.execute(
+        "return { tools: !!document.querySelector('.drafts-button, .documents-button'), buttons: document.querySelectorAll('article[data-occurrence][role=button]').length, classes: [...new Set([...document.querySelectorAll('article[data-occurrence] .meta')].map(m => m.textContent.split(' · ')[0]))] }",
+        json!([]),
+    );
+    assert_eq!(seen["tools"], json!(false), "no teacher tools: {seen}");
+    assert_eq!(
+        seen["buttons"],
+        json!(0),
+        "lesson cards open nothing: {seen}"
+    );
+    driver.click(&driver.find("article[data-occurrence]"));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        driver.execute("return !!document.querySelector('div.editor')", json!([])),
+        json!(false)
+    );
+    screen(&driver, "pupil-week");
 }
 
 /// Direction: M. Bernard reads Mme Martin's logbook in the app and signs off 2nde 3; the
@@ -514,7 +592,7 @@ fn story_5_direction_reads_a_logbook_and_signs_it_off() {
         Duration::from_secs(10),
     );
     wait_all_sent(&driver, "the visa sent", Duration::from_secs(30));
-    driver.screenshot(&artifacts().join("story5-visa.png"));
+    screen(&driver, "story5-visa");
     let visas: Vec<_> = Http::login(&server.url(), "bernard")
         .snapshot()
         .into_iter()
@@ -564,7 +642,7 @@ fn documents_browsed_and_kept_offline() {
         "return !document.querySelector('tr.version-list').hidden && document.querySelector('tr.version-list li').textContent.includes('Version 1')",
         Duration::from_secs(5),
     );
-    driver.screenshot(&artifacts().join("documents-offline.png"));
+    screen(&driver, "documents-offline");
     let cached = std::fs::read_dir(martin.profile.join("cache"))
         .unwrap()
         .flatten()
@@ -613,7 +691,7 @@ fn readable_at_200_percent_zoom() {
          return {overflow: document.documentElement.scrollWidth - w, out, lessons: document.querySelectorAll('article.lesson').length};",
         json!([]),
     );
-    driver.screenshot(&artifacts().join("zoom200-week.png"));
+    screen(&driver, "zoom200-week");
     assert!(
         layout["overflow"].as_f64().unwrap() <= 1.0,
         "no sideways scrolling at 200 %: {layout}"
@@ -642,7 +720,7 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 9] = [
+    let stories: [Story; 10] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
@@ -660,13 +738,14 @@ fn main() {
             story_3_a_conflict_is_shown_side_by_side_and_resolved,
         ),
         ("documents", documents_browsed_and_kept_offline),
+        ("pupil", a_pupil_opens_on_her_class_week),
         (
             "homework_kind",
             a_demo_homework_saved_from_the_editor_keeps_its_kind,
         ),
         (
             "story_4",
-            story_4_an_entry_under_visa_is_refused_with_its_french_message,
+            story_4_an_entry_under_visa_opens_read_only_with_its_french_reason,
         ),
         (
             "story_5",
@@ -693,7 +772,12 @@ fn main() {
         }
     }
     println!("{passed} passed, {failed} failed");
-    if failed > 0 {
+    let violations = A11Y_VIOLATIONS.load(Ordering::SeqCst);
+    println!(
+        "a11y: screens={} violations={violations}",
+        A11Y_SCREENS.load(Ordering::SeqCst)
+    );
+    if failed > 0 || violations > 0 {
         std::process::exit(1);
     }
 }

@@ -365,6 +365,16 @@ pub fn cancel_occurrence(replica: &mut Replica, id: &str, note: Option<&str>) ->
     set_occurrence_status(replica, id, json!({"status": "cancelled", "note": note}))
 }
 
+/// Puts a cancelled or replaced course occurrence back as planned (vie scolaire,
+/// direction): the undo of a cancellation made by mistake.
+pub fn restore_occurrence(replica: &mut Replica, id: &str) -> Result<Data> {
+    set_occurrence_status(
+        replica,
+        id,
+        json!({"status": "planned", "substituteId": null, "note": null}),
+    )
+}
+
 /// Marks a course occurrence taken by a substitute (vie scolaire, direction).
 pub fn replace_occurrence(
     replica: &mut Replica,

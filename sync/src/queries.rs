@@ -157,6 +157,23 @@ fn timetable_sql(who: &Who) -> String {
     )
 }
 
+/// The date of the next lesson after occurrence `id` with the same class or group, subject
+/// and teacher, not cancelled: when homework given in `id` is due, by default.
+pub fn next_lesson(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(NEXT_LESSON)?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+const NEXT_LESSON: &str = "SELECT n.date FROM course_occurrences o
+     JOIN course_occurrences n
+       ON n.audience_id = o.audience_id AND n.date > o.date
+      AND n.subject_id = o.subject_id AND n.teacher_id = o.teacher_id
+      AND n.status != 'cancelled'
+     WHERE o.id = ?1
+     ORDER BY n.date, n.start_time LIMIT 1";
+
 /// One lesson as the timetable shows it, by occurrence id.
 pub fn occurrence(conn: &Connection, id: &str) -> Result<Option<OccurrenceView>> {
     let sql = format!("{OCCURRENCE_SELECT} WHERE o.id = ?1");
@@ -318,18 +335,21 @@ pub struct Target {
     pub key: String,
     /// What to show.
     pub label: String,
+    /// What it is, for people: a class and a group are both audiences.
+    #[cfg_attr(feature = "ts", ts(type = r#""class" | "group" | "teacher" | "room""#))]
+    pub category: String,
 }
 
 /// Classes, groups, teachers and rooms whose name contains `text` (any case), at most `limit`.
 pub fn search_targets(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Target>> {
     let pattern = format!("%{}%", text.trim().replace(['%', '_'], ""));
     let mut stmt = conn.prepare_cached(
-        "SELECT 'audience', name, name FROM audiences WHERE name LIKE ?1
+        "SELECT 'audience', name, name, kind FROM audiences WHERE name LIKE ?1
          UNION ALL
-         SELECT 'teacher', login, display_name FROM users
+         SELECT 'teacher', login, display_name, 'teacher' FROM users
            WHERE (display_name LIKE ?1 OR login LIKE ?1) AND roles LIKE '%\"teacher\"%'
          UNION ALL
-         SELECT 'room', code, label FROM rooms WHERE code LIKE ?1 OR label LIKE ?1
+         SELECT 'room', code, label, 'room' FROM rooms WHERE code LIKE ?1 OR label LIKE ?1
          LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![pattern, limit as i64], |r| {
@@ -337,6 +357,7 @@ pub fn search_targets(conn: &Connection, text: &str, limit: usize) -> Result<Vec
             kind: r.get(0)?,
             key: r.get(1)?,
             label: r.get(2)?,
+            category: r.get(3)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -470,6 +491,7 @@ mod tests {
                 list_sql(EntityKind::Session, SESSION_OF_OCCURRENCE),
                 2,
             ),
+            ("next lesson of a class", NEXT_LESSON.to_string(), 1),
             (
                 "one record",
                 spec(EntityKind::CourseOccurrence).select_sql().to_string(),
@@ -498,5 +520,38 @@ mod tests {
         for index in ["sessions_with_attachments", "homework_with_attachments"] {
             assert!(steps.iter().any(|s| s.contains(index)), "{steps:?}");
         }
+    }
+
+    #[test]
+    fn homework_is_due_at_the_next_lesson_of_the_class_in_the_subject_not_cancelled() {
+        let replica = crate::Replica::in_memory().unwrap();
+        let conn = replica.conn();
+        let lesson = |id: &str, date: &str, audience: &str, subject: &str, status: &str| {
+            conn.execute(
+                "INSERT INTO course_occurrences (id, version, course_id, date, start_time,
+                 end_time, subject_id, teacher_id, audience_id, status)
+                 VALUES (?1, 1, 'c', ?2, '10:00', '11:00', ?4, 't', ?3, ?5)",
+                params![id, date, audience, subject, status],
+            )
+            .unwrap();
+        };
+        lesson("mon", "2026-11-30", "2nde 3", "hg", "planned");
+        lesson("tue-other-class", "2026-12-01", "1re B", "hg", "planned");
+        lesson(
+            "tue-other-subject",
+            "2026-12-01",
+            "2nde 3",
+            "maths",
+            "planned",
+        );
+        lesson("wed-cancelled", "2026-12-02", "2nde 3", "hg", "cancelled");
+        lesson("thu", "2026-12-03", "2nde 3", "hg", "planned");
+        lesson("next-week", "2026-12-07", "2nde 3", "hg", "planned");
+        assert_eq!(
+            next_lesson(conn, "mon").unwrap().as_deref(),
+            Some("2026-12-03")
+        );
+        assert_eq!(next_lesson(conn, "next-week").unwrap(), None);
+        assert_eq!(next_lesson(conn, "no-such-lesson").unwrap(), None);
     }
 }

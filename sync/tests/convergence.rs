@@ -370,7 +370,7 @@ fn template() -> &'static Template {
             ..ardoise_fixtures::Options::demo()
         };
         let server = dir.path().join("server");
-        drop(ardoise_server::open(&server, Some(&options)).unwrap());
+        drop(ardoise_server::open_demo(&server, &options).unwrap());
         let sim = new_sim(&server, 0);
         for (login, device) in CLIENTS {
             let profile = Profile::new(dir.path().join(device));

@@ -98,6 +98,15 @@ impl Driver {
         )
     }
 
+    /// Runs a script that calls its last argument (the callback) with its result.
+    pub fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
     /// Waits until `script` returns true (polling), or panics after `timeout` with `what`.
     pub fn wait_until(&self, what: &str, script: &str, timeout: Duration) -> Duration {
         let start = Instant::now();

@@ -34,6 +34,7 @@ export const syncNow = () => invoke<SyncStatus>("sync_now");
 
 export const getSession = (occurrenceId: string) =>
   invoke<SessionView | null>("get_session", { occurrenceId });
+export const nextLesson = (occurrenceId: string) => invoke<string | null>("next_lesson", { occurrenceId });
 export const openSession = (id: string) => invoke<SessionView>("open_session", { id });
 export const saveSession = (input: SessionInput) => invoke<SessionView>("save_session", { input });
 export const saveHomework = (input: HomeworkInput) => invoke<HomeworkView>("save_homework", { input });
@@ -48,6 +49,7 @@ export const getDay = (of: DayOf, date: string) => invoke<OccurrenceView[]>("get
 export const searchTargets = (text: string) => invoke<Target[]>("search_targets", { text });
 export const cancelOccurrence = (id: string, note: string | null) =>
   invoke<OccurrenceView>("cancel_occurrence", { id, note });
+export const restoreOccurrence = (id: string) => invoke<OccurrenceView>("restore_occurrence", { id });
 export const replaceOccurrence = (id: string, substitute: string, note: string | null) =>
   invoke<OccurrenceView>("replace_occurrence", { id, substitute, note });
 export const exportDayPdf = (date: string) => invoke<string | null>("export_day_pdf", { date });

@@ -124,7 +124,11 @@ key: string,
 /**
  * What to show.
  */
-label: string, };
+label: string, 
+/**
+ * What it is, for people: a class and a group are both audiences.
+ */
+category: "class" | "group" | "teacher" | "room", };
 
 export type ErrorCode = "acl.forbidden" | "auth.invalid_credentials" | "auth.invalid_login" | "auth.invalid_token" | "auth.logged_out" | "auth.too_long" | "auth.too_many_attempts" | "protocol.content_type" | "protocol.invalid_body" | "protocol.invalid_data" | "protocol.invalid_id" | "protocol.invalid_json" | "protocol.invalid_op" | "protocol.invalid_path" | "protocol.invalid_query" | "protocol.method_not_allowed" | "protocol.missing_version" | "protocol.not_found" | "protocol.too_large" | "protocol.too_many_hashes" | "protocol.too_many_ops" | "protocol.unsupported" | "record.exists" | "record.not_found" | "logbook.already_written" | "logbook.attachment_not_yours" | "logbook.audience_fixed" | "logbook.visa_locked" | "logbook.visa_out_of_year" | "document.bad_name" | "document.bad_share" | "document.blob_missing" | "document.cache_damaged" | "document.not_downloaded" | "document.not_in_trash" | "documents.open" | "documents.path" | "documents.unsupported" | "quota.exceeded" | "blob.bad_range" | "blob.not_found" | "upload.bad_hash" | "upload.bad_offset" | "upload.busy" | "upload.chunk_too_large" | "upload.hash_mismatch" | "upload.not_found" | "upload.offset_mismatch" | "upload.too_large" | "upload.too_long" | "server.busy" | "server.internal" | "server.storage" | "sync.bad_response" | "sync.offline" | "sync.rejected" | "replica.bad_key" | "replica.corrupt" | "replica.not_found" | "replica.storage" | "replica.wrong_key" | "profile.io" | "profile.other_user" | "logout.fixed_profile" | "logout.none" | "logout.pending" | "mirror.unsafe_path" | "mirror.watch" | "export.io" | "export.none" | "export.open" | "export.path" | "app.invalid_choice" | "app.invalid_date" | "app.invalid_zoom" | "app.lock" | "app.sync_stopped" | "app.task" | "app.thread" | "app.zoom" | "cli.invalid_input" | "cli.io" | "unknown";
 
@@ -156,9 +160,23 @@ userName: string,
  */
 occurrences: Array<OccurrenceView>, 
 /**
- * Occurrence id → id of its séance, for lessons already written.
+ * Occurrence id → its séance, for the teacher's lessons already written.
  */
-sessionsByOccurrence: { [key in string]: string }, };
+sessionsByOccurrence: { [key in string]: WrittenLesson }, };
+
+export type WrittenLesson = { 
+/**
+ * The séance.
+ */
+sessionId: string, 
+/**
+ * Draft (the class does not see it yet) or published.
+ */
+state: PublishState, 
+/**
+ * Homework given with it.
+ */
+homework: number, };
 
 export type Me = { 
 /**

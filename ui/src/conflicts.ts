@@ -1,5 +1,6 @@
 // Conflicts side by side: for each field both sides changed, my version and the other, and
 // a choice: mine, theirs, or a merged version edited by hand (prefilled with mine).
+import { modal } from "./dialog";
 import type { ConflictView } from "./api";
 import { t, type Lang } from "./i18n";
 
@@ -16,10 +17,9 @@ export function renderConflicts(
   onMerge: (id: string, values: Record<string, string>) => void = () => {},
 ): HTMLElement {
   const m = t(lang);
-  const panel = document.createElement("aside");
+  const panel = document.createElement("div");
   panel.className = "editor conflicts";
-  panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-label", m.conflictsTitle);
+  modal(panel, m.conflictsTitle);
   const h = document.createElement("h2");
   h.textContent = m.conflictsTitle;
   const intro = document.createElement("p");

@@ -77,6 +77,43 @@ describe("séance editor", () => {
     }
   });
 
+  it("asks before closing with changes not saved, and closes at once without", () => {
+    const h = handlers();
+    const panel = renderEditor(lesson, existing, "fr", h);
+    document.body.append(panel);
+    (panel.querySelector("button.close") as HTMLButtonElement).click();
+    expect(h.onClose).toHaveBeenCalledTimes(1);
+    (panel.querySelector("input[name=title]") as HTMLInputElement).value = "Après";
+    panel.querySelector("form")!.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(h.onClose).toHaveBeenCalledTimes(1);
+    expect(panel.querySelector(".unsaved")?.textContent).toContain("Des modifications ne sont pas enregistrées.");
+    (panel.querySelector(".unsaved button.keep-editing") as HTMLButtonElement).click();
+    expect(panel.querySelector(".unsaved")).toBeNull();
+    expect((panel.querySelector("input[name=title]") as HTMLInputElement).value).toBe("Après");
+    (panel.querySelector("button.close") as HTMLButtonElement).click();
+    (panel.querySelector(".unsaved button.discard") as HTMLButtonElement).click();
+    expect(h.onClose).toHaveBeenCalledTimes(2);
+    panel.remove();
+  });
+
+  it("opens an entry under visa read-only, the reason at the top", () => {
+    const h = handlers();
+    const panel = renderEditor(lesson, { ...existing, locked: true }, "fr", h);
+    expect(panel.querySelector(".locked-banner")?.textContent).toContain("ne peut plus être modifiée");
+    expect((panel.querySelector("input[name=title]") as HTMLInputElement).disabled).toBe(true);
+    expect((panel.querySelector("select[name=kind]") as HTMLSelectElement).disabled).toBe(true);
+    expect(panel.querySelector("button.primary")).toBeNull();
+    expect(panel.querySelector("button.add-homework")).toBeNull();
+    (panel.querySelector("button.close") as HTMLButtonElement).click();
+    expect(h.onClose).toHaveBeenCalled();
+  });
+
+  it("makes new homework due at the class's next lesson", () => {
+    const panel = renderEditor(lesson, null, "fr", { ...handlers(), nextLessonOn: "2026-12-03" });
+    (panel.querySelector("button.add-homework") as HTMLButtonElement).click();
+    expect((panel.querySelector("input[name=dueOn]") as HTMLInputElement).value).toBe("2026-12-03");
+  });
+
   it("attaches the teacher's own documents, opens and removes them", () => {
     const doc = (id: string, name: string, canEdit = true) => ({
       id, path: `/Cours/${name}`, folder: "/Cours", name, size: 10, mediaType: "text/plain", hash: "h",

@@ -1,6 +1,7 @@
 // The séance editor: title, content, private annotation, draft/published, and the homework
 // given with it (due on, kind, estimated minutes, instructions). Ctrl+S saves, Escape
 // closes. A séance already written can be copied to another class of the same subject.
+import { modal } from "./dialog";
 import type { DocEntry, HomeworkKind, HomeworkView, Occurrence, PublishState, SessionInput, SessionView } from "./api";
 import { formatDate, formatDay, t, type Lang } from "./i18n";
 
@@ -73,6 +74,8 @@ export interface EditorHandlers {
   documents?: DocEntry[];
   /** Opens an attached document (from the cache offline). */
   onOpenDocument?: (id: string) => void;
+  /** The class's next lesson in this subject (YYYY-MM-DD): new homework is due then. */
+  nextLessonOn?: string | null;
 }
 
 function addDays(date: string, days: number): string {
@@ -201,10 +204,9 @@ export function renderEditor(
   handlers: EditorHandlers,
 ): HTMLElement {
   const m = t(lang);
-  const panel = document.createElement("aside");
+  const panel = document.createElement("div");
   panel.className = "editor";
-  panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-label", m.editorTitle);
+  modal(panel, m.editorTitle);
   const h = document.createElement("h2");
   h.textContent = `${o.subject} — ${o.audience}`;
   const when = document.createElement("p");
@@ -245,7 +247,7 @@ export function renderEditor(
   for (const hw of existing?.homework ?? []) addRow(fromView(hw));
   const add = button(`+ ${m.addHomework}`, "add-homework");
   add.onclick = () => {
-    addRow({ dueOn: addDays(o.date, 7), description: "", kind: "exercise", estimatedMinutes: null, state: "published", attachments: [] });
+    addRow({ dueOn: handlers.nextLessonOn ?? addDays(o.date, 7), description: "", kind: "exercise", estimatedMinutes: null, state: "published", attachments: [] });
     homework.querySelector<HTMLInputElement>("fieldset:last-child [name=dueOn]")?.focus();
   };
 
@@ -256,8 +258,7 @@ export function renderEditor(
     handlers.onOpenDocument,
   );
 
-  const close = button(m.close);
-  close.onclick = handlers.onClose;
+  const close = button(m.close, "close");
   const form = document.createElement("form");
   const saved: Saved = {
     session: (id) => (sessionId = id),
@@ -293,7 +294,8 @@ export function renderEditor(
       e.preventDefault();
       submit();
     } else if (e.key === "Escape") {
-      handlers.onClose();
+      e.preventDefault();
+      leave();
     }
   };
   const actions = document.createElement("div");
@@ -319,6 +321,57 @@ export function renderEditor(
   );
   panel.append(form);
   if (existing && handlers.copyTargets && handlers.onCopy) panel.append(copyBox(lang, handlers.copyTargets, handlers.onCopy));
+
+  // An entry under visa opens read-only, the reason at the top: nothing to type in vain.
+  if (existing?.locked) {
+    for (const control of form.querySelectorAll<HTMLInputElement | HTMLButtonElement>("input, textarea, select, button")) {
+      if (control !== close) control.disabled = true;
+    }
+    form.querySelector("button.primary")?.remove();
+    add.remove();
+  }
+
+  // Closing with changes not saved asks first (Escape and « Fermer » alike).
+  const snapshot = () =>
+    JSON.stringify([
+      title.value,
+      content.value,
+      annotation.value,
+      state.value,
+      attached(),
+      removed,
+      [...homework.querySelectorAll<HTMLElement>("fieldset.homework")].map((r) => readHomework(r, "draft")),
+    ]);
+  const initial = snapshot();
+  const leave = () => {
+    if (existing?.locked || snapshot() === initial || panel.querySelector(".unsaved")) {
+      if (!panel.querySelector(".unsaved")) handlers.onClose();
+      return;
+    }
+    const ask = document.createElement("div");
+    ask.className = "unsaved";
+    ask.setAttribute("role", "alert");
+    const text = document.createElement("p");
+    text.textContent = m.unsavedChanges;
+    const discard = button(m.closeWithoutSaving, "discard");
+    discard.onclick = handlers.onClose;
+    const keep = button(m.keepEditing, "keep-editing");
+    keep.onclick = () => {
+      ask.remove();
+      title.focus();
+    };
+    ask.onkeydown = (e) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        keep.click();
+      }
+    };
+    ask.append(text, discard, keep);
+    actions.before(ask);
+    keep.focus();
+  };
+  close.onclick = leave;
   return panel;
 }
 

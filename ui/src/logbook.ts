@@ -1,5 +1,6 @@
 // Reading the cahier de textes: the teacher's own drafts, and a teacher's logbook as the
 // direction reads and signs it off (visa), locked entries shown as such.
+import { modal } from "./dialog";
 import type { DraftView, TeacherLogbook } from "./api";
 import { formatDate, formatDay, t, type Lang } from "./i18n";
 import { el } from "./view";
@@ -13,7 +14,7 @@ export function plainText(html: string): string {
 /** "Mes brouillons": one button per draft, most recent first. */
 export function renderDrafts(list: DraftView[], lang: Lang, onOpen: (d: DraftView) => void, onClose: () => void): HTMLElement {
   const m = t(lang);
-  const panel = el("aside", { class: "editor drafts", role: "dialog", "aria-label": m.draftsTitle });
+  const panel = modal(el("div", { class: "editor drafts" }), m.draftsTitle);
   panel.append(el("h2", {}, m.draftsTitle));
   if (list.length === 0) panel.append(el("p", { class: "empty" }, m.noDrafts));
   const ul = el("ul", { class: "draft-list" });

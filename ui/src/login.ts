@@ -36,6 +36,7 @@ export function renderLogin(lang: Lang, server: string, onLogin: (c: Credentials
     input.type = type;
     input.value = value;
     input.required = true;
+    if (name === "server") input.placeholder = m.serverExample;
     if (name === "password") input.autocomplete = "current-password";
     inputs[name] = input;
     wrap.append(l, input);

@@ -2,6 +2,7 @@ import { listen } from "@tauri-apps/api/event";
 import {
   cancelOccurrence,
   replaceOccurrence,
+  restoreOccurrence,
   copySession,
   copyTargets,
   deleteHomework,
@@ -24,6 +25,7 @@ import {
   type SessionInput,
   type Target,
   getSession,
+  nextLesson,
   getStatus,
   getWeek,
   saveSession,
@@ -84,6 +86,8 @@ let officeTab: "day" | "logbooks" = "day";
 let reader: { teacher: Target | null; from: string; to: string } = { teacher: null, from: "", to: "" };
 /** The screen shown: the week (or the office view), or the espace documentaire. */
 let page: "home" | "documents" = "home";
+/** The lesson card to focus once the week is drawn again (the one last edited). */
+let returnFocus: string | null = null;
 let docFolder = "/";
 let transfers: TransferView[] = [];
 
@@ -103,6 +107,12 @@ function documentsButton(): HTMLButtonElement {
 function isOffice(): boolean {
   const roles = me?.roles ?? [];
   return !roles.includes("teacher") && (roles.includes("vie_scolaire") || roles.includes("direction") || roles.includes("inspector"));
+}
+
+/** Pupils and parents (without a teacher's role) see their class's week, and no teacher tools. */
+function isLearner(): boolean {
+  const roles = me?.roles ?? [];
+  return !roles.includes("teacher") && (roles.includes("pupil") || roles.includes("parent"));
 }
 
 /** Direction and inspectors read every logbook and sign it off. */
@@ -167,10 +177,18 @@ function dateInput(label: string, value: string, pick: (date: string) => void): 
 function searchBox(input: HTMLInputElement, only: Target["kind"] | null, pick: (t: Target) => void): HTMLElement {
   input.autocomplete = "off";
   const suggestions = document.createElement("div");
+  let found: Target[] = [];
   input.oninput = async () => {
     const text = input.value.trim();
-    const found = text.length === 0 ? [] : await searchTargets(text).catch(() => []);
-    suggestions.replaceChildren(renderSuggestions(found.filter((x) => !only || x.kind === only), lang, pick));
+    found = text.length === 0 ? [] : (await searchTargets(text).catch(() => [])).filter((x) => !only || x.kind === only);
+    suggestions.replaceChildren(renderSuggestions(found, lang, pick));
+  };
+  // Enter takes the first match, as a search field does.
+  input.onkeydown = (e) => {
+    if (e.key === "Enter" && found.length > 0) {
+      e.preventDefault();
+      pick(found[0]);
+    }
   };
   return suggestions;
 }
@@ -283,6 +301,8 @@ async function renderOffice(): Promise<void> {
   const input = document.createElement("input");
   input.id = "whereis";
   input.placeholder = m.whereIsHint;
+  // What was chosen stays in the box: the day below is about it.
+  input.value = target?.label ?? "";
   const suggestions = searchBox(input, null, (picked) => {
     target = picked;
     void render();
@@ -291,13 +311,22 @@ async function renderOffice(): Promise<void> {
 
   const of = target ? { kind: target.kind, key: target.key } : { kind: "everyone" as const };
   const dayLessons = await getDay(of, current);
-  const onCancel = (o: Occurrence, note: string) => edited(cancelOccurrence(o.id, note === "" ? null : note));
+  // A cancellation says so, with a way back for a few seconds (and « Rétablir » after).
+  const onRestore = (o: Occurrence) => edited(restoreOccurrence(o.id), m.lessonRestored);
+  const onCancel = (o: Occurrence, note: string) =>
+    cancelOccurrence(o.id, note === "" ? null : note)
+      .then(async () => {
+        toast(`${m.lessonCancelled} : ${o.audience}, ${o.start}`, { label: m.undo, run: () => onRestore(o) });
+        await render();
+        await refreshStatus();
+      })
+      .catch(showError);
   const onReplace = (o: Occurrence, substitute: string, note: string) =>
     edited(replaceOccurrence(o.id, substitute, note === "" ? null : note));
   const main = document.createElement("main");
   main.append(
     search,
-    renderDay(target?.label ?? m.allClasses, current, dayLessons, lang, current === todayIso ? nowInParis() : null, onCancel, onReplace),
+    renderDay(target?.label ?? m.allClasses, current, dayLessons, lang, current === todayIso ? nowInParis() : null, onCancel, onReplace, onRestore),
   );
   app.replaceChildren(header, main);
   if (status) app.append(renderStatus(status, lang));
@@ -351,16 +380,22 @@ async function openLesson(id: string): Promise<void> {
   const lesson = lessons.find((o) => o.id === id);
   if (!lesson) return;
   // The séance and the documents that can be attached, asked together.
-  const [existing, documents] = await Promise.all([
+  const [existing, documents, nextLessonOn] = await Promise.all([
     getSession(id).catch(() => null),
     listDocuments()
       .then((v) => v.documents)
       .catch(() => []),
+    nextLesson(id).catch(() => null),
   ]);
-  document.querySelector("aside.editor")?.remove();
-  const close = () => document.querySelector("aside.editor")?.remove();
+  document.querySelector("div.editor")?.remove();
+  // Focus goes back to the lesson the editor was opened from (after a redraw, too).
+  returnFocus = id;
+  const close = () => {
+    document.querySelector("div.editor")?.remove();
+    app.querySelector<HTMLElement>(`article[data-occurrence="${CSS.escape(id)}"]`)?.focus();
+  };
   const failed = (e: CommandError) => {
-    const where = document.querySelector("aside.editor .form-error");
+    const where = document.querySelector("div.editor .form-error");
     if (where) where.textContent = errorText(lang, e.code, e.message);
     else showError(e);
   };
@@ -368,6 +403,7 @@ async function openLesson(id: string): Promise<void> {
     onSave: (input, homework, removed, saved) =>
       edited(saveAll(input, homework, removed, saved).then(close), t(lang).saved, failed),
     onClose: close,
+    nextLessonOn,
     documents,
     onOpenDocument: (id) => {
       toast(t(lang).opening);
@@ -384,8 +420,8 @@ async function openLesson(id: string): Promise<void> {
 
 async function openDrafts(): Promise<void> {
   const list = await listDrafts();
-  document.querySelector("aside.editor")?.remove();
-  const close = () => document.querySelector("aside.editor")?.remove();
+  document.querySelector("div.editor")?.remove();
+  const close = () => document.querySelector("div.editor")?.remove();
   const panel = renderDrafts(
     list,
     lang,
@@ -408,7 +444,8 @@ function shift(date: string, days: number): string {
 
 async function showLogin(): Promise<void> {
   const last = await lastLogin().catch(() => null);
-  const server = last?.server ?? localStorage.getItem("server") ?? "http://127.0.0.1:8787";
+  // No made-up address: the field shows an example until the user gives their ENT's.
+  const server = last?.server ?? localStorage.getItem("server") ?? "";
   const view = renderLogin(lang, server, (c) => {
     login(c.server, c.login, c.password)
       .then(async (who) => {
@@ -419,6 +456,14 @@ async function showLogin(): Promise<void> {
       .catch((e: CommandError) => {
         const where = view.querySelector(".form-error");
         if (where) where.textContent = errorText(lang, e.code, e.message);
+        // A refused password is typed again from scratch, where the cursor already is.
+        if (e.code === "auth.invalid_credentials") {
+          const password = view.querySelector<HTMLInputElement>("input[name=password]");
+          if (password) {
+            password.value = "";
+            password.focus();
+          }
+        }
       });
   });
   app.replaceChildren(view);
@@ -460,15 +505,23 @@ async function render(): Promise<void> {
       current = d;
       void render();
     });
-    const drafts = document.createElement("button");
-    drafts.className = "drafts-button";
-    drafts.textContent = m.drafts((await listDrafts().catch(() => [])).length);
-    drafts.onclick = () => void openDrafts();
-    const header = pageHeader(week.userName, prev, label, next, picker, drafts, documentsButton(), ...accountButtons(), langButton());
+    const tools: HTMLElement[] = [];
+    if (!isLearner()) {
+      const drafts = document.createElement("button");
+      drafts.className = "drafts-button";
+      drafts.textContent = m.drafts((await listDrafts().catch(() => [])).length);
+      drafts.onclick = () => void openDrafts();
+      tools.push(drafts, documentsButton());
+    }
+    const header = pageHeader(week.userName, prev, label, next, picker, ...tools, ...accountButtons(), langButton());
     const main = document.createElement("main");
-    main.append(renderWeek(week, lang, todayIso));
+    main.append(renderWeek(week, lang, todayIso, !isLearner()));
     app.replaceChildren(header, main);
     if (status) app.append(renderStatus(status, lang));
+    if (returnFocus && !document.querySelector("div.editor")) {
+      app.querySelector<HTMLElement>(`article[data-occurrence="${CSS.escape(returnFocus)}"]`)?.focus();
+      returnFocus = null;
+    }
     document.body.dataset.ready = "true";
   } catch (e) {
     const err = e as CommandError;
@@ -534,8 +587,8 @@ function showTransferProgress(p: SyncProgress | null): void {
 
 async function openConflicts(): Promise<void> {
   const list = await listConflicts();
-  document.querySelector("aside.editor")?.remove();
-  const close = () => document.querySelector("aside.editor")?.remove();
+  document.querySelector("div.editor")?.remove();
+  const close = () => document.querySelector("div.editor")?.remove();
   // After either choice: close, say so, and show the next conflict if any.
   const then = (done: Promise<void>) =>
     done
@@ -562,13 +615,13 @@ app.addEventListener("click", (e) => {
     void openConflicts();
     return;
   }
-  const card = (e.target as HTMLElement).closest<HTMLElement>("article[data-occurrence]");
+  const card = (e.target as HTMLElement).closest<HTMLElement>("article[data-occurrence][role=button]");
   if (card) void openLesson(card.dataset.occurrence!);
 });
 app.addEventListener("keydown", (e) => {
   // Only a focused lesson card opens on Enter or Space: never keys typed into a field.
   const card = e.target as HTMLElement;
-  if (card.matches("article[data-occurrence]") && (e.key === "Enter" || e.key === " ")) {
+  if (card.matches("article[data-occurrence][role=button]") && (e.key === "Enter" || e.key === " ")) {
     e.preventDefault();
     void openLesson(card.dataset.occurrence!);
   }
@@ -598,7 +651,7 @@ async function start(): Promise<void> {
     status = e.payload;
     // New data re-renders the view, except while the user is typing in it.
     const typing = document.activeElement?.matches("input, textarea, select") ?? false;
-    if (changed && !typing && !document.querySelector("aside.editor")) void render();
+    if (changed && !typing && !document.querySelector("div.editor")) void render();
     else app.querySelector("footer.status")?.replaceWith(renderStatus(status, lang));
   });
   // A sync failure the user must act on (session expired, outdated app…), said once by

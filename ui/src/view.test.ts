@@ -12,7 +12,7 @@ const week: WeekView = {
     { id: "o1", date: "2026-11-30", start: "10:00", end: "11:00", subject: "Histoire-géographie", subjectColor: "#8e44ad", audience: "2nde 3", teacher: "Mme Claire Martin", room: "A07", status: "planned", substitute: null, note: null },
     { id: "o2", date: "2026-12-01", start: "14:00", end: "15:00", subject: "Histoire-géographie", subjectColor: "#8e44ad", audience: "Tle 2", teacher: "Mme Claire Martin", room: "C09", status: "cancelled", substitute: null, note: "Professeur absent" },
   ],
-  sessionsByOccurrence: { o1: "s1" },
+  sessionsByOccurrence: { o1: { sessionId: "s1", state: "published", homework: 2 } },
 };
 
 describe("status bar", () => {
@@ -23,8 +23,8 @@ describe("status bar", () => {
   it("warns when no keyring protects the local key, and only then", () => {
     expect(renderStatus(status, "fr").querySelector(".key-warning")).toBeNull();
     const warning = renderStatus({ ...status, keyStorage: "file" }, "fr").querySelector(".key-warning");
-    expect(warning?.textContent).toContain("Clé locale hors trousseau");
-    expect(warning?.getAttribute("title")).toContain("aucun trousseau système".replace("aucun", "Aucun"));
+    expect(warning?.textContent).toContain("Données protégées par un fichier");
+    expect(warning?.getAttribute("title")).toContain("aucun trousseau système");
   });
   it("shows a conflicts badge", () => {
     expect(renderStatus(status, "fr").querySelector(".badge")?.textContent).toBe("1 conflit");
@@ -53,7 +53,19 @@ describe("week view", () => {
     const cancelled = root.querySelector('[data-occurrence="o2"]');
     expect(cancelled?.classList.contains("cancelled")).toBe(true);
     expect(cancelled?.textContent).toContain("Annulé : Professeur absent");
-    expect(root.querySelector('[data-occurrence="o1"] .written')).not.toBeNull();
+    expect(root.querySelector('[data-occurrence="o1"] .written')?.textContent).toBe("✓ Séance renseignée · 2 devoirs");
+    expect(root.querySelector('[data-occurrence="o1"]')?.getAttribute("role")).toBe("button");
+  });
+  it("says « Brouillon » for a séance the class does not see yet", () => {
+    const draft = { ...week, sessionsByOccurrence: { o1: { sessionId: "s1", state: "draft" as const, homework: 0 } } };
+    const card = renderWeek(draft, "fr", "2026-11-30").querySelector('[data-occurrence="o1"]')!;
+    expect(card.querySelector(".written")).toBeNull();
+    expect(card.querySelector(".draft-flag")?.textContent).toBe("Brouillon");
+  });
+  it("shows a pupil's week without cards that open anything", () => {
+    const card = renderWeek(week, "fr", "2026-11-30", false).querySelector('[data-occurrence="o1"]')!;
+    expect(card.getAttribute("role")).toBeNull();
+    expect(card.getAttribute("tabindex")).toBeNull();
   });
   it("never interprets names as HTML", () => {
     const evil = { ...week, occurrences: [{ ...week.occurrences[0], subject: "<img src=x onerror=alert(1)>" }] };

@@ -1,6 +1,6 @@
 // Rendering of the status bar and the week view, as pure functions of their data so they
 // are tested without the shell.
-import type { Occurrence, SyncProgress, SyncStatus, WeekView } from "./api";
+import type { Occurrence, SyncProgress, SyncStatus, WeekView, WrittenLesson } from "./api";
 import { formatDay, formatTime, t, type Lang } from "./i18n";
 
 /** An element with attributes and children; strings become text nodes, never HTML. */
@@ -25,11 +25,12 @@ export function statusText(s: SyncStatus, lang: Lang): string {
 
 export function renderStatus(s: SyncStatus, lang: Lang): HTMLElement {
   const m = t(lang);
-  const bar = el("footer", { class: `status ${s.online ? "online" : "offline"}`, role: "status" });
-  bar.append(el("span", { class: "dot", "aria-hidden": "true" }), el("span", { class: "status-text" }, statusText(s, lang)));
+  // The live region is the text, not the footer (a footer is no status to assistive tech).
+  const bar = el("footer", { class: `status ${s.online ? "online" : "offline"}` });
+  bar.append(el("span", { class: "dot", "aria-hidden": "true" }), el("span", { class: "status-text", role: "status" }, statusText(s, lang)));
   if (s.syncing && s.progress) bar.append(progressOf(s.progress, s.cursor, lang));
   if (s.conflicts > 0) bar.append(el("button", { class: "badge", type: "button" }, m.conflicts(s.conflicts)));
-  if (s.keyStorage === "file") bar.append(el("span", { class: "key-warning", title: m.keyInFileHelp }, "⚠ " + m.keyInFile));
+  if (s.keyStorage === "file") bar.append(el("span", { class: "key-warning", title: m.keyInFileHelp }, m.keyInFile));
   return bar;
 }
 
@@ -55,14 +56,15 @@ function progressOf(p: SyncProgress, cursor: number, lang: Lang): HTMLElement {
   return el("span", { class: "progress" }, bar, el("span", {}, label));
 }
 
-function lessonCard(o: Occurrence, written: boolean, lang: Lang): HTMLElement {
+function lessonCard(o: Occurrence, written: WrittenLesson | undefined, lang: Lang, opens: boolean): HTMLElement {
   const m = t(lang);
   const label: Record<string, string> = { cancelled: m.cancelled, replaced: m.replaced, moved: m.moved };
+  // A card that opens the editor is a button to the keyboard and to screen readers.
   const card = el("article", {
     class: `lesson ${o.status}`,
     style: `border-left-color: ${o.subjectColor}`,
     "data-occurrence": o.id,
-    tabindex: "0",
+    ...(opens ? { tabindex: "0", role: "button" } : {}),
   });
   card.append(
     el("div", { class: "time" }, `${o.start} – ${o.end}`),
@@ -72,11 +74,18 @@ function lessonCard(o: Occurrence, written: boolean, lang: Lang): HTMLElement {
   if (o.status !== "planned") {
     card.append(el("div", { class: "flag" }, [label[o.status], o.note ?? ""].filter(Boolean).join(" : ")));
   }
-  if (written) card.append(el("div", { class: "written", title: m.written }, "✓ " + m.written));
+  if (written) {
+    // A draft is not an entry yet: the class does not see it.
+    const [cls, text] = written.state === "published" ? ["written", `✓ ${m.written}`] : ["draft-flag", m.draft];
+    const line = el("div", { class: cls }, text);
+    if (written.homework > 0) line.append(el("span", { class: "homework-count" }, ` · ${m.homeworkCount(written.homework)}`));
+    card.append(line);
+  }
   return card;
 }
 
-export function renderWeek(w: WeekView, lang: Lang, today: string): HTMLElement {
+/** The week; `opens` when a card opens the editor (a teacher's own week). */
+export function renderWeek(w: WeekView, lang: Lang, today: string, opens = true): HTMLElement {
   const m = t(lang);
   const root = el("section", { class: "week", "aria-label": m.week(w.weekType) });
   const days: string[] = [];
@@ -92,7 +101,7 @@ export function renderWeek(w: WeekView, lang: Lang, today: string): HTMLElement 
     if (day === today) title.append(el("span", { class: "today-tag" }, m.today));
     col.append(title);
     if (lessons.length === 0) col.append(el("p", { class: "empty" }, m.noLesson));
-    for (const o of lessons) col.append(lessonCard(o, o.id in w.sessionsByOccurrence, lang));
+    for (const o of lessons) col.append(lessonCard(o, w.sessionsByOccurrence[o.id], lang, opens));
     root.append(col);
   }
   return root;

@@ -10,11 +10,17 @@ const french: Occurrence = {
 describe("Où est… ?", () => {
   it("lists classes, teachers and rooms as buttons", () => {
     const pick = vi.fn();
-    const list = renderSuggestions([{ kind: "audience", key: "1re B", label: "1re B" }], "fr", pick);
+    const list = renderSuggestions([{ kind: "audience", key: "1re B", label: "1re B", category: "class" }], "fr", pick);
     const button = list.querySelector("button")!;
     expect(button.textContent).toBe("1re B (classe)");
     button.click();
-    expect(pick).toHaveBeenCalledWith({ kind: "audience", key: "1re B", label: "1re B" });
+    expect(pick).toHaveBeenCalledWith({ kind: "audience", key: "1re B", label: "1re B", category: "class" });
+  });
+
+  it("says which audiences are groups", () => {
+    const list = renderSuggestions([{ kind: "audience", key: "ESP2", label: "Espagnol LV2", category: "group" }], "fr", vi.fn());
+    expect(list.querySelector("button")!.textContent).toBe("Espagnol LV2 (groupe)");
+    expect(list.getAttribute("role")).toBeNull();
   });
 
   it("shows where the class is now and cancels a lesson with its reason", () => {

@@ -6,15 +6,16 @@ import { formatDay, t, type Lang } from "./i18n";
 /** Suggestions under the search field, as buttons. */
 export function renderSuggestions(targets: Target[], lang: Lang, pick: (t: Target) => void): HTMLElement {
   const m = t(lang);
+  // A plain list of buttons: each is reached with Tab and chosen with Enter.
   const list = document.createElement("ul");
   list.className = "suggestions";
-  list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", m.suggestions);
   for (const target of targets) {
     const li = document.createElement("li");
     const b = document.createElement("button");
     b.type = "button";
     b.dataset.target = `${target.kind}:${target.key}`;
-    b.textContent = `${target.label} (${m.kinds[target.kind]})`;
+    b.textContent = `${target.label} (${m.kinds[target.category]})`;
     b.onclick = () => pick(target);
     li.append(b);
     list.append(li);
@@ -31,6 +32,7 @@ export function renderDay(
   now: string | null,
   onCancel: ((o: Occurrence, note: string) => void) | null,
   onReplace: ((o: Occurrence, substitute: string, note: string) => void) | null = null,
+  onRestore: ((o: Occurrence) => void) | null = null,
 ): HTMLElement {
   const m = t(lang);
   const section = document.createElement("section");
@@ -46,6 +48,23 @@ export function renderDay(
     return section;
   }
   const table = document.createElement("table");
+  const head = document.createElement("thead");
+  const headRow = document.createElement("tr");
+  for (const [text, cls] of [
+    [m.colTime, ""], [m.colClass, ""], [m.colSubject, ""], [m.colTeacher, ""], [m.colRoom, ""], [m.colStatus, ""],
+    [m.colActions, "visually-hidden"],
+  ]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    const span = document.createElement("span");
+    if (cls) span.className = cls;
+    span.textContent = text;
+    th.append(span);
+    headRow.append(th);
+  }
+  head.append(headRow);
+  const body = document.createElement("tbody");
+  table.append(head, body);
   for (const o of lessons) {
     const tr = document.createElement("tr");
     tr.className = `lesson-row ${o.status}`;
@@ -71,7 +90,7 @@ export function renderDay(
         actions.append(
           rowAction(
             actions,
-            { text: m.cancel, cls: "cancel", formCls: "cancel-form", confirm: m.confirm },
+            { text: m.cancel, cls: "cancel", formCls: "cancel-form", confirm: m.confirm, back: m.back },
             [["note", m.cancelNote, false]],
             ([note]) => onCancel(o, note),
           ),
@@ -81,15 +100,23 @@ export function renderDay(
         actions.append(
           rowAction(
             actions,
-            { text: m.replace, cls: "replace", formCls: "cancel-form replace-form", confirm: m.confirm },
+            { text: m.replace, cls: "replace", formCls: "cancel-form replace-form", confirm: m.confirm, back: m.back },
             [["substitute", m.substitute, true], ["note", m.cancelNote, false]],
             ([substitute, note]) => onReplace(o, substitute.trim(), note),
           ),
         );
       }
     }
+    if (o.status !== "planned" && onRestore) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "restore";
+      b.textContent = m.restoreLesson;
+      b.onclick = () => onRestore(o);
+      actions.append(b);
+    }
     tr.append(actions);
-    table.append(tr);
+    body.append(tr);
   }
   section.append(table);
   return section;
@@ -101,7 +128,7 @@ export function renderDay(
  */
 function rowAction(
   actions: HTMLElement,
-  look: { text: string; cls: string; formCls: string; confirm: string },
+  look: { text: string; cls: string; formCls: string; confirm: string; back: string },
   fields: [name: string, label: string, required: boolean][],
   submit: (values: string[]) => void,
 ): HTMLButtonElement {
@@ -125,7 +152,25 @@ function rowAction(
     ok.type = "submit";
     ok.className = "primary";
     ok.textContent = look.confirm;
-    form.append(ok);
+    // « Retour » (or Escape) gives the row its buttons back, with nothing changed.
+    const before = [...actions.childNodes];
+    const back = document.createElement("button");
+    back.type = "button";
+    back.className = "back";
+    back.textContent = look.back;
+    const leave = () => {
+      actions.replaceChildren(...before);
+      b.focus();
+    };
+    back.onclick = leave;
+    form.onkeydown = (e) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        leave();
+      }
+    };
+    form.append(ok, back);
     form.onsubmit = (e) => {
       e.preventDefault();
       if (inputs.every((i) => !i.required || i.value.trim() !== "")) submit(inputs.map((i) => i.value));

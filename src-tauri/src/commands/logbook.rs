@@ -179,6 +179,14 @@ pub fn get_session(
         .transpose()
 }
 
+/// The date of the class's next lesson in the same subject after `occurrence_id` (when
+/// new homework is due, by default), if the timetable has one.
+#[tauri::command]
+pub fn next_lesson(state: State<'_, AppState>, occurrence_id: String) -> CmdResult<Option<String>> {
+    let replica = state.lock_replica()?;
+    Ok(queries::next_lesson(replica.conn(), &occurrence_id)?)
+}
+
 /// A séance by id (a draft from the list, an entry the direction reads).
 #[tauri::command]
 pub fn open_session(state: State<'_, AppState>, id: String) -> CmdResult<SessionView> {

@@ -13,7 +13,7 @@ use crate::commands::parse_date;
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
-/// A week of the logged-in teacher.
+/// A week of the logged-in user: a teacher's own lessons, or a pupil's or parent's class.
 #[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct WeekView {
@@ -25,28 +25,81 @@ pub struct WeekView {
     pub user_name: String,
     /// Lessons, Monday to Saturday.
     pub occurrences: Vec<OccurrenceView>,
-    /// Occurrence id → id of its séance, for lessons already written.
-    pub sessions_by_occurrence: BTreeMap<String, String>,
+    /// Occurrence id → its séance, for the teacher's lessons already written.
+    pub sessions_by_occurrence: BTreeMap<String, WrittenLesson>,
 }
 
-/// The week containing `date`, from the replica.
+/// What a lesson's card says of its séance.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WrittenLesson {
+    /// The séance.
+    pub session_id: String,
+    /// Draft (the class does not see it yet) or published.
+    pub state: ardoise_protocol::entities::PublishState,
+    /// Homework given with it.
+    pub homework: u32,
+}
+
+/// The week containing `date`, from the replica: a teacher's lessons with what is written
+/// of them; for a pupil or a parent, their class's lessons (groups of the class included).
 #[tauri::command]
 pub fn get_week(state: State<'_, AppState>, date: String) -> CmdResult<WeekView> {
+    use ardoise_protocol::Role;
     let date = parse_date(&date)?;
     let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
     let info = state.profile()?.info()?;
     let reader = state.lock_replica()?;
     let conn = reader.conn();
-    let occurrences = queries::timetable(conn, &Who::Teacher(info.user.login.clone()), monday, 6)?;
-    let sessions =
-        queries::teacher_sessions(conn, &info.user.id, monday, monday + Duration::days(5))?;
-    let sessions_by_occurrence = sessions
-        .into_iter()
-        .filter_map(|s| {
-            let occ = s.get("occurrenceId")?.as_str()?.to_string();
-            Some((occ, s.get("id")?.as_str()?.to_string()))
-        })
-        .collect();
+    let roles = &info.user.roles;
+    let learner = !roles.contains(&Role::Teacher)
+        && (roles.contains(&Role::Pupil) || roles.contains(&Role::Parent));
+    let class = if learner {
+        ardoise_sync::logbook::Me::load(&reader)?
+            .audience_ids
+            .into_iter()
+            .next()
+    } else {
+        None
+    };
+    let who = match class {
+        Some(class) => Who::Audience(class),
+        None if learner => {
+            return Ok(WeekView {
+                monday: monday.to_string(),
+                week_type: queries::week_type(conn, monday)?,
+                user_name: info.user.display_name,
+                occurrences: Vec::new(),
+                sessions_by_occurrence: BTreeMap::new(),
+            })
+        }
+        None => Who::Teacher(info.user.login.clone()),
+    };
+    let occurrences = queries::timetable(conn, &who, monday, 6)?;
+    let mut sessions_by_occurrence = BTreeMap::new();
+    if !learner {
+        let sessions =
+            queries::teacher_sessions(conn, &info.user.id, monday, monday + Duration::days(5))?;
+        for s in sessions {
+            let (Some(occ), Some(id)) = (
+                s.get("occurrenceId").and_then(|v| v.as_str()),
+                s.get("id").and_then(|v| v.as_str()),
+            ) else {
+                continue;
+            };
+            let state = serde_json::from_value(s["state"].clone())
+                .unwrap_or(ardoise_protocol::entities::PublishState::Draft);
+            let homework = queries::session_homework(conn, id)?.len() as u32;
+            sessions_by_occurrence.insert(
+                occ.to_string(),
+                WrittenLesson {
+                    session_id: id.to_string(),
+                    state,
+                    homework,
+                },
+            );
+        }
+    }
     Ok(WeekView {
         monday: monday.to_string(),
         week_type: queries::week_type(conn, monday)?,
@@ -133,6 +186,19 @@ pub fn cancel_occurrence(
     let view = {
         let mut replica = state.lock_replica()?;
         ardoise_sync::logbook::cancel_occurrence(&mut replica, &id, note.as_deref())?;
+        occurrence_view(&replica, &id)?
+    };
+    state.wake();
+    Ok(view)
+}
+
+/// Puts a cancelled or replaced lesson back as planned (the undo of a cancellation) and
+/// wakes the sync loop.
+#[tauri::command]
+pub fn restore_occurrence(state: State<'_, AppState>, id: String) -> CmdResult<OccurrenceView> {
+    let view = {
+        let mut replica = state.lock_replica()?;
+        ardoise_sync::logbook::restore_occurrence(&mut replica, &id)?;
         occurrence_view(&replica, &id)?
     };
     state.wake();
