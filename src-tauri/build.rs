@@ -31,6 +31,7 @@ fn main() {
         "get_status",
         "sync_now",
         "set_zoom",
+        "set_language",
         "list_documents",
         "list_transfers",
         "pin_document",

@@ -407,7 +407,7 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 }
             };
             if let Some(path) = a.pdf {
-                let pdf = ardoise_sync::export::day_pdf(replica.conn(), a.date)?;
+                let pdf = ardoise_sync::export::day_pdf(replica.conn(), &who, a.date)?;
                 std::fs::write(&path, pdf).map_err(|e| SyncError::Refused {
                     code: ErrorCode::CliIo,
                     message: e.to_string(),

@@ -197,6 +197,8 @@ error_codes! {
     AppInvalidDate = "app.invalid_date",
     /// A zoom level outside what the app offers.
     AppInvalidZoom = "app.invalid_zoom",
+    /// The webview's language could not be set.
+    AppLanguage = "app.language",
     /// The app's state could not be taken.
     AppLock = "app.lock",
     /// The background sync has stopped.

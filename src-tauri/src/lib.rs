@@ -95,6 +95,7 @@ pub fn run() {
             commands::sync::get_status,
             commands::sync::sync_now,
             commands::view::set_zoom,
+            commands::view::set_language,
             commands::documents::list_documents,
             commands::documents::list_transfers,
             commands::documents::pin_document,

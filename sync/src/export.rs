@@ -22,13 +22,56 @@ const TEXT_SIZE: f32 = 8.5;
 const HEAD_SIZE: f32 = 10.5;
 const TOP: f32 = PAGE_H - MARGIN - 40.0;
 
-/// The PDF of every class's lessons on `date`, titled with the school's name.
-pub fn day_pdf(conn: &Connection, date: NaiveDate) -> Result<Vec<u8>> {
+/// The PDF of the lessons of `who` (every class, or one class, teacher or room) on `date`,
+/// titled with the school's name.
+pub fn day_pdf(conn: &Connection, who: &Who, date: NaiveDate) -> Result<Vec<u8>> {
     let school: String = conn
         .query_row("SELECT name FROM schools LIMIT 1", [], |r| r.get(0))
         .unwrap_or_default();
-    let lessons = queries::timetable(conn, &Who::Everyone, date, 1)?;
-    Ok(render_day(&school, date, &lessons))
+    let lessons = queries::timetable(conn, who, date, 1)?;
+    let mut pdf_school = school;
+    if let Some(label) = who_label(conn, who)? {
+        pdf_school = format!("{pdf_school} — {label}");
+    }
+    Ok(render_day(&pdf_school, date, &lessons))
+}
+
+/// Who a day sheet is about, as people say it (the class, the teacher's name, the room);
+/// `None` for every class.
+pub fn who_label(conn: &Connection, who: &Who) -> Result<Option<String>> {
+    let label = match who {
+        Who::Everyone => return Ok(None),
+        Who::Audience(name) => {
+            let id = queries::audience_id(conn, name)?;
+            conn.query_row("SELECT name FROM audiences WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?
+        }
+        Who::Teacher(login) => {
+            let id = queries::user_id(conn, login)?;
+            conn.query_row("SELECT display_name FROM users WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?
+        }
+        Who::Room(code) => code.clone(),
+    };
+    Ok(Some(label))
+}
+
+/// A file name for the day sheet: `emploi-du-temps[-<who>]-<date>.pdf`, with only letters,
+/// digits and dashes from the label.
+pub fn file_name(label: Option<&str>, date: NaiveDate) -> String {
+    let who: String = label
+        .unwrap_or_default()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect();
+    let who: Vec<&str> = who.split('-').filter(|w| !w.is_empty()).collect();
+    if who.is_empty() {
+        format!("emploi-du-temps-{date}.pdf")
+    } else {
+        format!("emploi-du-temps-{}-{date}.pdf", who.join("-"))
+    }
 }
 
 /// Lays out the day, one block per class or group, in two columns over as many pages as
@@ -53,25 +96,34 @@ pub fn render_day(school: &str, date: NaiveDate, lessons: &[OccurrenceView]) -> 
         );
     }
     for (audience, day) in &by_audience {
-        let lines: Vec<Line> = day.iter().flat_map(|l| lesson_lines(l)).collect();
-        let height = LINE * 1.4 + LINE * lines.len() as f32 + LINE * 0.8;
-        if y - height < MARGIN {
-            if col == 0 {
-                col = 1;
-            } else {
-                pages.push(std::mem::take(&mut page));
-                col = 0;
+        let rows: Vec<Row> = day.iter().flat_map(|l| lesson_rows(l)).collect();
+        let height = LINE * 1.4 + LINE * rows.len() as f32 + LINE * 0.8;
+        if y - height < MARGIN || y == TOP {
+            if y != TOP {
+                if col == 0 {
+                    col = 1;
+                } else {
+                    pages.push(std::mem::take(&mut page));
+                    col = 0;
+                }
             }
-            y = TOP;
+            // Each column of each page starts with the names of its columns.
+            let x = MARGIN + col as f32 * (COL_W + GAP);
+            draw_cells(&mut page, x, TOP, "F2", &HEADINGS.map(String::from));
+            y = TOP - LINE * 1.6;
         }
         let x = MARGIN + col as f32 * (COL_W + GAP);
         text(&mut page, x, y, "F2", HEAD_SIZE, audience);
         y -= LINE * 1.4;
-        for line in &lines {
-            let indent = if line.continued { 12.0 } else { 0.0 };
-            let font = if line.bold { "F2" } else { "F1" };
-            let shown = fit(&line.text, COL_W - indent, TEXT_SIZE);
-            text(&mut page, x + indent, y, font, TEXT_SIZE, &shown);
+        for row in &rows {
+            let font = if row.bold { "F2" } else { "F1" };
+            match &row.kind {
+                RowKind::Lesson(cells) => draw_cells(&mut page, x, y, font, cells),
+                RowKind::Note(note) => {
+                    let shown = fit(note, COL_W - NOTE_INDENT, TEXT_SIZE);
+                    text(&mut page, x + NOTE_INDENT, y, font, TEXT_SIZE, &shown);
+                }
+            }
             y -= LINE;
         }
         y -= LINE * 0.8;
@@ -104,22 +156,39 @@ pub fn render_day(school: &str, date: NaiveDate, lessons: &[OccurrenceView]) -> 
     assemble(&pages)
 }
 
-/// One printed line of a lesson.
-struct Line {
-    text: String,
+/// The columns of a lesson's line, as printed at the top of each column of the sheet (the
+/// class or group heads its block).
+const HEADINGS: [&str; 4] = ["Horaire", "Matière", "Enseignant", "Salle"];
+/// Widths of the time and subject columns; the teacher's takes what the room leaves.
+const TIME_W: f32 = 62.0;
+const SUBJECT_W: f32 = 80.0;
+const CELL_GAP: f32 = 6.0;
+const NOTE_INDENT: f32 = 12.0;
+
+/// One printed line of a class's block.
+struct Row {
+    kind: RowKind,
     /// A lesson that is not as planned (cancelled, replaced, moved) stands out.
     bold: bool,
-    /// The second line of a lesson (its status and note), indented.
-    continued: bool,
 }
 
-/// The printed lines of one lesson: one, or two when the status and its note do not fit
-/// after the lesson.
-fn lesson_lines(l: &OccurrenceView) -> Vec<Line> {
-    let mut main = format!("{}–{}  {} — {}", l.start, l.end, l.subject, l.teacher);
-    if let Some(room) = &l.room {
-        let _ = write!(main, " — {room}");
-    }
+enum RowKind {
+    /// Time, subject, teacher, room.
+    Lesson([String; 4]),
+    /// What happens to it (cancelled, replaced…) and its note, under it, indented.
+    Note(String),
+}
+
+/// The printed rows of one lesson: its columns, and its status with the note if it is not
+/// as planned.
+fn lesson_rows(l: &OccurrenceView) -> Vec<Row> {
+    let bold = l.status != "planned";
+    let cells = [
+        format!("{}–{}", l.start, l.end),
+        l.subject.clone(),
+        l.teacher.clone(),
+        l.room.clone().unwrap_or_default(),
+    ];
     let mut extra = match l.status.as_str() {
         "cancelled" => "ANNULÉ".to_string(),
         "replaced" => format!("remplacé par {}", l.substitute.as_deref().unwrap_or("?")),
@@ -129,21 +198,82 @@ fn lesson_lines(l: &OccurrenceView) -> Vec<Line> {
     if let Some(note) = l.note.as_deref().filter(|n| !n.is_empty()) {
         let _ = write!(extra, " ({note})");
     }
-    let bold = l.status != "planned";
-    let line = |text: String, continued: bool| Line {
-        text,
+    let mut rows = vec![Row {
+        kind: RowKind::Lesson(cells),
         bold,
-        continued,
-    };
+    }];
     let extra = extra.trim();
-    let joined = format!("{main} — {extra}");
-    if extra.is_empty() {
-        vec![line(main, false)]
-    } else if width(&joined, TEXT_SIZE) <= COL_W {
-        vec![line(joined, false)]
-    } else {
-        vec![line(main, false), line(extra.to_string(), true)]
+    if !extra.is_empty() {
+        rows.push(Row {
+            kind: RowKind::Note(extra.to_string()),
+            bold,
+        });
     }
+    rows
+}
+
+/// Draws a lesson's columns from `x`: the time and subject in their widths, the room whole
+/// at the right edge, the teacher in what is left — shortened, never the room.
+fn draw_cells(
+    out: &mut String,
+    x: f32,
+    y: f32,
+    font: &str,
+    [time, subject, teacher, room]: &[String; 4],
+) {
+    let room_w = width(room, TEXT_SIZE);
+    let teacher_x = x + TIME_W + SUBJECT_W;
+    let teacher_w = (x + COL_W - room_w - CELL_GAP - teacher_x).max(0.0);
+    text(
+        out,
+        x,
+        y,
+        font,
+        TEXT_SIZE,
+        &fit(time, TIME_W - CELL_GAP, TEXT_SIZE),
+    );
+    text(
+        out,
+        x + TIME_W,
+        y,
+        font,
+        TEXT_SIZE,
+        &fit(subject, SUBJECT_W - CELL_GAP, TEXT_SIZE),
+    );
+    text(
+        out,
+        teacher_x,
+        y,
+        font,
+        TEXT_SIZE,
+        &short_name(teacher, teacher_w, TEXT_SIZE),
+    );
+    text(out, x + COL_W - room_w, y, font, TEXT_SIZE, room);
+}
+
+/// A person's name in `max` points: whole if it fits, else without the civility and with
+/// the first name as initials ("Mme Marie-Claire Duval" → "M.-C. Duval"), cut
+/// with an ellipsis as a last resort.
+fn short_name(name: &str, max: f32, size: f32) -> String {
+    if width(name, size) <= max {
+        return name.to_string();
+    }
+    let words: Vec<&str> = name
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "M." | "Mme" | "Mlle" | "Dr" | "Pr"))
+        .collect();
+    let short = match words.split_first() {
+        Some((first, rest)) if !rest.is_empty() => {
+            let initials: Vec<String> = first
+                .split('-')
+                .filter_map(|part| part.chars().next())
+                .map(|c| format!("{c}."))
+                .collect();
+            format!("{} {}", initials.join("-"), rest.join(" "))
+        }
+        _ => words.join(" "),
+    };
+    fit(&short, max, size)
 }
 
 /// "lundi 30 novembre 2026".
@@ -384,6 +514,58 @@ mod tests {
         let body = String::from_utf8_lossy(&pdf);
         assert!(body.contains(&format!("(page {pages}/{pages})")));
         assert!(body.contains("(Classe 59)"));
+    }
+
+    #[test]
+    fn lessons_are_in_columns_and_a_long_name_is_shortened_never_the_room() {
+        let mut long = lesson("2nde 3", "10:00", "planned");
+        long.teacher = "Mme Marie-Claire Carpentier-Delacroix de Saint-Exupéry".into();
+        long.subject = "Sciences économiques et sociales".into();
+        long.room = Some("Amphithéâtre B".into());
+        let date = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let body = String::from_utf8_lossy(&render_day("L", date, &[long])).into_owned();
+        for heading in HEADINGS {
+            assert!(
+                body.contains(&format!("({})", escape(heading))),
+                "{heading}"
+            );
+        }
+        assert!(
+            body.contains(&format!("({})", escape("Amphithéâtre B"))),
+            "the room whole"
+        );
+        assert!(body.contains("(10:00\\22615:00)"), "the time in its column");
+        assert!(!body.contains("Mme Marie"), "the teacher shortened");
+        assert!(body.contains("(M.-C. Carp"), "initials first: {body}");
+        let teacher_w = COL_W - TIME_W - SUBJECT_W - width("Amphithéâtre B", TEXT_SIZE) - CELL_GAP;
+        let short = short_name(
+            "Mme Marie-Claire Carpentier-Delacroix de Saint-Exupéry",
+            teacher_w,
+            TEXT_SIZE,
+        );
+        assert!(width(&short, TEXT_SIZE) <= teacher_w, "{short}");
+        assert_eq!(
+            short_name("M. Paul Leroy", 200.0, TEXT_SIZE),
+            "M. Paul Leroy"
+        );
+        assert_eq!(
+            short_name("Mme Claire Carpentier", 60.0, TEXT_SIZE),
+            "C. Carpentier"
+        );
+    }
+
+    #[test]
+    fn the_file_is_named_after_who_and_the_day() {
+        let date = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!(file_name(None, date), "emploi-du-temps-2026-11-30.pdf");
+        assert_eq!(
+            file_name(Some("1re B"), date),
+            "emploi-du-temps-1re-B-2026-11-30.pdf"
+        );
+        assert_eq!(
+            file_name(Some("../Mme Élodie / B12"), date),
+            "emploi-du-temps-Mme-Élodie-B12-2026-11-30.pdf"
+        );
     }
 
     #[test]

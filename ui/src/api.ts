@@ -52,7 +52,7 @@ export const cancelOccurrence = (id: string, note: string | null) =>
 export const restoreOccurrence = (id: string) => invoke<OccurrenceView>("restore_occurrence", { id });
 export const replaceOccurrence = (id: string, substitute: string, note: string | null) =>
   invoke<OccurrenceView>("replace_occurrence", { id, substitute, note });
-export const exportDayPdf = (date: string) => invoke<string | null>("export_day_pdf", { date });
+export const exportDayPdf = (date: string, of: DayOf | null) => invoke<string | null>("export_day_pdf", { date, of });
 export const openLastExport = () => invoke<void>("open_last_export");
 
 export const getLogbook = (teacher: string, from: string, to: string) =>
@@ -74,6 +74,7 @@ export const logout = (discardPending: boolean) => invoke<void>("logout", { disc
 export const lastLogin = () => invoke<LastLogin | null>("last_login");
 /** Sets the page zoom (1 = 100 %); the shell keeps it within 50–300 % and returns it. */
 export const setZoom = (factor: number) => invoke<number>("set_zoom", { factor });
+export const setLanguage = (lang: "fr" | "en") => invoke<void>("set_language", { lang });
 
 export const listDocuments = () => invoke<DocumentsView>("list_documents");
 export const listTransfers = () => invoke<TransferView[]>("list_transfers");

@@ -50,6 +50,15 @@ describe("Documents", () => {
     expect(a.open).toHaveBeenCalledWith(expect.objectContaining({ id: "d1" }), null);
   });
 
+  it("says where we are as a breadcrumb of folders to click back up", () => {
+    const a = actions();
+    const page = renderDocuments(view([doc({})]), [], "/Cours/Maths", "fr", a);
+    expect(page.querySelector("h2.breadcrumb")?.textContent).toBe("Documents › Cours › Maths");
+    expect(page.querySelector("h2.breadcrumb [aria-current]")?.textContent).toBe("Maths");
+    (page.querySelector("h2.breadcrumb button.crumb[data-folder='/Cours']") as HTMLButtonElement).click();
+    expect(a.openFolder).toHaveBeenCalledWith("/Cours");
+  });
+
   it("opens an older version, pins, trashes and adds files", () => {
     const a = actions();
     const page = renderDocuments(view([doc({})]), [], "/Cours/Maths", "fr", a);

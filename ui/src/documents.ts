@@ -69,7 +69,20 @@ export function renderDocuments(
   const panel = el("div", { class: "folder-view" });
   const inTrash = folder === TRASH;
   const shown = docs.filter((d) => (inTrash ? d.trashedAt !== null : d.trashedAt === null && d.folder === folder));
-  const heading = el("h2", {}, inTrash ? m.trash : folder);
+  // Where we are, as a path of folders to click back up.
+  const heading = el("h2", { class: "breadcrumb" });
+  if (inTrash) heading.append(m.trash);
+  else {
+    const parts = folder.split("/").filter(Boolean);
+    const crumb = (label: string, to: string, last: boolean) => {
+      if (last) return el("span", { "aria-current": "location" }, label);
+      const b = el("button", { type: "button", class: "crumb", "data-folder": to }, label);
+      b.onclick = () => actions.openFolder(to);
+      return b;
+    };
+    heading.append(crumb(m.myDocuments, "/", parts.length === 0));
+    parts.forEach((p, i) => heading.append(el("span", { class: "sep", "aria-hidden": "true" }, " › "), crumb(p, `/${parts.slice(0, i + 1).join("/")}`, i === parts.length - 1)));
+  }
   const tools = el("div", { class: "folder-tools" });
   if (!inTrash) {
     const add = el("button", { type: "button", class: "add-files" }, m.addFiles);
@@ -87,7 +100,7 @@ export function renderDocuments(
   } else {
     const table = el("table", { class: "doc-table" });
     table.append(
-      el("thead", {}, el("tr", {}, el("th", {}, m.docName), el("th", {}, m.docSize), el("th", {}, m.docModified), el("th", {}, m.docOwner), el("th", {}, ""))),
+      el("thead", {}, el("tr", {}, el("th", {}, m.docName), el("th", {}, m.docSize), el("th", {}, m.docModified), el("th", {}, m.docOwner), el("th", {}, el("span", { class: "visually-hidden" }, m.colActions)))),
     );
     const body = el("tbody");
     for (const d of shown) body.append(...documentRows(d, me, lang, actions));

@@ -128,7 +128,10 @@ describe("séance editor", () => {
     (panel.querySelector(".attachments button.open-attachment") as HTMLButtonElement).click();
     expect(onOpenDocument).toHaveBeenCalledWith("d1");
     const choice = panel.querySelector("select[name=attach]") as HTMLSelectElement;
-    expect([...choice.options].map((o) => o.value)).toEqual(["d2"]);
+    expect([...choice.options].map((o) => [o.value, o.textContent])).toEqual([["", "Choisir un document…"], ["d2", "frise.odt (Cours)"]]);
+    expect((panel.querySelector("button.attach") as HTMLButtonElement).disabled).toBe(true);
+    choice.value = "d2";
+    choice.dispatchEvent(new Event("change"));
     (panel.querySelector("button.attach") as HTMLButtonElement).click();
     expect(items()).toEqual(["carte.pdf", "frise.odt"]);
     (panel.querySelector(".attachments button.remove-attachment") as HTMLButtonElement).click();

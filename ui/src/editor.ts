@@ -182,9 +182,14 @@ function attachmentBox(
     const choices = documents.filter((d) => d.trashedAt === null && d.canEdit && !ids.includes(d.id));
     picker.replaceChildren();
     if (choices.length > 0) {
-      const choice = select("attach", choices.map((d) => [d.id, d.path]), choices[0].id);
+      // Names first, the folder after; nothing chosen until the teacher chooses.
+      const label = (d: DocEntry) => (d.folder === "/" ? d.name : `${d.name} (${d.folder.slice(1)})`);
+      const choice = select("attach", [["", m.chooseDocument], ...choices.map((d): [string, string] => [d.id, label(d)])], "");
       const attach = button(m.attach, "attach");
+      attach.disabled = true;
+      choice.onchange = () => (attach.disabled = choice.value === "");
       attach.onclick = () => {
+        if (choice.value === "") return;
         ids.push(choice.value);
         draw();
       };

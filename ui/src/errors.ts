@@ -81,6 +81,7 @@ export const ERROR_TEXTS: Record<Exclude<ErrorCode, "unknown">, Texts> = {
   "app.invalid_choice": { fr: "Choix non valide.", en: "Invalid choice." },
   "app.invalid_date": { fr: "Date non valide.", en: "Invalid date." },
   "app.invalid_zoom": { fr: "Niveau de zoom non valide.", en: "Invalid zoom level." },
+  "app.language": { fr: "La langue de la fenêtre n'a pas pu être changée.", en: "The window's language could not be changed." },
   "app.lock": { fr: "Erreur interne de l'application : réessayez.", en: "Internal app error: try again." },
   "app.sync_stopped": { fr: "La synchronisation est arrêtée : relancez Ardoise.", en: "Sync has stopped: restart Ardoise." },
   "app.task": { fr: "Erreur interne de l'application : réessayez.", en: "Internal app error: try again." },

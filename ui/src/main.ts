@@ -21,6 +21,7 @@ import {
   getMe,
   searchTargets,
   setZoom,
+  setLanguage,
   type Me,
   type SessionInput,
   type Target,
@@ -71,7 +72,10 @@ function langButton(): HTMLButtonElement {
     lang = lang === "fr" ? "en" : "fr";
     localStorage.setItem("lang", lang);
     document.documentElement.lang = lang;
-    void render();
+    // The webview's date fields follow, then the page is drawn again in the new language.
+    void setLanguage(lang)
+      .catch(() => undefined)
+      .then(() => render());
   };
   return b;
 }
@@ -158,6 +162,10 @@ function pageHeader(name: string, ...nav: HTMLElement[]): HTMLElement {
   const n = document.createElement("nav");
   n.append(...nav);
   header.append(h1, n);
+  // Side panels open below the header, never over its buttons.
+  requestAnimationFrame(() => {
+    if (header.isConnected) document.documentElement.style.setProperty("--header-h", `${header.getBoundingClientRect().bottom}px`);
+  });
   return header;
 }
 
@@ -242,11 +250,20 @@ async function renderLogbooks(): Promise<void> {
   const whoLabel = document.createElement("label");
   whoLabel.htmlFor = who.id;
   whoLabel.textContent = m.teacher;
-  const period = (label: string, value: string, set: (v: string) => void) =>
-    dateInput(label, value, (d) => {
-      set(d);
-      void render();
-    });
+  // Each date with its visible label: « Du » and « Au ».
+  const period = (label: string, value: string, set: (v: string) => void) => {
+    const wrap = document.createElement("label");
+    wrap.className = "period";
+    wrap.append(
+      label,
+      " ",
+      dateInput(label, value, (d) => {
+        set(d);
+        void render();
+      }),
+    );
+    return wrap;
+  };
   form.append(
     whoLabel,
     who,
@@ -258,6 +275,12 @@ async function renderLogbooks(): Promise<void> {
 
   const main = document.createElement("main");
   main.append(form);
+  if (!reader.teacher) {
+    const hint = document.createElement("p");
+    hint.className = "empty-state";
+    hint.textContent = m.pickTeacher;
+    main.append(hint);
+  }
   if (reader.teacher) {
     const book = await getLogbook(reader.teacher.key, reader.from, reader.to);
     main.append(
@@ -273,7 +296,7 @@ async function renderLogbooks(): Promise<void> {
 
 async function exportPdf(): Promise<void> {
   const m = t(lang);
-  const path = await exportDayPdf(current);
+  const path = await exportDayPdf(current, target ? { kind: target.kind, key: target.key } : null);
   if (path) toast(m.exported(path), { label: m.open, run: () => void openLastExport().catch(showError) });
 }
 
@@ -515,7 +538,7 @@ async function render(): Promise<void> {
     }
     const header = pageHeader(week.userName, prev, label, next, picker, ...tools, ...accountButtons(), langButton());
     const main = document.createElement("main");
-    main.append(renderWeek(week, lang, todayIso, !isLearner()));
+    main.append(renderWeek(week, lang, todayIso, !isLearner(), nowInParis()));
     app.replaceChildren(header, main);
     if (status) app.append(renderStatus(status, lang));
     if (returnFocus && !document.querySelector("div.editor")) {
@@ -629,6 +652,7 @@ app.addEventListener("keydown", (e) => {
 
 async function start(): Promise<void> {
   document.documentElement.lang = lang;
+  await setLanguage(lang).catch(() => undefined);
   // Keys first: they must work as soon as anything is on screen.
   let zoom = savedZoom();
   document.addEventListener("keydown", (e) => {

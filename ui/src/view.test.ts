@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SyncStatus, WeekView } from "./api";
-import { renderStatus, renderWeek, statusText } from "./view";
+import { lanes, renderStatus, renderWeek, statusText } from "./view";
 
 const status: SyncStatus = { online: false, syncing: false, pending: 3, quarantined: 0, conflicts: 1, lastSync: "2026-11-30T09:47:00Z", cursor: 10, progress: null, keyStorage: "keyring" };
 
@@ -12,7 +12,7 @@ const week: WeekView = {
     { id: "o1", date: "2026-11-30", start: "10:00", end: "11:00", subject: "Histoire-géographie", subjectColor: "#8e44ad", audience: "2nde 3", teacher: "Mme Claire Martin", room: "A07", status: "planned", substitute: null, note: null },
     { id: "o2", date: "2026-12-01", start: "14:00", end: "15:00", subject: "Histoire-géographie", subjectColor: "#8e44ad", audience: "Tle 2", teacher: "Mme Claire Martin", room: "C09", status: "cancelled", substitute: null, note: "Professeur absent" },
   ],
-  sessionsByOccurrence: { o1: { sessionId: "s1", state: "published", homework: 2 } },
+  sessionsByOccurrence: { o1: { sessionId: "s1", title: "Les Lumières", state: "published", homework: 2 } },
 };
 
 describe("status bar", () => {
@@ -57,7 +57,7 @@ describe("week view", () => {
     expect(root.querySelector('[data-occurrence="o1"]')?.getAttribute("role")).toBe("button");
   });
   it("says « Brouillon » for a séance the class does not see yet", () => {
-    const draft = { ...week, sessionsByOccurrence: { o1: { sessionId: "s1", state: "draft" as const, homework: 0 } } };
+    const draft = { ...week, sessionsByOccurrence: { o1: { sessionId: "s1", title: "", state: "draft" as const, homework: 0 } } };
     const card = renderWeek(draft, "fr", "2026-11-30").querySelector('[data-occurrence="o1"]')!;
     expect(card.querySelector(".written")).toBeNull();
     expect(card.querySelector(".draft-flag")?.textContent).toBe("Brouillon");
@@ -66,6 +66,31 @@ describe("week view", () => {
     const card = renderWeek(week, "fr", "2026-11-30", false).querySelector('[data-occurrence="o1"]')!;
     expect(card.getAttribute("role")).toBeNull();
     expect(card.getAttribute("tabindex")).toBeNull();
+  });
+  it("is a time grid: hours down the side, lessons placed and sized by time, now marked", () => {
+    const root = renderWeek(week, "fr", "2026-11-30", true, "10:30");
+    expect([...root.querySelectorAll(".hours .hour")].map((h) => h.textContent)).toEqual(
+      ["08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00", "16:00", "17:00"],
+    );
+    const card = root.querySelector<HTMLElement>('[data-occurrence="o1"]')!;
+    expect([card.style.getPropertyValue("--start"), card.style.getPropertyValue("--len")]).toEqual(["120", "60"]);
+    expect(card.querySelector(".title")?.textContent).toBe("Les Lumières");
+    const now = root.querySelector<HTMLElement>(".day.today .now-line")!;
+    expect(now.style.getPropertyValue("--start")).toBe("150");
+    expect(root.querySelectorAll(".now-line")).toHaveLength(1);
+  });
+  it("widens the hours for a lesson outside 8:00–18:00", () => {
+    const late = { ...week, occurrences: [{ ...week.occurrences[0], start: "17:30", end: "19:15" }] };
+    const hours = [...renderWeek(late, "fr", "2026-11-30").querySelectorAll(".hour")].map((h) => h.textContent);
+    expect(hours.at(-1)).toBe("19:00");
+  });
+  it("puts lessons at the same hour side by side", () => {
+    const at = (id: string, start: string, end: string) => ({ ...week.occurrences[0], id, start, end });
+    const placed = lanes([at("a", "10:00", "11:00"), at("b", "10:00", "12:00"), at("c", "11:00", "12:00"), at("d", "14:00", "15:00")]);
+    expect(placed.get("a")).toEqual({ lane: 0, of: 2 });
+    expect(placed.get("b")).toEqual({ lane: 1, of: 2 });
+    expect(placed.get("c")).toEqual({ lane: 0, of: 2 });
+    expect(placed.get("d")).toEqual({ lane: 0, of: 1 });
   });
   it("never interprets names as HTML", () => {
     const evil = { ...week, occurrences: [{ ...week.occurrences[0], subject: "<img src=x onerror=alert(1)>" }] };

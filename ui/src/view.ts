@@ -71,6 +71,7 @@ function lessonCard(o: Occurrence, written: WrittenLesson | undefined, lang: Lan
     el("div", { class: "subject" }, o.subject),
     el("div", { class: "meta" }, [o.audience, o.room ?? ""].filter(Boolean).join(" · ")),
   );
+  if (written?.title) card.append(el("div", { class: "title" }, written.title));
   if (o.status !== "planned") {
     card.append(el("div", { class: "flag" }, [label[o.status], o.note ?? ""].filter(Boolean).join(" : ")));
   }
@@ -84,24 +85,91 @@ function lessonCard(o: Occurrence, written: WrittenLesson | undefined, lang: Lan
   return card;
 }
 
-/** The week; `opens` when a card opens the editor (a teacher's own week). */
-export function renderWeek(w: WeekView, lang: Lang, today: string, opens = true): HTMLElement {
+function minutes(hhmm: string): number {
+  const [h, m] = hhmm.split(":").map(Number);
+  return h * 60 + m;
+}
+
+/**
+ * Side-by-side lanes for lessons of one day that overlap (a teacher's two groups at the
+ * same hour): each lesson gets its lane and the number of lanes of its cluster.
+ */
+export function lanes(day: Occurrence[]): Map<string, { lane: number; of: number }> {
+  const out = new Map<string, { lane: number; of: number }>();
+  const sorted = [...day].sort((a, b) => a.start.localeCompare(b.start) || a.end.localeCompare(b.end));
+  let cluster: Occurrence[] = [];
+  let ends: string[] = [];
+  let clusterEnd = "";
+  const flush = () => {
+    for (const o of cluster) out.get(o.id)!.of = ends.length;
+    cluster = [];
+    ends = [];
+  };
+  for (const o of sorted) {
+    if (cluster.length > 0 && o.start >= clusterEnd) flush();
+    let lane = ends.findIndex((end) => end <= o.start);
+    if (lane === -1) lane = ends.push(o.end) - 1;
+    else ends[lane] = o.end;
+    out.set(o.id, { lane, of: 1 });
+    cluster.push(o);
+    clusterEnd = cluster.length === 1 || o.end > clusterEnd ? o.end : clusterEnd;
+  }
+  flush();
+  return out;
+}
+
+/**
+ * The week as a time grid: hours down the side, each lesson placed and sized by its time,
+ * the current hour marked in today's column (`now`, HH:MM in Paris). Narrow windows and
+ * 200 % zoom show the same cards as lists, day by day (the CSS decides).
+ * `opens` when a card opens the editor (a teacher's own week).
+ */
+export function renderWeek(w: WeekView, lang: Lang, today: string, opens = true, now: string | null = null): HTMLElement {
   const m = t(lang);
-  const root = el("section", { class: "week", "aria-label": m.week(w.weekType) });
+  const root = el("section", { class: "week grid", "aria-label": m.week(w.weekType) });
   const days: string[] = [];
   const monday = new Date(`${w.monday}T00:00:00Z`);
   for (let i = 0; i < 6; i++) {
     const d = new Date(monday.getTime() + i * 86400000);
     days.push(d.toISOString().slice(0, 10));
   }
+  // The hours shown: 8:00 to 18:00, or wider when a lesson is outside them.
+  const starts = w.occurrences.map((o) => minutes(o.start));
+  const ends = w.occurrences.map((o) => minutes(o.end));
+  const first = Math.min(8 * 60, ...starts.map((x) => Math.floor(x / 60) * 60));
+  const last = Math.max(18 * 60, ...ends.map((x) => Math.ceil(x / 60) * 60));
+  root.style.setProperty("--span", String(last - first));
+  const hours = el("div", { class: "hours", "aria-hidden": "true" });
+  for (let h = first; h < last; h += 60) {
+    const label = el("span", { class: "hour" }, `${String(h / 60).padStart(2, "0")}:00`);
+    label.style.setProperty("--at", String(h - first));
+    hours.append(label);
+  }
+  root.append(hours);
   for (const day of days) {
     const lessons = w.occurrences.filter((o) => o.date === day);
     const col = el("div", { class: `day${day === today ? " today" : ""}` });
     const title = el("h2", {}, formatDay(day, lang));
     if (day === today) title.append(el("span", { class: "today-tag" }, m.today));
     col.append(title);
-    if (lessons.length === 0) col.append(el("p", { class: "empty" }, m.noLesson));
-    for (const o of lessons) col.append(lessonCard(o, w.sessionsByOccurrence[o.id], lang, opens));
+    const body = el("div", { class: "lessons" });
+    if (lessons.length === 0) body.append(el("p", { class: "empty" }, m.noLesson));
+    const placed = lanes(lessons);
+    for (const o of lessons) {
+      const card = lessonCard(o, w.sessionsByOccurrence[o.id], lang, opens);
+      const { lane, of } = placed.get(o.id)!;
+      card.style.setProperty("--start", String(minutes(o.start) - first));
+      card.style.setProperty("--len", String(minutes(o.end) - minutes(o.start)));
+      card.style.setProperty("--lane", String(lane));
+      card.style.setProperty("--lanes", String(of));
+      body.append(card);
+    }
+    if (day === today && now && minutes(now) >= first && minutes(now) <= last) {
+      const line = el("div", { class: "now-line", title: m.nowAt(now) });
+      line.style.setProperty("--start", String(minutes(now) - first));
+      body.append(line);
+    }
+    col.append(body);
     root.append(col);
   }
   return root;

@@ -50,4 +50,23 @@ describe("Où est… ?", () => {
     day.querySelector("form.replace-form")!.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(onReplace).toHaveBeenCalledWith(french, "dubois", "Stage");
   });
+
+  it("has column headers, a way back out of the reason form, and a restore for a cancelled lesson", () => {
+    const onCancel = vi.fn();
+    const onRestore = vi.fn();
+    const day = renderDay("1re B", "2026-11-30", [french, { ...french, id: "o15", start: "15:00", status: "cancelled" }], "fr", null, onCancel, null, onRestore);
+    expect([...day.querySelectorAll("thead th")].map((th) => th.textContent)).toEqual(["Horaire", "Classe", "Matière", "Enseignant", "Salle", "État", "Actions"]);
+    const row = day.querySelector("tr.lesson-row")!;
+    (row.querySelector("button.cancel") as HTMLButtonElement).click();
+    expect(row.querySelector("form.cancel-form")).not.toBeNull();
+    (row.querySelector("form button.back") as HTMLButtonElement).click();
+    expect(row.querySelector("form")).toBeNull();
+    expect(row.querySelector("button.cancel")).not.toBeNull();
+    (row.querySelector("button.cancel") as HTMLButtonElement).click();
+    row.querySelector("form")!.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(row.querySelector("form")).toBeNull();
+    expect(onCancel).not.toHaveBeenCalled();
+    (day.querySelector("tr[data-occurrence=o15] button.restore") as HTMLButtonElement).click();
+    expect(onRestore).toHaveBeenCalledWith(expect.objectContaining({ id: "o15" }));
+  });
 });

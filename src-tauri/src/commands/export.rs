@@ -3,36 +3,49 @@
 use ardoise_protocol::ErrorCode;
 use std::path::PathBuf;
 
-use tauri::{AppHandle, State};
+use ardoise_sync::queries::Who;
+use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
 use crate::commands::parse_date;
+use crate::commands::timetable::DayOf;
 use crate::error::{CmdResult, CommandError};
 use crate::state::{lock, AppState};
 
-/// Asks where to save the PDF of `date` (a native dialog), writes it and returns its path;
-/// `None` when the user cancelled.
+/// Asks where to save the PDF of `date` for `of` (every class by default) in a native
+/// dialog opened on the Documents folder, the file named after the class and the day;
+/// writes it and returns its path, `None` when the user cancelled.
 #[tauri::command]
 pub async fn export_day_pdf(
     app: AppHandle,
     state: State<'_, AppState>,
     date: String,
+    of: Option<DayOf>,
 ) -> CmdResult<Option<String>> {
     let day = parse_date(&date)?;
-    let pdf = {
+    let who = of.map_or(Who::Everyone, Who::from);
+    let (pdf, name) = {
         let replica = state.lock_replica()?;
-        ardoise_sync::export::day_pdf(replica.conn(), day)?
+        let label = ardoise_sync::export::who_label(replica.conn(), &who)?;
+        (
+            ardoise_sync::export::day_pdf(replica.conn(), &who, day)?,
+            ardoise_sync::export::file_name(label.as_deref(), day),
+        )
     };
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
+    let mut dialog = app
+        .dialog()
         .file()
         .set_title("Enregistrer l'emploi du temps du jour")
-        .set_file_name(format!("emploi-du-temps-{day}.pdf"))
-        .add_filter("PDF", &["pdf"])
-        .save_file(move |path| {
-            let _ = tx.send(path);
-        });
+        .set_file_name(name)
+        .add_filter("PDF", &["pdf"]);
+    if let Ok(documents) = app.path().document_dir() {
+        dialog = dialog.set_directory(documents);
+    }
+    dialog.save_file(move |path| {
+        let _ = tx.send(path);
+    });
     let Some(chosen) = rx.await.ok().flatten() else {
         return Ok(None);
     };

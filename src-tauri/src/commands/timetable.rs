@@ -35,6 +35,8 @@ pub struct WeekView {
 pub struct WrittenLesson {
     /// The séance.
     pub session_id: String,
+    /// Its title.
+    pub title: String,
     /// Draft (the class does not see it yet) or published.
     pub state: ardoise_protocol::entities::PublishState,
     /// Homework given with it.
@@ -94,6 +96,11 @@ pub fn get_week(state: State<'_, AppState>, date: String) -> CmdResult<WeekView>
                 occ.to_string(),
                 WrittenLesson {
                     session_id: id.to_string(),
+                    title: s
+                        .get("title")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string(),
                     state,
                     homework,
                 },
@@ -151,6 +158,17 @@ pub enum DayOf {
     Everyone,
 }
 
+impl From<DayOf> for Who {
+    fn from(of: DayOf) -> Who {
+        match of {
+            DayOf::Audience(k) => Who::Audience(k),
+            DayOf::Teacher(k) => Who::Teacher(k),
+            DayOf::Room(k) => Who::Room(k),
+            DayOf::Everyone => Who::Everyone,
+        }
+    }
+}
+
 /// The lessons of one day, for a class, a teacher, a room or everyone.
 #[tauri::command]
 pub fn get_day(
@@ -159,12 +177,7 @@ pub fn get_day(
     date: String,
 ) -> CmdResult<Vec<OccurrenceView>> {
     let date = parse_date(&date)?;
-    let who = match of {
-        DayOf::Audience(k) => Who::Audience(k),
-        DayOf::Teacher(k) => Who::Teacher(k),
-        DayOf::Room(k) => Who::Room(k),
-        DayOf::Everyone => Who::Everyone,
-    };
+    let who = Who::from(of);
     let replica = state.lock_replica()?;
     Ok(queries::timetable(replica.conn(), &who, date, 1)?)
 }
