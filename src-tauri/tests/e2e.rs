@@ -493,7 +493,19 @@ fn a_demo_homework_saved_from_the_editor_keeps_its_kind() {
     ));
     driver.type_into(&minutes, "50");
     driver.click(&driver.find("div.editor button.primary"));
-    wait_all_sent(&driver, "the edit to go up", Duration::from_secs(30));
+    driver.wait_until(
+        "the editor closed after saving",
+        "return !document.querySelector('div.editor')",
+        Duration::from_secs(10),
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while on_server(&id)["data"]["estimatedMinutes"] != 50 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the edit never reached the ENT"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
     let after = on_server(&id);
     assert_eq!(
         after["data"]["estimatedMinutes"], 50,
@@ -505,6 +517,105 @@ fn a_demo_homework_saved_from_the_editor_keeps_its_kind() {
         "the kind is unchanged on the ENT"
     );
     assert!(after["version"].as_i64() > homework["version"].as_i64());
+}
+
+/// A sync lands while the editor is open: the week behind it shows the change (a lesson
+/// cancelled by the vie scolaire), and what the teacher is typing stays as it is, focused,
+/// then goes up once.
+fn a_sync_lands_while_the_editor_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let diallo = Client::login_and_sync(dir.path(), &server.url(), "diallo");
+    let week = martin.teacher_days("martin", "2026-11-30", 5);
+    let planned: Vec<&str> = week
+        .iter()
+        .filter(|o| o["status"] == "planned")
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    let (edited, cancelled) = (planned[0], planned[1]);
+
+    let driver = launch(&martin.profile, &dir.path().join("xdg"));
+    driver.wait_until(
+        "the week view, events wired",
+        "return document.body.dataset.ready === 'true' && document.body.dataset.listening === 'true'",
+        Duration::from_secs(30),
+    );
+    driver.execute(
+        "document.body.dataset.ready = 'redrawing'; const d = document.querySelector('header nav input[type=date]'); d.value = '2026-11-30'; d.dispatchEvent(new Event('change'));",
+        json!([]),
+    );
+    driver.wait_until(
+        "the week of 30 November",
+        "return document.body.dataset.ready === 'true'",
+        Duration::from_secs(10),
+    );
+    driver.click(&driver.find(&format!("article[data-occurrence='{edited}']")));
+    driver.wait_until(
+        "the editor",
+        "return !!document.querySelector('div.editor input[name=title]')",
+        Duration::from_secs(10),
+    );
+    let title = driver.find("div.editor input[name=title]");
+    driver.type_into(&title, "Tapée pendant la synchronisation");
+
+    diallo
+        .run(&[
+            "occurrence",
+            "cancel",
+            cancelled,
+            "--note",
+            "Sortie scolaire",
+        ])
+        .ok();
+    diallo.run(&["sync"]).ok();
+    // F5 syncs now (the loop would within 30 s).
+    driver.execute(
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'F5', bubbles: true}))",
+        json!([]),
+    );
+    driver.wait_until(
+        "the cancellation behind the editor",
+        &format!("const c = document.querySelector(\"article[data-occurrence='{cancelled}']\"); return !!c && c.classList.contains('cancelled')"),
+        Duration::from_secs(30),
+    );
+    let kept = driver.execute(
+        "const t = document.querySelector('div.editor input[name=title]'); return { value: t.value, focused: document.activeElement === t }",
+        json!([]),
+    );
+    assert_eq!(
+        kept,
+        json!({"value": "Tapée pendant la synchronisation", "focused": true}),
+        "what the teacher types is untouched"
+    );
+    screen(&driver, "sync-under-editor");
+    driver.click(&driver.find("div.editor button.primary"));
+    driver.wait_until(
+        "the editor closed after saving",
+        "return !document.querySelector('div.editor')",
+        Duration::from_secs(10),
+    );
+    // A new séance is a draft: only its teacher's snapshot holds it.
+    let teacher = Http::login(&server.url(), "martin");
+    let written = || {
+        teacher
+            .snapshot()
+            .iter()
+            .filter(|r| {
+                r["kind"] == "session" && r["data"]["title"] == "Tapée pendant la synchronisation"
+            })
+            .count()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while written() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the séance never reached the ENT"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    wait_all_sent(&driver, "nothing left to send", Duration::from_secs(30));
+    assert_eq!(written(), 1, "the séance reached the ENT once");
 }
 
 /// A pupil opens on her class's week (lessons of the class and its groups), without the
@@ -720,7 +831,7 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 10] = [
+    let stories: [Story; 11] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
@@ -739,6 +850,7 @@ fn main() {
         ),
         ("documents", documents_browsed_and_kept_offline),
         ("pupil", a_pupil_opens_on_her_class_week),
+        ("sync_under_editor", a_sync_lands_while_the_editor_is_open),
         (
             "homework_kind",
             a_demo_homework_saved_from_the_editor_keeps_its_kind,

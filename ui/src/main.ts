@@ -162,10 +162,6 @@ function pageHeader(name: string, ...nav: HTMLElement[]): HTMLElement {
   const n = document.createElement("nav");
   n.append(...nav);
   header.append(h1, n);
-  // Side panels open below the header, never over its buttons.
-  requestAnimationFrame(() => {
-    if (header.isConnected) document.documentElement.style.setProperty("--header-h", `${header.getBoundingClientRect().bottom}px`);
-  });
   return header;
 }
 
@@ -650,6 +646,20 @@ app.addEventListener("keydown", (e) => {
   }
 });
 
+/**
+ * Side panels open between the header and the status bar, never over their buttons: the
+ * two heights are measured whenever the page is drawn again or the window resized.
+ */
+function measureFrame(): void {
+  const root = document.documentElement.style;
+  const header = app.querySelector("header");
+  const footer = app.querySelector("footer.status");
+  root.setProperty("--header-h", `${header ? header.getBoundingClientRect().bottom : 0}px`);
+  root.setProperty("--footer-h", `${footer ? window.innerHeight - footer.getBoundingClientRect().top : 0}px`);
+}
+new MutationObserver(() => measureFrame()).observe(app, { childList: true });
+window.addEventListener("resize", measureFrame);
+
 async function start(): Promise<void> {
   document.documentElement.lang = lang;
   await setLanguage(lang).catch(() => undefined);
@@ -673,9 +683,10 @@ async function start(): Promise<void> {
   await listen<SyncStatus>("sync-status", (e) => {
     const changed = !status || status.cursor !== e.payload.cursor;
     status = e.payload;
-    // New data re-renders the view, except while the user is typing in it.
-    const typing = document.activeElement?.matches("input, textarea, select") ?? false;
-    if (changed && !typing && !document.querySelector("div.editor")) void render();
+    // New data redraws the page — behind an open side panel too (the panel lives outside
+    // the page and keeps what is being typed) — but never a field the user is typing in.
+    const typingInPage = app.contains(document.activeElement) && (document.activeElement?.matches("input, textarea, select") ?? false);
+    if (changed && !typingInPage) void render();
     else app.querySelector("footer.status")?.replaceWith(renderStatus(status, lang));
   });
   // A sync failure the user must act on (session expired, outdated app…), said once by
