@@ -122,6 +122,16 @@ fn story_1_a_lesson_written_offline_goes_up_by_itself() {
     let launch_ms = driver.started.elapsed().as_millis();
     println!("launch_ms={launch_ms}");
     println!("rss_mb={:.0}", driver.app_rss_mb());
+    let by_process = driver.app_memory_by_process();
+    let line: Vec<String> = by_process
+        .iter()
+        .map(|(name, rss, pss)| format!("{name}={rss:.0}/{pss:.0}"))
+        .collect();
+    println!(
+        "memory_by_process (rss/pss MB): {} pss_total_mb={:.0}",
+        line.join(" "),
+        by_process.iter().map(|p| p.2).sum::<f64>()
+    );
 
     // A school week with lessons (the current one may be a holiday week).
     for _ in 0..6 {

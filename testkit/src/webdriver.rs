@@ -210,6 +210,38 @@ impl Driver {
     }
 }
 
+impl Driver {
+    /// Memory of the app's processes (the app, WebKit's web and network processes…), one
+    /// entry per process name: (name, RSS MB, PSS MB). PSS shares each shared page among
+    /// the processes that map it (WebKit's libraries are in all three), RSS counts it in
+    /// each; both are given.
+    pub fn app_memory_by_process(&self) -> Vec<(String, f64, f64)> {
+        let mut by_name: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+        for pid in descendants(self.driver.id()) {
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if name.trim() == "WebKitWebDriver" || name.trim().is_empty() {
+                continue;
+            }
+            let field = |file: &str, key: &str| {
+                std::fs::read_to_string(format!("/proc/{pid}/{file}"))
+                    .unwrap_or_default()
+                    .lines()
+                    .find(|l| l.starts_with(key))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            let entry = by_name.entry(name.trim().to_string()).or_default();
+            entry.0 += field("status", "VmRSS:");
+            entry.1 += field("smaps_rollup", "Pss:");
+        }
+        by_name
+            .into_iter()
+            .map(|(name, (rss, pss))| (name, rss as f64 / 1024.0, pss as f64 / 1024.0))
+            .collect()
+    }
+}
+
 /// Every process below `root` (not `root` itself), from /proc.
 fn descendants(root: u32) -> Vec<u32> {
     let mut parent_of: Vec<(u32, u32)> = Vec::new();

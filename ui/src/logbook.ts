@@ -7,7 +7,7 @@ import { el } from "./view";
 
 /** Lesson HTML (already sanitised by the shell) shown as plain text, never as markup. */
 export function plainText(html: string): string {
-  const doc = new DOMParser().parseFromString(html, "text/html");
+  const doc = new DOMParser().parseFromString(html, "text/html"); // html-audited: an inert document, read for its text only
   return (doc.body.textContent ?? "").replace(/\s+/g, " ").trim();
 }
 
