@@ -158,17 +158,23 @@ fn story_1_a_lesson_written_offline_goes_up_by_itself() {
         &driver.find("div.editor input[name=title]"),
         "Écrite pendant la panne",
     );
+    // The content is formatted text, never tags: typed, selected, then « Gras ».
     driver.type_into(
-        &driver.find("div.editor textarea[name=content]"),
-        "<p>Étude de documents</p>",
+        &driver.find("div.editor [contenteditable][data-field=content]"),
+        "Étude de documents",
     );
+    driver.execute(
+        "document.querySelector('div.editor [data-field=content]').focus(); document.execCommand('selectAll');",
+        json!([]),
+    );
+    driver.click(&driver.find("div.editor .toolbar button.bold"));
     driver.execute(
         "document.querySelector('div.editor select[name=state]').value = 'published'",
         json!([]),
     );
     driver.click(&driver.find("div.editor button.add-homework"));
     driver.type_into(
-        &driver.find("div.editor textarea[name=description]"),
+        &driver.find("div.editor [contenteditable][data-field=description]"),
         "Exercices 1 à 4 page 112",
     );
     driver.type_into(
@@ -197,10 +203,20 @@ fn story_1_a_lesson_written_offline_goes_up_by_itself() {
         .filter(|r| r["kind"] == "session" && r["data"]["title"] == "Écrite pendant la panne")
         .count();
     assert_eq!(sessions, 1, "the server has the séance, once");
+    let content = on_server
+        .iter()
+        .find(|r| r["kind"] == "session" && r["data"]["title"] == "Écrite pendant la panne")
+        .unwrap()["data"]["content"]
+        .clone();
+    assert_eq!(
+        content,
+        json!("<p><strong>Étude de documents</strong></p>"),
+        "the formatting reached the ENT as its HTML"
+    );
     let homework: Vec<_> = on_server
         .iter()
         .filter(|r| {
-            r["kind"] == "homework" && r["data"]["description"] == "Exercices 1 à 4 page 112"
+            r["kind"] == "homework" && r["data"]["description"] == "<p>Exercices 1 à 4 page 112</p>"
         })
         .collect();
     assert_eq!(homework.len(), 1, "the server has the homework, once");

@@ -31,8 +31,10 @@ describe("séance editor", () => {
     const panel = renderEditor(lesson, null, "fr", h);
     document.body.append(panel);
     (panel.querySelector("button.add-homework") as HTMLButtonElement).click();
-    for (const control of panel.querySelectorAll("input, textarea, select")) {
-      expect(panel.querySelector(`label[for="${control.id}"]`)).not.toBeNull();
+    for (const control of panel.querySelectorAll("input, textarea, select, [contenteditable]")) {
+      const labelled = control.getAttribute("aria-label") ?? control.getAttribute("aria-labelledby") ?? control.id;
+      const named = control.hasAttribute("aria-label") || !!panel.querySelector(`label[for="${control.id}"]`) || !!document.getElementById(control.getAttribute("aria-labelledby") ?? "");
+      expect(named, labelled).toBe(true);
     }
     (panel.querySelector("input[name=title]") as HTMLInputElement).value = "Les Lumières";
     (panel.querySelector("textarea[name=content]") as HTMLTextAreaElement).value = "<p>Cours</p>";

@@ -1,6 +1,7 @@
 // The séance editor: title, content, private annotation, draft/published, and the homework
 // given with it (due on, kind, estimated minutes, instructions). Ctrl+S saves, Escape
 // closes. A séance already written can be copied to another class of the same subject.
+import { richText } from "./richtext";
 import { modal } from "./dialog";
 import type { DocEntry, HomeworkKind, HomeworkView, Occurrence, PublishState, SessionInput, SessionView } from "./api";
 import { formatDate, formatDay, t, type Lang } from "./i18n";
@@ -16,6 +17,16 @@ function field(label: string, control: HTMLElement): HTMLElement {
   l.htmlFor = id;
   l.textContent = label;
   wrap.append(l, control);
+  return wrap;
+}
+
+/** A labelled rich-text field (content, instructions): the label names the editing area. */
+function richField(label: string, name: string, html: string, lang: Lang, readOnly: boolean): HTMLElement {
+  const labelId = `l${++fieldSeq}`;
+  const { root, control } = richText(name, html, labelId, lang, readOnly);
+  const wrap = field(label, control);
+  wrap.querySelector("label")!.id = labelId;
+  wrap.append(root);
   return wrap;
 }
 
@@ -84,7 +95,7 @@ function addDays(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-function homeworkRow(h: HomeworkRow, lang: Lang, onRemove: () => void): HTMLElement {
+function homeworkRow(h: HomeworkRow, lang: Lang, onRemove: () => void, readOnly = false): HTMLElement {
   const m = t(lang);
   const row = document.createElement("fieldset");
   row.className = "homework";
@@ -104,10 +115,6 @@ function homeworkRow(h: HomeworkRow, lang: Lang, onRemove: () => void): HTMLElem
   minutes.max = "600";
   minutes.step = "5";
   minutes.value = h.estimatedMinutes === null ? "" : String(h.estimatedMinutes);
-  const description = document.createElement("textarea");
-  description.name = "description";
-  description.rows = 2;
-  description.value = h.description;
   const remove = button(m.remove, "remove-homework");
   remove.onclick = () => {
     row.remove();
@@ -116,7 +123,7 @@ function homeworkRow(h: HomeworkRow, lang: Lang, onRemove: () => void): HTMLElem
   const line = document.createElement("div");
   line.className = "row";
   line.append(field(m.dueOn, due), field(m.hwKind, kind), field(m.minutes, minutes));
-  row.append(legend, line, field(m.description, description), remove);
+  row.append(legend, line, richField(m.description, "description", h.description, lang, readOnly), remove);
   return row;
 }
 
@@ -229,10 +236,9 @@ export function renderEditor(
   const title = document.createElement("input");
   title.name = "title";
   title.value = existing?.title ?? "";
-  const content = document.createElement("textarea");
-  content.name = "content";
-  content.rows = 7;
-  content.value = existing?.content ?? "";
+  const locked = existing?.locked ?? false;
+  const contentField = richField(m.content, "content", existing?.content ?? "", lang, locked);
+  const content = contentField.querySelector<HTMLTextAreaElement>("textarea[name=content]")!;
   const annotation = document.createElement("textarea");
   annotation.name = "annotation";
   annotation.rows = 2;
@@ -245,9 +251,14 @@ export function renderEditor(
   homework.className = "homework-list";
   const addRow = (hw: HomeworkRow) =>
     homework.append(
-      homeworkRow(hw, lang, () => {
-        if (hw.id) removed.push(hw.id);
-      }),
+      homeworkRow(
+        hw,
+        lang,
+        () => {
+          if (hw.id) removed.push(hw.id);
+        },
+        locked,
+      ),
     );
   for (const hw of existing?.homework ?? []) addRow(fromView(hw));
   const add = button(`+ ${m.addHomework}`, "add-homework");
@@ -314,7 +325,7 @@ export function renderEditor(
   hwTitle.textContent = m.homework;
   form.append(
     field(m.title, title),
-    field(m.content, content),
+    contentField,
     field(m.annotation, annotation),
     field(m.state, state),
     attachments,

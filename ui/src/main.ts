@@ -52,7 +52,7 @@ import {
 import { renderConflicts } from "./conflicts";
 import { logoutButton } from "./logout";
 import { renderDocuments, renderTransfers } from "./documents";
-import { renderEditor, type HomeworkRow, type Saved } from "./editor";
+import type { HomeworkRow, Saved } from "./editor";
 import { renderDrafts, renderLogbook } from "./logbook";
 import { renderLogin } from "./login";
 import { renderDay, renderSuggestions } from "./whereis";
@@ -399,7 +399,9 @@ async function openLesson(id: string): Promise<void> {
   const lesson = lessons.find((o) => o.id === id);
   if (!lesson) return;
   // The séance and the documents that can be attached, asked together.
-  const [existing, documents, nextLessonOn] = await Promise.all([
+  // The editor (and its rich-text engine) loads with the first lesson opened, not at start.
+  const [{ renderEditor }, existing, documents, nextLessonOn] = await Promise.all([
+    import("./editor"),
     getSession(id).catch(() => null),
     listDocuments()
       .then((v) => v.documents)
