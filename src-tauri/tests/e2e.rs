@@ -68,6 +68,20 @@ fn screen(driver: &Driver, name: &str) {
     A11Y_VIOLATIONS.fetch_add(violations.len(), Ordering::SeqCst);
 }
 
+/// Shows the week of `date` (YYYY-MM-DD) and waits for it to be drawn: a click sent before
+/// may land on a lesson card being replaced (seen once in CI: the editor never opened).
+fn show_week(driver: &Driver, date: &str) {
+    driver.execute(
+        "document.body.dataset.ready = 'redrawing'; const d = document.querySelector('header nav input[type=date]'); d.value = arguments[0]; d.dispatchEvent(new Event('change'));",
+        json!([date]),
+    );
+    driver.wait_until(
+        &format!("the week of {date}"),
+        "return document.body.dataset.ready === 'true'",
+        Duration::from_secs(10),
+    );
+}
+
 const STATUS_TEXT: &str = "(document.querySelector('footer.status') || {}).textContent || ''";
 
 /// Waits until the status bar says online with nothing pending: every edit went up.
@@ -419,17 +433,7 @@ fn story_4_an_entry_under_visa_opens_read_only_with_its_french_reason() {
         "return document.body.dataset.ready === 'true'",
         Duration::from_secs(30),
     );
-    // The week is drawn again: wait for the new drawing, or the click may land on a lesson
-    // card that is being replaced (seen once in CI: the editor never opened).
-    driver.execute(
-        "document.body.dataset.ready = 'redrawing'; const d = document.querySelector('header nav input[type=date]'); d.value = '2026-11-23'; d.dispatchEvent(new Event('change'));",
-        json!([]),
-    );
-    driver.wait_until(
-        "the week of 23 November",
-        "return document.body.dataset.ready === 'true'",
-        Duration::from_secs(10),
-    );
+    show_week(&driver, "2026-11-23");
     driver.click(&driver.find(&format!("article[data-occurrence='{occurrence}']")));
     // The entry opens read-only, the reason at the top: nothing to type in vain.
     driver.wait_until(
@@ -491,15 +495,7 @@ fn a_demo_homework_saved_from_the_editor_keeps_its_kind() {
         "return document.body.dataset.ready === 'true'",
         Duration::from_secs(30),
     );
-    driver.execute(
-        "document.body.dataset.ready = 'redrawing'; const d = document.querySelector('header nav input[type=date]'); d.value = '2026-11-23'; d.dispatchEvent(new Event('change'));",
-        json!([]),
-    );
-    driver.wait_until(
-        "the week of 23 November",
-        "return document.body.dataset.ready === 'true'",
-        Duration::from_secs(10),
-    );
+    show_week(&driver, "2026-11-23");
     driver.click(&driver.find(&format!("article[data-occurrence='{occurrence}']")));
     driver.wait_until(
         "the editor with the homework",
@@ -567,15 +563,7 @@ fn a_sync_lands_while_the_editor_is_open() {
         "return document.body.dataset.ready === 'true' && document.body.dataset.listening === 'true'",
         Duration::from_secs(30),
     );
-    driver.execute(
-        "document.body.dataset.ready = 'redrawing'; const d = document.querySelector('header nav input[type=date]'); d.value = '2026-11-30'; d.dispatchEvent(new Event('change'));",
-        json!([]),
-    );
-    driver.wait_until(
-        "the week of 30 November",
-        "return document.body.dataset.ready === 'true'",
-        Duration::from_secs(10),
-    );
+    show_week(&driver, "2026-11-30");
     driver.click(&driver.find(&format!("article[data-occurrence='{edited}']")));
     driver.wait_until(
         "the editor",
@@ -656,13 +644,10 @@ fn a_pupil_opens_on_her_class_week() {
         "return document.body.dataset.ready === 'true'",
         Duration::from_secs(30),
     );
-    driver.execute(
-        "document.body.dataset.ready = 'redrawing'; const d = document.querySelector('header nav input[type=date]'); d.value = '2026-11-23'; d.dispatchEvent(new Event('change'));",
-        json!([]),
-    );
+    show_week(&driver, "2026-11-23");
     driver.wait_until(
-        "the week of 23 November with lessons",
-        "return document.body.dataset.ready === 'true' && document.querySelectorAll('article[data-occurrence]').length >= 10",
+        "its lessons",
+        "return document.querySelectorAll('article[data-occurrence]').length >= 10",
         Duration::from_secs(10),
     );
     let seen = driver.execute(
