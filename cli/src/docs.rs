@@ -274,7 +274,11 @@ pub fn run(profile: Profile, action: DocsAction) -> Result<ExitCode, SyncError> 
                 for t in list {
                     println!(
                         "{} {} {}/{} o {} {}",
-                        if t.direction == "up" { "↑" } else { "↓" },
+                        if t.direction == ardoise_sync::docs::Direction::Up {
+                            "↑"
+                        } else {
+                            "↓"
+                        },
                         t.path.as_deref().unwrap_or(&t.hash[..12]),
                         t.done_bytes,
                         t.size,

@@ -15,6 +15,7 @@ pub fn typescript() -> String {
         ardoise_protocol::entities::PublishState::decl(&cfg),
         ardoise_protocol::entities::HomeworkKind::decl(&cfg),
         ardoise_sync::SyncStatus::decl(&cfg),
+        ardoise_sync::SyncPhase::decl(&cfg),
         ardoise_sync::SyncProgress::decl(&cfg),
         ardoise_sync::secrets::KeyStorage::decl(&cfg),
         ardoise_sync::queries::OccurrenceView::decl(&cfg),
@@ -38,6 +39,7 @@ pub fn typescript() -> String {
         ardoise_protocol::documents::DocumentVersion::decl(&cfg),
         ardoise_protocol::documents::Share::decl(&cfg),
         ardoise_sync::docs::DocEntry::decl(&cfg),
+        ardoise_sync::docs::Direction::decl(&cfg),
         ardoise_sync::docs::TransferView::decl(&cfg),
         documents::DocumentsView::decl(&cfg),
     ];

@@ -153,6 +153,39 @@ pub struct DocEntry {
     pub can_edit: bool,
 }
 
+/// Which way a content goes.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Direction {
+    /// To the ENT.
+    Up,
+    /// From the ENT, into the cache.
+    Down,
+}
+
+impl Direction {
+    /// As the `transfers` table stores it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }
+    }
+
+    fn parse(s: &str) -> rusqlite::Result<Direction> {
+        match s {
+            "up" => Ok(Direction::Up),
+            "down" => Ok(Direction::Down),
+            other => Err(rusqlite::Error::InvalidColumnType(
+                1,
+                format!("direction {other}"),
+                rusqlite::types::Type::Text,
+            )),
+        }
+    }
+}
+
 /// One queued, finished or failed transfer.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -161,8 +194,7 @@ pub struct DocEntry {
 pub struct TransferView {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
-    /// "up" or "down".
-    pub direction: String,
+    pub direction: Direction,
     pub hash: String,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
@@ -573,7 +605,7 @@ pub fn transfers(replica: &Replica) -> Result<Vec<TransferView>> {
     let rows = stmt.query_map([since], |r| {
         Ok(TransferView {
             id: r.get(0)?,
-            direction: r.get(1)?,
+            direction: Direction::parse(&r.get::<_, String>(1)?)?,
             hash: r.get(2)?,
             size: r.get::<_, i64>(3)?.max(0) as u64,
             done_bytes: r.get::<_, i64>(4)?.max(0) as u64,
@@ -623,13 +655,13 @@ pub(crate) struct Queued {
 }
 
 /// The queued transfers of one direction whose backoff is over.
-pub(crate) fn due(replica: &Replica, direction: &str) -> Result<Vec<Queued>> {
+pub(crate) fn due(replica: &Replica, direction: Direction) -> Result<Vec<Queued>> {
     let mut stmt = replica.conn().prepare_cached(
         "SELECT id, hash, size FROM transfers
          WHERE direction = ?1 AND state = 'queued' AND (next_try_at IS NULL OR next_try_at <= ?2)
          ORDER BY id",
     )?;
-    let rows = stmt.query_map(params![direction, now()], |r| {
+    let rows = stmt.query_map(params![direction.as_str(), now()], |r| {
         Ok(Queued {
             id: r.get(0)?,
             hash: r.get(1)?,
@@ -640,13 +672,17 @@ pub(crate) fn due(replica: &Replica, direction: &str) -> Result<Vec<Queued>> {
 }
 
 /// The queued transfer of one content in one direction, backoff or not.
-pub(crate) fn queued(replica: &Replica, direction: &str, hash: &str) -> Result<Option<Queued>> {
+pub(crate) fn queued(
+    replica: &Replica,
+    direction: Direction,
+    hash: &str,
+) -> Result<Option<Queued>> {
     Ok(replica
         .conn()
         .query_row(
             "SELECT id, hash, size FROM transfers
              WHERE direction = ?1 AND hash = ?2 AND state = 'queued' ORDER BY id LIMIT 1",
-            params![direction, hash],
+            params![direction.as_str(), hash],
             |r| {
                 Ok(Queued {
                     id: r.get(0)?,
@@ -668,11 +704,16 @@ pub(crate) fn progress(replica: &Replica, id: i64, done: u64, sent: u64) -> Resu
 
 /// Marks every queued transfer of that content in that direction done (which releases
 /// the document ops waiting on an upload).
-pub(crate) fn finished(replica: &Replica, direction: &str, hash: &str, size: u64) -> Result<()> {
+pub(crate) fn finished(
+    replica: &Replica,
+    direction: Direction,
+    hash: &str,
+    size: u64,
+) -> Result<()> {
     replica.conn().execute(
         "UPDATE transfers SET state = 'done', done_bytes = size, error = NULL
          WHERE direction = ?1 AND hash = ?2 AND state = 'queued'",
-        params![direction, hash],
+        params![direction.as_str(), hash],
     )?;
     note_cached(replica, hash, size)
 }

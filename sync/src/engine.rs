@@ -9,7 +9,7 @@ use ardoise_protocol::{PushRequest, MAX_OPS_PER_PUSH};
 use serde::Serialize;
 
 use crate::connector::Connector;
-use crate::docs::{self, Cache, TransferReport};
+use crate::docs::{self, Cache, Direction, TransferReport};
 use crate::profile::{Profile, Tokens};
 use crate::replica::{keys, QuarantinedOp, Replica};
 use crate::secrets::KeyStorage;
@@ -47,14 +47,30 @@ pub struct SyncStatus {
     pub key_storage: KeyStorage,
 }
 
+/// What a running sync is doing.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SyncPhase {
+    /// Sending the outbox (ops).
+    Push,
+    /// A first sync: the whole school at once (records).
+    Snapshot,
+    /// Receiving changes (records).
+    Pull,
+    /// Sending a file (bytes).
+    Upload,
+    /// Receiving a file (bytes).
+    Download,
+}
+
 /// How far a running sync is, for the progress bar.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncProgress {
-    /// "push", "snapshot" (first sync: the whole school at once), "pull", or "upload" /
-    /// "download" (bytes of the file under way).
-    pub phase: String,
+    /// Sending, receiving, a file.
+    pub phase: SyncPhase,
     /// Ops sent, or records received, in this sync.
     pub done: i64,
     /// Ops to send when pushing; unknown while receiving.
@@ -138,12 +154,8 @@ impl SyncEngine {
         })
     }
 
-    fn set_progress(&mut self, phase: &str, done: i64, total: Option<i64>) {
-        self.progress = Some(SyncProgress {
-            phase: phase.into(),
-            done,
-            total,
-        });
+    fn set_progress(&mut self, phase: SyncPhase, done: i64, total: Option<i64>) {
+        self.progress = Some(SyncProgress { phase, done, total });
         self.emit(true);
     }
 
@@ -257,13 +269,13 @@ impl SyncEngine {
             report.conflicts += ack.conflicts;
             report.rejected.extend(ack.rejected);
             let sent = (report.pushed + report.conflicts + report.rejected.len()) as i64;
-            self.set_progress("push", sent, Some(to_push.max(sent)));
+            self.set_progress(SyncPhase::Push, sent, Some(to_push.max(sent)));
         }
         if self.replica.cursor()? == 0 {
-            self.set_progress("snapshot", 0, None);
+            self.set_progress(SyncPhase::Snapshot, 0, None);
             let snap = self.authed(|c, t| c.snapshot(t))?;
             let total = snap.estimate.map(|c| c as i64);
-            self.set_progress("snapshot", 0, total);
+            self.set_progress(SyncPhase::Snapshot, 0, total);
             // The replica is busy writing: progress goes out with the status from before.
             let before = self.status()?;
             let listener = &self.listener;
@@ -277,7 +289,7 @@ impl SyncEngine {
                     let mut s = before.clone();
                     s.syncing = true;
                     s.progress = Some(SyncProgress {
-                        phase: "snapshot".into(),
+                        phase: SyncPhase::Snapshot,
                         done: done as i64,
                         total: total.map(|t| t as i64),
                     });
@@ -285,7 +297,7 @@ impl SyncEngine {
                 }
             };
             report.pulled += self.replica.apply_snapshot_with(snap, &mut tell)?;
-            self.set_progress("snapshot", report.pulled as i64, total);
+            self.set_progress(SyncPhase::Snapshot, report.pulled as i64, total);
         }
         loop {
             let since = self.replica.cursor()?;
@@ -295,7 +307,7 @@ impl SyncEngine {
             if !more {
                 break;
             }
-            self.set_progress("pull", report.pulled as i64, None);
+            self.set_progress(SyncPhase::Pull, report.pulled as i64, None);
         }
         Ok(report)
     }
@@ -323,7 +335,7 @@ impl SyncEngine {
         let mut report = TransferReport::default();
         docs::queue_pinned(&self.replica, cache)?;
         let mut seen = std::collections::HashSet::new();
-        let ups: Vec<_> = docs::due(&self.replica, "up")?
+        let ups: Vec<_> = docs::due(&self.replica, Direction::Up)?
             .into_iter()
             .filter(|q| seen.insert(q.hash.clone()))
             .collect();
@@ -336,11 +348,11 @@ impl SyncEngine {
                 } else {
                     Ok(())
                 };
-                self.settle(q, "up", result, &mut report)?;
+                self.settle(q, Direction::Up, result, &mut report)?;
             }
         }
         let mut seen = std::collections::HashSet::new();
-        for q in docs::due(&self.replica, "down")? {
+        for q in docs::due(&self.replica, Direction::Down)? {
             if !seen.insert(q.hash.clone()) {
                 continue;
             }
@@ -349,7 +361,7 @@ impl SyncEngine {
             } else {
                 self.download_one(cache, &q, &mut report)
             };
-            self.settle(&q, "down", result, &mut report)?;
+            self.settle(&q, Direction::Down, result, &mut report)?;
         }
         self.progress = None;
         Ok(report)
@@ -362,12 +374,12 @@ impl SyncEngine {
             return Ok(());
         }
         docs::queue_download(&self.replica, hash, size)?;
-        let queued = docs::queued(&self.replica, "down", hash)?
+        let queued = docs::queued(&self.replica, Direction::Down, hash)?
             .ok_or_else(|| SyncError::NotFound(format!("contenu {hash}")))?;
         let mut report = TransferReport::default();
         let result = self.download_one(cache, &queued, &mut report);
         self.progress = None;
-        self.settle(&queued, "down", result, &mut report)?;
+        self.settle(&queued, Direction::Down, result, &mut report)?;
         if cache.has(hash) {
             Ok(())
         } else {
@@ -385,14 +397,14 @@ impl SyncEngine {
     fn settle(
         &mut self,
         q: &docs::Queued,
-        direction: &str,
+        direction: Direction,
         result: Result<()>,
         report: &mut TransferReport,
     ) -> Result<()> {
         match result {
             Ok(()) => {
                 docs::finished(&self.replica, direction, &q.hash, q.size)?;
-                if direction == "up" {
+                if direction == Direction::Up {
                     report.uploaded += 1;
                 } else {
                     report.downloaded += 1;
@@ -456,7 +468,7 @@ impl SyncEngine {
                 Err(e) => return Err(e),
             }
             docs::progress(&self.replica, q.id, status.offset, buf.len() as u64)?;
-            self.set_progress("upload", status.offset as i64, Some(q.size as i64));
+            self.set_progress(SyncPhase::Upload, status.offset as i64, Some(q.size as i64));
         }
         Ok(())
     }
@@ -482,7 +494,7 @@ impl SyncEngine {
             have += got;
             report.received_bytes += got;
             docs::progress(&self.replica, q.id, have, got)?;
-            self.set_progress("download", have as i64, Some(q.size as i64));
+            self.set_progress(SyncPhase::Download, have as i64, Some(q.size as i64));
         }
         file.sync_all()?;
         drop(file);
@@ -696,18 +708,18 @@ mod tests {
         engine.on_status(move |s| log.lock().unwrap().push((s.syncing, s.progress.clone())));
         engine.sync_once().unwrap();
         let seen = seen.lock().unwrap();
-        let phases: Vec<(String, i64, Option<i64>)> = seen
+        let phases: Vec<(SyncPhase, i64, Option<i64>)> = seen
             .iter()
-            .filter_map(|(_, p)| p.as_ref().map(|p| (p.phase.clone(), p.done, p.total)))
+            .filter_map(|(_, p)| p.as_ref().map(|p| (p.phase, p.done, p.total)))
             .collect();
         let total = Some(ids.len() as i64);
         assert_eq!(
             phases[..4],
             [
-                ("push".into(), MAX_OPS_PER_PUSH as i64, total),
-                ("push".into(), ids.len() as i64, total),
-                ("snapshot".into(), 0, None),
-                ("snapshot".into(), 0, Some(SNAPSHOT_ROOMS as i64)),
+                (SyncPhase::Push, MAX_OPS_PER_PUSH as i64, total),
+                (SyncPhase::Push, ids.len() as i64, total),
+                (SyncPhase::Snapshot, 0, None),
+                (SyncPhase::Snapshot, 0, Some(SNAPSHOT_ROOMS as i64)),
             ],
             "two push batches, then the snapshot: asked, then its size known"
         );
@@ -716,7 +728,7 @@ mod tests {
         assert!(
             phases[4..]
                 .iter()
-                .all(|p| p.0 == "snapshot" && p.2 == Some(rooms)),
+                .all(|p| p.0 == SyncPhase::Snapshot && p.2 == Some(rooms)),
             "{phases:?}"
         );
         assert!(during.windows(2).all(|w| w[0] <= w[1]), "{during:?}");

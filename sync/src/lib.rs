@@ -47,7 +47,7 @@ pub mod spec;
 use ardoise_protocol::ErrorCode;
 
 pub use connector::{snapshot_from_lines, Connector, HttpConnector, Snapshot};
-pub use engine::{SyncEngine, SyncProgress, SyncReport, SyncStatus};
+pub use engine::{SyncEngine, SyncPhase, SyncProgress, SyncReport, SyncStatus};
 pub use error::{Result, SyncError};
 pub use profile::{Profile, ProfileInfo, Tokens};
 pub use replica::Replica;

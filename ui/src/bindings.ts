@@ -45,12 +45,13 @@ progress: SyncProgress | null,
  */
 keyStorage: KeyStorage, };
 
+export type SyncPhase = "push" | "snapshot" | "pull" | "upload" | "download";
+
 export type SyncProgress = { 
 /**
- * "push", "snapshot" (first sync: the whole school at once), "pull", or "upload" /
- * "download" (bytes of the file under way).
+ * Sending, receiving, a file.
  */
-phase: string, 
+phase: SyncPhase, 
 /**
  * Ops sent, or records received, in this sync.
  */
@@ -560,11 +561,9 @@ shares: Array<Share>,
  */
 canEdit: boolean, };
 
-export type TransferView = { id: number, 
-/**
- * "up" or "down".
- */
-direction: string, hash: string, size: number, doneBytes: number, 
+export type Direction = "up" | "down";
+
+export type TransferView = { id: number, direction: Direction, hash: string, size: number, doneBytes: number, 
 /**
  * "queued", "done" or "failed".
  */

@@ -119,11 +119,11 @@ describe("Documents", () => {
   });
 
   it("shows transfers with progress, live progress and refusals", () => {
-    const up: TransferView = { id: 1, direction: "up", hash: "h", size: 4 * 1024 * 1024, doneBytes: 1024 * 1024, state: "queued", error: null, path: "/Cours/gros.bin" };
-    const refused: TransferView = { id: 2, direction: "up", hash: "k", size: 10, doneBytes: 0, state: "failed", error: "Espace documentaire plein", path: "/x" };
+    const up: TransferView = { id: 1, direction: "up" as const, hash: "h", size: 4 * 1024 * 1024, doneBytes: 1024 * 1024, state: "queued", error: null, path: "/Cours/gros.bin" };
+    const refused: TransferView = { id: 2, direction: "up" as const, hash: "k", size: 10, doneBytes: 0, state: "failed", error: "Espace documentaire plein", path: "/x" };
     const done: TransferView = { ...up, id: 3, state: "done" };
     const retry = vi.fn();
-    const box = renderTransfers([up, refused, done], { phase: "upload", done: 2 * 1024 * 1024, total: 4 * 1024 * 1024 }, "fr", retry);
+    const box = renderTransfers([up, refused, done], { phase: "upload" as const, done: 2 * 1024 * 1024, total: 4 * 1024 * 1024 }, "fr", retry);
     const items = box.querySelectorAll("li");
     expect(items.length).toBe(2);
     expect(items[0].querySelector("progress")?.getAttribute("value")).toBe(String(2 * 1024 * 1024));

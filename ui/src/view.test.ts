@@ -30,15 +30,15 @@ describe("status bar", () => {
     expect(renderStatus(status, "fr").querySelector(".badge")?.textContent).toBe("1 conflit");
   });
   it("shows a progress bar while a first sync or a long pull runs", () => {
-    const first = { ...status, syncing: true, cursor: 0, progress: { phase: "snapshot", done: 0, total: null } };
+    const first = { ...status, syncing: true, cursor: 0, progress: { phase: "snapshot" as const, done: 0, total: null } };
     expect(renderStatus(first, "fr").querySelector(".progress")?.textContent).toContain("Première synchronisation");
-    const writing = { ...status, syncing: true, cursor: 0, progress: { phase: "snapshot", done: 20000, total: 100000 } };
+    const writing = { ...status, syncing: true, cursor: 0, progress: { phase: "snapshot" as const, done: 20000, total: 100000 } };
     const snap = renderStatus(writing, "fr").querySelector(".progress");
     expect(snap?.textContent).toMatch(/Première synchronisation.*20\s000 éléments reçus/);
     expect([(snap?.querySelector("progress") as HTMLProgressElement).value, (snap?.querySelector("progress") as HTMLProgressElement).max]).toEqual([20000, 100000]);
-    const pulling = { ...status, syncing: true, progress: { phase: "pull", done: 4000, total: null } };
+    const pulling = { ...status, syncing: true, progress: { phase: "pull" as const, done: 4000, total: null } };
     expect(renderStatus(pulling, "fr").querySelector(".progress")?.textContent).toMatch(/4\s000 éléments reçus/);
-    const pushing = { ...status, syncing: true, progress: { phase: "push", done: 500, total: 1200 } };
+    const pushing = { ...status, syncing: true, progress: { phase: "push" as const, done: 500, total: 1200 } };
     const bar = renderStatus(pushing, "fr").querySelector("progress") as HTMLProgressElement;
     expect([bar.value, bar.max]).toEqual([500, 1200]);
     expect(renderStatus({ ...status, progress: null }, "fr").querySelector("progress")).toBeNull();
