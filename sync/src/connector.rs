@@ -22,8 +22,39 @@ use serde::de::DeserializeOwned;
 
 use crate::{Result, SyncError};
 
+/// What a backend guarantees by itself (ADR 0011). The core supplies what it lacks; the
+/// conformance suite runs each backend with the faults its guarantees allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// A cursor that misses no change (else windows are read again and compared).
+    pub change_feed: bool,
+    /// The server merges edits against their base and makes conflict revisions (else the
+    /// client merges, with a conditional write).
+    pub server_merge: bool,
+    /// A request delivered twice is applied once (else creations are looked for by a
+    /// natural key before they are sent again).
+    pub safe_retries: bool,
+    /// Uploads resume from the server's offset (else files go up whole).
+    pub resumable_files: bool,
+}
+
+impl Capabilities {
+    /// The reference protocol's: every guarantee on the server's side.
+    pub const REFERENCE: Capabilities = Capabilities {
+        change_feed: true,
+        server_merge: true,
+        safe_retries: true,
+        resumable_files: true,
+    };
+}
+
 /// The calls the sync engine makes to a central ENT.
 pub trait Connector: Send {
+    /// What this backend guarantees by itself.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::REFERENCE
+    }
+
     /// The cheap health probe.
     fn health(&self) -> Result<Health>;
     /// Password login.

@@ -46,7 +46,7 @@ pub mod spec;
 
 use ardoise_protocol::ErrorCode;
 
-pub use connector::{snapshot_from_lines, Connector, HttpConnector, Snapshot};
+pub use connector::{snapshot_from_lines, Capabilities, Connector, HttpConnector, Snapshot};
 pub use engine::{SyncEngine, SyncPhase, SyncProgress, SyncReport, SyncStatus};
 pub use error::{Result, SyncError};
 pub use profile::{Profile, ProfileInfo, Tokens};

@@ -1,4 +1,5 @@
-//! Model-based convergence (docs/guarantees.md, T1 and T2): the real sync engine of four replicas —
+//! The conformance suite (ADR 0011), and model-based convergence (docs/guarantees.md, T1
+//! and T2): the real sync engine of four replicas —
 //! two devices of one teacher, the vie scolaire, the direction — against the real rules of
 //! the reference server, in one thread, through a simulated network that the seed drives.
 //!
@@ -20,6 +21,11 @@
 //! the shortest prefix of the same script that still fails, and its script;
 //! `ARDOISE_SEED=… cargo test -p ardoise-sync --test convergence` replays one seed,
 //! `ARDOISE_SEEDS=N` runs N seeds (200 by default; `make soak SEEDS=10000`).
+//!
+//! Each backend runs it with the faults its capabilities allow: a request is delivered
+//! twice, or late after the client gave up on it, only to a backend that declares safe
+//! retries. The reference backend declares every guarantee and gets every fault; the run
+//! ends with `conformance: backend=ardoise seeds=… lost=0 duplicated=0`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
@@ -36,7 +42,9 @@ use ardoise_server::acl::Principal;
 use ardoise_server::rules;
 use ardoise_server::store::{SqliteStore, Store};
 use ardoise_sync::spec::spec;
-use ardoise_sync::{logbook, queries, Connector, Profile, Replica, SyncEngine, SyncError};
+use ardoise_sync::{
+    logbook, queries, Capabilities, Connector, Profile, Replica, SyncEngine, SyncError,
+};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -76,8 +84,13 @@ struct Stats {
     restarts: usize,
 }
 
+/// The backend under test: its name, and what it guarantees by itself.
+const BACKEND: (&str, Capabilities) = ("ardoise", Capabilities::REFERENCE);
+
 /// The reference server's rules behind a simulated network.
 struct Sim {
+    /// What the backend guarantees: which faults it must survive.
+    caps: Capabilities,
     path: PathBuf,
     store: Arc<SqliteStore>,
     rng: Rng,
@@ -124,8 +137,8 @@ impl Sim {
             0..=9 => Fault::None,
             10..=11 => Fault::LoseRequest,
             12..=14 => Fault::LoseResponse,
-            15..=16 if push => Fault::Duplicate,
-            17..=18 if push => Fault::Delay,
+            15..=16 if push && self.caps.safe_retries => Fault::Duplicate,
+            17..=18 if push && self.caps.safe_retries => Fault::Delay,
             _ => Fault::None,
         }
     }
@@ -276,6 +289,10 @@ impl SimConnector {
 }
 
 impl Connector for SimConnector {
+    fn capabilities(&self) -> Capabilities {
+        self.sim.lock().unwrap().caps
+    }
+
     fn health(&self) -> ardoise_sync::Result<Health> {
         if self.sim.lock().unwrap().partitioned.contains(&self.device) {
             return Err(self.offline());
@@ -395,6 +412,7 @@ fn template() -> &'static Template {
 
 fn new_sim(server: &Path, seed: u64) -> Arc<Mutex<Sim>> {
     Arc::new(Mutex::new(Sim {
+        caps: BACKEND.1,
         path: server.to_path_buf(),
         store: Arc::new(SqliteStore::open(&server.join("ardoise-server.sqlite3")).unwrap()),
         rng: Rng(seed),
@@ -964,6 +982,17 @@ fn replicas_converge_and_nothing_is_lost_or_duplicated() {
         );
     }
     // Past the harness's capture, so the figures show in `make test`.
+    let (backend, caps) = BACKEND;
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    writeln!(
+        std::io::stderr(),
+        "conformance: backend={backend} seeds={count} lost=0 duplicated=0 change_feed={} server_merge={} safe_retries={} resumable_files={}",
+        yes(caps.change_feed),
+        yes(caps.server_merge),
+        yes(caps.safe_retries),
+        yes(caps.resumable_files)
+    )
+    .unwrap();
     writeln!(
         std::io::stderr(),
         "convergence: seeds={count} ops={ops} lost=0 duplicated=0 applied={} conflicts={} rejected={} redelivered={} restarts={} first_seed={first} secs={:.1}",
