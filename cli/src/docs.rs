@@ -1,12 +1,12 @@
 //! `ardoise docs …` and `ardoise mirror`: the espace documentaire from the command line.
 
-use ardoise_protocol::ErrorCode;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ardoise_protocol::ErrorCode;
 use ardoise_sync::docs::{self, Cache, TransferReport};
 use ardoise_sync::{mirror, Profile, Replica, SyncEngine, SyncError};
 use clap::Subcommand;

@@ -6,11 +6,11 @@
 
 mod docs;
 
-use ardoise_protocol::ErrorCode;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{Data, Keep};
 use ardoise_sync::queries::{self, Who};
 use ardoise_sync::{logbook, HttpConnector, Profile, Replica, SyncEngine, SyncError};

@@ -16,9 +16,9 @@
 //! server). Conflict revisions are read and resolved by their author only. Annotations are never
 //! sent to anyone but the teacher who wrote them.
 
-use ardoise_protocol::ErrorCode;
 use std::collections::HashSet;
 
+use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{ApiError, Data, EntityKind, Role};
 use serde_json::Value;
 

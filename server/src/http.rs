@@ -2,13 +2,13 @@
 //! protocol header; every route but health and the auth ones requires a bearer token.
 //! docs/protocol.md lists the endpoints and their errors.
 
-use ardoise_protocol::ErrorCode;
 use std::sync::Arc;
 
 use ardoise_protocol::documents::{
     is_blob_hash, BlobsMissing, BlobsQuery, UploadRequest, UploadStatus, MAX_CHUNK_BYTES,
     MAX_FILE_BYTES, MAX_HASHES_PER_QUERY, OFFSET_HEADER,
 };
+use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{
     ApiError, Health, LoginRequest, PushRequest, PushResponse, RefreshRequest, SnapshotEnd,
     MAX_OPS_PER_PUSH, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION,

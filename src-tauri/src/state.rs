@@ -1,13 +1,13 @@
 //! The one managed state of the app, the profiles (one per user), and the background
 //! threads: the sync loop, the transfer loop, and the mirrored folder's (`crate::mirror`).
 
-use ardoise_protocol::ErrorCode;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use ardoise_protocol::ErrorCode;
 use ardoise_sync::connectivity::Backoff;
 use ardoise_sync::{HttpConnector, Profile, Replica, SyncEngine, SyncError, SyncStatus};
 use tauri::{AppHandle, Emitter};

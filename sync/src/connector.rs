@@ -5,13 +5,13 @@
 //! Every answer is read with a size limit and parsed strictly: an oversized, truncated or
 //! malformed body is a [`SyncError::BadResponse`], never a partial apply.
 
-use ardoise_protocol::ErrorCode;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::time::Duration;
 
 use ardoise_protocol::documents::{
     BlobsMissing, BlobsQuery, UploadRequest, UploadStatus, OFFSET_HEADER,
 };
+use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{
     ApiError, Health, LoginRequest, PullResponse, PushRequest, PushResponse, Record,
     RefreshRequest, SnapshotEnd, SnapshotHead, SnapshotResponse, TokenResponse, MAX_PAGE_BYTES,

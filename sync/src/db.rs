@@ -1,8 +1,8 @@
 //! Opening the replica: pragmas in one place, and numbered migrations embedded in the binary.
 
-use ardoise_protocol::ErrorCode;
 use std::path::Path;
 
+use ardoise_protocol::ErrorCode;
 use rusqlite::Connection;
 
 use crate::{Result, SyncError};

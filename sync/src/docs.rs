@@ -7,12 +7,12 @@
 //! sees a document whose content it lacks. Downloads land in the cache, checked against
 //! their hash before anyone reads them.
 
-use ardoise_protocol::ErrorCode;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use ardoise_protocol::documents::{is_blob_hash, join_path, split_path, CHUNK_BYTES};
+use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{Data, EntityKind};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;

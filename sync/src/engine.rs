@@ -1,10 +1,10 @@
 //! The sync engine: probe, push the outbox in order, pull (snapshot for a new replica, then
 //! pages), and report a status the UI shows.
 
-use ardoise_protocol::ErrorCode;
 use std::io::Write;
 
 use ardoise_protocol::documents::{CHUNK_BYTES, MAX_HASHES_PER_QUERY};
+use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{PushRequest, MAX_OPS_PER_PUSH};
 use serde::Serialize;
 

@@ -24,12 +24,12 @@
 //! that differ only by case get distinct files, and every write is checked to land inside
 //! the root ([`inside`]).
 
-use ardoise_protocol::ErrorCode;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use ardoise_protocol::documents::{conflict_copy_name, paris_time, MAX_NAME_BYTES};
+use ardoise_protocol::ErrorCode;
 use rusqlite::params;
 use serde::Serialize;
 

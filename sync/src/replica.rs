@@ -8,10 +8,10 @@
 //! - a record with pending ops shows the server copy (mirror) with those ops replayed on top,
 //!   so a pull never hides an edit that has not gone up yet.
 
-use ardoise_protocol::ErrorCode;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{
     check_record, Data, EntityKind, FieldChange, Keep, Op, OpAction, OpResult, Outcome,
     PullResponse, Record,

@@ -2,9 +2,9 @@
 //! queue. Opening and adding go through Rust (opener, dialog): the webview never names a
 //! path on disk.
 
-use ardoise_protocol::ErrorCode;
 use std::path::PathBuf;
 
+use ardoise_protocol::ErrorCode;
 use ardoise_sync::docs::{self, Cache, DocEntry, TransferView};
 use serde::Serialize;
 use tauri::{AppHandle, State};

@@ -1,8 +1,8 @@
 //! The day's timetable of every class as a PDF file, saved where the user chooses.
 
-use ardoise_protocol::ErrorCode;
 use std::path::PathBuf;
 
+use ardoise_protocol::ErrorCode;
 use ardoise_sync::queries::Who;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;

@@ -1,8 +1,8 @@
 //! The week view.
 
-use ardoise_protocol::ErrorCode;
 use std::collections::BTreeMap;
 
+use ardoise_protocol::ErrorCode;
 use ardoise_sync::queries::{self, OccurrenceView, Who};
 use chrono::{Datelike, Duration};
 use serde::{Deserialize, Serialize};
