@@ -33,6 +33,7 @@ gates:
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	scripts/check-core-deps.sh
 	scripts/check-self-contained.sh
+	scripts/check-no-html.sh
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 	cd ui && npm run --silent typecheck
 
