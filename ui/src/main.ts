@@ -276,8 +276,7 @@ async function renderLogbooks(): Promise<void> {
     hint.className = "empty-state";
     hint.textContent = m.pickTeacher;
     main.append(hint);
-  }
-  if (reader.teacher) {
+  } else {
     const book = await getLogbook(reader.teacher.key, reader.from, reader.to);
     main.append(
       renderLogbook(book, todayIso, lang, (audience, until, comment) =>
