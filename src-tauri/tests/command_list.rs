@@ -57,7 +57,10 @@ fn the_four_command_lists_agree() {
     let called = names_between(&read("../ui/src/api.ts"), ">(\"", '"');
 
     assert!(handled.len() > 30, "{handled:?}");
-    assert_eq!(declared, handled, "build.rs and the handler list in src/lib.rs");
+    assert_eq!(
+        declared, handled,
+        "build.rs and the handler list in src/lib.rs"
+    );
     assert_eq!(granted, handled, "capabilities/main.json and src/lib.rs");
     assert_eq!(called, handled, "ui/src/api.ts and src/lib.rs");
 }
