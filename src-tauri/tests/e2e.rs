@@ -43,8 +43,12 @@ static A11Y_VIOLATIONS: AtomicUsize = AtomicUsize::new(0);
 /// it in the real window: every serious or critical violation is printed and counted.
 fn screen(driver: &Driver, name: &str) {
     driver.screenshot(&artifacts().join(format!("{name}.png")));
-    let axe = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js");
-    let axe = std::fs::read_to_string(&axe).expect("axe-core in ui/node_modules (make deps)");
+    static AXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let axe = AXE.get_or_init(|| {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(path).expect("axe-core in ui/node_modules (make deps)")
+    });
     let script = format!(
         "{axe}\n;const done = arguments[arguments.length - 1];
          axe.run(document, {{ resultTypes: ['violations'] }})
@@ -659,6 +663,18 @@ fn a_pupil_opens_on_her_class_week() {
         seen["buttons"],
         json!(0),
         "lesson cards open nothing: {seen}"
+    );
+    // Her class's lessons, and those of the groups drawn from it ("Espagnol LV2 — 2nde 1-2-3").
+    let audiences = seen["classes"].as_array().unwrap();
+    assert!(
+        audiences.iter().any(|a| a == "2nde 1"),
+        "the class's own lessons: {seen}"
+    );
+    assert!(
+        audiences
+            .iter()
+            .all(|a| a.as_str().unwrap().contains("2nde 1")),
+        "only her class and its groups: {seen}"
     );
     driver.click(&driver.find("article[data-occurrence]"));
     std::thread::sleep(Duration::from_millis(300));

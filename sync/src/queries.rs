@@ -363,6 +363,26 @@ pub fn search_targets(conn: &Connection, text: &str, limit: usize) -> Result<Vec
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// How many homework each of a teacher's séances from `from` to `to` (included) has, by
+/// séance id: one query for the week view, not one per lesson.
+pub fn homework_counts(
+    conn: &Connection,
+    teacher_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<std::collections::HashMap<String, u32>> {
+    let mut stmt = conn.prepare_cached(HOMEWORK_COUNTS)?;
+    let rows = stmt.query_map(params![teacher_id, from.to_string(), to.to_string()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+const HOMEWORK_COUNTS: &str = "SELECT h.session_id, COUNT(*) FROM sessions s
+     JOIN homework h ON h.session_id = s.id
+     WHERE s.teacher_id = ?1 AND s.date BETWEEN ?2 AND ?3
+     GROUP BY h.session_id";
+
 /// Homework given with a séance, by due date.
 pub fn session_homework(conn: &Connection, session_id: &str) -> Result<Vec<Data>> {
     list(
@@ -492,6 +512,7 @@ mod tests {
                 2,
             ),
             ("next lesson of a class", NEXT_LESSON.to_string(), 1),
+            ("homework counts of a week", HOMEWORK_COUNTS.to_string(), 3),
             (
                 "one record",
                 spec(EntityKind::CourseOccurrence).select_sql().to_string(),
@@ -553,5 +574,45 @@ mod tests {
         );
         assert_eq!(next_lesson(conn, "next-week").unwrap(), None);
         assert_eq!(next_lesson(conn, "no-such-lesson").unwrap(), None);
+    }
+
+    #[test]
+    fn a_weeks_homework_is_counted_per_seance_of_the_teacher() {
+        let replica = crate::Replica::in_memory().unwrap();
+        let conn = replica.conn();
+        let session = |id: &str, teacher: &str, date: &str| {
+            conn.execute(
+                "INSERT INTO sessions (id, version, audience_id, subject_id, teacher_id, date,
+                 start_time, end_time, title, content, state)
+                 VALUES (?1, 1, 'a', 's', ?2, ?3, '10:00', '11:00', 'T', '', 'published')",
+                params![id, teacher, date],
+            )
+            .unwrap();
+        };
+        let homework = |id: &str, session: &str| {
+            conn.execute(
+                "INSERT INTO homework (id, version, session_id, audience_id, subject_id,
+                 teacher_id, given_on, due_on, description, kind, state)
+                 VALUES (?1, 1, ?2, 'a', 's', 't', '2026-11-30', '2026-12-07', '', 'exercise',
+                 'published')",
+                params![id, session],
+            )
+            .unwrap();
+        };
+        session("mine", "t", "2026-11-30");
+        session("mine-empty", "t", "2026-12-01");
+        session("mine-next-week", "t", "2026-12-07");
+        session("theirs", "u", "2026-11-30");
+        for (id, s) in [
+            ("h1", "mine"),
+            ("h2", "mine"),
+            ("h3", "mine-next-week"),
+            ("h4", "theirs"),
+        ] {
+            homework(id, s);
+        }
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let counts = homework_counts(conn, "t", day("2026-11-30"), day("2026-12-05")).unwrap();
+        assert_eq!(counts, [("mine".to_string(), 2)].into_iter().collect());
     }
 }

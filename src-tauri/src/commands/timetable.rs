@@ -64,24 +64,17 @@ pub fn get_week(state: State<'_, AppState>, date: String) -> CmdResult<WeekView>
     } else {
         None
     };
-    let who = match class {
-        Some(class) => Who::Audience(class),
-        None if learner => {
-            return Ok(WeekView {
-                monday: monday.to_string(),
-                week_type: queries::week_type(conn, monday)?,
-                user_name: info.user.display_name,
-                occurrences: Vec::new(),
-                sessions_by_occurrence: BTreeMap::new(),
-            })
-        }
-        None => Who::Teacher(info.user.login.clone()),
+    let occurrences = match (learner, class) {
+        (true, Some(class)) => queries::timetable(conn, &Who::Audience(class), monday, 6)?,
+        // A pupil or parent whose class the replica does not know: an empty week.
+        (true, None) => Vec::new(),
+        (false, _) => queries::timetable(conn, &Who::Teacher(info.user.login.clone()), monday, 6)?,
     };
-    let occurrences = queries::timetable(conn, &who, monday, 6)?;
     let mut sessions_by_occurrence = BTreeMap::new();
     if !learner {
-        let sessions =
-            queries::teacher_sessions(conn, &info.user.id, monday, monday + Duration::days(5))?;
+        let saturday = monday + Duration::days(5);
+        let sessions = queries::teacher_sessions(conn, &info.user.id, monday, saturday)?;
+        let homework = queries::homework_counts(conn, &info.user.id, monday, saturday)?;
         for s in sessions {
             let (Some(occ), Some(id)) = (
                 s.get("occurrenceId").and_then(|v| v.as_str()),
@@ -91,7 +84,6 @@ pub fn get_week(state: State<'_, AppState>, date: String) -> CmdResult<WeekView>
             };
             let state = serde_json::from_value(s["state"].clone())
                 .unwrap_or(ardoise_protocol::entities::PublishState::Draft);
-            let homework = queries::session_homework(conn, id)?.len() as u32;
             sessions_by_occurrence.insert(
                 occ.to_string(),
                 WrittenLesson {
@@ -102,7 +94,7 @@ pub fn get_week(state: State<'_, AppState>, date: String) -> CmdResult<WeekView>
                         .unwrap_or_default()
                         .to_string(),
                     state,
-                    homework,
+                    homework: homework.get(id).copied().unwrap_or(0),
                 },
             );
         }
