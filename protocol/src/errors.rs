@@ -125,6 +125,10 @@ error_codes! {
     DocumentsUnsupported = "documents.unsupported",
     /// The user's document space is full.
     QuotaExceeded = "quota.exceeded",
+    /// The ENT's API cannot do this (a capability the backend lacks).
+    BackendUnsupported = "backend.unsupported",
+    /// The ENT does not know Ardoise's application (client id or secret).
+    BackendInvalidClient = "backend.invalid_client",
     /// A download range the server cannot serve.
     BlobBadRange = "blob.bad_range",
     /// File content the server does not hold, or the user may not read.

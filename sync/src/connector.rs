@@ -55,6 +55,11 @@ pub trait Connector: Send {
         Capabilities::REFERENCE
     }
 
+    /// The backend's name, as the conformance suite and the status bar say it.
+    fn name(&self) -> &'static str {
+        "ardoise"
+    }
+
     /// The cheap health probe.
     fn health(&self) -> Result<Health>;
     /// Password login.
@@ -70,6 +75,18 @@ pub trait Connector: Send {
     fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse>;
     /// Ends the session on the ENT.
     fn logout(&self, _token: &str) -> Result<()> {
+        Ok(())
+    }
+    /// What a backend without a change feed or server-side ids must remember between
+    /// syncs (the items it last saw, its ids for ours, conflicts it made): opaque to the
+    /// core, which stores it with the records or acknowledgements it goes with, in one
+    /// transaction. `None` when there is nothing to keep.
+    fn backend_state(&self) -> Option<String> {
+        None
+    }
+    /// Gives back what [`Connector::backend_state`] returned last time it was stored,
+    /// before a sync starts.
+    fn restore_backend_state(&self, _state: Option<&str>) -> Result<()> {
         Ok(())
     }
     /// Which of these blobs the server lacks (for this user).
@@ -122,6 +139,9 @@ pub struct Snapshot {
     pub estimate: Option<u64>,
     /// The records, in the order to write them.
     pub records: Box<dyn Iterator<Item = Result<Record>> + Send>,
+    /// The backend's state after this snapshot ([`Connector::backend_state`]), kept with
+    /// the records.
+    pub backend_state: Option<String>,
 }
 
 impl From<SnapshotResponse> for Snapshot {
@@ -130,6 +150,7 @@ impl From<SnapshotResponse> for Snapshot {
             seq: whole.seq,
             estimate: Some(whole.records.len() as u64),
             records: Box::new(whole.records.into_iter().map(Ok)),
+            backend_state: None,
         }
     }
 }
@@ -144,6 +165,7 @@ pub fn snapshot_from_lines(body: impl Read + Send + 'static, origin: &str) -> Re
         seq: head.seq,
         estimate: Some(head.estimate),
         records: Box::new(lines),
+        backend_state: None,
     })
 }
 
@@ -334,7 +356,7 @@ impl HttpConnector {
     }
 }
 
-fn root_cause(e: &dyn std::error::Error) -> String {
+pub(crate) fn root_cause(e: &dyn std::error::Error) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
         cur = next;

@@ -197,8 +197,19 @@ impl SyncEngine {
     fn push_then_pull(&mut self) -> Result<SyncReport> {
         let mut report = SyncReport::default();
         let to_push = self.replica.pending_count()?;
+        // A backend without a change feed or server-side ids remembers what it saw: it
+        // starts from what the replica stored, whatever an interrupted sync left in memory.
+        let stored = self.replica.state(keys::BACKEND)?;
+        self.connector.restore_backend_state(stored.as_deref())?;
+        // Without safe retries each op goes alone, so what the ENT did is acknowledged
+        // op by op and a failure in the middle never makes the done ones run again.
+        let batch = if self.connector.capabilities().safe_retries {
+            MAX_OPS_PER_PUSH
+        } else {
+            1
+        };
         loop {
-            let ops = self.replica.pending_ops(MAX_OPS_PER_PUSH)?;
+            let ops = self.replica.pending_ops(batch)?;
             if ops.is_empty() {
                 break;
             }
@@ -220,7 +231,8 @@ impl SyncEngine {
                             if resp.results.len() == 1
                                 && resp.results[0].op_id == first.ops[0].op_id =>
                         {
-                            let ack = self.replica.ack(&resp.results)?;
+                            let state = self.connector.backend_state();
+                            let ack = self.replica.ack_with(&resp.results, state.as_deref())?;
                             report.pushed += ack.applied;
                             report.conflicts += ack.conflicts;
                             report.rejected.extend(ack.rejected);
@@ -264,7 +276,8 @@ impl SyncEngine {
                     "les résultats de l'envoi ne correspondent pas aux opérations".into(),
                 ));
             }
-            let ack = self.replica.ack(&resp.results)?;
+            let state = self.connector.backend_state();
+            let ack = self.replica.ack_with(&resp.results, state.as_deref())?;
             report.pushed += ack.applied;
             report.conflicts += ack.conflicts;
             report.rejected.extend(ack.rejected);
@@ -303,7 +316,8 @@ impl SyncEngine {
             let since = self.replica.cursor()?;
             let page = self.authed(|c, t| c.pull(t, since, PULL_PAGE))?;
             let more = page.has_more && page.next_cursor > since;
-            report.pulled += self.replica.apply_pull(page)?;
+            let state = self.connector.backend_state();
+            report.pulled += self.replica.apply_pull_with(page, state.as_deref())?;
             if !more {
                 break;
             }
@@ -596,6 +610,7 @@ mod tests {
                 seq: 1,
                 estimate: Some(SNAPSHOT_ROOMS),
                 records: Box::new(records),
+                backend_state: None,
             })
         }
         fn push(&self, _: &str, req: &PushRequest) -> Result<PushResponse> {

@@ -38,6 +38,7 @@ mod error;
 pub mod export;
 pub mod logbook;
 pub mod mirror;
+pub mod open_ent;
 pub mod profile;
 pub mod queries;
 pub mod replica;

@@ -94,6 +94,9 @@ pub mod keys {
     /// The device token the ENT gave at the last login: the ENT does not hold this
     /// computer back for password failures made elsewhere.
     pub const DEVICE: &str = "device";
+    /// What the backend keeps between syncs (opaque to the core, ADR 0011): written in the
+    /// transaction of the records or acknowledgements it goes with.
+    pub const BACKEND: &str = "backend";
 }
 
 impl Replica {
@@ -183,6 +186,11 @@ impl Replica {
     /// Checks a pulled page, then applies it and advances the cursor in one transaction.
     /// A page that fails any check changes nothing.
     pub fn apply_pull(&mut self, page: PullResponse) -> Result<usize> {
+        self.apply_pull_with(page, None)
+    }
+
+    /// [`Replica::apply_pull`], keeping the backend's state in the same transaction.
+    pub fn apply_pull_with(&mut self, page: PullResponse, backend: Option<&str>) -> Result<usize> {
         let cursor = self.cursor()?;
         if page.next_cursor < cursor {
             return Err(SyncError::BadResponse(format!(
@@ -206,6 +214,9 @@ impl Replica {
         let tx = self.conn.transaction()?;
         let n = apply_records(&tx, &records, records.len() > 500)?;
         set_state(&tx, keys::CURSOR, &page.next_cursor.to_string())?;
+        if let Some(state) = backend {
+            set_state(&tx, keys::BACKEND, state)?;
+        }
         tx.commit()?;
         Ok(n)
     }
@@ -234,6 +245,7 @@ impl Replica {
             seq,
             estimate,
             records,
+            backend_state,
         } = snap;
         let tx = self.conn.transaction()?;
         let written = std::thread::scope(|scope| -> Result<usize> {
@@ -276,6 +288,9 @@ impl Replica {
             Ok(written)
         })?;
         set_state(&tx, keys::CURSOR, &seq.to_string())?;
+        if let Some(state) = backend_state {
+            set_state(&tx, keys::BACKEND, &state)?;
+        }
         tx.commit()?;
         Ok(written)
     }
@@ -435,7 +450,15 @@ impl Replica {
     /// outbox (the server has them), refused ones are quarantined and their effect undone
     /// locally. One transaction.
     pub fn ack(&mut self, results: &[OpResult]) -> Result<AckReport> {
+        self.ack_with(results, None)
+    }
+
+    /// [`Replica::ack`], keeping the backend's state in the same transaction.
+    pub fn ack_with(&mut self, results: &[OpResult], backend: Option<&str>) -> Result<AckReport> {
         let tx = self.conn.transaction()?;
+        if let Some(state) = backend {
+            set_state(&tx, keys::BACKEND, state)?;
+        }
         let mut report = AckReport::default();
         for r in results {
             let row: Option<(String, String, String)> = tx
@@ -965,6 +988,7 @@ mod tests {
             seq: n as i64,
             estimate: Some(n as u64),
             records: Box::new(records),
+            backend_state: None,
         }
     }
 

@@ -44,6 +44,8 @@ export const ERROR_TEXTS: Record<Exclude<ErrorCode, "unknown">, Texts> = {
   "documents.open": { fr: "Impossible d'ouvrir le document sur cet ordinateur.", en: "The document could not be opened on this computer." },
   "documents.path": { fr: "Ce fichier de l'ordinateur n'a pas pu être lu.", en: "This file could not be read." },
   "documents.unsupported": { fr: "Cet ENT n'offre pas d'espace documentaire.", en: "This ENT has no documents space." },
+  "backend.unsupported": { fr: "Cet ENT ne permet pas cette action depuis Ardoise.", en: "This ENT does not allow this action from Ardoise." },
+  "backend.invalid_client": { fr: "L'ENT ne reconnaît pas Ardoise : voyez avec l'administrateur de l'ENT.", en: "The ENT does not know Ardoise: ask the ENT's administrator." },
   "quota.exceeded": { fr: "Espace documentaire plein : libérez de la place ou demandez plus d'espace.", en: "Document space full: free some space or ask for more." },
   "blob.bad_range": { fr: "Partie de fichier demandée non valide.", en: "Invalid part of file asked for." },
   "blob.not_found": { fr: "Fichier introuvable sur le serveur.", en: "File not found on the server." },
