@@ -927,10 +927,12 @@ impl OpenEntConnector {
         let conflict: Conflict = serde_json::from_value(Value::Object(data))
             .map_err(|e| SyncError::BadResponse(format!("conflit illisible : {e}")))?;
         if op.keep == Some(Keep::Mine) {
+            // The values chosen: the author's, or a merge they edited (`op.fields`).
             let fields = conflict
                 .fields
                 .iter()
                 .map(|(name, ConflictField { mine, theirs, .. })| {
+                    let mine = op.fields.get(name).map_or(mine, |chosen| &chosen.new);
                     (
                         name.clone(),
                         FieldChange {
