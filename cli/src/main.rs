@@ -12,8 +12,9 @@ use std::process::ExitCode;
 
 use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{Data, Keep};
+use ardoise_sync::open_ent::Client;
 use ardoise_sync::queries::{self, Who};
-use ardoise_sync::{logbook, HttpConnector, Profile, Replica, SyncEngine, SyncError};
+use ardoise_sync::{backend, logbook, Profile, Replica, SyncEngine, SyncError};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
@@ -32,6 +33,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Log in to an ENT (password from ARDOISE_PASSWORD or asked).
+    /// On an Open ENT NG, Ardoise's application is registered by the ENT's operator:
+    /// its id with --client-id, its secret from ARDOISE_CLIENT_SECRET.
     Login {
         /// Base URL of the ENT, e.g. http://127.0.0.1:8787.
         #[arg(long)]
@@ -39,6 +42,15 @@ enum Command {
         /// Login.
         #[arg(long)]
         user: String,
+        /// Kind of ENT: found out by asking it (auto), or said.
+        #[arg(long, value_enum, default_value = "auto")]
+        ent: EntChoice,
+        /// Ardoise's OAuth2 client id on an Open ENT NG.
+        #[arg(long, env = "ARDOISE_CLIENT_ID")]
+        client_id: Option<String>,
+        /// The établissement to sync, for a user of several (UAI, id or name).
+        #[arg(long)]
+        structure: Option<String>,
     },
     /// Log out and wipe this profile from the computer (replica, key, document cache).
     /// Refused while edits wait to be sent, unless --discard-pending.
@@ -298,20 +310,34 @@ fn parse_object(text: &str) -> Result<Data, SyncError> {
     }
 }
 
+/// `--ent`.
+#[derive(Clone, Copy, ValueEnum)]
+enum EntChoice {
+    /// Ask the server what it is.
+    Auto,
+    /// Ardoise's own server.
+    Ardoise,
+    /// Open ENT NG / Edifice (monlycee.net…).
+    OpenEntNg,
+}
+
 fn engine(profile: Profile) -> Result<SyncEngine, SyncError> {
     let info = profile.info()?;
     let replica = Replica::open(&profile.replica_path())?;
-    Ok(SyncEngine::new(
-        profile,
-        replica,
-        Box::new(HttpConnector::new(&info.server)?),
-    ))
+    let connector = backend::connector_for(&info, &replica)?;
+    Ok(SyncEngine::new(profile, replica, connector))
 }
 
 fn run(cli: Cli) -> Result<ExitCode, SyncError> {
     let profile = Profile::new(cli.profile.unwrap_or_else(default_profile));
     match cli.command {
-        Command::Login { server, user } => {
+        Command::Login {
+            server,
+            user,
+            ent,
+            client_id,
+            structure,
+        } => {
             let password = match std::env::var("ARDOISE_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {
@@ -321,17 +347,36 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
-            let connector = HttpConnector::new(&server)?;
-            let info = ardoise_sync::login(&profile, &server, &connector, &user, &password)?;
+            let ent = match ent {
+                EntChoice::Auto => backend::probe(&server)?,
+                EntChoice::Ardoise => backend::Ent::Ardoise,
+                EntChoice::OpenEntNg => backend::Ent::OpenEntNg,
+            };
+            let client = match (ent, client_id) {
+                (backend::Ent::OpenEntNg, Some(id)) => Some(Client {
+                    id,
+                    secret: std::env::var("ARDOISE_CLIENT_SECRET").unwrap_or_default(),
+                }),
+                _ => None,
+            };
+            let connector = backend::connector(&server, ent, client.clone(), structure)?;
+            ardoise_sync::login(&profile, &server, &*connector, &user, &password)?;
+            let info = backend::remember(&profile, ent, client.as_ref())?;
             eprintln!(
-                "Connecté : {} ({}) sur {}",
-                info.user.display_name, info.user.login, info.server
+                "Connecté : {} ({}) sur {} ({})",
+                info.user.display_name,
+                info.user.login,
+                info.server,
+                ent.label()
             );
         }
         Command::Logout { discard_pending } => {
-            let server = profile.info()?.server;
-            let connector = HttpConnector::new(&server)?;
-            ardoise_sync::logout(&profile, &connector, discard_pending)?;
+            let info = profile.info()?;
+            let connector = {
+                let replica = Replica::open(&profile.replica_path())?;
+                backend::connector_for(&info, &replica)?
+            };
+            ardoise_sync::logout(&profile, &*connector, discard_pending)?;
             eprintln!(
                 "Déconnecté : plus rien de ce profil sur cet ordinateur ({}).",
                 profile.dir().display()

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ardoise_protocol::ErrorCode;
 use ardoise_sync::connectivity::Backoff;
-use ardoise_sync::{HttpConnector, Profile, Replica, SyncEngine, SyncError, SyncStatus};
+use ardoise_sync::{Profile, Replica, SyncEngine, SyncError, SyncStatus};
 use tauri::{AppHandle, Emitter};
 
 use crate::error::{CmdResult, CommandError};
@@ -277,11 +277,8 @@ fn open_replica(profile: &Profile) -> CmdResult<Replica> {
 pub fn open_engine(profile: &Profile) -> Result<SyncEngine, SyncError> {
     let info = profile.info()?;
     let replica = Replica::open(&profile.replica_path())?;
-    Ok(SyncEngine::new(
-        profile.clone(),
-        replica,
-        Box::new(HttpConnector::new(&info.server)?),
-    ))
+    let connector = ardoise_sync::backend::connector_for(&info, &replica)?;
+    Ok(SyncEngine::new(profile.clone(), replica, connector))
 }
 
 /// Syncs at start, when woken, and periodically; backs off with jitter while offline; starts

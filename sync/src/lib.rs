@@ -29,6 +29,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod backend;
 pub mod connectivity;
 pub mod connector;
 pub mod db;
@@ -82,10 +83,17 @@ pub fn login(
     let info = ProfileInfo {
         server: server.trim_end_matches('/').to_string(),
         user: tokens.user.clone(),
+        ent: if connector.name() == open_ent::NAME {
+            backend::Ent::OpenEntNg
+        } else {
+            backend::Ent::Ardoise
+        },
+        client_id: None,
     };
     profile.save_info(&info)?;
     let replica = Replica::open(&profile.replica_path())?;
     replica.set_state(replica::keys::USER_ID, &tokens.user.id)?;
+    replica.set_state(replica::keys::ENT, connector.name())?;
     replica.save_tokens(&Tokens::from(&tokens))?;
     if let Some(device) = &tokens.device {
         replica.set_state(replica::keys::DEVICE, device)?;

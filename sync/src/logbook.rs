@@ -110,6 +110,7 @@ fn checked(
     date_field: &str,
 ) -> Result<Data> {
     let data = validate(kind, data)?;
+    crate::open_ent::check_fits(replica, kind, &data)?;
     check_teacher_may_write(me, &data)?;
     check_visa(
         replica,

@@ -17,6 +17,12 @@ pub struct ProfileInfo {
     pub server: String,
     /// The user.
     pub user: UserInfo,
+    /// Which kind of ENT it is.
+    #[serde(default)]
+    pub ent: crate::backend::Ent,
+    /// Ardoise's OAuth2 client id on that ENT (Open ENT NG); its secret is in the replica.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 /// Session tokens, kept inside the encrypted replica ([`crate::Replica::tokens`]).

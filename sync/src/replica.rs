@@ -97,6 +97,10 @@ pub mod keys {
     /// What the backend keeps between syncs (opaque to the core, ADR 0011): written in the
     /// transaction of the records or acknowledgements it goes with.
     pub const BACKEND: &str = "backend";
+    /// Which kind of ENT the profile is on (`Connector::name`), set at login.
+    pub const ENT: &str = "ent";
+    /// Ardoise's OAuth2 client secret on an Open ENT NG, encrypted with the rest.
+    pub const CLIENT_SECRET: &str = "client_secret";
 }
 
 impl Replica {

@@ -361,6 +361,8 @@ fn profile(dir: &Path, server: &str, empty: bool, pending: bool) -> Profile {
                 display_name: "Mme Moi".into(),
                 roles: vec![ardoise_protocol::Role::Teacher],
             },
+            ent: Default::default(),
+            client_id: None,
         })
         .unwrap();
     let mut replica = Replica::open(&profile.replica_path()).unwrap();

@@ -171,8 +171,7 @@ fn a_teacher_works_offline_and_every_edit_reaches_the_ent_once() {
     // The ENT comes back; the answer to the first creation is lost after it committed.
     ent.restart();
     ent.with(|e| e.lose_answers = 1);
-    let first_try = claire.sync_once();
-    assert!(first_try.is_err(), "the lost answer stops this sync");
+    // The lost answer is noticed, the séance found on the ENT and adopted at once.
     claire.sync_once().unwrap();
     assert_eq!(claire.status().unwrap().pending, 0);
 
@@ -302,21 +301,45 @@ fn what_the_ent_refuses_is_quarantined_with_its_reason_and_nothing_else_stops() 
         claire.replica_mut(),
         &data(json!({"occurrence": lesson, "title": "T".repeat(60), "state": "draft"})),
     );
-    let id = long.unwrap()["id"].as_str().unwrap().to_string();
+    match long {
+        Err(SyncError::Refused { message, .. }) => assert!(message.contains("50"), "{message}"),
+        other => panic!("a 60-character title is refused at once: {other:?}"),
+    }
+    assert_eq!(claire.status().unwrap().pending, 0);
+    // What the ENT refuses on its own is quarantined with its reason; the next edit goes.
+    ent.with(|e| e.refuse_writes = Some("violates check constraint".into()));
+    let refused = logbook::save_session(
+        claire.replica_mut(),
+        &data(json!({"occurrence": lesson, "title": "Refusée", "state": "draft"})),
+    )
+    .unwrap();
     let report = claire.sync_once().unwrap();
     assert_eq!(report.rejected.len(), 1, "{report:?}");
     assert!(
-        report.rejected[0].error_message.contains("50"),
+        report.rejected[0]
+            .error_message
+            .contains("violates check constraint"),
         "{:?}",
         report.rejected[0]
     );
+    let refused = refused["id"].as_str().unwrap();
     assert!(claire
         .replica()
-        .get(EntityKind::Session, &id)
+        .get(EntityKind::Session, refused)
         .unwrap()
         .is_none());
-    assert!(
-        ent.with(|e| e.sessions.len()) == 1,
-        "only Paul's séance on the ENT"
-    );
+    ent.with(|e| e.refuse_writes = None);
+    logbook::save_session(
+        claire.replica_mut(),
+        &data(json!({"occurrence": lesson, "title": "Acceptée", "state": "draft"})),
+    )
+    .unwrap();
+    claire.sync_once().unwrap();
+    let titles: Vec<String> = ent.with(|e| {
+        e.sessions
+            .values()
+            .map(|s| s["title"].as_str().unwrap().to_string())
+            .collect()
+    });
+    assert_eq!(titles, ["Paul", "Acceptée"]);
 }

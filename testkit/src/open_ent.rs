@@ -73,6 +73,9 @@ pub struct Ent {
     failures: HashMap<String, (u32, Option<Instant>)>,
     /// How long an access token lives.
     pub token_ttl: Duration,
+    /// Every write of the diary is refused with this text (400 `{"error"}`), as a
+    /// constraint of the ENT's database would.
+    pub refuse_writes: Option<String>,
     /// The next writes (POST, PUT, DELETE of the diary) commit, then answer 504 as a
     /// proxy whose upstream timed out: the client cannot know it went through.
     pub lose_answers: usize,
@@ -85,6 +88,8 @@ pub struct Ent {
     pub bytes: usize,
     /// Requests served, by path without ids (for cost reports).
     pub log: Vec<String>,
+    /// Every value séance titles and contents took, in order: (séance, column, value).
+    pub history: Vec<(i64, String, Value)>,
 }
 
 /// The school year holding `day` (1 September to 31 August).
@@ -261,13 +266,21 @@ impl Ent {
             refresh: HashMap::new(),
             failures: HashMap::new(),
             token_ttl: Duration::from_secs(3600),
+            refuse_writes: None,
             lose_answers: 0,
             race: None,
             races: 0,
             requests: 0,
             bytes: 0,
             log: Vec::new(),
+            history: Vec::new(),
         }
+    }
+
+    /// No more faults: answers are delivered, no edit is slipped in.
+    pub fn calm(&mut self) {
+        self.lose_answers = 0;
+        self.race = None;
     }
 
     /// Every access token expires now (refresh tokens stay valid).
@@ -287,6 +300,16 @@ impl Ent {
             edit(row);
             row["modified"] = json!(stamp());
         }
+        self.remember(id);
+    }
+
+    fn remember(&mut self, id: i64) {
+        if let Some(row) = self.sessions.get(&id) {
+            for k in ["title", "description"] {
+                let v = row[k].clone();
+                self.history.push((id, k.to_string(), v));
+            }
+        }
     }
 
     /// A teacher creates a séance in the browser; returns its id.
@@ -298,6 +321,7 @@ impl Ent {
         row["created"] = json!(stamp());
         row["modified"] = json!(stamp());
         self.sessions.insert(id, row);
+        self.remember(id);
         id
     }
 
@@ -453,6 +477,11 @@ async fn account(State(s): State<Shared>, req: Request, next: Next) -> Response 
         })
         .collect::<Vec<_>>()
         .join("/");
+    if write {
+        if let Some(why) = lock(&s).refuse_writes.clone() {
+            return json_error(StatusCode::BAD_REQUEST, &why);
+        }
+    }
     let resp = next.run(req).await;
     let (parts, body) = resp.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
@@ -828,6 +857,7 @@ async fn session_create(
         "archive_school_year": null,
     });
     ent.sessions.insert(id, row);
+    ent.remember(id);
     Json(json!({"id": id})).into_response()
 }
 
@@ -858,6 +888,7 @@ async fn session_update(
         if let Some(row) = ent.sessions.get_mut(&id) {
             race(row);
         }
+        ent.remember(id);
         ent.races += 1;
     }
     let row = ent.sessions.get_mut(&id).expect("checked");
@@ -883,6 +914,7 @@ async fn session_update(
         row[k] = body.get(k).cloned().unwrap_or(Value::Null);
     }
     row["modified"] = json!(stamp());
+    ent.remember(id);
     Json(json!({})).into_response()
 }
 

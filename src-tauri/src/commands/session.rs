@@ -55,10 +55,16 @@ pub async fn logout(state: State<'_, AppState>, discard_pending: bool) -> CmdRes
     // Every thread leaves the profile before it is wiped.
     let fresh = state.profiles.fresh(&old)?;
     state.switch_to(fresh)?;
-    let server = old.info().map(|i| i.server).ok();
     tauri::async_runtime::spawn_blocking(move || {
-        let connector = HttpConnector::new(server.as_deref().unwrap_or("http://127.0.0.1:9"))?;
-        ardoise_sync::logout(&old, &connector, true)
+        // The ENT is told when the profile knows it; the wipe happens either way.
+        let connector = match old.info() {
+            Ok(info) => {
+                let replica = ardoise_sync::Replica::open(&old.replica_path())?;
+                ardoise_sync::backend::connector_for(&info, &replica)?
+            }
+            Err(_) => Box::new(HttpConnector::new("http://127.0.0.1:9")?),
+        };
+        ardoise_sync::logout(&old, &*connector, true)
     })
     .await
     .map_err(|e| CommandError::new(ErrorCode::AppTask, e.to_string()))??;

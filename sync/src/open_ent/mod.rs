@@ -50,6 +50,32 @@ pub const WINDOW_AFTER: i64 = 28;
 /// How often the whole school year is read again (deletions and changes far from today).
 pub const FULL_EVERY: chrono::Duration = chrono::Duration::hours(12);
 
+/// The backend's name ([`Connector::name`]), as the replica keeps it.
+pub const NAME: &str = "open-ent-ng";
+
+/// Refuses at once, before it is queued, what an Open ENT NG cannot store (a séance title
+/// over 50 characters): the teacher is told while she types, not after a refused sync.
+/// Nothing for a replica on another ENT.
+pub fn check_fits(replica: &crate::Replica, kind: EntityKind, data: &Data) -> Result<()> {
+    if replica.state(crate::replica::keys::ENT)?.as_deref() != Some(NAME) {
+        return Ok(());
+    }
+    let title = data
+        .get("title")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if kind == EntityKind::Session && title.chars().count() > wire::MAX_TITLE {
+        return Err(SyncError::refused(
+            ErrorCode::ProtocolInvalidData,
+            format!(
+                "Le titre de la séance dépasse ce que l'ENT accepte ({} caractères au plus).",
+                wire::MAX_TITLE
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// How Ardoise is registered on the ENT (an OAuth2 application of the operator).
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -753,32 +779,7 @@ impl OpenEntConnector {
             .and_then(|d| wire::date(d).ok())
             .ok_or_else(|| SyncError::BadResponse("date absente".into()))?;
         // A creation whose answer was lost is on the ENT already: adopt it.
-        let same = |row: &Value| -> bool {
-            let field = |name: &str| row.get(name).cloned().unwrap_or(Value::Null);
-            let keys: &[&str] = if kind == EntityKind::Session {
-                &["subject_id", "audience_id", "course_id", "title"]
-            } else {
-                &["subject_id", "audience_id", "session_id"]
-            };
-            let time_ok = kind != EntityKind::Session
-                || field("start_time")
-                    .as_str()
-                    .and_then(|t| wire::time(t).ok())
-                    == body["start_time"].as_str().and_then(|t| wire::time(t).ok());
-            let text_ok = kind == EntityKind::Session
-                || blake3::hash(field("description").as_str().unwrap_or_default().as_bytes())
-                    == blake3::hash(body["description"].as_str().unwrap_or_default().as_bytes());
-            time_ok && text_ok && keys.iter().all(|k| field(k) == body[*k])
-        };
-        let rows = self.rows_of_day(token, kind, day)?;
-        let found = {
-            let st = self.state();
-            rows.iter()
-                .filter(|r| same(r))
-                .filter_map(|r| wire::id_of(r, "id").ok())
-                .find(|id| st.record_of(kind, id).is_none())
-        };
-        let ent = match found {
+        let ent = match self.find_created(token, kind, day, &body)? {
             Some(id) => id,
             None => {
                 let path = if kind == EntityKind::Session {
@@ -786,13 +787,23 @@ impl OpenEntConnector {
                 } else {
                     "/diary/homework"
                 };
-                let answer = self.send(
-                    self.http
-                        .post(self.url(path))
-                        .bearer_auth(token)
-                        .json(&body),
-                )?;
-                wire::id_of(&answer, "id")?
+                let post = self
+                    .http
+                    .post(self.url(path))
+                    .bearer_auth(token)
+                    .json(&body);
+                match self.send(post) {
+                    Ok(answer) => wire::id_of(&answer, "id")?,
+                    // The answer was lost, not necessarily the write: look at once, before
+                    // anyone can change the new row and hide it from its natural key.
+                    Err(SyncError::Offline(why)) => {
+                        match self.find_created(token, kind, day, &body) {
+                            Ok(Some(id)) => id,
+                            _ => return Err(SyncError::Offline(why)),
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         };
         self.state().items.insert(
@@ -807,6 +818,31 @@ impl OpenEntConnector {
             },
         );
         Ok(applied(op))
+    }
+
+    /// The row of the ENT that is this creation, sent before and whose answer was lost: a
+    /// row of its day with its natural key ([`wire::natural_match`]) that is not already
+    /// another record of this replica.
+    fn find_created(
+        &self,
+        token: &str,
+        kind: EntityKind,
+        day: NaiveDate,
+        body: &Value,
+    ) -> Result<Option<String>> {
+        let rows = self.rows_of_day(token, kind, day)?;
+        let st = self.state();
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    wire::natural_match(kind, r, body)?,
+                    wire::id_of(r, "id").ok()?,
+                ))
+            })
+            .filter(|(_, id)| st.record_of(kind, id).is_none())
+            .min_by_key(|(rank, _)| *rank)
+            .map(|(_, id)| id))
     }
 
     /// The conditional write: re-read, merge against the edit's base, write the whole
@@ -989,7 +1025,7 @@ impl Connector for OpenEntConnector {
     }
 
     fn name(&self) -> &'static str {
-        "open-ent-ng"
+        NAME
     }
 
     fn health(&self) -> Result<Health> {

@@ -659,6 +659,41 @@ pub fn homework_body(h: &Homework, x: &HomeworkExtras<'_>) -> Result<Value> {
     }))
 }
 
+/// How well an ENT row matches a creation about to be sent (its `body`), by natural key;
+/// `None` when it is another item. A séance: same day, start, audience, subject and
+/// lesson, and rank 0 with the same title and text, 1 with only one of them (the other
+/// was changed in the browser since the lost answer); a séance with no lesson needs both.
+/// Another device's séance on the same lesson has neither, and is not adopted. A
+/// homework: same due date, audience, subject, séance and text.
+pub fn natural_match(kind: ardoise_protocol::EntityKind, row: &Value, body: &Value) -> Option<u8> {
+    let same = |name: &str| row.get(name).unwrap_or(&Value::Null) == &body[name];
+    let day = |v: &Value| v.as_str().and_then(|d| date(d).ok());
+    if kind == ardoise_protocol::EntityKind::Session {
+        let start = |v: &Value| v.as_str().and_then(|t| time(t).ok());
+        let lesson = day(&row["date"]) == day(&body["date"])
+            && start(&row["start_time"]) == start(&body["start_time"])
+            && ["subject_id", "audience_id", "course_id"]
+                .iter()
+                .all(|k| same(k));
+        match (
+            lesson,
+            same("title"),
+            same("description"),
+            body["course_id"].is_null(),
+        ) {
+            (true, true, true, _) => Some(0),
+            (true, true, false, false) | (true, false, true, false) => Some(1),
+            _ => None,
+        }
+    } else {
+        let matches = day(&row["due_date"]) == day(&body["due_date"])
+            && ["subject_id", "audience_id", "session_id", "description"]
+                .iter()
+                .all(|k| same(k));
+        matches.then_some(0)
+    }
+}
+
 fn too_long(what: &str, max: usize) -> SyncError {
     SyncError::refused(
         ardoise_protocol::ErrorCode::ProtocolInvalidData,
