@@ -65,8 +65,11 @@ bench: deps
 ## and ROUNDS crash rounds (100 in `make test`). A failure prints the seed to replay.
 SEEDS ?= 10000
 ROUNDS ?= 1000
+## The Open ENT NG conformance suite talks HTTP to the fake: about a second a seed.
+OPEN_ENT_SEEDS ?= 1000
 soak: deps
 	ARDOISE_SEEDS=$(SEEDS) cargo test -p ardoise-sync --test convergence --locked -- --nocapture
+	ARDOISE_SEEDS=$(OPEN_ENT_SEEDS) cargo test -p ardoise-sync --test conformance_open_ent --locked -- --nocapture
 	ARDOISE_CRASH_ROUNDS=$(ROUNDS) cargo test -p ardoise-cli --test crash --locked -- --nocapture
 
 ## Fuzzing (libFuzzer, nightly Rust; installed when missing) of the protocol decoder and

@@ -8,7 +8,12 @@
 //! - **no-change sync**: bytes on the wire (counted by a proxy) and time;
 //! - **push of 1,000 offline edits**, and the client-side apply of one pulled change;
 //! - **views**: a teacher's week and every class's day, p50 and p99 over many runs;
-//! - **peak RSS** of a client process doing a first sync.
+//! - **peak RSS** of a client process doing a first sync;
+//! - **Open ENT NG**: against the fake Open ENT NG, a teacher's full year (eighteen
+//!   lessons a week, a séance for every lesson already taught, homework for a third of
+//!   them): the first sync's time, a no-change sync's requests and answer bytes (the
+//!   near window read at every sync), and apart the hourly wide read and the whole-year
+//!   read made twice a day. `--open-ent-only` measures this alone.
 //!
 //! It prints a table, then, as its last line, one JSON object with the figures issue 6
 //! names (at the largest size; `nochange_ratio` compares the largest with the smallest).
@@ -444,6 +449,10 @@ fn main() -> Result<(), Error> {
         .map(str::to_string)
         .collect();
     let root = tempfile::tempdir()?;
+    if args.iter().any(|a| a == "--open-ent-only") {
+        println!("{}", open_ent(root.path())?);
+        return Ok(());
+    }
     let mut all = Vec::new();
     for size in &sizes {
         all.push(measure(size, root.path())?);
@@ -479,6 +488,8 @@ fn main() -> Result<(), Error> {
             f.morning_pulls_per_s
         );
     }
+    let oe = open_ent(root.path())?;
+    println!("{oe}");
     let big = all.last().ok_or("no size")?;
     let small = all.first().ok_or("no size")?;
     let summary = json!({
@@ -497,9 +508,161 @@ fn main() -> Result<(), Error> {
         "bootstrap_peak_rss_mb": round(big.bootstrap_peak_rss_mb, 1),
         "morning_pull_p99_ms": round(big.morning_pull_p99_ms, 1),
         "morning_pulls_per_s": round(big.morning_pulls_per_s, 0),
+        "open_ent_records": oe.records,
+        "open_ent_first_sync_s": round(oe.first_sync_s, 3),
+        "open_ent_nochange_requests": oe.nochange_requests,
+        "open_ent_nochange_bytes": oe.nochange_bytes,
+        "open_ent_wide_read_requests": oe.wide_requests,
+        "open_ent_wide_read_bytes": oe.wide_bytes,
+        "open_ent_full_poll_requests": oe.full_requests,
+        "open_ent_full_poll_bytes": oe.full_bytes,
     });
     println!("{summary}");
     Ok(())
+}
+
+/// What the Open ENT NG backend costs.
+struct OpenEnt {
+    records: i64,
+    first_sync_s: f64,
+    nochange_requests: usize,
+    nochange_bytes: usize,
+    wide_requests: usize,
+    wide_bytes: usize,
+    full_requests: usize,
+    full_bytes: usize,
+}
+
+impl std::fmt::Display for OpenEnt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Open ENT NG, a teacher's full year ({} records): first sync {:.2} s; \
+             no-change sync {} requests, {} B; hourly wide read {} requests, {} B; \
+             twice-daily whole-year read {} requests, {} B",
+            self.records,
+            self.first_sync_s,
+            self.nochange_requests,
+            self.nochange_bytes,
+            self.wide_requests,
+            self.wide_bytes,
+            self.full_requests,
+            self.full_bytes
+        )
+    }
+}
+
+fn open_ent(root: &Path) -> Result<OpenEnt, Error> {
+    use ardoise_sync::open_ent::{Client, OpenEntConnector};
+    use ardoise_testkit::open_ent::{Ent, FakeEnt, CLIENT_ID, CLIENT_SECRET, PASSWORD};
+    let today = chrono::Utc::now().date_naive();
+    let mut school = Ent::school(today, 18);
+    // A séance for every lesson already taught, homework for one in three.
+    let taught: Vec<Value> = school
+        .courses
+        .iter()
+        .filter(|c| {
+            c["startDate"]
+                .as_str()
+                .is_some_and(|d| d < today.to_string().as_str())
+        })
+        .cloned()
+        .collect();
+    for (n, c) in taught.iter().enumerate() {
+        let day = &c["startDate"].as_str().unwrap_or_default()[..10];
+        let audience = match c["classes"][0].as_str().or(c["groups"][0].as_str()) {
+            Some("2NDE 3") => "c-2nde3",
+            Some("1ERE 2") => "c-1ere2",
+            _ => "g-2nde3-g1",
+        };
+        let id = school.browser_create_session(
+            "u-claire",
+            json!({"subject_id": c["subjectId"], "structure_id": "st-0750000A", "audience_id": audience,
+                   "title": format!("Séance {n}"), "room": "B204", "color": "#2e86de", "date": day,
+                   "start_time": &c["startDate"].as_str().unwrap_or_default()[11..],
+                   "end_time": &c["endDate"].as_str().unwrap_or_default()[11..],
+                   "description": format!("<p>Ce que nous avons fait, séance {n} : lecture, analyse, exercices.</p>"),
+                   "annotation": "", "is_published": true, "course_id": c["_id"], "type_id": 1, "is_empty": false}),
+        );
+        if n % 3 == 0 {
+            let due = NaiveDate::parse_from_str(day, "%Y-%m-%d")? + chrono::Duration::days(7);
+            school.homeworks.insert(
+                id,
+                json!({"id": id, "subject_id": c["subjectId"], "structure_id": "st-0750000A",
+                       "teacher_id": "u-claire", "owner_id": "u-claire", "audience_id": audience,
+                       "due_date": due.to_string(), "session_id": id, "description": "<p>Exercices</p>",
+                       "color": "#2e86de", "is_published": true, "type_id": 1, "estimatedtime": 30,
+                       "created": format!("{day}T18:00:00.000"), "modified": format!("{day}T18:00:00.000"),
+                       "publish_date": null, "exceptional_label": null}),
+            );
+        }
+    }
+    let ent = FakeEnt::start_with(school);
+    let url = ent.url();
+    let client = || Client {
+        id: CLIENT_ID.into(),
+        secret: CLIENT_SECRET.into(),
+    };
+    let profile = Profile::new(root.join("open-ent"));
+    let login = OpenEntConnector::new(&url, client(), None)?;
+    ardoise_sync::login(&profile, &url, &login, "claire.martin", PASSWORD)?;
+    let replica = Replica::open(&profile.replica_path())?;
+    let mut engine = SyncEngine::new(
+        profile,
+        replica,
+        Box::new(OpenEntConnector::new(&url, client(), None)?),
+    );
+    let started = Instant::now();
+    engine.sync_once()?;
+    let first_sync_s = started.elapsed().as_secs_f64();
+    let records: i64 = ["course_occurrences", "sessions", "homework"]
+        .iter()
+        .map(|t| {
+            engine
+                .replica()
+                .conn()
+                .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .unwrap_or(0)
+        })
+        .sum();
+    let cost = |engine: &mut SyncEngine| -> Result<(usize, usize), Error> {
+        ent.with(|e| {
+            e.requests = 0;
+            e.bytes = 0;
+            e.log.clear();
+        });
+        engine.sync_once()?;
+        Ok(ent.with(|e| (e.requests, e.bytes)))
+    };
+    cost(&mut engine)?; // the first steady state
+    let (nochange_requests, nochange_bytes) = cost(&mut engine)?;
+    // The wider reads, made when the last one is an hour (twelve hours) old.
+    let mut again = |key: &str| -> Result<(usize, usize), Error> {
+        let stored = engine
+            .replica()
+            .state(ardoise_sync::replica::keys::BACKEND)?
+            .ok_or("no backend state")?;
+        let mut state: Value = serde_json::from_str(&stored)?;
+        state[key] = Value::Null;
+        engine
+            .replica()
+            .set_state(ardoise_sync::replica::keys::BACKEND, &state.to_string())?;
+        cost(&mut engine)
+    };
+    let (wide_requests, wide_bytes) = again("last_wide")?;
+    let (full_requests, full_bytes) = again("last_full")?;
+    Ok(OpenEnt {
+        records,
+        first_sync_s,
+        nochange_requests,
+        nochange_bytes,
+        wide_requests,
+        wide_bytes,
+        full_requests,
+        full_bytes,
+    })
 }
 
 fn round(x: f64, digits: i32) -> f64 {

@@ -41,6 +41,17 @@ fn device(dir: &std::path::Path, url: &str, name: &str) -> SyncEngine {
     SyncEngine::new(profile, replica, Box::new(connector(url)))
 }
 
+/// The same device an hour later: its next sync reads the wide window, as far as the
+/// script wrote.
+fn an_hour_later(engine: SyncEngine, dir: &std::path::Path, url: &str, name: &str) -> SyncEngine {
+    drop(engine);
+    let profile = Profile::new(dir.join(name));
+    let replica = Replica::open(&profile.replica_path()).unwrap();
+    let hourly =
+        connector(url).with_schedule(chrono::Duration::zero(), chrono::Duration::hours(12));
+    SyncEngine::new(profile, replica, Box::new(hourly))
+}
+
 fn column(field: &str) -> &'static str {
     if field == "title" {
         "title"
@@ -117,10 +128,8 @@ fn run(seed: u64) -> Result<Outcome, String> {
     let dir = tempfile::tempdir().unwrap();
     let mut ent = FakeEnt::start();
     let url = ent.url();
-    let mut devices = [
-        device(dir.path(), &url, "portable"),
-        device(dir.path(), &url, "salle-des-profs"),
-    ];
+    let names = ["portable", "salle-des-profs"];
+    let mut devices = names.map(|n| device(dir.path(), &url, n));
     for d in &mut devices {
         d.sync_once().map_err(|e| format!("first sync: {e}"))?;
     }
@@ -222,6 +231,11 @@ fn run(seed: u64) -> Result<Outcome, String> {
     }
     ent.with(|e| e.calm());
     let fail = |what: String| format!("{what}\nscript:\n  {}", script.join("\n  "));
+    let [first, second] = devices;
+    let mut devices = [
+        an_hour_later(first, dir.path(), &url, names[0]),
+        an_hour_later(second, dir.path(), &url, names[1]),
+    ];
     for _ in 0..3 {
         for d in &mut devices {
             d.sync_once().map_err(|e| fail(format!("draining: {e}")))?;

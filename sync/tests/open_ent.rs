@@ -23,6 +23,17 @@ fn engine(dir: &std::path::Path, url: &str, login: &str) -> SyncEngine {
     SyncEngine::new(profile, replica, Box::new(connector(url)))
 }
 
+/// An engine whose every sync reads the wide window (two weeks of timetable, five of
+/// séances), as one does every hour.
+fn wide_engine(dir: &std::path::Path, url: &str, login: &str) -> SyncEngine {
+    let profile = Profile::new(dir.join(login));
+    ardoise_sync::login(&profile, url, &connector(url), login, PASSWORD).unwrap();
+    let replica = Replica::open(&profile.replica_path()).unwrap();
+    let every_sync = chrono::Duration::zero();
+    let connector = connector(url).with_schedule(every_sync, chrono::Duration::hours(12));
+    SyncEngine::new(profile, replica, Box::new(connector))
+}
+
 fn count(engine: &SyncEngine, table: &str) -> i64 {
     engine
         .replica()
@@ -241,7 +252,7 @@ fn a_lesson_gone_from_the_timetable_is_shown_removed_and_a_deleted_seance_goes()
     let dir = tempfile::tempdir().unwrap();
     let ent = FakeEnt::start();
     let url = ent.url();
-    let mut claire = engine(dir.path(), &url, "claire.martin");
+    let mut claire = wide_engine(dir.path(), &url, "claire.martin");
     claire.sync_once().unwrap();
     let day = a_school_day(&claire);
     let (lesson, _, _) = lessons(&claire, &day)[0].clone();

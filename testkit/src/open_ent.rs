@@ -86,8 +86,8 @@ pub struct Ent {
     pub requests: usize,
     /// Bytes of answers served.
     pub bytes: usize,
-    /// Requests served, by path without ids (for cost reports).
-    pub log: Vec<String>,
+    /// Requests served: path without ids or dates, answer bytes (for cost reports).
+    pub log: Vec<(String, usize)>,
     /// Every value séance titles and contents took, in order: (séance, column, value).
     pub history: Vec<(i64, String, Value)>,
 }
@@ -490,7 +490,7 @@ async fn account(State(s): State<Shared>, req: Request, next: Next) -> Response 
     let mut ent = lock(&s);
     ent.requests += 1;
     ent.bytes += bytes.len();
-    ent.log.push(path);
+    ent.log.push((path, bytes.len()));
     if write && parts.status.is_success() && ent.lose_answers > 0 {
         ent.lose_answers -= 1;
         return (StatusCode::GATEWAY_TIMEOUT, "upstream timed out").into_response();

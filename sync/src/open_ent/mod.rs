@@ -43,10 +43,31 @@ use state::{key, Seen, State};
 
 /// The scopes Ardoise asks for (the operator registers them).
 pub const SCOPES: &str = "userinfo diary viescolaire workspace";
-/// Days before today re-read on every sync.
-pub const WINDOW_BEFORE: i64 = 14;
-/// Days after today re-read on every sync.
-pub const WINDOW_AFTER: i64 = 28;
+/// How far around today a sync reads, without a change feed: days before and after, of
+/// séances and homework (by date, by due date), then of the timetable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Every sync: yesterday to a week ahead, the timetable of today and tomorrow.
+    Near,
+    /// Every hour: a week ago to four weeks ahead, the timetable of two weeks.
+    Wide,
+    /// Twice a day, and at the first sync: the whole school year and the reference data
+    /// (classes, subjects, types).
+    Full,
+}
+
+impl Reach {
+    fn days(self) -> Option<((i64, i64), (i64, i64))> {
+        match self {
+            Reach::Near => Some(((1, 7), (0, 1))),
+            Reach::Wide => Some(((7, 28), (0, 14))),
+            Reach::Full => None,
+        }
+    }
+}
+
+/// How often the wide window is read.
+pub const WIDE_EVERY: chrono::Duration = chrono::Duration::hours(1);
 /// How often the whole school year is read again (deletions and changes far from today).
 pub const FULL_EVERY: chrono::Duration = chrono::Duration::hours(12);
 
@@ -93,6 +114,8 @@ pub struct OpenEntConnector {
     structure: Option<String>,
     state: Mutex<State>,
     today: fn() -> NaiveDate,
+    wide_every: chrono::Duration,
+    full_every: chrono::Duration,
 }
 
 fn paris_today() -> NaiveDate {
@@ -159,12 +182,20 @@ impl OpenEntConnector {
             structure,
             state: Mutex::new(State::default()),
             today: paris_today,
+            wide_every: WIDE_EVERY,
+            full_every: FULL_EVERY,
         })
     }
 
-    /// The same connector, with another idea of today (tests of windows).
-    pub fn with_today(mut self, today: fn() -> NaiveDate) -> OpenEntConnector {
-        self.today = today;
+    /// The same connector, reading the wide window and the whole year this often
+    /// (instead of [`WIDE_EVERY`] and [`FULL_EVERY`]).
+    pub fn with_schedule(
+        mut self,
+        wide_every: chrono::Duration,
+        full_every: chrono::Duration,
+    ) -> OpenEntConnector {
+        self.wide_every = wide_every;
+        self.full_every = full_every;
         self
     }
 
@@ -447,11 +478,15 @@ impl OpenEntConnector {
         Ok((structure, year))
     }
 
-    /// Reads the ENT (the whole year when `full`) and returns the records the replica
-    /// lacks.
-    fn read(&self, token: &str, full: bool) -> Result<Vec<Record>> {
+    /// Reads the ENT as far as `reach` and returns the records the replica lacks.
+    fn read(&self, token: &str, reach: Reach) -> Result<Vec<Record>> {
         let mut now = Vec::new();
-        let full = full || self.state().structure.is_none();
+        let reach = if self.state().structure.is_none() {
+            Reach::Full
+        } else {
+            reach
+        };
+        let full = reach == Reach::Full;
         let (structure, year) = if full {
             self.read_reference(token, &mut now)?
         } else {
@@ -460,20 +495,23 @@ impl OpenEntConnector {
             (st.structure.clone().unwrap_or_default(), year)
         };
         let today = (self.today)();
-        let window = if full {
-            year
-        } else {
+        let around = |(before, after): (i64, i64)| {
             (
-                (today - chrono::Duration::days(WINDOW_BEFORE)).max(year.0),
-                (today + chrono::Duration::days(WINDOW_AFTER)).min(year.1),
+                (today - chrono::Duration::days(before)).max(year.0),
+                (today + chrono::Duration::days(after)).min(year.1),
             )
+        };
+        let (diary, timetable) = match reach.days() {
+            Some((diary, timetable)) => (around(diary), around(timetable)),
+            None => (year, year),
         };
         let me = self
             .state()
             .user
             .clone()
             .ok_or_else(|| SyncError::BadResponse("utilisateur inconnu de l'ENT".into()))?;
-        let (from, to) = (window.0.format("%Y-%m-%d"), window.1.format("%Y-%m-%d"));
+        let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+        let (from, to) = (day(timetable.0), day(timetable.1));
         let courses = self.list(
             token,
             &format!(
@@ -481,6 +519,7 @@ impl OpenEntConnector {
                 me.id
             ),
         )?;
+        let (from, to) = (day(diary.0), day(diary.1));
         let sessions = self.list(
             token,
             &format!("/diary/sessions/own/{from}/{to}/{structure}"),
@@ -495,7 +534,7 @@ impl OpenEntConnector {
         let audiences = wire::Audiences { known: &known };
         let mut lesson_ids = std::collections::HashSet::new();
         for course in &courses {
-            for lesson in wire::lessons(course, &me.id, &audiences, window)? {
+            for lesson in wire::lessons(course, &me.id, &audiences, timetable)? {
                 if let Some(room) = &lesson.room {
                     let id = wire::room_id(room);
                     if full && !now.iter().any(|i| i.0 == EntityKind::Room && i.1 == id) {
@@ -562,10 +601,18 @@ impl OpenEntConnector {
         for (id, data) in &st.conflicts {
             now.push(item(EntityKind::Conflict, id, None, data.clone()));
         }
+        let now_rfc = chrono::Utc::now().to_rfc3339();
         if full {
-            st.last_full = Some(chrono::Utc::now().to_rfc3339());
+            st.last_full = Some(now_rfc.clone());
         }
-        let mut records = st.diff(now, window);
+        if reach != Reach::Near {
+            st.last_wide = Some(now_rfc);
+        }
+        let mut records = st.diff(now, &|kind| match kind {
+            EntityKind::CourseOccurrence => Some(timetable),
+            EntityKind::Session | EntityKind::Homework => Some(diary),
+            _ => None,
+        });
         records.sort_by_key(|r| {
             EntityKind::ALL
                 .iter()
@@ -575,15 +622,22 @@ impl OpenEntConnector {
         Ok(records)
     }
 
-    fn full_due(&self) -> bool {
+    /// How far this sync reads: as far as the oldest read that is due.
+    fn reach_due(&self) -> Reach {
         let st = self.state();
-        match st
-            .last_full
+        let due = |last: &Option<String>, every| match last
             .as_deref()
             .map(chrono::DateTime::parse_from_rfc3339)
         {
-            Some(Ok(at)) => chrono::Utc::now().signed_duration_since(at) > FULL_EVERY,
+            Some(Ok(at)) => chrono::Utc::now().signed_duration_since(at) > every,
             _ => true,
+        };
+        if due(&st.last_full, self.full_every) {
+            Reach::Full
+        } else if due(&st.last_wide, self.wide_every) {
+            Reach::Wide
+        } else {
+            Reach::Near
         }
     }
 }
@@ -1061,8 +1115,7 @@ impl Connector for OpenEntConnector {
     }
 
     fn pull(&self, token: &str, since: i64, _limit: usize) -> Result<PullResponse> {
-        let full = self.full_due();
-        let mut records = self.read(token, full)?;
+        let mut records = self.read(token, self.reach_due())?;
         for (n, r) in records.iter_mut().enumerate() {
             r.change_seq = since + 1 + n as i64;
         }
@@ -1082,7 +1135,7 @@ impl Connector for OpenEntConnector {
                 ..State::default()
             };
         }
-        let mut records = self.read(token, true)?;
+        let mut records = self.read(token, Reach::Full)?;
         for (n, r) in records.iter_mut().enumerate() {
             r.change_seq = 1 + n as i64;
         }

@@ -50,6 +50,9 @@ pub struct State {
     pub audiences: Vec<(String, String, String)>,
     /// When the whole year was last read (RFC 3339).
     pub last_full: Option<String>,
+    /// When the wide window was last read (RFC 3339).
+    #[serde(default)]
+    pub last_wide: Option<String>,
     /// Items given to the replica, by `kind/record id`.
     #[serde(default)]
     pub items: BTreeMap<String, Seen>,
@@ -84,12 +87,13 @@ impl State {
 
     /// Compares what was just read with what the replica was given, and returns the
     /// records to give it: new and changed items, tombstones for items of the windowed
-    /// kinds no longer there (a lesson becomes « removed » instead), within `window`.
+    /// kinds no longer there (a lesson becomes « removed » instead), within the window
+    /// each kind was read over (`window`; `None` for kinds never deleted by absence).
     /// `now` holds (kind, record id, ENT id, date, data).
     pub fn diff(
         &mut self,
         now: Vec<(EntityKind, String, String, Option<NaiveDate>, Data)>,
-        window: (NaiveDate, NaiveDate),
+        window: &dyn Fn(EntityKind) -> Option<(NaiveDate, NaiveDate)>,
     ) -> Vec<Record> {
         let mut out = Vec::new();
         let mut present = std::collections::HashSet::new();
@@ -127,12 +131,6 @@ impl State {
                 data: Some(data),
             });
         }
-        let windowed = |kind: EntityKind| {
-            matches!(
-                kind,
-                EntityKind::Session | EntityKind::Homework | EntityKind::CourseOccurrence
-            )
-        };
         let mut gone = Vec::new();
         for (k, seen) in &mut self.items {
             let Some((kind, id)) = k.split_once('/') else {
@@ -141,9 +139,11 @@ impl State {
             let Some(kind) = EntityKind::parse(kind) else {
                 continue;
             };
-            let in_window = seen.date.is_some_and(|d| d >= window.0 && d <= window.1);
-            let vanished = !present.contains(k)
-                && ((windowed(kind) && in_window) || kind == EntityKind::Conflict);
+            let in_window = match (window(kind), seen.date) {
+                (Some((from, to)), Some(d)) => d >= from && d <= to,
+                _ => false,
+            };
+            let vanished = !present.contains(k) && (in_window || kind == EntityKind::Conflict);
             if !vanished {
                 continue;
             }
