@@ -53,6 +53,48 @@ pub struct Account {
 
 type Hook = Box<dyn FnMut(&mut Value) + Send>;
 
+/// What a tampered route answers instead.
+pub struct Answer {
+    /// Status code.
+    pub status: u16,
+    /// Headers (`content-type`, `location`…).
+    pub headers: Vec<(&'static str, String)>,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// A status with a JSON body.
+    pub fn json(status: u16, body: Value) -> Answer {
+        Answer {
+            status,
+            headers: vec![("content-type", "application/json".into())],
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    /// A status with a body of the given type.
+    pub fn typed(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Answer {
+        Answer {
+            status,
+            headers: vec![("content-type", content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    /// A redirection.
+    pub fn redirect(status: u16, location: &str) -> Answer {
+        Answer {
+            status,
+            headers: vec![("location", location.into())],
+            body: Vec::new(),
+        }
+    }
+}
+
+/// Rewrites the answers of one route: given the real status and body, the answer sent.
+pub type Tamper = Box<dyn FnMut(u16, &[u8]) -> Answer + Send>;
+
 /// The fake's data and switches.
 pub struct Ent {
     /// Accounts by login.
@@ -73,6 +115,9 @@ pub struct Ent {
     failures: HashMap<String, (u32, Option<Instant>)>,
     /// How long an access token lives.
     pub token_ttl: Duration,
+    /// Answers of requests whose path starts with `.0` are rewritten by `.1` (a hostile or
+    /// broken ENT).
+    pub tamper: Option<(String, Tamper)>,
     /// Every write of the diary is refused with this text (400 `{"error"}`), as a
     /// constraint of the ENT's database would.
     pub refuse_writes: Option<String>,
@@ -266,6 +311,7 @@ impl Ent {
             refresh: HashMap::new(),
             failures: HashMap::new(),
             token_ttl: Duration::from_secs(3600),
+            tamper: None,
             refuse_writes: None,
             lose_answers: 0,
             race: None,
@@ -464,6 +510,7 @@ fn to_login(headers: &HeaderMap, uri: &str) -> Response {
 /// Counts requests and bytes; answers a lost write with 504 after it ran.
 async fn account(State(s): State<Shared>, req: Request, next: Next) -> Response {
     let write = req.method() != axum::http::Method::GET && req.uri().path().starts_with("/diary");
+    let full_path = req.uri().path().to_string();
     let path: String = req
         .uri()
         .path()
@@ -494,6 +541,19 @@ async fn account(State(s): State<Shared>, req: Request, next: Next) -> Response 
     if write && parts.status.is_success() && ent.lose_answers > 0 {
         ent.lose_answers -= 1;
         return (StatusCode::GATEWAY_TIMEOUT, "upstream timed out").into_response();
+    }
+    if let Some((prefix, tamper)) = &mut ent.tamper {
+        if full_path.starts_with(prefix.as_str()) {
+            let answer = tamper(parts.status.as_u16(), &bytes);
+            let mut resp = Response::new(Body::from(answer.body));
+            *resp.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+            for (name, value) in answer.headers {
+                if let Ok(v) = header::HeaderValue::from_str(&value) {
+                    resp.headers_mut().insert(name, v);
+                }
+            }
+            return resp;
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -422,6 +422,12 @@ impl OpenEntConnector {
         now: &mut Vec<Item>,
     ) -> Result<(String, (NaiveDate, NaiveDate))> {
         let me = self.me(token)?;
+        if let Some(known) = self.state().user.as_ref().filter(|u| u.id != me.user.id) {
+            return Err(SyncError::BadResponse(format!(
+                "l'ENT répond pour un autre utilisateur que {}",
+                known.login
+            )));
+        }
         let structure = self.pick_structure(&me)?;
         let year = wire::school_year((self.today)());
         now.push(item(
@@ -570,6 +576,25 @@ impl OpenEntConnector {
             };
             session_ids.insert(seen.ent.clone(), id.to_string());
         }
+        // What « mine » lists must be mine, once each: anything else is a lying answer.
+        let teacher = me.roles.contains(&ardoise_protocol::Role::Teacher);
+        let mut ids = std::collections::HashSet::new();
+        for (kind, row) in sessions
+            .iter()
+            .map(|r| ("séance", r))
+            .chain(homeworks.iter().map(|r| ("travail", r)))
+        {
+            if !ids.insert((kind, wire::diary_id(row)?)) {
+                return Err(SyncError::BadResponse(format!(
+                    "l'ENT envoie deux fois le même {kind}"
+                )));
+            }
+            if teacher && row.get("teacher_id").and_then(Value::as_str) != Some(me.id.as_str()) {
+                return Err(SyncError::BadResponse(format!(
+                    "l'ENT range le {kind} d'un autre enseignant parmi les vôtres"
+                )));
+            }
+        }
         let mut rows = Vec::new();
         for row in &sessions {
             let (ent, data) = wire::session(row, &occurrence)?;
@@ -705,7 +730,7 @@ impl OpenEntConnector {
     /// school year (it may have moved); `None` when it is gone. Never a `GET` by id,
     /// which may never answer for a deleted séance.
     fn reread(&self, token: &str, kind: EntityKind, seen: &Seen) -> Result<Option<Value>> {
-        let is_it = |r: &Value| wire::id_of(r, "id").is_ok_and(|id| id == seen.ent);
+        let is_it = |r: &Value| wire::diary_id(r).is_ok_and(|id| id == seen.ent);
         if let Some(day) = seen.date {
             if let Some(row) = self.rows_of_day(token, kind, day)?.into_iter().find(is_it) {
                 return Ok(Some(row));
@@ -847,7 +872,7 @@ impl OpenEntConnector {
                     .bearer_auth(token)
                     .json(&body);
                 match self.send(post) {
-                    Ok(answer) => wire::id_of(&answer, "id")?,
+                    Ok(answer) => wire::diary_id(&answer)?,
                     // The answer was lost, not necessarily the write: look at once, before
                     // anyone can change the new row and hide it from its natural key.
                     Err(SyncError::Offline(why)) => {
@@ -888,12 +913,7 @@ impl OpenEntConnector {
         let st = self.state();
         Ok(rows
             .iter()
-            .filter_map(|r| {
-                Some((
-                    wire::natural_match(kind, r, body)?,
-                    wire::id_of(r, "id").ok()?,
-                ))
-            })
+            .filter_map(|r| Some((wire::natural_match(kind, r, body)?, wire::diary_id(r).ok()?)))
             .filter(|(_, id)| st.record_of(kind, id).is_none())
             .min_by_key(|(rank, _)| *rank)
             .map(|(_, id)| id))

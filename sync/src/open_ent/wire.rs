@@ -49,6 +49,16 @@ pub fn id_of(row: &Value, name: &str) -> Result<String> {
     }
 }
 
+/// A diary id (séance, homework): a positive number, as the ENT's SQL rows have.
+pub fn diary_id(row: &Value) -> Result<String> {
+    match row.get("id").and_then(Value::as_i64) {
+        Some(n) if n > 0 => Ok(n.to_string()),
+        _ => Err(bad(
+            "identifiant de séance ou de travail absent ou invalide",
+        )),
+    }
+}
+
 /// A date as the ENT writes it, in any of its forms: the first ten characters.
 pub fn date(s: &str) -> Result<NaiveDate> {
     s.get(..10)
@@ -426,7 +436,7 @@ pub fn session(
     row: &Value,
     occurrence: &dyn Fn(&str, NaiveDate) -> Option<String>,
 ) -> Result<(String, Data)> {
-    let id = id_of(row, "id")?;
+    let id = diary_id(row)?;
     let day = date(text(row, "date")?)?;
     let course = opt_text(row, "course_id").filter(|c| !c.is_empty());
     let published = row
@@ -508,7 +518,7 @@ pub fn homework(
     types: &[(i64, String)],
     session: impl Fn(&str) -> Option<String>,
 ) -> Result<(String, Data)> {
-    let id = id_of(row, "id")?;
+    let id = diary_id(row)?;
     let due = date(text(row, "due_date")?)?;
     let given = opt_text(row, "created")
         .and_then(|c| date(c).ok())
