@@ -15,6 +15,8 @@ pub fn typescript() -> String {
         ardoise_protocol::entities::PublishState::decl(&cfg),
         ardoise_protocol::entities::HomeworkKind::decl(&cfg),
         ardoise_sync::SyncStatus::decl(&cfg),
+        ardoise_sync::Capabilities::decl(&cfg),
+        ardoise_sync::backend::Ent::decl(&cfg),
         ardoise_sync::SyncPhase::decl(&cfg),
         ardoise_sync::SyncProgress::decl(&cfg),
         ardoise_sync::secrets::KeyStorage::decl(&cfg),

@@ -151,6 +151,8 @@ pub struct AppState {
     pub last_export: Mutex<Option<PathBuf>>,
     /// The folder of this computer kept in step with the espace documentaire, if chosen.
     mirror: Mutex<Option<crate::mirror::MirrorHandle>>,
+    /// A login on an Open ENT NG's own page, under way.
+    pub ent_login: Mutex<Option<crate::commands::session::EntLogin>>,
     app: AppHandle,
 }
 
@@ -184,6 +186,7 @@ impl AppState {
             latest,
             last_export: Mutex::new(None),
             mirror: Mutex::new(None),
+            ent_login: Mutex::new(None),
             app,
         };
         state.restart_mirror()?;

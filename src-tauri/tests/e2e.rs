@@ -844,6 +844,110 @@ fn readable_at_200_percent_zoom() {
     );
 }
 
+/// A teacher of an Open ENT NG (the fake) signs in on the ENT's own page — her browser has
+/// an ENT session, Ardoise never sees a password — sees her week, and writes a séance
+/// that reaches the ENT once.
+fn open_ent_ng_sign_in_on_the_ent_page_and_write_a_seance() {
+    use ardoise_testkit::open_ent::{FakeEnt, CLIENT_ID, CLIENT_SECRET};
+    let dir = tempfile::tempdir().unwrap();
+    let ent = FakeEnt::start();
+    ent.with(|e| e.browser_session = Some("claire.martin".into()));
+    let profile = dir.path().join("new-profile");
+    let xdg = dir.path().join("xdg");
+    let driver = Driver::launch(
+        &app_binary(),
+        &[
+            ("ARDOISE_PROFILE", profile.to_str().unwrap()),
+            ("XDG_DATA_HOME", xdg.to_str().unwrap()),
+            ("ARDOISE_CLIENT_ID", CLIENT_ID),
+            ("ARDOISE_CLIENT_SECRET", CLIENT_SECRET),
+            // No system browser here: the test plays it, from the address shown.
+            ("BROWSER", "true"),
+        ],
+    );
+    driver.wait_until(
+        "the login screen",
+        "return document.body.dataset.ready === 'login'",
+        Duration::from_secs(30),
+    );
+    driver.type_into(&driver.find("input[name=server]"), &ent.url());
+    driver.execute(
+        "document.querySelector('input[name=server]').dispatchEvent(new Event('change'))",
+        json!([]),
+    );
+    driver.wait_until(
+        "the ENT recognised as an Open ENT NG",
+        "return !document.querySelector('.via-ent').hidden",
+        Duration::from_secs(10),
+    );
+    screen(&driver, "open-ent-login");
+    driver.click(&driver.find(".ent-sign-in"));
+    driver.wait_until(
+        "the wait for the ENT's page",
+        "return document.body.dataset.ready === 'ent-wait'",
+        Duration::from_secs(10),
+    );
+    screen(&driver, "open-ent-wait");
+    let url = driver.text(&driver.find(".ent-login-url"));
+    assert!(url.contains("/auth/oauth2/auth?"), "{url}");
+    // The browser: the ENT sends it straight back to Ardoise with a code.
+    let page = ardoise_testkit::get_following_redirects(&url);
+    assert!(page.contains("Connexion réussie"), "{page}");
+    driver.wait_until(
+        "the first sync and the week",
+        &format!("const t = {STATUS_TEXT}; return document.body.dataset.ready === 'true' && t.includes('Synchronisé') && t.includes('Open ENT NG')"),
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        driver.text(&driver.find("header h1")),
+        "Ardoise — MARTIN Claire"
+    );
+    for _ in 0..3 {
+        let has_lessons = driver.execute(
+            "return !!document.querySelector('[data-occurrence]')",
+            json!([]),
+        );
+        if has_lessons == json!(true) {
+            break;
+        }
+        driver.click(&driver.find("nav button[aria-label='Semaine suivante']"));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    screen(&driver, "open-ent-week");
+    driver.click(&driver.find("[data-occurrence]"));
+    driver.wait_until(
+        "the editor",
+        "return !!document.querySelector('div.editor input[name=title]')",
+        Duration::from_secs(10),
+    );
+    driver.type_into(
+        &driver.find("div.editor input[name=title]"),
+        "Écrite dans Ardoise",
+    );
+    driver.type_into(
+        &driver.find("div.editor [contenteditable][data-field=content]"),
+        "Lecture analytique",
+    );
+    driver.click(&driver.find("div.editor button.primary"));
+    wait_all_sent(
+        &driver,
+        "the séance to reach the ENT",
+        Duration::from_secs(40),
+    );
+    screen(&driver, "open-ent-synced");
+    let titles: Vec<String> = ent.with(|e| {
+        e.sessions
+            .values()
+            .map(|s| s["title"].as_str().unwrap_or_default().to_string())
+            .collect()
+    });
+    assert_eq!(
+        titles,
+        ["Écrite dans Ardoise"],
+        "the ENT has the séance, once"
+    );
+}
+
 type Story = (&'static str, fn());
 
 /// Runs every story (or those whose name contains the first free argument), each in its own
@@ -858,7 +962,7 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 11] = [
+    let stories: [Story; 12] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
@@ -891,6 +995,10 @@ fn main() {
             story_5_direction_reads_a_logbook_and_signs_it_off,
         ),
         ("zoom_200", readable_at_200_percent_zoom),
+        (
+            "open_ent",
+            open_ent_ng_sign_in_on_the_ent_page_and_write_a_seance,
+        ),
     ];
     println!("e2e: app binary {}", app_binary().display());
     let (mut passed, mut failed) = (0, 0);

@@ -34,6 +34,14 @@ impl Ent {
         }
     }
 
+    /// What this kind of ENT guarantees and lets Ardoise do.
+    pub fn capabilities(self) -> crate::Capabilities {
+        match self {
+            Ent::Ardoise => crate::Capabilities::REFERENCE,
+            Ent::OpenEntNg => crate::open_ent::CAPABILITIES,
+        }
+    }
+
     /// What people call it.
     pub fn label(self) -> &'static str {
         match self {

@@ -22,9 +22,12 @@ use serde::de::DeserializeOwned;
 
 use crate::{Result, SyncError};
 
-/// What a backend guarantees by itself (ADR 0011). The core supplies what it lacks; the
-/// conformance suite runs each backend with the faults its guarantees allow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a backend guarantees by itself, and what its ENT lets Ardoise do (ADR 0011). The
+/// core supplies the guarantees it lacks; the conformance suite runs each backend with the
+/// faults its guarantees allow; the app hides, with a reason, the actions it cannot do.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Capabilities {
     /// A cursor that misses no change (else windows are read again and compared).
     pub change_feed: bool,
@@ -36,6 +39,12 @@ pub struct Capabilities {
     pub safe_retries: bool,
     /// Uploads resume from the server's offset (else files go up whole).
     pub resumable_files: bool,
+    /// The vie scolaire marks lessons cancelled or replaced from Ardoise.
+    pub lesson_status: bool,
+    /// The direction signs logbooks off (visas) from Ardoise.
+    pub visas: bool,
+    /// The espace documentaire is reached from Ardoise.
+    pub documents: bool,
 }
 
 impl Capabilities {
@@ -45,6 +54,9 @@ impl Capabilities {
         server_merge: true,
         safe_retries: true,
         resumable_files: true,
+        lesson_status: true,
+        visas: true,
+        documents: true,
     };
 }
 

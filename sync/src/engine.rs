@@ -45,6 +45,10 @@ pub struct SyncStatus {
     pub progress: Option<SyncProgress>,
     /// Where the replica's key is kept: `file` means no keyring protects it (shown).
     pub key_storage: KeyStorage,
+    /// Which kind of ENT this is (`ardoise`, `open-ent-ng`).
+    pub ent: String,
+    /// What it guarantees and lets Ardoise do.
+    pub capabilities: crate::Capabilities,
 }
 
 /// What a running sync is doing.
@@ -151,6 +155,8 @@ impl SyncEngine {
             cursor: self.replica.cursor()?,
             progress: self.progress.clone(),
             key_storage: self.replica.key_storage(),
+            ent: self.connector.name().to_string(),
+            capabilities: self.connector.capabilities(),
         })
     }
 
@@ -528,10 +534,18 @@ impl SyncEngine {
 
     /// Calls the ENT with the access token, renewing it once if it expired.
     fn authed<T>(&mut self, mut call: impl FnMut(&dyn Connector, &str) -> Result<T>) -> Result<T> {
-        let tokens = match self.replica.tokens() {
+        let mut tokens = match self.replica.tokens() {
             Err(SyncError::LoggedOut) => self.adopt_old_session()?,
             other => other?,
         };
+        if tokens.expiring() {
+            // Renewed before it fails (an ENT may refuse it mid-sync otherwise); if the
+            // ENT says no, the token is tried as it is and renewed when refused.
+            if let Ok(fresh) = self.connector.refresh(&tokens.refresh_token) {
+                tokens = Tokens::from(&fresh);
+                self.replica.save_tokens(&tokens)?;
+            }
+        }
         match call(&*self.connector, &tokens.access_token) {
             Err(SyncError::Server(e)) if e.code == ErrorCode::AuthInvalidToken => {
                 let fresh = match self.connector.refresh(&tokens.refresh_token) {
@@ -644,6 +658,7 @@ mod tests {
             .save_tokens(&Tokens {
                 access_token: "a".into(),
                 refresh_token: "r".into(),
+                expires_at: None,
             })
             .unwrap();
         let room = |code: &str| {

@@ -69,6 +69,19 @@ pub fn login(
         None
     };
     let tokens = connector.login(user, password, device.as_deref())?;
+    adopt(profile, server, connector.name(), &tokens)
+}
+
+/// Makes `tokens`, just obtained from the ENT (a password login, or the authorization code
+/// an Open ENT NG gave back through the browser), the profile's session: records who the
+/// profile is and which kind of ENT (`ent`, a [`Connector::name`]). A profile that belonged
+/// to someone else is refused.
+pub fn adopt(
+    profile: &Profile,
+    server: &str,
+    ent: &str,
+    tokens: &ardoise_protocol::TokenResponse,
+) -> Result<ProfileInfo> {
     if let Ok(existing) = profile.info() {
         if existing.user.id != tokens.user.id {
             return Err(SyncError::refused(
@@ -83,7 +96,7 @@ pub fn login(
     let info = ProfileInfo {
         server: server.trim_end_matches('/').to_string(),
         user: tokens.user.clone(),
-        ent: if connector.name() == open_ent::NAME {
+        ent: if ent == open_ent::NAME {
             backend::Ent::OpenEntNg
         } else {
             backend::Ent::Ardoise
@@ -93,8 +106,8 @@ pub fn login(
     profile.save_info(&info)?;
     let replica = Replica::open(&profile.replica_path())?;
     replica.set_state(replica::keys::USER_ID, &tokens.user.id)?;
-    replica.set_state(replica::keys::ENT, connector.name())?;
-    replica.save_tokens(&Tokens::from(&tokens))?;
+    replica.set_state(replica::keys::ENT, ent)?;
+    replica.save_tokens(&Tokens::from(tokens))?;
     if let Some(device) = &tokens.device {
         replica.set_state(replica::keys::DEVICE, device)?;
     }

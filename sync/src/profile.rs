@@ -33,6 +33,21 @@ pub struct Tokens {
     pub access_token: String,
     /// Token to renew it.
     pub refresh_token: String,
+    /// When the access token expires (Unix seconds), if the ENT said: it is renewed a few
+    /// minutes before, so a sync never starts with a token about to fail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+/// How long before its expiry an access token is renewed.
+pub const RENEW_BEFORE_SECS: i64 = 180;
+
+impl Tokens {
+    /// The access token expires within [`RENEW_BEFORE_SECS`].
+    pub fn expiring(&self) -> bool {
+        self.expires_at
+            .is_some_and(|at| at - chrono::Utc::now().timestamp() < RENEW_BEFORE_SECS)
+    }
 }
 
 impl From<&TokenResponse> for Tokens {
@@ -40,6 +55,8 @@ impl From<&TokenResponse> for Tokens {
         Tokens {
             access_token: t.access_token.clone(),
             refresh_token: t.refresh_token.clone(),
+            expires_at: (t.expires_in > 0)
+                .then(|| chrono::Utc::now().timestamp().saturating_add(t.expires_in)),
         }
     }
 }

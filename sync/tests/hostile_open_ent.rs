@@ -387,7 +387,7 @@ fn every_bad_answer_of_an_open_ent_ng_is_refused_and_changes_nothing() {
         }
         let before = dump(&profile.replica_path());
         let answer = case.answer;
-        ent.with(|e| e.tamper = Some((case.route.to_string(), Box::new(move |s, b| answer(s, b)))));
+        ent.with(|e| e.tamper = Some((case.route.to_string(), Box::new(answer))));
         let result = engine.sync_once();
         let after = dump(&profile.replica_path());
         match case.expect {

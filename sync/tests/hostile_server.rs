@@ -370,6 +370,7 @@ fn profile(dir: &Path, server: &str, empty: bool, pending: bool) -> Profile {
         .save_tokens(&Tokens {
             access_token: "a".into(),
             refresh_token: "r".into(),
+            expires_at: None,
         })
         .unwrap();
     replica

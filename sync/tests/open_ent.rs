@@ -235,6 +235,22 @@ fn a_teacher_works_offline_and_every_edit_reaches_the_ent_once() {
         .expect("the homework keeps its id");
     assert_eq!(hw["dueOn"], due.as_str());
 
+    // An access token about to expire is renewed before the sync, not after a refusal.
+    ent.with(|e| {
+        e.token_ttl = std::time::Duration::from_secs(120);
+        e.expire_tokens();
+    });
+    claire.sync_once().unwrap(); // refused, renewed: the new token lives 120 s
+    ent.with(|e| e.grants.clear());
+    claire.sync_once().unwrap(); // still valid, but within 3 minutes of its end
+    let grants = ent.with(|e| e.grants.clone());
+    assert_eq!(
+        grants,
+        ["refresh_token"],
+        "renewed before the sync: {grants:?}"
+    );
+    ent.with(|e| e.token_ttl = std::time::Duration::from_secs(3600));
+
     // The access token expires: the next sync renews it without the password.
     ent.with(|e| e.expire_tokens());
     ent.with(|e| e.browser_edit_session(browser, |row| row["annotation"] = json!("à revoir")));
@@ -353,4 +369,42 @@ fn what_the_ent_refuses_is_quarantined_with_its_reason_and_nothing_else_stops() 
             .collect()
     });
     assert_eq!(titles, ["Paul", "Acceptée"]);
+}
+
+#[test]
+fn a_teacher_signs_in_through_the_ent_page_and_ardoise_never_sees_her_password() {
+    use ardoise_sync::open_ent::oauth::Loopback;
+    let dir = tempfile::tempdir().unwrap();
+    let ent = FakeEnt::start();
+    let url = ent.url();
+    // Her browser has an ENT session (she signed in there, by SSO or otherwise).
+    ent.with(|e| e.browser_session = Some("claire.martin".into()));
+    let claire = connector(&url);
+    let loopback = Loopback::bind().unwrap();
+    let redirect = loopback.redirect_uri();
+    let page = claire.authorize_url(&redirect, loopback.state());
+    // The system browser: follows the ENT's redirection back to Ardoise's loopback port.
+    let browser = std::thread::spawn(move || reqwest::blocking::get(page).unwrap().text().unwrap());
+    let code = loopback.wait(std::time::Duration::from_secs(10)).unwrap();
+    assert!(browser.join().unwrap().contains("Connexion réussie"));
+    let tokens = claire.login_with_code(&code, &redirect).unwrap();
+    assert_eq!(tokens.user.login, "claire.martin");
+    // A code serves once.
+    assert!(claire.login_with_code(&code, &redirect).is_err());
+    let profile = Profile::new(dir.path().join("claire"));
+    ardoise_sync::adopt(&profile, &url, "open-ent-ng", &tokens).unwrap();
+    let replica = Replica::open(&profile.replica_path()).unwrap();
+    let mut engine = SyncEngine::new(profile, replica, Box::new(claire));
+    engine.sync_once().unwrap();
+    assert!(count(&engine, "course_occurrences") > 100);
+
+    // Signed in nowhere, the browser stays on the ENT's login page: no code comes back.
+    ent.with(|e| e.browser_session = None);
+    let loopback = Loopback::bind().unwrap();
+    let page = connector(&url).authorize_url(&loopback.redirect_uri(), loopback.state());
+    let shown = reqwest::blocking::get(page).unwrap().text().unwrap();
+    assert!(shown.contains("Connexion"), "{shown}");
+    assert!(loopback
+        .wait(std::time::Duration::from_millis(300))
+        .is_err());
 }

@@ -649,3 +649,16 @@ impl Http {
         body["records"].as_array().unwrap().clone()
     }
 }
+
+/// What a browser shows at `url`: follows redirections (to a loopback port too), returns
+/// the last page's text.
+pub fn get_following_redirects(url: &str) -> String {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+        .get(url)
+        .send()
+        .and_then(|r| r.text())
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+}

@@ -115,6 +115,8 @@ pub struct Ent {
     failures: HashMap<String, (u32, Option<Instant>)>,
     /// How long an access token lives.
     pub token_ttl: Duration,
+    /// Grants asked of the token endpoint, in order (`password`, `refresh_token`…).
+    pub grants: Vec<String>,
     /// Answers of requests whose path starts with `.0` are rewritten by `.1` (a hostile or
     /// broken ENT).
     pub tamper: Option<(String, Tamper)>,
@@ -131,6 +133,11 @@ pub struct Ent {
     pub requests: usize,
     /// Bytes of answers served.
     pub bytes: usize,
+    /// Who is signed in to the ENT in the system browser (a login): the authorize page
+    /// then sends the browser straight back with a code; nobody, and it shows the login
+    /// page.
+    pub browser_session: Option<String>,
+    codes: HashMap<String, (String, String, Instant)>,
     /// Requests served: path without ids or dates, answer bytes (for cost reports).
     pub log: Vec<(String, usize)>,
     /// Every value séance titles and contents took, in order: (séance, column, value).
@@ -311,6 +318,9 @@ impl Ent {
             refresh: HashMap::new(),
             failures: HashMap::new(),
             token_ttl: Duration::from_secs(3600),
+            grants: Vec::new(),
+            browser_session: None,
+            codes: HashMap::new(),
             tamper: None,
             refuse_writes: None,
             lose_answers: 0,
@@ -490,13 +500,7 @@ fn to_login(headers: &HeaderMap, uri: &str) -> Response {
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let callback: String = uri
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let callback = encode(uri);
     (
         StatusCode::FOUND,
         [(
@@ -574,6 +578,8 @@ async fn token(State(s): State<Shared>, headers: HeaderMap, body: String) -> Res
         return json_error(StatusCode::UNAUTHORIZED, "invalid_client");
     }
     let mut ent = lock(&s);
+    let grant = form.get("grant_type").cloned().unwrap_or_default();
+    ent.grants.push(grant);
     match form.get("grant_type").map(String::as_str) {
         Some("password") => {
             let login = form.get("username").cloned().unwrap_or_default();
@@ -612,8 +618,65 @@ async fn token(State(s): State<Shared>, headers: HeaderMap, body: String) -> Res
             answer["refresh_token"] = json!(form["refresh_token"]);
             Json(answer).into_response()
         }
+        Some("authorization_code") => {
+            let code = form.get("code").cloned().unwrap_or_default();
+            let Some((user, redirect, at)) = ent.codes.remove(&code) else {
+                return json_error(StatusCode::UNAUTHORIZED, "invalid_grant");
+            };
+            // Codes live ten minutes; the redirect must be the one asked with.
+            if at.elapsed() > Duration::from_secs(600)
+                || form.get("redirect_uri") != Some(&redirect)
+            {
+                return json_error(StatusCode::UNAUTHORIZED, "invalid_grant");
+            }
+            Json(ent.issue(&user)).into_response()
+        }
         _ => json_error(StatusCode::BAD_REQUEST, "unsupported_grant_type"),
     }
+}
+
+/// `GET /auth/oauth2/auth`: no consent page; a browser signed in gets its code at once.
+async fn authorize(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if q.get("response_type").map(String::as_str) != Some("code")
+        || q.get("client_id").map(String::as_str) != Some(CLIENT_ID)
+        || q.get("scope").is_none_or(|s| s.is_empty())
+    {
+        return json_error(StatusCode::BAD_REQUEST, "invalid_request");
+    }
+    let Some(redirect) = q.get("redirect_uri").cloned() else {
+        return json_error(StatusCode::BAD_REQUEST, "invalid_request");
+    };
+    // Only a host the ENT knows: here, loopback (registered as the application's address).
+    if !redirect.starts_with("http://127.0.0.1:") {
+        return (StatusCode::FOUND, [(header::LOCATION, "/".to_string())]).into_response();
+    }
+    let mut ent = lock(&s);
+    let Some(login) = ent.browser_session.clone() else {
+        return to_login(&headers, "/auth/oauth2/auth");
+    };
+    let Some(user) = ent.accounts.get(&login).map(|a| a.id.clone()) else {
+        return to_login(&headers, "/auth/oauth2/auth");
+    };
+    let code = format!("code-{:032x}", rand_u128());
+    ent.codes
+        .insert(code.clone(), (user, redirect.clone(), Instant::now()));
+    let state = q.get("state").cloned().unwrap_or_default();
+    let sep = if redirect.contains('?') { '&' } else { '?' };
+    let to = format!("{redirect}{sep}code={code}&state={}", encode(&state));
+    (StatusCode::FOUND, [(header::LOCATION, to)]).into_response()
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn decode(s: &str) -> String {
@@ -1163,6 +1226,7 @@ fn router(shared: Shared) -> Router {
     Router::new()
         .route("/auth/oauth2/token", post(token))
         .route("/auth/oauth2/userinfo", get(userinfo))
+        .route("/auth/oauth2/auth", get(authorize))
         .route("/auth/openid/.well-known/openid-configuration", get(openid))
         .route("/auth/login", get(login_page))
         .route("/viescolaire/classes", get(classes))

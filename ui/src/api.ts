@@ -21,6 +21,7 @@ import type {
   TeacherLogbook,
   TransferView,
   WeekView,
+  Ent,
 } from "./bindings";
 
 export type * from "./bindings";
@@ -68,6 +69,12 @@ export const resolveConflictMerged = (id: string, values: Record<string, string>
 
 export const login = (server: string, login: string, password: string) =>
   invoke<Me>("login", { server, login, password });
+/** Which kind of ENT answers at this address (`ardoise`, `open-ent-ng`). */
+export const probeEnt = (server: string) => invoke<Ent>("probe_ent", { server });
+/** Opens the Open ENT NG's own sign-in page in the browser; returns its address. */
+export const startEntLogin = (server: string) => invoke<string>("start_ent_login", { server });
+/** Waits for the browser to come back from the ENT's page, then logs in. */
+export const finishEntLogin = () => invoke<Me>("finish_ent_login");
 /** Logs out and erases the profile from this computer; refused (`logout.pending`) while
  *  edits wait to be sent, unless `discardPending`. */
 export const logout = (discardPending: boolean) => invoke<void>("logout", { discardPending });

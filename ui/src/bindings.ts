@@ -43,7 +43,49 @@ progress: SyncProgress | null,
 /**
  * Where the replica's key is kept: `file` means no keyring protects it (shown).
  */
-keyStorage: KeyStorage, };
+keyStorage: KeyStorage, 
+/**
+ * Which kind of ENT this is (`ardoise`, `open-ent-ng`).
+ */
+ent: string, 
+/**
+ * What it guarantees and lets Ardoise do.
+ */
+capabilities: Capabilities, };
+
+export type Capabilities = { 
+/**
+ * A cursor that misses no change (else windows are read again and compared).
+ */
+changeFeed: boolean, 
+/**
+ * The server merges edits against their base and makes conflict revisions (else the
+ * client merges, with a conditional write).
+ */
+serverMerge: boolean, 
+/**
+ * A request delivered twice is applied once (else creations are looked for by a
+ * natural key before they are sent again).
+ */
+safeRetries: boolean, 
+/**
+ * Uploads resume from the server's offset (else files go up whole).
+ */
+resumableFiles: boolean, 
+/**
+ * The vie scolaire marks lessons cancelled or replaced from Ardoise.
+ */
+lessonStatus: boolean, 
+/**
+ * The direction signs logbooks off (visas) from Ardoise.
+ */
+visas: boolean, 
+/**
+ * The espace documentaire is reached from Ardoise.
+ */
+documents: boolean, };
+
+export type Ent = "ardoise" | "open-ent-ng";
 
 export type SyncPhase = "push" | "snapshot" | "pull" | "upload" | "download";
 
@@ -131,7 +173,7 @@ label: string,
  */
 category: "class" | "group" | "teacher" | "room", };
 
-export type ErrorCode = "acl.forbidden" | "auth.invalid_credentials" | "auth.invalid_login" | "auth.invalid_token" | "auth.logged_out" | "auth.too_long" | "auth.too_many_attempts" | "protocol.content_type" | "protocol.invalid_body" | "protocol.invalid_data" | "protocol.invalid_id" | "protocol.invalid_json" | "protocol.invalid_op" | "protocol.invalid_path" | "protocol.invalid_query" | "protocol.method_not_allowed" | "protocol.missing_version" | "protocol.not_found" | "protocol.too_large" | "protocol.too_many_hashes" | "protocol.too_many_ops" | "protocol.unsupported" | "record.exists" | "record.not_found" | "logbook.already_written" | "logbook.attachment_not_yours" | "logbook.audience_fixed" | "logbook.visa_locked" | "logbook.visa_out_of_year" | "document.bad_name" | "document.bad_share" | "document.blob_missing" | "document.cache_damaged" | "document.not_downloaded" | "document.not_in_trash" | "documents.open" | "documents.path" | "documents.unsupported" | "quota.exceeded" | "blob.bad_range" | "blob.not_found" | "upload.bad_hash" | "upload.bad_offset" | "upload.busy" | "upload.chunk_too_large" | "upload.hash_mismatch" | "upload.not_found" | "upload.offset_mismatch" | "upload.too_large" | "upload.too_long" | "server.busy" | "server.internal" | "server.storage" | "sync.bad_response" | "sync.offline" | "sync.rejected" | "replica.bad_key" | "replica.corrupt" | "replica.not_found" | "replica.storage" | "replica.wrong_key" | "profile.io" | "profile.other_user" | "logout.fixed_profile" | "logout.none" | "logout.pending" | "mirror.unsafe_path" | "mirror.watch" | "export.io" | "export.none" | "export.open" | "export.path" | "app.invalid_choice" | "app.invalid_date" | "app.invalid_zoom" | "app.language" | "app.lock" | "app.sync_stopped" | "app.task" | "app.thread" | "app.zoom" | "cli.invalid_input" | "cli.io" | "unknown";
+export type ErrorCode = "acl.forbidden" | "auth.invalid_credentials" | "auth.invalid_login" | "auth.invalid_token" | "auth.logged_out" | "auth.too_long" | "auth.too_many_attempts" | "protocol.content_type" | "protocol.invalid_body" | "protocol.invalid_data" | "protocol.invalid_id" | "protocol.invalid_json" | "protocol.invalid_op" | "protocol.invalid_path" | "protocol.invalid_query" | "protocol.method_not_allowed" | "protocol.missing_version" | "protocol.not_found" | "protocol.too_large" | "protocol.too_many_hashes" | "protocol.too_many_ops" | "protocol.unsupported" | "record.exists" | "record.not_found" | "logbook.already_written" | "logbook.attachment_not_yours" | "logbook.audience_fixed" | "logbook.visa_locked" | "logbook.visa_out_of_year" | "document.bad_name" | "document.bad_share" | "document.blob_missing" | "document.cache_damaged" | "document.not_downloaded" | "document.not_in_trash" | "documents.open" | "documents.path" | "documents.unsupported" | "quota.exceeded" | "backend.unsupported" | "backend.invalid_client" | "blob.bad_range" | "blob.not_found" | "upload.bad_hash" | "upload.bad_offset" | "upload.busy" | "upload.chunk_too_large" | "upload.hash_mismatch" | "upload.not_found" | "upload.offset_mismatch" | "upload.too_large" | "upload.too_long" | "server.busy" | "server.internal" | "server.storage" | "sync.bad_response" | "sync.offline" | "sync.rejected" | "replica.bad_key" | "replica.corrupt" | "replica.not_found" | "replica.storage" | "replica.wrong_key" | "profile.io" | "profile.other_user" | "logout.fixed_profile" | "logout.none" | "logout.pending" | "mirror.unsafe_path" | "mirror.watch" | "export.io" | "export.none" | "export.open" | "export.path" | "app.invalid_choice" | "app.invalid_date" | "app.invalid_zoom" | "app.language" | "app.lock" | "app.sync_stopped" | "app.task" | "app.thread" | "app.zoom" | "cli.invalid_input" | "cli.io" | "unknown";
 
 export type CommandError = { 
 /**
@@ -592,4 +634,4 @@ me: string,
 mirrorDir: string | null, };
 
 /** Every error code but `unknown`, in the order of the Rust enum. */
-export const ERROR_CODES: readonly ErrorCode[] = ["acl.forbidden","auth.invalid_credentials","auth.invalid_login","auth.invalid_token","auth.logged_out","auth.too_long","auth.too_many_attempts","protocol.content_type","protocol.invalid_body","protocol.invalid_data","protocol.invalid_id","protocol.invalid_json","protocol.invalid_op","protocol.invalid_path","protocol.invalid_query","protocol.method_not_allowed","protocol.missing_version","protocol.not_found","protocol.too_large","protocol.too_many_hashes","protocol.too_many_ops","protocol.unsupported","record.exists","record.not_found","logbook.already_written","logbook.attachment_not_yours","logbook.audience_fixed","logbook.visa_locked","logbook.visa_out_of_year","document.bad_name","document.bad_share","document.blob_missing","document.cache_damaged","document.not_downloaded","document.not_in_trash","documents.open","documents.path","documents.unsupported","quota.exceeded","blob.bad_range","blob.not_found","upload.bad_hash","upload.bad_offset","upload.busy","upload.chunk_too_large","upload.hash_mismatch","upload.not_found","upload.offset_mismatch","upload.too_large","upload.too_long","server.busy","server.internal","server.storage","sync.bad_response","sync.offline","sync.rejected","replica.bad_key","replica.corrupt","replica.not_found","replica.storage","replica.wrong_key","profile.io","profile.other_user","logout.fixed_profile","logout.none","logout.pending","mirror.unsafe_path","mirror.watch","export.io","export.none","export.open","export.path","app.invalid_choice","app.invalid_date","app.invalid_zoom","app.language","app.lock","app.sync_stopped","app.task","app.thread","app.zoom","cli.invalid_input","cli.io"];
+export const ERROR_CODES: readonly ErrorCode[] = ["acl.forbidden","auth.invalid_credentials","auth.invalid_login","auth.invalid_token","auth.logged_out","auth.too_long","auth.too_many_attempts","protocol.content_type","protocol.invalid_body","protocol.invalid_data","protocol.invalid_id","protocol.invalid_json","protocol.invalid_op","protocol.invalid_path","protocol.invalid_query","protocol.method_not_allowed","protocol.missing_version","protocol.not_found","protocol.too_large","protocol.too_many_hashes","protocol.too_many_ops","protocol.unsupported","record.exists","record.not_found","logbook.already_written","logbook.attachment_not_yours","logbook.audience_fixed","logbook.visa_locked","logbook.visa_out_of_year","document.bad_name","document.bad_share","document.blob_missing","document.cache_damaged","document.not_downloaded","document.not_in_trash","documents.open","documents.path","documents.unsupported","quota.exceeded","backend.unsupported","backend.invalid_client","blob.bad_range","blob.not_found","upload.bad_hash","upload.bad_offset","upload.busy","upload.chunk_too_large","upload.hash_mismatch","upload.not_found","upload.offset_mismatch","upload.too_large","upload.too_long","server.busy","server.internal","server.storage","sync.bad_response","sync.offline","sync.rejected","replica.bad_key","replica.corrupt","replica.not_found","replica.storage","replica.wrong_key","profile.io","profile.other_user","logout.fixed_profile","logout.none","logout.pending","mirror.unsafe_path","mirror.watch","export.io","export.none","export.open","export.path","app.invalid_choice","app.invalid_date","app.invalid_zoom","app.language","app.lock","app.sync_stopped","app.task","app.thread","app.zoom","cli.invalid_input","cli.io"];

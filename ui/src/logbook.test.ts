@@ -38,6 +38,12 @@ describe("direction's reading", () => {
     expect(onSign).toHaveBeenCalledWith("aud-2", "2026-11-30", "RAS");
   });
 
+  it("says why visas cannot be signed on an ENT that cannot take them, without a form", () => {
+    const root = renderLogbook(book, "2026-11-30", "fr", null, "Sur cet ENT, les visas se donnent dans l'ENT.");
+    expect(root.querySelector("form.visa-form")).toBeNull();
+    expect(root.querySelector(".unsupported")?.textContent).toContain("les visas se donnent dans l'ENT");
+  });
+
   it("reads lesson HTML as its text: markup dropped, never turned into elements", () => {
     expect(plainText("<img src=x onerror=alert(1)><script>alert(2)</script>Texte")).toBe("alert(2)Texte");
   });

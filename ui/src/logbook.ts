@@ -50,7 +50,9 @@ export function renderLogbook(
   book: TeacherLogbook,
   today: string,
   lang: Lang,
-  onSign: (audienceId: string, until: string, comment: string) => void,
+  onSign: ((audienceId: string, until: string, comment: string) => void) | null,
+  /** Why visas cannot be signed here (the ENT cannot take them), shown instead of the form. */
+  cannotSign: string | null = null,
 ): HTMLElement {
   const m = t(lang);
   const root = el("section", { class: "logbook", "aria-label": `${m.logbooks} — ${book.displayName}` });
@@ -75,9 +77,10 @@ export function renderLogbook(
   );
   form.onsubmit = (e) => {
     e.preventDefault();
-    if (until.value) onSign(audience.value, until.value, comment.value);
+    if (until.value && onSign) onSign(audience.value, until.value, comment.value);
   };
-  root.append(form);
+  if (onSign) root.append(form);
+  else if (cannotSign) root.append(el("p", { class: "unsupported" }, cannotSign));
 
   if (book.entries.length === 0) root.append(el("p", { class: "empty" }, m.noEntries));
   const table = el("table", { class: "entries" });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { renderLogin } from "./login";
+import { renderEntWait, renderLogin } from "./login";
 
 describe("login screen", () => {
   it("labels its fields, remembers the server and sends what was typed", () => {
@@ -14,5 +14,38 @@ describe("login screen", () => {
     (view.querySelector("input[name=password]") as HTMLInputElement).value = "ardoise";
     view.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(onLogin).toHaveBeenCalledWith({ server: "http://ent.example:8787", login: "martin", password: "ardoise" });
+  });
+
+  it("offers the ENT's own page once the address is an Open ENT NG, the password optional", async () => {
+    const start = vi.fn();
+    const onLogin = vi.fn();
+    const view = renderLogin("fr", "https://ent.example.fr", onLogin, { probe: async () => "open-ent-ng", start });
+    await Promise.resolve();
+    await Promise.resolve();
+    const via = view.querySelector(".via-ent") as HTMLElement;
+    expect(via.hidden).toBe(false);
+    expect((view.querySelector("input[name=password]") as HTMLInputElement).required).toBe(false);
+    (view.querySelector(".ent-sign-in") as HTMLButtonElement).click();
+    expect(start).toHaveBeenCalledWith("https://ent.example.fr");
+    // Enter with no password means the ENT's page too.
+    view.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(start).toHaveBeenCalledTimes(2);
+    expect(onLogin).not.toHaveBeenCalled();
+  });
+
+  it("keeps the password form for Ardoise's own ENT", async () => {
+    const view = renderLogin("fr", "http://ent.example:8787", vi.fn(), { probe: async () => "ardoise", start: vi.fn() });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect((view.querySelector(".via-ent") as HTMLElement).hidden).toBe(true);
+    expect((view.querySelector("input[name=password]") as HTMLInputElement).required).toBe(true);
+  });
+
+  it("while waiting for the ENT's page, shows its address", () => {
+    const restart = vi.fn();
+    const view = renderEntWait("fr", "https://ent.example.fr/auth/oauth2/auth?x=1", restart);
+    expect(view.querySelector(".ent-login-url")?.textContent).toBe("https://ent.example.fr/auth/oauth2/auth?x=1");
+    view.querySelector("button")!.click();
+    expect(restart).toHaveBeenCalled();
   });
 });

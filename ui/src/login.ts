@@ -8,7 +8,20 @@ export interface Credentials {
   password: string;
 }
 
-export function renderLogin(lang: Lang, server: string, onLogin: (c: Credentials) => void): HTMLElement {
+/** What the login screen asks of the shell about an ENT address. */
+export interface EntSignIn {
+  /** Which kind of ENT answers there (`ardoise`, `open-ent-ng`). */
+  probe: (server: string) => Promise<string>;
+  /** Signs in on that ENT's own page. */
+  start: (server: string) => void;
+}
+
+/**
+ * The login form. Once the address is known to be an Open ENT NG (asked when the field is
+ * left), it offers to sign in on the ENT's own page — the way for accounts without an
+ * ENT password (ÉduConnect, académie) — and the password becomes optional.
+ */
+export function renderLogin(lang: Lang, server: string, onLogin: (c: Credentials) => void, ent?: EntSignIn): HTMLElement {
   const m = t(lang);
   const main = document.createElement("main");
   main.className = "login";
@@ -49,12 +62,78 @@ export function renderLogin(lang: Lang, server: string, onLogin: (c: Credentials
   submit.type = "submit";
   submit.className = "primary";
   submit.textContent = m.connect;
-  form.append(error, submit);
+  // Shown for an Open ENT NG: its page, where every kind of account signs in.
+  const viaEnt = document.createElement("div");
+  viaEnt.className = "via-ent";
+  viaEnt.hidden = true;
+  const viaEntHint = document.createElement("p");
+  viaEntHint.textContent = m.entSignInHint;
+  const viaEntButton = document.createElement("button");
+  viaEntButton.type = "button";
+  viaEntButton.className = "primary ent-sign-in";
+  viaEntButton.textContent = m.entSignIn;
+  viaEntButton.onclick = () => {
+    error.textContent = "";
+    ent?.start(inputs.server.value.trim());
+  };
+  viaEnt.append(viaEntHint, viaEntButton);
+  form.append(viaEnt, error, submit);
+  const showKind = (kind: string) => {
+    const open = kind === "open-ent-ng";
+    viaEnt.hidden = !open;
+    inputs.login.required = !open;
+    inputs.password.required = !open;
+    submit.className = open ? "secondary" : "primary";
+    submit.textContent = open ? m.connectWithPassword : m.connect;
+  };
+  const ask = () => {
+    const address = inputs.server.value.trim();
+    if (!ent || address === "") return;
+    ent.probe(address).then(showKind, () => showKind("ardoise"));
+  };
+  inputs.server.addEventListener("change", ask);
+  if (server !== "") ask();
   form.onsubmit = (e) => {
     e.preventDefault();
     error.textContent = "";
+    // On an Open ENT NG with no password typed, Enter means its page.
+    if (!viaEnt.hidden && inputs.password.value === "") {
+      ent?.start(inputs.server.value.trim());
+      return;
+    }
     onLogin({ server: inputs.server.value.trim(), login: inputs.login.value.trim(), password: inputs.password.value });
   };
   main.append(form);
   return main;
 }
+
+/**
+ * While the user signs in on the ENT's page in her browser: what to do, and the page's
+ * address should no browser have opened.
+ */
+export function renderEntWait(lang: Lang, url: string, onRestart: () => void): HTMLElement {
+  const m = t(lang);
+  const main = document.createElement("main");
+  main.className = "login";
+  const box = document.createElement("section");
+  box.className = "ent-wait";
+  box.setAttribute("aria-live", "polite");
+  const h1 = document.createElement("h1");
+  h1.textContent = "Ardoise";
+  const p = document.createElement("p");
+  p.textContent = m.entWaiting;
+  const fallback = document.createElement("p");
+  fallback.append(m.entNoBrowser, " ");
+  const link = document.createElement("code");
+  link.className = "ent-login-url";
+  link.textContent = url;
+  fallback.append(link);
+  const restart = document.createElement("button");
+  restart.type = "button";
+  restart.textContent = m.entRestart;
+  restart.onclick = onRestart;
+  box.append(h1, p, fallback, restart);
+  main.append(box);
+  return main;
+}
+

@@ -15,6 +15,9 @@ import {
   saveHomework,
   signVisa,
   login,
+  probeEnt,
+  startEntLogin,
+  finishEntLogin,
   listConflicts,
   resolveConflict,
   getDay,
@@ -54,10 +57,10 @@ import { logoutButton } from "./logout";
 import { renderDocuments, renderTransfers } from "./documents";
 import type { HomeworkRow, Saved } from "./editor";
 import { renderDrafts, renderLogbook } from "./logbook";
-import { renderLogin } from "./login";
+import { renderEntWait, renderLogin, type EntSignIn } from "./login";
 import { renderDay, renderSuggestions } from "./whereis";
 import { errorText, t, type Lang } from "./i18n";
-import { renderStatus, renderWeek } from "./view";
+import { el, renderStatus, renderWeek } from "./view";
 import { nextZoom, savedZoom } from "./zoom";
 
 let lang: Lang = localStorage.getItem("lang") === "en" ? "en" : "fr";
@@ -100,11 +103,23 @@ function documentsButton(): HTMLButtonElement {
   const b = document.createElement("button");
   b.className = "documents-button";
   b.textContent = t(lang).documents;
+  if (!can("documents")) {
+    // Disabled, with the reason said (title for the mouse, description for screen readers).
+    b.disabled = true;
+    b.title = t(lang).noDocuments;
+    b.setAttribute("aria-description", t(lang).noDocuments);
+    return b;
+  }
   b.onclick = () => {
     page = "documents";
     void render();
   };
   return b;
+}
+
+/** What the ENT lets Ardoise do (its backend's capabilities); all until the first status. */
+function can(what: "lessonStatus" | "visas" | "documents"): boolean {
+  return status?.capabilities[what] ?? true;
 }
 
 /** Vie scolaire, direction and inspectors without classes of their own start on the office view. */
@@ -278,11 +293,11 @@ async function renderLogbooks(): Promise<void> {
     main.append(hint);
   } else {
     const book = await getLogbook(reader.teacher.key, reader.from, reader.to);
-    main.append(
-      renderLogbook(book, todayIso, lang, (audience, until, comment) =>
-        edited(signVisa(book.login, audience, until, comment), t(lang).signed),
-      ),
-    );
+    const onSign = can("visas")
+      ? (audience: string, until: string, comment: string) =>
+          edited(signVisa(book.login, audience, until, comment), t(lang).signed)
+      : null;
+    main.append(renderLogbook(book, todayIso, lang, onSign, m.noVisas));
   }
   app.replaceChildren(header, main);
   if (status) app.append(renderStatus(status, lang));
@@ -342,10 +357,21 @@ async function renderOffice(): Promise<void> {
   const onReplace = (o: Occurrence, substitute: string, note: string) =>
     edited(replaceOccurrence(o.id, substitute, note === "" ? null : note));
   const main = document.createElement("main");
+  const marks = can("lessonStatus");
   main.append(
     search,
-    renderDay(target?.label ?? m.allClasses, current, dayLessons, lang, current === todayIso ? nowInParis() : null, onCancel, onReplace, onRestore),
+    renderDay(
+      target?.label ?? m.allClasses,
+      current,
+      dayLessons,
+      lang,
+      current === todayIso ? nowInParis() : null,
+      marks ? onCancel : null,
+      marks ? onReplace : null,
+      marks ? onRestore : null,
+    ),
   );
+  if (!marks) main.append(el("p", { class: "unsupported" }, m.noLessonStatus));
   app.replaceChildren(header, main);
   if (status) app.append(renderStatus(status, lang));
   document.body.dataset.ready = "true";
@@ -462,10 +488,33 @@ function shift(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+/** Signs in on an Open ENT NG's page: the browser opens, this window waits for it. */
+async function entLogin(server: string, form: HTMLElement): Promise<void> {
+  try {
+    const url = await startEntLogin(server);
+    app.replaceChildren(renderEntWait(lang, url, () => void entLogin(server, form)));
+    document.body.dataset.ready = "ent-wait";
+    const who = await finishEntLogin();
+    localStorage.setItem("server", server);
+    me = who;
+    await render();
+  } catch (e) {
+    const err = e as CommandError;
+    app.replaceChildren(form);
+    const where = form.querySelector(".form-error");
+    if (where) where.textContent = errorText(lang, err.code, err.message);
+    document.body.dataset.ready = "login";
+  }
+}
+
 async function showLogin(): Promise<void> {
   const last = await lastLogin().catch(() => null);
   // No made-up address: the field shows an example until the user gives their ENT's.
   const server = last?.server ?? localStorage.getItem("server") ?? "";
+  const signIn: EntSignIn = {
+    probe: (address) => probeEnt(address),
+    start: (address) => void entLogin(address, view),
+  };
   const view = renderLogin(lang, server, (c) => {
     login(c.server, c.login, c.password)
       .then(async (who) => {
@@ -485,7 +534,7 @@ async function showLogin(): Promise<void> {
           }
         }
       });
-  });
+  }, signIn);
   app.replaceChildren(view);
   document.body.dataset.ready = "login";
   const loginInput = view.querySelector<HTMLInputElement>("input[name=login]");

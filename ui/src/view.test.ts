@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { SyncStatus, WeekView } from "./api";
 import { lanes, renderStatus, renderWeek, statusText } from "./view";
 
-const status: SyncStatus = { online: false, syncing: false, pending: 3, quarantined: 0, conflicts: 1, lastSync: "2026-11-30T09:47:00Z", cursor: 10, progress: null, keyStorage: "keyring" };
+const status: SyncStatus = { online: false, syncing: false, pending: 3, quarantined: 0, conflicts: 1, lastSync: "2026-11-30T09:47:00Z", cursor: 10, progress: null, keyStorage: "keyring",
+  ent: "ardoise", capabilities: { changeFeed: true, serverMerge: true, safeRetries: true, resumableFiles: true, lessonStatus: true, visas: true, documents: true } };
 
 const week: WeekView = {
   monday: "2026-11-30",
@@ -25,6 +26,10 @@ describe("status bar", () => {
     const warning = renderStatus({ ...status, keyStorage: "file" }, "fr").querySelector(".key-warning");
     expect(warning?.textContent).toContain("Données protégées par un fichier");
     expect(warning?.getAttribute("title")).toContain("aucun trousseau système");
+  });
+  it("names the ENT when it is not Ardoise's own", () => {
+    expect(renderStatus(status, "fr").querySelector(".ent")).toBeNull();
+    expect(renderStatus({ ...status, ent: "open-ent-ng" }, "fr").querySelector(".ent")?.textContent).toBe("Open ENT NG");
   });
   it("shows a conflicts badge", () => {
     expect(renderStatus(status, "fr").querySelector(".badge")?.textContent).toBe("1 conflit");

@@ -31,6 +31,8 @@ export function renderStatus(s: SyncStatus, lang: Lang): HTMLElement {
   if (s.syncing && s.progress) bar.append(progressOf(s.progress, s.cursor, lang));
   if (s.conflicts > 0) bar.append(el("button", { class: "badge", type: "button" }, m.conflicts(s.conflicts)));
   if (s.keyStorage === "file") bar.append(el("span", { class: "key-warning", title: m.keyInFileHelp }, m.keyInFile));
+  // Which ENT this is, when it is not Ardoise's own.
+  if (s.ent !== "ardoise") bar.append(el("span", { class: "ent" }, m.entName(s.ent)));
   return bar;
 }
 

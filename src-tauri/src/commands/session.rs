@@ -2,15 +2,19 @@
 //! the webview), into the user's own profile, and the sync loop starts on it.
 
 use ardoise_protocol::ErrorCode;
-use ardoise_sync::{login as sync_login, HttpConnector};
+use ardoise_sync::backend::{self, Ent};
+use ardoise_sync::open_ent::oauth::Loopback;
+use ardoise_sync::open_ent::{Client, OpenEntConnector};
+use ardoise_sync::{login as sync_login, HttpConnector, Profile, ProfileInfo, SyncError};
 use tauri::State;
 
 use crate::commands::timetable::Me;
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
-/// Logs in to `server` as `login` — in that user's profile, switching to it if another
-/// user's was shown — then wakes the sync loop for the first sync.
+/// Logs in to `server` as `login` with a password — in that user's profile, switching to
+/// it if another user's was shown — then wakes the sync loop for the first sync. On an
+/// Open ENT NG, this is the password grant the operator may allow besides the ENT's page.
 #[tauri::command]
 pub async fn login(
     state: State<'_, AppState>,
@@ -21,19 +25,130 @@ pub async fn login(
     let profile = state.profiles.for_login(login.trim())?;
     let target = profile.clone();
     let info = tauri::async_runtime::spawn_blocking(move || {
-        let connector = HttpConnector::new(&server)?;
-        sync_login(&target, &server, &connector, login.trim(), &password)
+        let ent = backend::probe(&server)?;
+        let client = app_client(ent)?;
+        let connector = backend::connector(&server, ent, client.clone(), None)?;
+        sync_login(&target, &server, &*connector, login.trim(), &password)?;
+        backend::remember(&target, ent, client.as_ref())
     })
     .await
     .map_err(|e| CommandError::new(ErrorCode::AppTask, e.to_string()))??;
+    enter(&state, profile, info)
+}
+
+/// Shows `profile` (just logged in) and starts its sync.
+fn enter(state: &AppState, profile: Profile, info: ProfileInfo) -> CmdResult<Me> {
     if state.profile()?.dir() != profile.dir() {
         state.switch_to(profile.clone())?;
     } else {
         state.wake();
     }
     state.profiles.remember(&profile)?;
-    log::info!("connecté : {}", info.user.login);
+    log::info!("connecté : {} ({})", info.user.login, info.ent.as_str());
     Ok(Me::from(info.user))
+}
+
+/// How Ardoise is registered on an Open ENT NG, as the school's IT set it for this
+/// computer (`ARDOISE_CLIENT_ID`, `ARDOISE_CLIENT_SECRET`); none for Ardoise's own ENT.
+fn app_client(ent: Ent) -> Result<Option<Client>, SyncError> {
+    if ent != Ent::OpenEntNg {
+        return Ok(None);
+    }
+    match (
+        std::env::var("ARDOISE_CLIENT_ID"),
+        std::env::var("ARDOISE_CLIENT_SECRET"),
+    ) {
+        (Ok(id), Ok(secret)) if !id.is_empty() && !secret.is_empty() => {
+            Ok(Some(Client { id, secret }))
+        }
+        _ => Err(SyncError::refused(
+            ErrorCode::BackendInvalidClient,
+            "Ardoise n'est pas encore configurée pour cet ENT : le service informatique de \
+             l'établissement doit y enregistrer l'application (voir docs/open-ent-ng.md).",
+        )),
+    }
+}
+
+/// Which kind of ENT answers at `server`: the login screen asks before showing its
+/// fields (an Open ENT NG signs in on its own page).
+#[tauri::command]
+pub async fn probe_ent(server: String) -> CmdResult<Ent> {
+    Ok(
+        tauri::async_runtime::spawn_blocking(move || backend::probe(&server))
+            .await
+            .map_err(|e| CommandError::new(ErrorCode::AppTask, e.to_string()))??,
+    )
+}
+
+/// Starts signing in on the Open ENT NG at `server` through its own page: opens it in the
+/// system browser and returns its address (shown, should no browser open). The code comes
+/// back to a loopback port: [`finish_ent_login`] waits for it.
+#[tauri::command]
+pub async fn start_ent_login(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    server: String,
+) -> CmdResult<String> {
+    let client = app_client(Ent::OpenEntNg)?.ok_or_else(|| {
+        CommandError::new(ErrorCode::BackendInvalidClient, "client Open ENT NG absent")
+    })?;
+    let connector = OpenEntConnector::new(&server, client, None)?;
+    let loopback = Loopback::bind()?;
+    let url = connector.authorize_url(&loopback.redirect_uri(), loopback.state());
+    *state
+        .ent_login
+        .lock()
+        .map_err(|_| CommandError::new(ErrorCode::AppLock, "ent_login"))? = Some(EntLogin {
+        server,
+        connector,
+        loopback,
+    });
+    // No browser (a kiosk, a test machine): the address is on the screen all the same.
+    if let Err(e) = tauri_plugin_opener::OpenerExt::opener(&app).open_url(&url, None::<&str>) {
+        log::warn!("navigateur système : {e}");
+    }
+    Ok(url)
+}
+
+/// An ENT login under way: the ENT's page is open, its answer awaited.
+pub struct EntLogin {
+    server: String,
+    connector: OpenEntConnector,
+    loopback: Loopback,
+}
+
+/// Waits (five minutes at most) for the browser to come back from the ENT's page, trades
+/// the code for tokens, and opens that user's profile.
+#[tauri::command]
+pub async fn finish_ent_login(state: State<'_, AppState>) -> CmdResult<Me> {
+    let pending = state
+        .ent_login
+        .lock()
+        .map_err(|_| CommandError::new(ErrorCode::AppLock, "ent_login"))?
+        .take()
+        .ok_or_else(|| CommandError::new(ErrorCode::AuthLoggedOut, "aucune connexion en cours"))?;
+    let (server, tokens, client) = tauri::async_runtime::spawn_blocking(move || {
+        let EntLogin {
+            server,
+            connector,
+            loopback,
+        } = pending;
+        let redirect = loopback.redirect_uri();
+        let code = loopback.wait(std::time::Duration::from_secs(300))?;
+        let tokens = connector.login_with_code(&code, &redirect)?;
+        Ok::<_, SyncError>((server, tokens, app_client(Ent::OpenEntNg)?))
+    })
+    .await
+    .map_err(|e| CommandError::new(ErrorCode::AppTask, e.to_string()))??;
+    let profile = state.profiles.for_login(&tokens.user.login)?;
+    let target = profile.clone();
+    let info = tauri::async_runtime::spawn_blocking(move || {
+        ardoise_sync::adopt(&target, &server, Ent::OpenEntNg.as_str(), &tokens)?;
+        backend::remember(&target, Ent::OpenEntNg, client.as_ref())
+    })
+    .await
+    .map_err(|e| CommandError::new(ErrorCode::AppTask, e.to_string()))??;
+    enter(&state, profile, info)
 }
 
 /// Logs out and wipes the profile shown from this computer (replica, key, documents kept

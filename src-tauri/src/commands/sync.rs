@@ -10,6 +10,7 @@ use crate::state::AppState;
 /// shows in the pending count at once).
 pub fn status_of(state: &AppState) -> CmdResult<SyncStatus> {
     let latest = state.latest.lock().ok().and_then(|l| l.clone());
+    let ent = state.profile()?.info().map(|i| i.ent).unwrap_or_default();
     let replica = state.lock_replica()?;
     Ok(SyncStatus {
         online: latest.as_ref().is_some_and(|l| l.online),
@@ -21,6 +22,8 @@ pub fn status_of(state: &AppState) -> CmdResult<SyncStatus> {
         cursor: replica.cursor()?,
         progress: latest.and_then(|l| l.progress),
         key_storage: replica.key_storage(),
+        ent: ent.as_str().to_string(),
+        capabilities: ent.capabilities(),
     })
 }
 

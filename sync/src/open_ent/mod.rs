@@ -20,6 +20,7 @@
 //! close: an edit made in the browser inside it is overwritten. The conformance suite
 //! measures it (`race_overwrites`).
 
+pub mod oauth;
 pub mod state;
 pub mod wire;
 
@@ -70,6 +71,18 @@ impl Reach {
 pub const WIDE_EVERY: chrono::Duration = chrono::Duration::hours(1);
 /// How often the whole school year is read again (deletions and changes far from today).
 pub const FULL_EVERY: chrono::Duration = chrono::Duration::hours(12);
+
+/// What an Open ENT NG guarantees and lets Ardoise do: nothing of the reference
+/// protocol's guarantees, no lesson status, no visa; the workspace is not mapped yet.
+pub const CAPABILITIES: Capabilities = Capabilities {
+    change_feed: false,
+    server_merge: false,
+    safe_retries: false,
+    resumable_files: false,
+    lesson_status: false,
+    visas: false,
+    documents: false,
+};
 
 /// The backend's name ([`Connector::name`]), as the replica keeps it.
 pub const NAME: &str = "open-ent-ng";
@@ -362,6 +375,33 @@ impl OpenEntConnector {
         };
         let expires = v.get("expires_in").and_then(Value::as_i64).unwrap_or(3600);
         Ok((access.to_string(), refresh.to_string(), expires))
+    }
+
+    /// The ENT's page where the user signs in and allows Ardoise, to open in the system
+    /// browser; the ENT then sends the browser to `redirect_uri` with a code and `state`.
+    pub fn authorize_url(&self, redirect_uri: &str, state: &str) -> String {
+        use oauth::encode;
+        format!(
+            "{}/auth/oauth2/auth?response_type=code&client_id={}&scope={}&redirect_uri={}&state={}",
+            self.base,
+            encode(&self.client.id),
+            encode(SCOPES),
+            encode(redirect_uri),
+            encode(state)
+        )
+    }
+
+    /// Trades the code the browser brought back for tokens (`redirect_uri` must be the one
+    /// the code was asked with).
+    pub fn login_with_code(&self, code: &str, redirect_uri: &str) -> Result<TokenResponse> {
+        let tokens = self.token(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+        ])?;
+        let me = self.me(&tokens.0)?;
+        self.state().user = Some(me.user);
+        self.tokens(tokens)
     }
 
     fn me(&self, token: &str) -> Result<wire::Me> {
@@ -1090,12 +1130,7 @@ use wire::{HomeworkExtras, SessionExtras};
 
 impl Connector for OpenEntConnector {
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            change_feed: false,
-            server_merge: false,
-            safe_retries: false,
-            resumable_files: false,
-        }
+        CAPABILITIES
     }
 
     fn name(&self) -> &'static str {
