@@ -359,9 +359,9 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 }),
                 _ => None,
             };
-            let connector = backend::connector(&server, ent, client.clone(), structure)?;
+            let connector = backend::connector(&server, ent, client.clone(), structure.clone())?;
             ardoise_sync::login(&profile, &server, &*connector, &user, &password)?;
-            let info = backend::remember(&profile, ent, client.as_ref())?;
+            let info = backend::remember(&profile, ent, client.as_ref(), structure.as_deref())?;
             eprintln!(
                 "Connecté : {} ({}) sur {} ({})",
                 info.user.display_name,

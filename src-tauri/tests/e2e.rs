@@ -934,6 +934,24 @@ fn open_ent_ng_sign_in_on_the_ent_page_and_write_a_seance() {
         "the séance to reach the ENT",
         Duration::from_secs(40),
     );
+    // The next syncs find nothing more to send.
+    std::thread::sleep(Duration::from_secs(4));
+    let after = driver.execute(&format!("return {STATUS_TEXT}"), json!([]));
+    let writes: Vec<String> = ent.with(|e| {
+        e.log
+            .iter()
+            .filter(|(p, _)| !p.starts_with('/'))
+            .map(|(p, _)| p.clone())
+            .collect()
+    });
+    println!("open_ent: status after the next syncs: {after}; writes: {writes:?}");
+    assert!(
+        after
+            .as_str()
+            .unwrap_or_default()
+            .contains("rien en attente"),
+        "{after}"
+    );
     screen(&driver, "open-ent-synced");
     let titles: Vec<String> = ent.with(|e| {
         e.sessions

@@ -68,8 +68,10 @@ pub fn probe(server: &str) -> Result<Ent> {
         if !resp.status().is_success() {
             return Ok(false);
         }
-        let body = resp.text().unwrap_or_default();
-        Ok(body.len() < 64 * 1024 && body.contains(needle))
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(resp, 64 * 1024), &mut body)
+            .map_err(|e| SyncError::Offline(format!("{base} ({e})")))?;
+        Ok(String::from_utf8_lossy(&body).contains(needle))
     };
     if answers("/v1/health", "\"protocol\"")? {
         return Ok(Ent::Ardoise);
@@ -119,19 +121,21 @@ pub fn connector_for(info: &ProfileInfo, replica: &Replica) -> Result<Box<dyn Co
         }),
         _ => None,
     };
-    connector(&info.server, info.ent, client, None)
+    connector(&info.server, info.ent, client, info.structure.clone())
 }
 
-/// Remembers how to reach the ENT again after a login: its kind and Ardoise's client id
-/// in the profile, the client secret inside the encrypted replica.
+/// Remembers how to reach the ENT again after a login: its kind, Ardoise's client id and
+/// the établissement chosen in the profile, the client secret inside the encrypted replica.
 pub fn remember(
     profile: &crate::Profile,
     ent: Ent,
     client: Option<&Client>,
+    structure: Option<&str>,
 ) -> Result<ProfileInfo> {
     let mut info = profile.info()?;
     info.ent = ent;
     info.client_id = client.map(|c| c.id.clone());
+    info.structure = structure.map(str::to_string);
     profile.save_info(&info)?;
     if let Some(c) = client {
         Replica::open(&profile.replica_path())?.set_state(keys::CLIENT_SECRET, &c.secret)?;

@@ -102,6 +102,7 @@ pub fn adopt(
             backend::Ent::Ardoise
         },
         client_id: None,
+        structure: None,
     };
     profile.save_info(&info)?;
     let replica = Replica::open(&profile.replica_path())?;

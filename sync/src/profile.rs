@@ -23,6 +23,9 @@ pub struct ProfileInfo {
     /// Ardoise's OAuth2 client id on that ENT (Open ENT NG); its secret is in the replica.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// The établissement synced, for a user of several (an id, a UAI or part of a name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structure: Option<String>,
 }
 
 /// Session tokens, kept inside the encrypted replica ([`crate::Replica::tokens`]).

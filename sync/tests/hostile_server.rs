@@ -363,6 +363,7 @@ fn profile(dir: &Path, server: &str, empty: bool, pending: bool) -> Profile {
             },
             ent: Default::default(),
             client_id: None,
+            structure: None,
         })
         .unwrap();
     let mut replica = Replica::open(&profile.replica_path()).unwrap();

@@ -408,3 +408,37 @@ fn a_teacher_signs_in_through_the_ent_page_and_ardoise_never_sees_her_password()
         .wait(std::time::Duration::from_millis(300))
         .is_err());
 }
+
+#[test]
+fn a_seance_put_off_in_the_browser_beyond_the_window_read_is_moved_not_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let ent = FakeEnt::start();
+    let url = ent.url();
+    let mut claire = engine(dir.path(), &url, "claire.martin");
+    claire.sync_once().unwrap(); // the whole year
+    let day = a_school_day(&claire);
+    let (lesson, _, _) = lessons(&claire, &day)[0].clone();
+    let saved = logbook::save_session(
+        claire.replica_mut(),
+        &data(json!({"occurrence": lesson, "title": "Reportée", "state": "draft"})),
+    )
+    .unwrap();
+    let id = saved["id"].as_str().unwrap().to_string();
+    claire.sync_once().unwrap();
+    // Put off by three weeks in the browser: out of the window every sync reads.
+    let later = (chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap()
+        + chrono::Duration::days(21))
+    .to_string();
+    ent.with(|e| {
+        let ent_id = *e.sessions.keys().next().unwrap();
+        e.browser_edit_session(ent_id, |row| row["date"] = json!(later));
+    });
+    claire.sync_once().unwrap();
+    let (_, moved) = claire
+        .replica()
+        .get(EntityKind::Session, &id)
+        .unwrap()
+        .expect("still there, under the same id");
+    assert_eq!(moved["date"], later.as_str());
+    assert_eq!(moved["title"], "Reportée");
+}

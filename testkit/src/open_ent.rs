@@ -515,6 +515,7 @@ fn to_login(headers: &HeaderMap, uri: &str) -> Response {
 async fn account(State(s): State<Shared>, req: Request, next: Next) -> Response {
     let write = req.method() != axum::http::Method::GET && req.uri().path().starts_with("/diary");
     let full_path = req.uri().path().to_string();
+    let method = req.method().to_string();
     let path: String = req
         .uri()
         .path()
@@ -541,7 +542,14 @@ async fn account(State(s): State<Shared>, req: Request, next: Next) -> Response 
     let mut ent = lock(&s);
     ent.requests += 1;
     ent.bytes += bytes.len();
-    ent.log.push((path, bytes.len()));
+    ent.log.push((
+        if method == "GET" {
+            path
+        } else {
+            format!("{method} {path}")
+        },
+        bytes.len(),
+    ));
     if write && parts.status.is_success() && ent.lose_answers > 0 {
         ent.lose_answers -= 1;
         return (StatusCode::GATEWAY_TIMEOUT, "upstream timed out").into_response();

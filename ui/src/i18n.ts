@@ -12,7 +12,8 @@ const messages = {
     syncedAt: (t: string) => `Synchronisé à ${t}`,
     never: "jamais synchronisé",
     conflicts: (n: number) => `${n} conflit${n > 1 ? "s" : ""}`,
-    week: (t: string | null) => (t ? `Semaine ${t}` : "Vacances"),
+    // No semaine A/B: holidays, unless lessons say otherwise (an ENT without a calendar).
+    week: (t: string | null, lessons = 0) => (t ? `Semaine ${t}` : lessons > 0 ? "Semaine" : "Vacances"),
     cancelled: "Annulé",
     replaced: "Remplacé",
     moved: "Déplacé",
@@ -196,7 +197,7 @@ const messages = {
     syncedAt: (t: string) => `Synced at ${t}`,
     never: "never synced",
     conflicts: (n: number) => `${n} conflict${n > 1 ? "s" : ""}`,
-    week: (t: string | null) => (t ? `Week ${t}` : "Holidays"),
+    week: (t: string | null, lessons = 0) => (t ? `Week ${t}` : lessons > 0 ? "Week" : "Holidays"),
     cancelled: "Cancelled",
     replaced: "Replaced",
     moved: "Moved",

@@ -565,7 +565,7 @@ async function render(): Promise<void> {
     prev.onclick = () => { current = shift(current, -7); void render(); };
     const label = document.createElement("span");
     label.className = "week-label";
-    label.textContent = m.week(week.weekType);
+    label.textContent = m.week(week.weekType, week.occurrences.length);
     const next = document.createElement("button");
     next.textContent = "›";
     next.setAttribute("aria-label", m.next);

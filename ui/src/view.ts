@@ -128,7 +128,7 @@ export function lanes(day: Occurrence[]): Map<string, { lane: number; of: number
  */
 export function renderWeek(w: WeekView, lang: Lang, today: string, opens = true, now: string | null = null): HTMLElement {
   const m = t(lang);
-  const root = el("section", { class: "week grid", "aria-label": m.week(w.weekType) });
+  const root = el("section", { class: "week grid", "aria-label": m.week(w.weekType, w.occurrences.length) });
   const days: string[] = [];
   const monday = new Date(`${w.monday}T00:00:00Z`);
   for (let i = 0; i < 6; i++) {

@@ -29,7 +29,7 @@ pub async fn login(
         let client = app_client(ent)?;
         let connector = backend::connector(&server, ent, client.clone(), None)?;
         sync_login(&target, &server, &*connector, login.trim(), &password)?;
-        backend::remember(&target, ent, client.as_ref())
+        backend::remember(&target, ent, client.as_ref(), None)
     })
     .await
     .map_err(|e| CommandError::new(ErrorCode::AppTask, e.to_string()))??;
@@ -144,7 +144,7 @@ pub async fn finish_ent_login(state: State<'_, AppState>) -> CmdResult<Me> {
     let target = profile.clone();
     let info = tauri::async_runtime::spawn_blocking(move || {
         ardoise_sync::adopt(&target, &server, Ent::OpenEntNg.as_str(), &tokens)?;
-        backend::remember(&target, Ent::OpenEntNg, client.as_ref())
+        backend::remember(&target, Ent::OpenEntNg, client.as_ref(), None)
     })
     .await
     .map_err(|e| CommandError::new(ErrorCode::AppTask, e.to_string()))??;

@@ -166,11 +166,18 @@ fn ent_error(status: reqwest::StatusCode, body: &[u8]) -> SyncError {
                 ErrorCode::SyncRejected,
                 format!("L'ENT refuse la modification : {t}"),
             )),
-            None => {
-                SyncError::BadResponse(format!("Open ENT NG : statut {status} sans erreur lisible"))
-            }
+            None => SyncError::Server(ApiError::new(
+                ErrorCode::SyncRejected,
+                "L'ENT refuse la modification, sans dire pourquoi.",
+            )),
         },
         s if s >= 500 => SyncError::Offline(format!("l'ENT est en difficulté (erreur {status})")),
+        // Another refusal without a readable reason: refused all the same (an op is
+        // quarantined, not retried for ever in front of the others).
+        s if s >= 400 => SyncError::Server(ApiError::new(
+            ErrorCode::SyncRejected,
+            format!("L'ENT refuse la demande (statut {s})."),
+        )),
         _ => SyncError::BadResponse(format!("Open ENT NG : statut {status} inattendu")),
     }
 }
@@ -370,9 +377,16 @@ impl OpenEntConnector {
                 "jeton de l'ENT d'un type inconnu".into(),
             ));
         }
-        let (Some(access), Some(refresh)) = (field("access_token"), field("refresh_token")) else {
+        let Some(access) = field("access_token") else {
             return Err(SyncError::BadResponse("réponse de jeton incomplète".into()));
         };
+        // Required after a login; a refresh keeps the old one (see `refresh`).
+        let refresh = field("refresh_token").unwrap_or_default();
+        if refresh.is_empty() && form.first().map(|f| f.1) != Some("refresh_token") {
+            return Err(SyncError::BadResponse(
+                "réponse de jeton sans jeton de renouvellement".into(),
+            ));
+        }
         let expires = v.get("expires_in").and_then(Value::as_i64).unwrap_or(3600);
         Ok((access.to_string(), refresh.to_string(), expires))
     }
@@ -566,19 +580,40 @@ impl OpenEntConnector {
             ),
         )?;
         let (from, to) = (day(diary.0), day(diary.1));
-        let sessions = self.list(
+        let mut sessions = self.list(
             token,
             &format!("/diary/sessions/own/{from}/{to}/{structure}"),
         )?;
-        let homeworks = self.list(
+        let mut homeworks = self.list(
             token,
             &format!("/diary/homeworks/own/{from}/{to}/{structure}"),
         )?;
+        if !full {
+            // An item gone from the window was deleted, or moved out of it (a séance put
+            // off in the browser): the school year says which, and a moved one stays.
+            let (first, last) = (day(year.0), day(year.1));
+            for (kind, rows, route) in [
+                (EntityKind::Session, &mut sessions, "sessions"),
+                (EntityKind::Homework, &mut homeworks, "homeworks"),
+            ] {
+                let missing = self.missing_from(kind, rows, diary);
+                if missing.is_empty() {
+                    continue;
+                }
+                let path = format!("/diary/{route}/own/{first}/{last}/{structure}");
+                let moved: Vec<Value> = self
+                    .list(token, &path)?
+                    .into_iter()
+                    .filter(|r| wire::diary_id(r).is_ok_and(|id| missing.contains(&id)))
+                    .collect();
+                rows.extend(moved);
+            }
+        }
 
         let mut st = self.state();
         let known = st.audiences.clone();
         let audiences = wire::Audiences { known: &known };
-        let mut lesson_ids = std::collections::HashSet::new();
+        let mut lesson_ids = std::collections::HashMap::new();
         for course in &courses {
             for lesson in wire::lessons(course, &me.id, &audiences, timetable)? {
                 if let Some(room) = &lesson.room {
@@ -588,7 +623,8 @@ impl OpenEntConnector {
                     }
                     st.rooms.insert(lesson.id.clone(), room.clone());
                 }
-                lesson_ids.insert(lesson.id.clone());
+                let audience = lesson.data["audienceId"].as_str().unwrap_or_default();
+                lesson_ids.insert(lesson.id.clone(), audience.to_string());
                 now.push((
                     EntityKind::CourseOccurrence,
                     lesson.id,
@@ -598,15 +634,12 @@ impl OpenEntConnector {
                 ));
             }
         }
-        let occurrence = |course: &str, day: NaiveDate| -> Option<String> {
-            [
-                course.to_string(),
-                format!("{course}{}", day.format(".%Y%m%d")),
-            ]
-            .into_iter()
-            .find(|c| {
-                lesson_ids.contains(c)
-                    || st.items.contains_key(&key(EntityKind::CourseOccurrence, c))
+        let occurrence = |course: &str, day: NaiveDate, audience: &str| {
+            lesson_for(course, day, audience, &|id| {
+                lesson_ids
+                    .get(id)
+                    .cloned()
+                    .or_else(|| lesson_audience(&st, id))
             })
         };
         let mut session_ids = std::collections::HashMap::new();
@@ -669,6 +702,15 @@ impl OpenEntConnector {
         let now_rfc = chrono::Utc::now().to_rfc3339();
         if full {
             st.last_full = Some(now_rfc.clone());
+            // What is before this school year is never read again: forgotten here (the
+            // replica keeps it), so the state does not grow year after year.
+            st.items.retain(|_, s| s.date.is_none_or(|d| d >= year.0));
+            let lessons: std::collections::HashSet<String> = st
+                .items
+                .keys()
+                .filter_map(|k| k.strip_prefix("courseOccurrence/").map(str::to_string))
+                .collect();
+            st.rooms.retain(|lesson, _| lessons.contains(lesson));
         }
         if reach != Reach::Near {
             st.last_wide = Some(now_rfc);
@@ -685,6 +727,27 @@ impl OpenEntConnector {
                 .unwrap_or(usize::MAX)
         });
         Ok(records)
+    }
+
+    /// The ENT ids of the items of `kind` the replica was given within `window` that
+    /// `rows` (what the ENT listed for that window) lacks.
+    fn missing_from(
+        &self,
+        kind: EntityKind,
+        rows: &[Value],
+        window: (NaiveDate, NaiveDate),
+    ) -> std::collections::HashSet<String> {
+        let listed: std::collections::HashSet<String> =
+            rows.iter().filter_map(|r| wire::diary_id(r).ok()).collect();
+        let prefix = key(kind, "");
+        self.state()
+            .items
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter(|(_, s)| s.date.is_some_and(|d| d >= window.0 && d <= window.1))
+            .filter(|(_, s)| !s.ent.is_empty() && !listed.contains(&s.ent))
+            .map(|(_, s)| s.ent.clone())
+            .collect()
     }
 
     /// How far this sync reads: as far as the oldest read that is due.
@@ -705,6 +768,51 @@ impl OpenEntConnector {
             Reach::Near
         }
     }
+}
+
+/// The lesson record a séance's `course_id` stands for: among the lessons made of that
+/// course (dated or expanded weekly, one per audience, see [`wire::lessons`]), the one of
+/// the séance's audience, else the first. `known` gives a lesson's audience, if it exists.
+fn lesson_for(
+    course: &str,
+    day: NaiveDate,
+    audience: &str,
+    known: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let mut first = None;
+    for base in [
+        course.to_string(),
+        format!("{course}{}", day.format(".%Y%m%d")),
+    ] {
+        for n in 0..10 {
+            let id = if n == 0 {
+                base.clone()
+            } else {
+                format!("{base}.{n}")
+            };
+            match known(&id) {
+                Some(a) if a == audience => return Some(id),
+                Some(_) if first.is_none() => first = Some(id),
+                Some(_) => {}
+                None if n > 0 => break,
+                None => {}
+            }
+        }
+    }
+    first
+}
+
+/// The audience of a lesson the replica was given.
+fn lesson_audience(st: &State, id: &str) -> Option<String> {
+    let seen = st.items.get(&key(EntityKind::CourseOccurrence, id))?;
+    Some(
+        seen.last
+            .as_ref()
+            .and_then(|d| d.get("audienceId"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+    )
 }
 
 /// One item read: (kind, record id, ENT id, day, data).
@@ -792,13 +900,8 @@ impl OpenEntConnector {
     /// A row as Ardoise's data, with the ids of the replica.
     fn as_data(&self, kind: EntityKind, row: &Value) -> Result<Data> {
         let st = self.state();
-        let occurrence = |course: &str, day: NaiveDate| {
-            [
-                course.to_string(),
-                format!("{course}{}", day.format(".%Y%m%d")),
-            ]
-            .into_iter()
-            .find(|c| st.items.contains_key(&key(EntityKind::CourseOccurrence, c)))
+        let occurrence = |course: &str, day: NaiveDate, audience: &str| {
+            lesson_for(course, day, audience, &|id| lesson_audience(&st, id))
         };
         Ok(match kind {
             EntityKind::Session => wire::session(row, &occurrence)?.1,
@@ -898,7 +1001,9 @@ impl OpenEntConnector {
             .and_then(|d| wire::date(d).ok())
             .ok_or_else(|| SyncError::BadResponse("date absente".into()))?;
         // A creation whose answer was lost is on the ENT already: adopt it.
-        let ent = match self.find_created(token, kind, day, &body)? {
+        let found = self.find_created(token, kind, day, &body)?;
+        let adopted = found.is_some();
+        let ent = match found {
             Some(id) => id,
             None => {
                 let path = if kind == EntityKind::Session {
@@ -936,6 +1041,15 @@ impl OpenEntConnector {
                 last: None,
             },
         );
+        if adopted {
+            // The row found may differ from this creation in what its natural key leaves
+            // out (or in the one field changed elsewhere since): merged like an edit made
+            // on nothing, so what differs is applied or kept as a conflict, never lost.
+            // « Donné le » is not kept by the ENT (it reads as the day of creation).
+            let mut fields = op.fields.clone();
+            fields.remove("givenOn");
+            return self.update(token, op, kind, &op.record_id, &fields);
+        }
         Ok(applied(op))
     }
 
@@ -1162,10 +1276,14 @@ impl Connector for OpenEntConnector {
     }
 
     fn refresh(&self, refresh_token: &str) -> Result<TokenResponse> {
-        let tokens = self.token(&[
+        let mut tokens = self.token(&[
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
         ])?;
+        // An answer may leave the refresh token out (RFC 6749 §6): the old one stays.
+        if tokens.1.is_empty() {
+            tokens.1 = refresh_token.to_string();
+        }
         self.tokens(tokens)
     }
 

@@ -98,31 +98,31 @@ impl Loopback {
     pub fn wait(self, timeout: Duration) -> Result<String> {
         let deadline = Instant::now() + timeout;
         self.listener.set_nonblocking(true)?;
-        loop {
+        while Instant::now() < deadline {
             match self.listener.accept() {
+                // A connection that says nothing, or not the callback, is not the answer:
+                // waiting goes on (a browser opens speculative connections).
                 Ok((stream, _)) => {
-                    if let Some(answer) = self.answer(stream)? {
+                    if let Ok(Some(answer)) = self.answer(stream) {
                         return answer;
                     }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    if Instant::now() > deadline {
-                        return Err(SyncError::refused(
-                            ErrorCode::AuthLoggedOut,
-                            "La connexion par l'ENT n'a pas abouti à temps : recommencez.",
-                        ));
-                    }
                     std::thread::sleep(Duration::from_millis(50));
                 }
                 Err(e) => return Err(e.into()),
             }
         }
+        Err(SyncError::refused(
+            ErrorCode::AuthLoggedOut,
+            "La connexion par l'ENT n'a pas abouti à temps : recommencez.",
+        ))
     }
 
     /// One request to the listener: `None` when it was not the callback.
     fn answer(&self, mut stream: TcpStream) -> Result<Option<Result<String>>> {
         stream.set_nonblocking(false)?;
-        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
         let mut line = String::new();
         BufReader::new(std::io::Read::take(&stream, 8 * 1024)).read_line(&mut line)?;
         let target = line.split_whitespace().nth(1).unwrap_or("");
@@ -140,15 +140,23 @@ impl Loopback {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| decode(v))
         };
-        let result = match (param("state"), param("code"), param("error")) {
-            (Some(s), Some(code), None) if s == self.state && !code.is_empty() => Ok(code),
-            (_, _, Some(error)) => Err(SyncError::refused(
+        // Only an answer carrying this login's `state` counts: anything else (another
+        // page, another program) is answered and ignored.
+        if param("state").as_deref() != Some(self.state.as_str()) {
+            let _ = stream.write_all(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+            return Ok(None);
+        }
+        let result = match (param("code"), param("error")) {
+            (Some(code), None) if !code.is_empty() => Ok(code),
+            (_, Some(error)) => Err(SyncError::refused(
                 ErrorCode::AuthInvalidCredentials,
                 format!("L'ENT a refusé la connexion ({error})."),
             )),
             _ => Err(SyncError::refused(
                 ErrorCode::AuthInvalidCredentials,
-                "Réponse de connexion inattendue (elle ne répond pas à cette demande) : recommencez.",
+                "Réponse de connexion incomplète : recommencez.",
             )),
         };
         let text = if result.is_ok() {
@@ -198,15 +206,23 @@ mod tests {
     }
 
     #[test]
-    fn a_foreign_state_or_an_error_ends_the_login() {
+    fn a_foreign_state_is_ignored_and_an_error_of_this_login_ends_it() {
         let lb = Loopback::bind().unwrap();
         let uri = lb.redirect_uri();
-        std::thread::spawn(move || visit(&format!("{uri}?code=abc&state=autre")));
-        assert!(lb.wait(Duration::from_secs(5)).is_err());
-        let lb = Loopback::bind().unwrap();
-        let uri = lb.redirect_uri();
-        std::thread::spawn(move || visit(&format!("{uri}?error=access_denied")));
-        let err = lb.wait(Duration::from_secs(5)).unwrap_err().to_string();
+        let state = lb.state().to_string();
+        std::thread::spawn(move || {
+            // Another program, with no state or a wrong one, cannot end or hijack it.
+            assert!(visit(&format!("{uri}?error=access_denied")).contains("400"));
+            assert!(visit(&format!("{uri}?code=volé&state=autre")).contains("400"));
+            // A connection that never speaks does not end it either.
+            let silent =
+                TcpStream::connect(uri.trim_start_matches("http://").split('/').next().unwrap())
+                    .unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+            drop(silent);
+            visit(&format!("{uri}?error=access_denied&state={state}"))
+        });
+        let err = lb.wait(Duration::from_secs(10)).unwrap_err().to_string();
         assert!(err.contains("access_denied"), "{err}");
     }
 

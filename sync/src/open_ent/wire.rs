@@ -236,16 +236,18 @@ const PALETTE: [&str; 12] = [
 pub fn subject(row: &Value) -> Result<(String, Data)> {
     let id = id_of(row, "id")?;
     let label = text(row, "name")?.to_string();
-    let code = opt_text(row, "externalId")
-        .map(|c| c.rsplit('$').next().unwrap_or(c).to_string())
-        .unwrap_or_else(|| label.clone());
-    let colour = PALETTE[blake3::hash(id.as_bytes()).as_bytes()[0] as usize % PALETTE.len()];
+    let code = short_code(
+        opt_text(row, "externalId")
+            .map(|c| c.rsplit('$').next().unwrap_or(c))
+            .unwrap_or(&label),
+    );
+    let colour = colour_of(&id);
     Ok((
         id,
         data_of(Subject {
             code,
             label,
-            color: colour.into(),
+            color: colour,
         }),
     ))
 }
@@ -275,9 +277,22 @@ pub fn room_id(label: &str) -> String {
 /// A room record.
 pub fn room(label: &str) -> Data {
     data_of(Room {
-        code: label.to_string(),
+        code: short_code(label),
         label: label.to_string(),
     })
+}
+
+/// Longest code (subject, room) Ardoise keeps, in bytes.
+const MAX_CODE_BYTES: usize = 32;
+
+/// A code cut to what Ardoise keeps, on a character boundary (a room's code is its label,
+/// « Laboratoire de sciences physiques » is longer).
+fn short_code(s: &str) -> String {
+    let mut end = s.len().min(MAX_CODE_BYTES);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
 }
 
 /// One dated lesson of a course item, for one of its audiences.
@@ -431,12 +446,14 @@ pub fn removed(mut occurrence: Data) -> Data {
 }
 
 /// A séance row (`/diary/sessions/own/…`, `/diary/session/:id`), as Ardoise's séance.
-/// `occurrence` says which lesson record the row's `course_id` and date stand for.
+/// `occurrence` says which lesson record the row's `course_id`, date and audience stand
+/// for.
 pub fn session(
     row: &Value,
-    occurrence: &dyn Fn(&str, NaiveDate) -> Option<String>,
+    occurrence: &dyn Fn(&str, NaiveDate, &str) -> Option<String>,
 ) -> Result<(String, Data)> {
     let id = diary_id(row)?;
+    let audience = id_of(row, "audience_id")?;
     let day = date(text(row, "date")?)?;
     let course = opt_text(row, "course_id").filter(|c| !c.is_empty());
     let published = row
@@ -447,8 +464,8 @@ pub fn session(
         .filter(|a| !a.is_empty())
         .map(str::to_string);
     let data = data_of(Session {
-        occurrence_id: course.and_then(|c| occurrence(c, day)),
-        audience_id: id_of(row, "audience_id")?,
+        occurrence_id: course.and_then(|c| occurrence(c, day, &audience)),
+        audience_id: audience.clone(),
         subject_id: id_of(row, "subject_id")?,
         teacher_id: id_of(row, "teacher_id")?,
         date: day,
@@ -776,6 +793,16 @@ mod tests {
         assert_eq!(one[0].id, "66e1aa");
         assert_eq!(one[0].data["start"], "08:00");
         assert_eq!(one[0].data["roomId"], room_id("B204"));
+        let lab = json!({"_id": "66e1cc", "startDate": "2024-09-16 08:00:00", "endDate": "2024-09-16 09:00:00",
+            "subjectId": "s1", "teacherIds": ["me"], "classes": ["2NDE 3"], "roomLabels": ["Laboratoire de sciences physiques et chimiques"]});
+        let lesson = &lessons(&lab, "me", &audiences, year).unwrap()[0];
+        let room = room(lesson.room.as_deref().unwrap());
+        assert!(room["code"].as_str().unwrap().len() <= 32);
+        let subject =
+            subject(&json!({"id": "s1", "name": "SCIENCES ÉCONOMIQUES ET SOCIALES ET AUTRES"}))
+                .unwrap()
+                .1;
+        assert!(subject["code"].as_str().unwrap().len() <= 32);
         let weekly = json!({"_id": "66e1bb", "dayOfWeek": 1, "startDate": "2024-09-02 10:00:00",
             "endDate": "2024-09-30 11:00:00", "subjectId": "s1", "teacherIds": ["me"],
             "classesExternalIds": ["0750000A$2NDE 3"], "classes": ["?"]});
