@@ -887,7 +887,6 @@ fn open_ent_ng_sign_in_on_the_ent_page_and_write_a_seance() {
         "return document.body.dataset.ready === 'ent-wait'",
         Duration::from_secs(10),
     );
-    screen(&driver, "open-ent-wait");
     let url = driver.text(&driver.find(".ent-login-url"));
     assert!(url.contains("/auth/oauth2/auth?"), "{url}");
     // The browser: the ENT sends it straight back to Ardoise with a code.

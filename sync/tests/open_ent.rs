@@ -442,3 +442,72 @@ fn a_seance_put_off_in_the_browser_beyond_the_window_read_is_moved_not_deleted()
     assert_eq!(moved["date"], later.as_str());
     assert_eq!(moved["title"], "Reportée");
 }
+
+#[test]
+fn a_pupil_sees_her_class_timetable_and_its_published_seances_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let ent = FakeEnt::start();
+    let url = ent.url();
+    let mut claire = engine(dir.path(), &url, "claire.martin");
+    claire.sync_once().unwrap();
+    let day = a_school_day(&claire);
+    let in_2nde3: Vec<String> = lessons(&claire, &day)
+        .into_iter()
+        .filter(|l| l.2 == "c-2nde3")
+        .map(|l| l.0)
+        .collect();
+    let Some(lesson) = in_2nde3.first() else {
+        return; // no 2NDE 3 lesson that day: nothing to show her
+    };
+    for (title, state) in [("Publiée", "published"), ("Brouillon", "draft")] {
+        let next = logbook::save_session(
+            claire.replica_mut(),
+            &data(json!({"occurrence": lesson, "title": title, "state": state})),
+        );
+        if next.is_err() {
+            // One séance per lesson: the draft goes on the class's next lesson.
+            let later: Vec<String> = (1..14)
+                .flat_map(|d| {
+                    let date = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap()
+                        + chrono::Duration::days(d);
+                    lessons(&claire, &date.to_string())
+                })
+                .filter(|l| l.2 == "c-2nde3")
+                .map(|l| l.0)
+                .collect();
+            logbook::save_session(
+                claire.replica_mut(),
+                &data(json!({"occurrence": later[0], "title": title, "state": state})),
+            )
+            .unwrap();
+        }
+    }
+    claire.sync_once().unwrap();
+
+    let mut lea = engine(dir.path(), &url, "lea.petit");
+    lea.sync_once().unwrap();
+    let audiences: Vec<String> = {
+        let conn = lea.replica().conn();
+        let mut stmt = conn
+            .prepare("SELECT DISTINCT audience_id FROM course_occurrences")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(audiences, ["c-2nde3"], "her class's lessons only");
+    let titles: Vec<String> = {
+        let conn = lea.replica().conn();
+        let mut stmt = conn.prepare("SELECT title FROM sessions").unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        titles,
+        ["Publiée"],
+        "published séances of her class, no draft"
+    );
+}

@@ -817,8 +817,17 @@ async fn courses(
     State(s): State<Shared>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
     Path((sid, begin, end)): Path<(String, String, String)>,
 ) -> Response {
+    // `group` is repeatable: a class or group name each.
+    let groups: Vec<String> = raw
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .filter(|(k, _)| *k == "group")
+        .map(|(_, v)| decode(v))
+        .collect();
     let (ent, _me) = authed!(s, headers, q, "/viescolaire/common/courses");
     if sid != STRUCTURE {
         return unauthorized_html();
@@ -840,6 +849,14 @@ async fn courses(
                     .as_array()
                     .is_some_and(|a| a.iter().any(|x| x == t.as_str()))
             })
+        })
+        .filter(|c| {
+            groups.is_empty()
+                || ["classes", "groups"].iter().any(|k| {
+                    c[*k]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|x| groups.iter().any(|g| x == g.as_str())))
+                })
         })
         .collect();
     Json(json!(items)).into_response()
@@ -904,7 +921,15 @@ async fn homeworks_own(
                 .as_str()
                 .is_some_and(|d| d >= begin.as_str() && d <= end.as_str())
         })
-        .filter(|r| r["owner_id"] == me.id.as_str())
+        .filter(|r| {
+            if me.profile == "Teacher" {
+                r["owner_id"] == me.id.as_str()
+            } else {
+                // A pupil: the published homework of her classes.
+                r["is_published"] == true
+                    && me.classes.iter().any(|c| r["audience_id"] == c.as_str())
+            }
+        })
         .map(|r| ent.render_homework(r))
         .collect();
     Json(json!(rows)).into_response()

@@ -535,6 +535,7 @@ impl OpenEntConnector {
             .map(|(id, _)| *id);
         st.homework_types = homework_types;
         st.audiences = audiences;
+        st.mine = me.audiences.clone();
         Ok((structure, year))
     }
 
@@ -572,12 +573,29 @@ impl OpenEntConnector {
             .ok_or_else(|| SyncError::BadResponse("utilisateur inconnu de l'ENT".into()))?;
         let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
         let (from, to) = (day(timetable.0), day(timetable.1));
+        // A teacher's timetable is hers; anyone else's is that of their classes.
+        let teacher = me.roles.contains(&ardoise_protocol::Role::Teacher);
+        let whose = if teacher {
+            format!("teacherId={}", oauth::encode(&me.id))
+        } else {
+            let st = self.state();
+            let names: Vec<String> = st
+                .audiences
+                .iter()
+                .filter(|(id, _, _)| st.mine.contains(id))
+                .map(|(_, name, _)| format!("group={}", oauth::encode(name)))
+                .collect();
+            if names.is_empty() {
+                return Err(SyncError::refused(
+                    ErrorCode::BackendUnsupported,
+                    "Ce compte n'a ni cours ni classe sur l'ENT : rien à montrer.",
+                ));
+            }
+            names.join("&")
+        };
         let courses = self.list(
             token,
-            &format!(
-                "/viescolaire/common/courses/{structure}/{from}/{to}?teacherId={}",
-                me.id
-            ),
+            &format!("/viescolaire/common/courses/{structure}/{from}/{to}?{whose}"),
         )?;
         let (from, to) = (day(diary.0), day(diary.1));
         let mut sessions = self.list(
@@ -650,7 +668,6 @@ impl OpenEntConnector {
             session_ids.insert(seen.ent.clone(), id.to_string());
         }
         // What « mine » lists must be mine, once each: anything else is a lying answer.
-        let teacher = me.roles.contains(&ardoise_protocol::Role::Teacher);
         let mut ids = std::collections::HashSet::new();
         for (kind, row) in sessions
             .iter()
@@ -670,7 +687,7 @@ impl OpenEntConnector {
         }
         let mut rows = Vec::new();
         for row in &sessions {
-            let (ent, data) = wire::session(row, &occurrence)?;
+            let (ent, data) = wire::session(row, &me.id, &occurrence)?;
             let id = session_ids
                 .get(&ent)
                 .cloned()
@@ -899,12 +916,13 @@ impl OpenEntConnector {
 
     /// A row as Ardoise's data, with the ids of the replica.
     fn as_data(&self, kind: EntityKind, row: &Value) -> Result<Data> {
+        let me = self.me_id()?;
         let st = self.state();
         let occurrence = |course: &str, day: NaiveDate, audience: &str| {
             lesson_for(course, day, audience, &|id| lesson_audience(&st, id))
         };
         Ok(match kind {
-            EntityKind::Session => wire::session(row, &occurrence)?.1,
+            EntityKind::Session => wire::session(row, &me, &occurrence)?.1,
             _ => {
                 wire::homework(row, &st.homework_types, |s| {
                     st.record_of(EntityKind::Session, s).or(Some(s.to_string()))

@@ -48,6 +48,9 @@ pub struct State {
     /// Every audience: (id, name, external id), to place courses.
     #[serde(default)]
     pub audiences: Vec<(String, String, String)>,
+    /// The user's own classes and groups (a pupil's timetable is asked by their names).
+    #[serde(default)]
+    pub mine: Vec<String>,
     /// When the whole year was last read (RFC 3339).
     pub last_full: Option<String>,
     /// When the wide window was last read (RFC 3339).

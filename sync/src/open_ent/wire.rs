@@ -450,6 +450,7 @@ pub fn removed(mut occurrence: Data) -> Data {
 /// for.
 pub fn session(
     row: &Value,
+    me: &str,
     occurrence: &dyn Fn(&str, NaiveDate, &str) -> Option<String>,
 ) -> Result<(String, Data)> {
     let id = diary_id(row)?;
@@ -460,14 +461,16 @@ pub fn session(
         .get("is_published")
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    let teacher = id_of(row, "teacher_id")?;
+    // The teacher's private note is hers: never kept for anyone else, whatever the ENT sends.
     let annotation = opt_text(row, "annotation")
-        .filter(|a| !a.is_empty())
+        .filter(|a| !a.is_empty() && me == teacher)
         .map(str::to_string);
     let data = data_of(Session {
         occurrence_id: course.and_then(|c| occurrence(c, day, &audience)),
         audience_id: audience.clone(),
         subject_id: id_of(row, "subject_id")?,
-        teacher_id: id_of(row, "teacher_id")?,
+        teacher_id: teacher,
         date: day,
         start: time(text(row, "start_time")?)?,
         end: time(text(row, "end_time")?)?,
