@@ -408,11 +408,16 @@ impl OpenEntConnector {
     /// Trades the code the browser brought back for tokens (`redirect_uri` must be the one
     /// the code was asked with).
     pub fn login_with_code(&self, code: &str, redirect_uri: &str) -> Result<TokenResponse> {
-        let tokens = self.token(&[
+        self.sign_in(&[
             ("grant_type", "authorization_code"),
             ("code", code),
             ("redirect_uri", redirect_uri),
-        ])?;
+        ])
+    }
+
+    /// A login (password or code): the tokens, and who they are for, asked afresh.
+    fn sign_in(&self, grant: &[(&str, &str)]) -> Result<TokenResponse> {
+        let tokens = self.token(grant)?;
         let me = self.me(&tokens.0)?;
         self.state().user = Some(me.user);
         self.tokens(tokens)
@@ -1283,14 +1288,11 @@ impl Connector for OpenEntConnector {
     }
 
     fn login(&self, login: &str, password: &str, _device: Option<&str>) -> Result<TokenResponse> {
-        let tokens = self.token(&[
+        self.sign_in(&[
             ("grant_type", "password"),
             ("username", login),
             ("password", password),
-        ])?;
-        let me = self.me(&tokens.0)?;
-        self.state().user = Some(me.user);
-        self.tokens(tokens)
+        ])
     }
 
     fn refresh(&self, refresh_token: &str) -> Result<TokenResponse> {
