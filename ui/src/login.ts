@@ -70,7 +70,8 @@ export function renderLogin(lang: Lang, server: string, onLogin: (c: Credentials
   viaEntHint.textContent = m.entSignInHint;
   const viaEntButton = document.createElement("button");
   viaEntButton.type = "button";
-  viaEntButton.className = "primary ent-sign-in";
+  // Styled as the main action, but not `primary`: that stays the password form's button.
+  viaEntButton.className = "ent-sign-in";
   viaEntButton.textContent = m.entSignIn;
   viaEntButton.onclick = () => {
     error.textContent = "";
