@@ -450,37 +450,25 @@ fn a_pupil_sees_her_class_timetable_and_its_published_seances_only() {
     let url = ent.url();
     let mut claire = engine(dir.path(), &url, "claire.martin");
     claire.sync_once().unwrap();
-    let day = a_school_day(&claire);
-    let in_2nde3: Vec<String> = lessons(&claire, &day)
-        .into_iter()
+    // Two lessons of her class (2NDE 3) in the coming weeks: one séance published, one
+    // left a draft (one séance per lesson).
+    let today = chrono::Utc::now().date_naive();
+    let in_2nde3: Vec<String> = (0..21)
+        .flat_map(|d| lessons(&claire, &(today + chrono::Duration::days(d)).to_string()))
         .filter(|l| l.2 == "c-2nde3")
         .map(|l| l.0)
+        .take(2)
         .collect();
-    let Some(lesson) = in_2nde3.first() else {
-        return; // no 2NDE 3 lesson that day: nothing to show her
-    };
-    for (title, state) in [("Publiée", "published"), ("Brouillon", "draft")] {
-        let next = logbook::save_session(
+    assert_eq!(in_2nde3.len(), 2, "the fake teaches 2NDE 3 every week");
+    for (lesson, (title, state)) in in_2nde3
+        .iter()
+        .zip([("Publiée", "published"), ("Brouillon", "draft")])
+    {
+        logbook::save_session(
             claire.replica_mut(),
             &data(json!({"occurrence": lesson, "title": title, "state": state})),
-        );
-        if next.is_err() {
-            // One séance per lesson: the draft goes on the class's next lesson.
-            let later: Vec<String> = (1..14)
-                .flat_map(|d| {
-                    let date = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap()
-                        + chrono::Duration::days(d);
-                    lessons(&claire, &date.to_string())
-                })
-                .filter(|l| l.2 == "c-2nde3")
-                .map(|l| l.0)
-                .collect();
-            logbook::save_session(
-                claire.replica_mut(),
-                &data(json!({"occurrence": later[0], "title": title, "state": state})),
-            )
-            .unwrap();
-        }
+        )
+        .unwrap();
     }
     claire.sync_once().unwrap();
 
