@@ -32,6 +32,7 @@ gates:
 	cargo fmt --manifest-path fuzz/Cargo.toml --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	scripts/check-core-deps.sh
+	scripts/check-core-api.sh
 	scripts/check-self-contained.sh
 	scripts/check-no-html.sh
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet

@@ -28,8 +28,8 @@ use std::time::{Duration, Instant};
 
 use ardoise_protocol::{EntityKind, PullResponse, Record, SnapshotResponse};
 use ardoise_sync::docs::Cache;
-use ardoise_sync::queries::{self, Who};
 use ardoise_sync::spec::spec;
+use ardoise_sync::views::{self, Who};
 use ardoise_sync::{logbook, Connector, HttpConnector, Profile, Replica, SyncEngine};
 use ardoise_testkit::Proxy;
 use chrono::NaiveDate;
@@ -116,7 +116,7 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 /// transaction, no checks.
 fn raw_insert(path: &Path, records: &[Record]) -> Result<Duration, Error> {
     let replica = Replica::open(path)?;
-    let conn = replica.conn();
+    let conn = replica.sql();
     let mut sql: std::collections::HashMap<EntityKind, String> = Default::default();
     for r in records {
         sql.entry(r.kind).or_insert_with(|| {
@@ -367,8 +367,7 @@ fn measure(size: &str, root: &Path) -> Result<Figures, Error> {
     let mut samples = Vec::new();
     for d in 0..200 {
         let day = first_day + chrono::Duration::days(d % 180);
-        let (r, took) =
-            time(|| queries::timetable(office.replica().conn(), &Who::Everyone, day, 1));
+        let (r, took) = time(|| views::timetable(office.replica(), &Who::Everyone, day, 1));
         r?;
         samples.push(took);
     }
@@ -380,22 +379,19 @@ fn measure(size: &str, root: &Path) -> Result<Figures, Error> {
     let mut teacher = engine(&dir.join("martin"), &server.url, "martin")?;
     teacher.sync_once()?;
     let me = teacher.replica().user_id()?;
+    let user = Profile::new(dir.join("martin")).info()?.user;
     let mut samples = Vec::new();
     for w in 0..200 {
         let monday = first_day + chrono::Duration::weeks(w % 30);
-        let conn = teacher.replica().conn();
-        let (r, took) = time(|| -> Result<(), Error> {
-            queries::timetable(conn, &Who::Teacher("martin".into()), monday, 7)?;
-            queries::teacher_sessions(conn, &me, monday, monday + chrono::Duration::days(6))?;
-            Ok(())
-        });
+        // The app's week view: lessons, séances written, homework counts, semaine A/B.
+        let (r, took) = time(|| views::week(teacher.replica(), &user, monday));
         r?;
         samples.push(took);
     }
     f.week_p50_ms = percentile(&mut samples, 50.0);
     f.week_p99_ms = percentile(&mut samples, 99.0);
     let sessions: Vec<String> = {
-        let conn = teacher.replica().conn();
+        let conn = teacher.replica().sql();
         let mut stmt =
             conn.prepare("SELECT id FROM sessions WHERE teacher_id = ?1 ORDER BY date")?;
         let rows = stmt.query_map([&me], |r| r.get(0))?;
@@ -620,7 +616,7 @@ fn open_ent(root: &Path) -> Result<OpenEnt, Error> {
         .map(|t| {
             engine
                 .replica()
-                .conn()
+                .sql()
                 .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| {
                     r.get::<_, i64>(0)
                 })

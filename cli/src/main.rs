@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{Data, Keep};
 use ardoise_sync::open_ent::Client;
-use ardoise_sync::queries::{self, Who};
+use ardoise_sync::views::{self, Who};
 use ardoise_sync::{backend, logbook, Profile, Replica, SyncEngine, SyncError};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -452,7 +452,7 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 }
             };
             if let Some(path) = a.pdf {
-                let pdf = ardoise_sync::export::day_pdf(replica.conn(), &who, a.date)?;
+                let pdf = ardoise_sync::export::day_pdf(&replica, &who, a.date)?;
                 std::fs::write(&path, pdf).map_err(|e| SyncError::Refused {
                     code: ErrorCode::CliIo,
                     message: e.to_string(),
@@ -460,7 +460,7 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 println!("{}", path.display());
                 return Ok(ExitCode::SUCCESS);
             }
-            let rows = queries::timetable(replica.conn(), &who, a.date, a.days)?;
+            let rows = views::timetable(&replica, &who, a.date, a.days)?;
             if a.json {
                 print_json(&rows);
             } else {
@@ -550,7 +550,7 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                     );
                 }
                 None => {
-                    let list = queries::list_conflicts(replica.conn())?;
+                    let list = views::conflict_records(&replica)?;
                     if json {
                         print_json(&list);
                     } else {
@@ -612,9 +612,9 @@ fn entry(profile: &Profile, action: EntryAction, session: bool) -> Result<(), Sy
             json,
         } => {
             let list = if session {
-                queries::list_sessions(replica.conn(), &audience, from, to)?
+                views::sessions_of(&replica, &audience, from, to)?
             } else {
-                queries::list_homework(replica.conn(), &audience, from, to)?
+                views::homework_of(&replica, &audience, from, to)?
             };
             if json {
                 print_json(&list);

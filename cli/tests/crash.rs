@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use ardoise_fixtures::Rng;
 use ardoise_protocol::{Data, EntityKind};
-use ardoise_sync::{logbook, queries, HttpConnector, Profile, Replica, SyncEngine};
+use ardoise_sync::{logbook, views, HttpConnector, Profile, Replica, SyncEngine};
 use ardoise_testkit::{Client, Http, Server};
 use serde_json::{json, Value};
 
@@ -41,7 +41,6 @@ fn crash_child() {
     let profile = Profile::new(&profile_dir);
     let server = profile.info().unwrap().server;
     let replica = Replica::open(&profile.replica_path()).unwrap();
-    let me = replica.user_id().unwrap();
     let mut engine = SyncEngine::new(
         profile,
         replica,
@@ -49,9 +48,9 @@ fn crash_child() {
     );
     for n in 0u64.. {
         let occ = &occurrences[rng.below(occurrences.len())];
-        let existing = queries::session_for_occurrence(engine.replica().conn(), occ, &me).unwrap();
+        let existing = views::session_of_lesson(engine.replica(), occ).unwrap();
         let input = match &existing {
-            Some(s) => json!({"id": s["id"], "title": format!("Séance revue {n}")}),
+            Some(s) => json!({"id": s.id, "title": format!("Séance revue {n}")}),
             None => json!({"occurrence": occ, "title": format!("Séance {n}"),
                            "content": "<p>Cours</p>", "state": "published"}),
         };
@@ -79,7 +78,7 @@ fn crash_child() {
 /// What a killed replica must still be.
 fn check(profile: &Path, http: &Http, base_seq: i64) -> Result<(), String> {
     let replica = Replica::open(&profile.join("replica.sqlite3")).map_err(|e| e.to_string())?;
-    let conn = replica.conn();
+    let conn = replica.sql();
     let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(|e| e.to_string())?;

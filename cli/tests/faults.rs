@@ -131,7 +131,7 @@ fn differences(server: &Server, c: &Client, login: &str) -> Vec<String> {
     }
     for kind in EntityKind::ALL {
         let held: i64 = replica
-            .conn()
+            .sql()
             .query_row(
                 &format!("SELECT COUNT(*) FROM {}", spec(kind).table),
                 [],

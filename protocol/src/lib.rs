@@ -24,6 +24,7 @@ pub mod documents;
 pub mod entities;
 pub mod errors;
 pub mod merge;
+pub mod visa;
 
 use std::collections::BTreeMap;
 

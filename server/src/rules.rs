@@ -3,6 +3,7 @@
 
 use ardoise_protocol::entities::{self, ConflictField};
 use ardoise_protocol::merge::merge_fields;
+use ardoise_protocol::visa;
 use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{
     check_op, ApiError, Data, EntityKind, Keep, Op, OpAction, OpResult, Outcome, PullResponse,
@@ -230,24 +231,19 @@ fn is_published(kind: EntityKind, data: &Data) -> bool {
 
 /// Refuses changes to séances and homework covered by a visa.
 fn check_visa(tx: &dyn ReadTx, kind: EntityKind, data: &Data) -> Result<(), Fail> {
-    let date_field = match kind {
-        EntityKind::Session => "date",
-        EntityKind::Homework => "givenOn",
-        _ => return Ok(()),
+    let Some(date_field) = visa::dated_by(kind) else {
+        return Ok(());
     };
     let date = str_of(data, date_field);
     for visa in tx.live_of_kind(EntityKind::Visa)? {
         let v = &visa.data;
         if str_of(v, "teacherId") == str_of(data, "teacherId")
             && str_of(v, "audienceId") == str_of(data, "audienceId")
-            && str_of(v, "until") >= date
+            && visa::locks(str_of(v, "until"), date)
         {
             return Err(reject(
                 ErrorCode::LogbookVisaLocked,
-                format!(
-                    "Cette entrée du {date} est visée jusqu'au {} : elle ne peut plus être modifiée.",
-                    str_of(v, "until")
-                ),
+                visa::locked_message(date, str_of(v, "until")),
             ));
         }
     }

@@ -4,7 +4,9 @@
 
 use ts_rs::{Config, TS};
 
-use crate::commands::{conflicts, direction, documents, logbook, session, timetable};
+use ardoise_sync::views;
+
+use crate::commands::{session, timetable};
 
 /// The whole `ui/src/bindings.ts`.
 pub fn typescript() -> String {
@@ -20,30 +22,30 @@ pub fn typescript() -> String {
         ardoise_sync::SyncPhase::decl(&cfg),
         ardoise_sync::SyncProgress::decl(&cfg),
         ardoise_sync::secrets::KeyStorage::decl(&cfg),
-        ardoise_sync::queries::OccurrenceView::decl(&cfg),
-        ardoise_sync::queries::Target::decl(&cfg),
+        views::OccurrenceView::decl(&cfg),
+        views::Target::decl(&cfg),
         ardoise_protocol::ErrorCode::decl(&cfg),
         crate::error::CommandError::decl(&cfg),
-        timetable::WeekView::decl(&cfg),
-        timetable::WrittenLesson::decl(&cfg),
+        views::WeekView::decl(&cfg),
+        views::WrittenLesson::decl(&cfg),
         timetable::Me::decl(&cfg),
         timetable::DayOf::decl(&cfg),
-        logbook::SessionView::decl(&cfg),
-        logbook::HomeworkView::decl(&cfg),
-        logbook::SessionInput::decl(&cfg),
-        logbook::HomeworkInput::decl(&cfg),
-        logbook::DraftView::decl(&cfg),
-        direction::AudienceVisa::decl(&cfg),
-        direction::TeacherLogbook::decl(&cfg),
-        conflicts::ConflictField::decl(&cfg),
-        conflicts::ConflictView::decl(&cfg),
+        views::SessionView::decl(&cfg),
+        views::HomeworkView::decl(&cfg),
+        views::SessionInput::decl(&cfg),
+        views::HomeworkInput::decl(&cfg),
+        views::DraftView::decl(&cfg),
+        views::AudienceVisa::decl(&cfg),
+        views::TeacherLogbook::decl(&cfg),
+        views::ConflictField::decl(&cfg),
+        views::ConflictView::decl(&cfg),
         session::LastLogin::decl(&cfg),
         ardoise_protocol::documents::DocumentVersion::decl(&cfg),
         ardoise_protocol::documents::Share::decl(&cfg),
         ardoise_sync::docs::DocEntry::decl(&cfg),
         ardoise_sync::docs::Direction::decl(&cfg),
         ardoise_sync::docs::TransferView::decl(&cfg),
-        documents::DocumentsView::decl(&cfg),
+        views::DocumentsView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `make bindings` (src-tauri/src/bindings.rs).\n\

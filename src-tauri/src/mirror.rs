@@ -16,9 +16,6 @@ use tauri::{AppHandle, Emitter};
 
 use crate::state::Wake;
 
-/// Replica state key: the folder chosen for this profile.
-pub const DIR_KEY: &str = "mirror.chosen";
-
 /// A running mirror; dropping it stops its thread (within a tenth of a second).
 pub struct MirrorHandle {
     /// The folder.

@@ -195,7 +195,9 @@ impl AppState {
 
     /// The mirrored folder of the shown profile, if one was chosen.
     pub fn mirror_dir(&self) -> CmdResult<Option<String>> {
-        Ok(self.lock_replica()?.state(crate::mirror::DIR_KEY)?)
+        Ok(self
+            .lock_replica()?
+            .state(ardoise_sync::mirror::CHOSEN_FOLDER_KEY)?)
     }
 
     /// Chooses the mirrored folder of the shown profile (None: stop mirroring), and
@@ -204,8 +206,11 @@ impl AppState {
         {
             let replica = self.lock_replica()?;
             match dir {
-                Some(d) => replica.set_state(crate::mirror::DIR_KEY, &d.to_string_lossy())?,
-                None => replica.clear_state(crate::mirror::DIR_KEY)?,
+                Some(d) => replica.set_state(
+                    ardoise_sync::mirror::CHOSEN_FOLDER_KEY,
+                    &d.to_string_lossy(),
+                )?,
+                None => replica.clear_state(ardoise_sync::mirror::CHOSEN_FOLDER_KEY)?,
             }
         }
         self.restart_mirror()
@@ -335,7 +340,7 @@ fn run_profile(
         Ok(e) => e,
         Err(next) => return next,
     };
-    let mut copies_seen = conflict_copies(&engine);
+    let mut copies_seen = ardoise_sync::docs::conflict_copies(engine.replica());
     let status_app = app.clone();
     let status_latest = latest.clone();
     // Conflicts counted at the end of the last sync (-1: none yet, no notification at start).
@@ -364,7 +369,7 @@ fn run_profile(
                 if !report.rejected.is_empty() {
                     notify::edits_refused(app, report.rejected.len());
                 }
-                let copies = conflict_copies(&engine);
+                let copies = ardoise_sync::docs::conflict_copies(engine.replica());
                 if copies > copies_seen {
                     notify::conflict_copies(app, copies - copies_seen);
                 }
@@ -403,19 +408,6 @@ fn run_profile(
             Err(RecvTimeoutError::Disconnected) => return None,
         }
     }
-}
-
-/// Conflict copies in the replica (a new one means two versions met: the user is told).
-fn conflict_copies(engine: &SyncEngine) -> i64 {
-    engine
-        .replica()
-        .conn()
-        .query_row(
-            "SELECT COUNT(*) FROM documents WHERE conflict_of IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap_or(0)
 }
 
 /// The transfer queue of the shown profile, apart from record sync: runs when woken (a

@@ -316,6 +316,19 @@ pub fn get(replica: &Replica, id: &str) -> Result<Option<DocEntry>> {
     Ok(with_pins(replica, doc.into_iter().collect())?.pop())
 }
 
+/// How many conflict copies the replica holds: two versions of a document met and the
+/// later one was kept beside the other. A new one is told to the user.
+pub fn conflict_copies(replica: &Replica) -> i64 {
+    replica
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM documents WHERE conflict_of IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(0)
+}
+
 /// A media type from a file name's extension.
 pub fn media_type(name: &str) -> &'static str {
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());

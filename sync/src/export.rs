@@ -6,11 +6,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use chrono::{Datelike, NaiveDate};
-use rusqlite::Connection;
-
 use crate::queries::{self, OccurrenceView, Who};
-use crate::Result;
+use crate::{Replica, Result};
+use chrono::{Datelike, NaiveDate};
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
@@ -24,13 +22,14 @@ const TOP: f32 = PAGE_H - MARGIN - 40.0;
 
 /// The PDF of the lessons of `who` (every class, or one class, teacher or room) on `date`,
 /// titled with the school's name.
-pub fn day_pdf(conn: &Connection, who: &Who, date: NaiveDate) -> Result<Vec<u8>> {
+pub fn day_pdf(replica: &Replica, who: &Who, date: NaiveDate) -> Result<Vec<u8>> {
+    let conn = replica.conn();
     let school: String = conn
         .query_row("SELECT name FROM schools LIMIT 1", [], |r| r.get(0))
         .unwrap_or_default();
     let lessons = queries::timetable(conn, who, date, 1)?;
     let mut pdf_school = school;
-    if let Some(label) = who_label(conn, who)? {
+    if let Some(label) = who_label(replica, who)? {
         pdf_school = format!("{pdf_school} — {label}");
     }
     Ok(render_day(&pdf_school, date, &lessons))
@@ -38,7 +37,8 @@ pub fn day_pdf(conn: &Connection, who: &Who, date: NaiveDate) -> Result<Vec<u8>>
 
 /// Who a day sheet is about, as people say it (the class, the teacher's name, the room);
 /// `None` for every class.
-pub fn who_label(conn: &Connection, who: &Who) -> Result<Option<String>> {
+pub fn who_label(replica: &Replica, who: &Who) -> Result<Option<String>> {
+    let conn = replica.conn();
     let label = match who {
         Who::Everyone => return Ok(None),
         Who::Audience(name) => {

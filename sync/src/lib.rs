@@ -8,7 +8,8 @@
 //! - [`Connector`] and [`HttpConnector`]: how the ENT is reached;
 //! - [`Profile`]: one user's folder (replica, identity); [`secrets`]: the replica's
 //!   encryption key, in the OS keyring;
-//! - [`logbook`] and [`queries`]: the edits and the views users work with;
+//! - [`views`]: the one API the app and the CLI call — what users see and the edits they
+//!   make from it; [`logbook`]: the rules those edits are checked against;
 //! - [`docs`]: the espace documentaire (content cache, pins, transfer queue) and
 //!   [`mirror`]: a local folder kept in step with it.
 //!
@@ -41,10 +42,11 @@ pub mod logbook;
 pub mod mirror;
 pub mod open_ent;
 pub mod profile;
-pub mod queries;
+mod queries;
 pub mod replica;
 pub mod secrets;
 pub mod spec;
+pub mod views;
 
 use ardoise_protocol::ErrorCode;
 

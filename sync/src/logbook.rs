@@ -3,6 +3,7 @@
 //! queued, and work the same offline.
 
 use ardoise_protocol::entities::validate;
+use ardoise_protocol::visa;
 use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{Data, EntityKind, Keep, Role};
 use chrono::NaiveDate;
@@ -53,14 +54,26 @@ fn invalid(msg: impl Into<String>) -> SyncError {
     SyncError::refused(ErrorCode::ProtocolInvalidData, msg)
 }
 
+/// The visa that locks an entry of `teacher` for `audience` dated `date` (YYYY-MM-DD), if
+/// the replica knows one: its date. The one rule behind the editor's read-only séances and
+/// the refusal of an edit (the server applies the same rule, `ardoise_protocol::visa`).
+pub fn visa_lock(
+    replica: &Replica,
+    teacher: &str,
+    audience: &str,
+    date: &str,
+) -> Result<Option<String>> {
+    Ok(visa_until(replica.conn(), teacher, audience)?.filter(|until| visa::locks(until, date)))
+}
+
 /// Refuses a change to a séance or homework covered by a visa the replica knows of.
 fn check_visa(replica: &Replica, teacher: &str, audience: &str, date: &str) -> Result<()> {
-    match visa_until(replica.conn(), teacher, audience)? {
-        Some(until) if until.as_str() >= date => Err(SyncError::refused(
+    match visa_lock(replica, teacher, audience, date)? {
+        Some(until) => Err(SyncError::refused(
             ErrorCode::LogbookVisaLocked,
-            format!("Cette entrée du {date} est visée jusqu'au {until} : elle ne peut plus être modifiée."),
+            visa::locked_message(date, &until),
         )),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 

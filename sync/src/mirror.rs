@@ -39,6 +39,9 @@ use crate::{Replica, Result, SyncError};
 /// State key of the folder `mirror_files` describes.
 const ROOT_KEY: &str = "mirror.root";
 
+/// Replica state key: the folder of this computer the user chose to keep in step.
+pub const CHOSEN_FOLDER_KEY: &str = "mirror.chosen";
+
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

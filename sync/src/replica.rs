@@ -141,8 +141,16 @@ impl Replica {
         self.set_state(keys::SESSION, &json)
     }
 
-    /// The connection, for read queries.
-    pub fn conn(&self) -> &Connection {
+    /// The connection, for this crate's queries: the schema is not an API (the app and the
+    /// CLI read through [`crate::views`]).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The raw connection, for tests and benchmarks that look at what is stored (the
+    /// `inspect` feature; never enabled by the app or the CLI).
+    #[cfg(feature = "inspect")]
+    pub fn sql(&self) -> &Connection {
         &self.conn
     }
 

@@ -62,7 +62,7 @@ fn column(field: &str) -> &'static str {
 
 /// The séances of a replica: (id, title, content, annotation).
 fn sessions(engine: &SyncEngine) -> Vec<(String, String, String, String)> {
-    let conn = engine.replica().conn();
+    let conn = engine.replica().sql();
     let mut stmt = conn
         .prepare("SELECT id, title, content, COALESCE(annotation, '') FROM sessions ORDER BY id")
         .unwrap();
@@ -75,7 +75,7 @@ fn sessions(engine: &SyncEngine) -> Vec<(String, String, String, String)> {
 /// Lessons of the coming days in a replica.
 fn lessons(engine: &SyncEngine) -> Vec<String> {
     let today = chrono::Utc::now().date_naive();
-    let conn = engine.replica().conn();
+    let conn = engine.replica().sql();
     let mut stmt = conn
         .prepare("SELECT id FROM course_occurrences WHERE date >= ?1 AND date <= ?2 ORDER BY date, start_time, id")
         .unwrap();
@@ -93,7 +93,7 @@ fn lessons(engine: &SyncEngine) -> Vec<String> {
 
 /// Values of conflict revisions a device kept as its own (`mine`).
 fn conflict_values(engine: &SyncEngine) -> BTreeSet<String> {
-    let conn = engine.replica().conn();
+    let conn = engine.replica().sql();
     let mut stmt = conn.prepare("SELECT fields FROM conflicts").unwrap();
     let rows: Vec<String> = stmt
         .query_map([], |r| r.get(0))

@@ -43,7 +43,7 @@ use ardoise_server::rules;
 use ardoise_server::store::{SqliteStore, Store};
 use ardoise_sync::spec::spec;
 use ardoise_sync::{
-    logbook, queries, Capabilities, Connector, Profile, Replica, SyncEngine, SyncError,
+    logbook, views, Capabilities, Connector, Profile, Replica, SyncEngine, SyncError,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -468,7 +468,7 @@ fn object(v: Value) -> Data {
 }
 
 fn ids(replica: &Replica, sql: &str) -> Vec<String> {
-    let mut stmt = replica.conn().prepare(sql).unwrap();
+    let mut stmt = replica.sql().prepare(sql).unwrap();
     let rows = stmt
         .query_map([FROM, TO], |r| r.get::<_, String>(0))
         .unwrap();
@@ -552,7 +552,7 @@ fn act(rng: &mut Rng, engine: &mut SyncEngine, c: usize, n: usize) -> String {
                     ("delete homework", logbook::delete_homework(replica, &id))
                 }
                 _ => {
-                    let conflicts = queries::list_conflicts(replica.conn()).unwrap();
+                    let conflicts = views::conflict_records(replica).unwrap();
                     match conflicts.get(rng.below(conflicts.len().max(1))) {
                         Some(conflict) => {
                             let id = conflict["id"].as_str().unwrap().to_string();
@@ -604,7 +604,7 @@ fn replica_view(replica: &Replica) -> BTreeMap<(String, String), (i64, Data)> {
     let mut out = BTreeMap::new();
     for kind in EntityKind::ALL {
         let sql = format!("SELECT id FROM {}", spec(kind).table);
-        let mut stmt = replica.conn().prepare(&sql).unwrap();
+        let mut stmt = replica.sql().prepare(&sql).unwrap();
         let ids: Vec<String> = stmt
             .query_map([], |r| r.get(0))
             .unwrap()
@@ -638,7 +638,7 @@ fn diverging(sim: &Sim, replica: &Replica, device: &str, user_id: &str) -> Vec<S
         }
         since = page.next_cursor;
     }
-    let conn = replica.conn();
+    let conn = replica.sql();
     let original = Profile::new(template().dir.path().join(device)).replica_path();
     // Immutable: other seeds copy the template at the same time; nothing may appear in it.
     let uri = format!("file:{}?immutable=1", original.display());
@@ -914,7 +914,7 @@ fn run_steps(seed: u64, limit: Option<usize>) -> Result<SeedResult, String> {
 
 fn outbox(replica: &Replica) -> Vec<String> {
     let mut stmt = replica
-        .conn()
+        .sql()
         .prepare_cached("SELECT op_id FROM outbox")
         .unwrap();
     let rows = stmt.query_map([], |r| r.get(0)).unwrap();

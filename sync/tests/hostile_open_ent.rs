@@ -29,7 +29,7 @@ fn connector(url: &str) -> OpenEntConnector {
 /// Every table of the replica, row for row, but the tokens (a case may renew them).
 fn dump(path: &Path) -> String {
     let replica = Replica::open(path).unwrap();
-    let conn = replica.conn();
+    let conn = replica.sql();
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .unwrap()
@@ -337,7 +337,7 @@ fn every_bad_answer_of_an_open_ent_ng_is_refused_and_changes_nothing() {
         // A séance of hers, so the lists are not empty.
         let lesson: String = engine
             .replica()
-            .conn()
+            .sql()
             .query_row(
                 "SELECT id FROM course_occurrences ORDER BY date, start_time LIMIT 1",
                 [],
@@ -349,7 +349,7 @@ fn every_bad_answer_of_an_open_ent_ng_is_refused_and_changes_nothing() {
         }
         let lesson: String = engine
             .replica()
-            .conn()
+            .sql()
             .query_row(
                 "SELECT id FROM course_occurrences WHERE date >= date('now') ORDER BY date, start_time LIMIT 1",
                 [],
@@ -367,7 +367,7 @@ fn every_bad_answer_of_an_open_ent_ng_is_refused_and_changes_nothing() {
         if case.pending {
             let next: String = engine
                 .replica()
-                .conn()
+                .sql()
                 .query_row(
                     "SELECT id FROM course_occurrences WHERE date >= date('now') ORDER BY date, start_time LIMIT 1 OFFSET 1",
                     [],
@@ -417,7 +417,7 @@ fn every_bad_answer_of_an_open_ent_ng_is_refused_and_changes_nothing() {
                 result.unwrap_or_else(|e| panic!("{}: {e}", case.name));
                 let content: String = engine
                     .replica()
-                    .conn()
+                    .sql()
                     .query_row("SELECT content FROM sessions LIMIT 1", [], |r| r.get(0))
                     .unwrap();
                 assert!(

@@ -316,7 +316,7 @@ fn serve(stream: TcpStream, (route, answer): &(Route, Answer)) -> std::io::Resul
 /// counts as an attempt, which is not a change of data).
 fn dump(path: &Path) -> String {
     let replica = Replica::open(path).unwrap();
-    let conn = replica.conn();
+    let conn = replica.sql();
     let mut out = String::new();
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -438,7 +438,7 @@ fn every_hostile_answer_is_a_typed_error_and_changes_nothing() {
                 sanitised += 1;
                 let replica = Replica::open(&path).unwrap();
                 let content: String = replica
-                    .conn()
+                    .sql()
                     .query_row("SELECT content FROM sessions WHERE id = 'ses-x'", [], |r| {
                         r.get(0)
                     })

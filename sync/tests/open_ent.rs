@@ -37,14 +37,14 @@ fn wide_engine(dir: &std::path::Path, url: &str, login: &str) -> SyncEngine {
 fn count(engine: &SyncEngine, table: &str) -> i64 {
     engine
         .replica()
-        .conn()
+        .sql()
         .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
         .unwrap()
 }
 
 /// The replica's lessons of a day, earliest first: (id, start, audience id).
 fn lessons(engine: &SyncEngine, day: &str) -> Vec<(String, String, String)> {
-    let conn = engine.replica().conn();
+    let conn = engine.replica().sql();
     let mut stmt = conn
         .prepare(
             "SELECT id, start_time, audience_id FROM course_occurrences WHERE date = ?1 ORDER BY start_time",
@@ -475,7 +475,7 @@ fn a_pupil_sees_her_class_timetable_and_its_published_seances_only() {
     let mut lea = engine(dir.path(), &url, "lea.petit");
     lea.sync_once().unwrap();
     let audiences: Vec<String> = {
-        let conn = lea.replica().conn();
+        let conn = lea.replica().sql();
         let mut stmt = conn
             .prepare("SELECT DISTINCT audience_id FROM course_occurrences")
             .unwrap();
@@ -486,7 +486,7 @@ fn a_pupil_sees_her_class_timetable_and_its_published_seances_only() {
     };
     assert_eq!(audiences, ["c-2nde3"], "her class's lessons only");
     let titles: Vec<String> = {
-        let conn = lea.replica().conn();
+        let conn = lea.replica().sql();
         let mut stmt = conn.prepare("SELECT title FROM sessions").unwrap();
         stmt.query_map([], |r| r.get(0))
             .unwrap()

@@ -5,40 +5,19 @@
 use std::path::PathBuf;
 
 use ardoise_protocol::ErrorCode;
-use ardoise_sync::docs::{self, Cache, DocEntry, TransferView};
-use serde::Serialize;
+use ardoise_sync::docs::{self, Cache, TransferView};
+use ardoise_sync::views::{self, DocumentsView};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
-use ts_rs::TS;
 
 use crate::error::{CmdResult, CommandError};
 use crate::state::{open_engine, AppState};
 
-/// The documents view's data.
-#[derive(Debug, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct DocumentsView {
-    /// Every document of the replica (trash included), by path, with versions and state.
-    pub documents: Vec<DocEntry>,
-    /// Folders and documents kept offline.
-    pub pins: Vec<String>,
-    /// The user's id (their own documents say "vous").
-    pub me: String,
-    /// The folder of this computer kept in step, if one was chosen.
-    pub mirror_dir: Option<String>,
-}
-
 /// Everything the Documents view shows.
 #[tauri::command]
 pub fn list_documents(state: State<'_, AppState>) -> CmdResult<DocumentsView> {
-    let replica = state.lock_replica()?;
-    Ok(DocumentsView {
-        documents: docs::list(&replica, None)?,
-        pins: docs::pins(&replica)?,
-        me: replica.user_id().unwrap_or_default(),
-        mirror_dir: replica.state(crate::mirror::DIR_KEY)?,
-    })
+    Ok(views::documents(&*state.lock_replica()?)?)
 }
 
 /// The transfer queue, newest first.

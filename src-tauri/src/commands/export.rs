@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use ardoise_protocol::ErrorCode;
-use ardoise_sync::queries::Who;
+use ardoise_sync::views::Who;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
@@ -27,9 +27,9 @@ pub async fn export_day_pdf(
     let who = of.map_or(Who::Everyone, Who::from);
     let (pdf, name) = {
         let replica = state.lock_replica()?;
-        let label = ardoise_sync::export::who_label(replica.conn(), &who)?;
+        let label = ardoise_sync::export::who_label(&replica, &who)?;
         (
-            ardoise_sync::export::day_pdf(replica.conn(), &who, day)?,
+            ardoise_sync::export::day_pdf(&replica, &who, day)?,
             ardoise_sync::export::file_name(label.as_deref(), day),
         )
     };

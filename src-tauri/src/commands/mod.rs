@@ -1,9 +1,7 @@
 //! The commands the UI calls, one module per domain, each a few lines over `ardoise-sync`.
 
-use ardoise_protocol::Data;
 use ardoise_protocol::ErrorCode;
 use chrono::NaiveDate;
-use serde_json::Value;
 
 use crate::error::{CmdResult, CommandError};
 
@@ -21,9 +19,4 @@ pub mod view;
 fn parse_date(s: &str) -> CmdResult<NaiveDate> {
     s.parse()
         .map_err(|_| CommandError::new(ErrorCode::AppInvalidDate, format!("date invalide : {s}")))
-}
-
-/// A text field of replica data ("" when absent).
-fn str_field(d: &Data, key: &str) -> String {
-    d.get(key).and_then(Value::as_str).unwrap_or("").to_string()
 }
