@@ -16,6 +16,12 @@ pub struct CommandError {
 
 impl From<SyncError> for CommandError {
     fn from(e: SyncError) -> CommandError {
+        CommandError::from(&e)
+    }
+}
+
+impl From<&SyncError> for CommandError {
+    fn from(e: &SyncError) -> CommandError {
         CommandError {
             code: e.code(),
             message: e.to_string(),

@@ -60,8 +60,8 @@ pub fn start(
                         "miroir : {}",
                         serde_json::to_string(&report).unwrap_or_default()
                     );
-                    let _ = sync.send(Wake::Sync);
-                    let _ = transfers.send(Wake::Sync);
+                    let _ = sync.send(Wake::Now);
+                    let _ = transfers.send(Wake::Now);
                     let _ = app.emit("documents-changed", ());
                 }
                 Ok(())

@@ -2,21 +2,18 @@
 //! threads: the sync loop, the transfer loop, and the mirrored folder's (`crate::mirror`).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use ardoise_protocol::ErrorCode;
-use ardoise_sync::connectivity::Backoff;
-use ardoise_sync::{Profile, Replica, SyncEngine, SyncError, SyncStatus};
+use ardoise_sync::docs::TransferReport;
+pub use ardoise_sync::scheduler::Wake;
+use ardoise_sync::scheduler::{self, Shell, Timing};
+use ardoise_sync::{Profile, Replica, SyncError, SyncReport, SyncStatus};
 use tauri::{AppHandle, Emitter};
 
 use crate::error::{CmdResult, CommandError};
 use crate::notify;
-
-/// Seconds between two syncs while online.
-const PERIOD: Duration = Duration::from_secs(30);
 
 /// Where profiles live: one fixed folder (`ARDOISE_PROFILE`: demo, tests, a kiosk), or one
 /// folder per user under a root, the last one used opened at start.
@@ -124,14 +121,6 @@ fn safe_login(login: &str) -> Option<&str> {
     ok.then_some(login)
 }
 
-/// What wakes the sync loop.
-pub enum Wake {
-    /// Sync now (after an edit, "sync now", a login).
-    Sync,
-    /// Another user logged in: sync that profile from now on.
-    Switch(Profile),
-}
-
 /// Shared by the commands.
 pub struct AppState {
     /// Where profiles live.
@@ -167,15 +156,25 @@ impl AppState {
         let latest = Arc::new(Mutex::new(None));
         let loop_latest = latest.clone();
         let (loop_app, loop_transfers) = (app.clone(), transfers.clone());
+        let records = Arc::new(RecordsShell {
+            app: loop_app,
+            latest: loop_latest,
+            transfers: loop_transfers,
+        });
         std::thread::Builder::new()
             .name("ardoise-sync".into())
-            .spawn(move || sync_loop(loop_app, loop_profile, rx, loop_latest, loop_transfers))
+            .spawn(move || scheduler::sync_loop(loop_profile, rx, Timing::records(), records))
             .map_err(|e| CommandError::new(ErrorCode::AppThread, e.to_string()))?;
-        let (transfer_profile, sync_wake) = (profile.clone(), wake.clone());
-        let transfer_app = app.clone();
+        let files = Arc::new(TransfersShell {
+            app: app.clone(),
+            sync: wake.clone(),
+        });
+        let transfer_profile = profile.clone();
         std::thread::Builder::new()
             .name("ardoise-transfers".into())
-            .spawn(move || transfer_loop(transfer_app, transfer_profile, transfers_rx, sync_wake))
+            .spawn(move || {
+                scheduler::transfer_loop(transfer_profile, transfers_rx, Timing::transfers(), files)
+            })
             .map_err(|e| CommandError::new(ErrorCode::AppThread, e.to_string()))?;
         let state = AppState {
             profiles,
@@ -244,12 +243,12 @@ impl AppState {
 
     /// Asks the sync loop to sync soon (it debounces bursts of edits).
     pub fn wake(&self) {
-        let _ = self.wake.send(Wake::Sync);
+        let _ = self.wake.send(Wake::Now);
     }
 
     /// Asks the transfer loop to run its queue now.
     pub fn wake_transfers(&self) {
-        let _ = self.transfers.send(Wake::Sync);
+        let _ = self.transfers.send(Wake::Now);
     }
 
     /// Shows `profile` from now on (after a login as another user) and syncs it.
@@ -280,186 +279,74 @@ fn open_replica(profile: &Profile) -> CmdResult<Replica> {
     Ok(Replica::open(&profile.replica_path())?)
 }
 
-/// An engine of its own for one profile (the sync loop, the transfer loop and a document
-/// being opened each have one: WAL lets their connections work side by side).
-pub fn open_engine(profile: &Profile) -> Result<SyncEngine, SyncError> {
-    let info = profile.info()?;
-    let replica = Replica::open(&profile.replica_path())?;
-    let connector = ardoise_sync::backend::connector_for(&info, &replica)?;
-    Ok(SyncEngine::new(profile.clone(), replica, connector))
-}
-
-/// Syncs at start, when woken, and periodically; backs off with jitter while offline; starts
-/// over on another profile when the user changes.
-fn sync_loop(
+/// What the record sync loop tells the window: every status (the status bar), new
+/// conflicts and refused edits (notifications), documents pulled (the Documents view);
+/// after each sync, the transfer loop is woken (pinned documents may need a download,
+/// released uploads a push).
+struct RecordsShell {
     app: AppHandle,
-    mut profile: Profile,
-    wake: Receiver<Wake>,
     latest: Arc<Mutex<Option<SyncStatus>>>,
     transfers: Sender<Wake>,
-) {
-    loop {
-        match run_profile(&app, &profile, &wake, &latest, &transfers) {
-            Some(next) => profile = next,
-            None => return,
-        }
-    }
 }
 
-/// An engine for `profile`, once someone is logged in there: waits for a wake-up
-/// otherwise. Err carries the next profile (Some) or the end of the app (None).
-fn wait_for_engine(
-    app: &AppHandle,
-    profile: &Profile,
-    wake: &Receiver<Wake>,
-) -> Result<SyncEngine, Option<Profile>> {
-    loop {
-        match open_engine(profile) {
-            Ok(e) => return Ok(e),
-            Err(SyncError::NotFound(_)) | Err(SyncError::LoggedOut) => {}
-            Err(e) => notify::sync_failed(app, &CommandError::from(e)),
-        }
-        match wake.recv() {
-            Ok(Wake::Sync) => {}
-            Ok(Wake::Switch(p)) => return Err(Some(p)),
-            Err(_) => return Err(None),
-        }
-    }
-}
-
-/// Syncs one profile until another is chosen (returned) or the app ends (None).
-fn run_profile(
-    app: &AppHandle,
-    profile: &Profile,
-    wake: &Receiver<Wake>,
-    latest: &Arc<Mutex<Option<SyncStatus>>>,
-    transfers: &Sender<Wake>,
-) -> Option<Profile> {
-    // Not logged in yet (or the profile cannot be opened): wait for a login to wake the loop.
-    let mut engine = match wait_for_engine(app, profile, wake) {
-        Ok(e) => e,
-        Err(next) => return next,
-    };
-    let mut copies_seen = ardoise_sync::docs::conflict_copies(engine.replica());
-    let status_app = app.clone();
-    let status_latest = latest.clone();
-    // Conflicts counted at the end of the last sync (-1: none yet, no notification at start).
-    let conflicts_seen = AtomicI64::new(-1);
-    engine.on_status(move |s| {
-        if let Ok(mut l) = status_latest.lock() {
+impl Shell for RecordsShell {
+    fn status(&self, s: &SyncStatus) {
+        if let Ok(mut l) = self.latest.lock() {
             *l = Some(s.clone());
         }
-        if !s.syncing {
-            let seen = conflicts_seen.swap(s.conflicts, Ordering::Relaxed);
-            if seen >= 0 && s.conflicts > seen {
-                notify::new_conflicts(&status_app, s.conflicts);
-            }
+        let _ = self.app.emit("sync-status", s);
+    }
+
+    fn new_conflicts(&self, open: i64) {
+        notify::new_conflicts(&self.app, open);
+    }
+
+    fn synced(&self, report: &SyncReport) {
+        if !report.rejected.is_empty() {
+            notify::edits_refused(&self.app, report.rejected.len());
         }
-        let _ = status_app.emit("sync-status", s);
-    });
-    let mut backoff = Backoff::default();
-    // The failure last told to the user: the same one again, retried with backoff, is not
-    // told again (one notification for an expired session, not one per retry).
-    let mut told: Option<ErrorCode> = None;
-    loop {
-        let delay = match engine.sync_once() {
-            Ok(report) => {
-                backoff.reset();
-                told = None;
-                if !report.rejected.is_empty() {
-                    notify::edits_refused(app, report.rejected.len());
-                }
-                let copies = ardoise_sync::docs::conflict_copies(engine.replica());
-                if copies > copies_seen {
-                    notify::conflict_copies(app, copies - copies_seen);
-                }
-                copies_seen = copies;
-                if report.pulled > 0 {
-                    let _ = app.emit("documents-changed", ());
-                }
-                // Pinned documents may need a download; released uploads a push.
-                let _ = transfers.send(Wake::Sync);
-                PERIOD
-            }
-            Err(SyncError::Offline(_)) => backoff.next_delay(),
-            Err(e) => {
-                let e = CommandError::from(e);
-                if told != Some(e.code) {
-                    notify::sync_failed(app, &e);
-                    told = Some(e.code);
-                }
-                backoff.next_delay()
-            }
-        };
-        match wake.recv_timeout(delay) {
-            Ok(Wake::Sync) => {
-                // Debounce: an edit often comes with others.
-                std::thread::sleep(Duration::from_millis(300));
-                loop {
-                    match wake.try_recv() {
-                        Ok(Wake::Sync) => {}
-                        Ok(Wake::Switch(p)) => return Some(p),
-                        Err(_) => break,
-                    }
-                }
-            }
-            Ok(Wake::Switch(p)) => return Some(p),
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return None,
+        if report.pulled > 0 {
+            let _ = self.app.emit("documents-changed", ());
         }
+        let _ = self.transfers.send(Wake::Now);
+    }
+
+    fn new_conflict_copies(&self, count: i64) {
+        notify::conflict_copies(&self.app, count);
+    }
+
+    fn failed(&self, e: &SyncError) {
+        notify::sync_failed(&self.app, &CommandError::from(e));
     }
 }
 
-/// The transfer queue of the shown profile, apart from record sync: runs when woken (a
-/// file added, a folder pinned, a sync done) and every minute, backing off while offline.
-/// Progress goes to the window as `transfer-progress` events; uploads done wake the sync
-/// loop, whose push they released.
-fn transfer_loop(app: AppHandle, mut profile: Profile, wake: Receiver<Wake>, sync: Sender<Wake>) {
-    'profiles: loop {
-        let mut engine = match wait_for_engine(&app, &profile, &wake) {
-            Ok(e) => e,
-            Err(Some(p)) => {
-                profile = p;
-                continue;
-            }
-            Err(None) => return,
-        };
-        let progress_app = app.clone();
-        engine.on_status(move |s| {
-            let _ = progress_app.emit("transfer-progress", &s.progress);
-        });
-        let cache = ardoise_sync::docs::Cache::new(profile.cache_dir());
-        let mut backoff = Backoff::default();
-        loop {
-            let delay = match engine.transfer_once(&cache) {
-                Ok(report) => {
-                    backoff.reset();
-                    if report.uploaded > 0 {
-                        let _ = sync.send(Wake::Sync);
-                    }
-                    if report.uploaded + report.downloaded > 0 || !report.failed.is_empty() {
-                        let _ = app.emit("documents-changed", ());
-                    }
-                    if !report.failed.is_empty() {
-                        notify::transfers_failed(&app, &report.failed);
-                    }
-                    Duration::from_secs(60)
-                }
-                Err(SyncError::Offline(_)) => backoff.next_delay(),
-                Err(e) => {
-                    log::warn!("transferts : {e}");
-                    backoff.next_delay()
-                }
-            };
-            match wake.recv_timeout(delay) {
-                Ok(Wake::Sync) | Err(RecvTimeoutError::Timeout) => {}
-                Ok(Wake::Switch(p)) => {
-                    profile = p;
-                    continue 'profiles;
-                }
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
+/// What the transfer loop tells the window: progress (`transfer-progress`), files done
+/// (the Documents view; uploads done wake the sync loop, whose push they released), files
+/// refused for good (a notification).
+struct TransfersShell {
+    app: AppHandle,
+    sync: Sender<Wake>,
+}
+
+impl Shell for TransfersShell {
+    fn status(&self, s: &SyncStatus) {
+        let _ = self.app.emit("transfer-progress", &s.progress);
+    }
+
+    fn transferred(&self, report: &TransferReport) {
+        if report.uploaded > 0 {
+            let _ = self.sync.send(Wake::Now);
         }
+        if report.uploaded + report.downloaded > 0 || !report.failed.is_empty() {
+            let _ = self.app.emit("documents-changed", ());
+        }
+        if !report.failed.is_empty() {
+            notify::transfers_failed(&self.app, &report.failed);
+        }
+    }
+
+    fn failed(&self, e: &SyncError) {
+        log::warn!("transferts : {e}");
     }
 }
 

@@ -10,6 +10,7 @@
 //!   encryption key, in the OS keyring;
 //! - [`views`]: the one API the app and the CLI call — what users see and the edits they
 //!   make from it; [`logbook`]: the rules those edits are checked against;
+//! - [`scheduler`]: when to sync (the background loops a shell runs);
 //! - [`docs`]: the espace documentaire (content cache, pins, transfer queue) and
 //!   [`mirror`]: a local folder kept in step with it.
 //!
@@ -44,6 +45,7 @@ pub mod open_ent;
 pub mod profile;
 mod queries;
 pub mod replica;
+pub mod scheduler;
 pub mod secrets;
 pub mod spec;
 pub mod views;

@@ -3,52 +3,14 @@
 //! a teacher's week and her séances as the editor shows them, and the visa rule — the
 //! editor's read-only séance and the refusal of a save are one rule.
 
-use std::path::Path;
+mod common;
 
 use ardoise_protocol::entities::{HomeworkKind, PublishState};
 use ardoise_protocol::ErrorCode;
+use ardoise_sync::logbook;
 use ardoise_sync::views::{self, HomeworkInput, SessionInput, Who};
-use ardoise_sync::{logbook, HttpConnector, Profile, Replica, SyncEngine};
 use chrono::NaiveDate;
-
-/// The reference server with the demo school, on a loopback port of its own.
-fn serve_demo(dir: &Path) -> String {
-    let ent = ardoise_server::open_demo(dir, &ardoise_fixtures::Options::demo()).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            ardoise_server::serve(ent, listener, std::future::pending())
-                .await
-                .unwrap();
-        });
-    });
-    url
-}
-
-fn synced(dir: &Path, url: &str, login: &str) -> (SyncEngine, Profile) {
-    let profile = Profile::new(dir.join(login));
-    let connector = HttpConnector::new(url).unwrap();
-    ardoise_sync::login(
-        &profile,
-        url,
-        &connector,
-        login,
-        ardoise_fixtures::DEMO_PASSWORD,
-    )
-    .unwrap();
-    let replica = Replica::open(&profile.replica_path()).unwrap();
-    let mut engine = SyncEngine::new(profile.clone(), replica, Box::new(connector));
-    engine.sync_once().unwrap();
-    (engine, profile)
-}
+use common::{serve_demo, synced};
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()

@@ -12,7 +12,9 @@ use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
 use crate::error::{CmdResult, CommandError};
-use crate::state::{open_engine, AppState};
+use ardoise_sync::scheduler::open_engine;
+
+use crate::state::AppState;
 
 /// Everything the Documents view shows.
 #[tauri::command]
