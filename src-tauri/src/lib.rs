@@ -8,6 +8,7 @@
 pub mod bindings;
 pub mod commands;
 pub mod error;
+pub mod locale;
 pub mod mirror;
 pub mod notify;
 pub mod state;

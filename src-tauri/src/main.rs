@@ -8,5 +8,9 @@ fn main() {
     if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
         std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
     }
+    // GTK's own windows (the save dialog) in French until the UI says which language the
+    // user chose (`set_language`, before any dialog can open).
+    #[cfg(target_os = "linux")]
+    ardoise_app::locale::apply("fr");
     ardoise_app::run()
 }

@@ -328,6 +328,22 @@ fn story_2_vie_scolaire_finds_1re_b_and_cancels_the_course() {
     screen(&driver, "story2-cancelled");
     assert_eq!(seen["status"], "cancelled");
     assert_eq!(seen["note"], "Professeur absent");
+
+    // « Exporter en PDF » opens the save dialog GTK draws, which speaks the app's language
+    // (not the system's): a picture of the whole screen, the dialog being outside the
+    // webview, for people to look at (artifacts/e2e/story2-pdf-dialog.png).
+    driver.execute(
+        "setTimeout(() => document.querySelector('button.export-pdf').click(), 0)",
+        json!([]),
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let shot = artifacts().join("story2-pdf-dialog.png");
+    let taken = std::process::Command::new("import")
+        .args(["-window", "root"])
+        .arg(&shot)
+        .status()
+        .expect("ImageMagick's import (make deps)");
+    assert!(taken.success(), "screenshot of the save dialog");
 }
 
 /// Martin's séance with 2nde 3 in the week of 23 November 2026 (from a CLI profile).

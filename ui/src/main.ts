@@ -321,6 +321,7 @@ async function renderOffice(): Promise<void> {
   print.textContent = m.print;
   print.onclick = () => window.print();
   const pdf = document.createElement("button");
+  pdf.className = "export-pdf";
   pdf.textContent = m.exportPdf;
   pdf.onclick = () => void exportPdf().catch(showError);
   const nav = [day, print, pdf, documentsButton(), ...accountButtons(), langButton()];

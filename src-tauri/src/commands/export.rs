@@ -14,7 +14,7 @@ use crate::error::{CmdResult, CommandError};
 use crate::state::{lock, AppState};
 
 /// Asks where to save the PDF of `date` for `of` (every class by default) in a native
-/// dialog opened on the Documents folder, the file named after the class and the day;
+/// dialog opened on the Documents folder (else the home folder), the file named after the class and the day;
 /// writes it and returns its path, `None` when the user cancelled.
 #[tauri::command]
 pub async fn export_day_pdf(
@@ -40,8 +40,16 @@ pub async fn export_day_pdf(
         .set_title("Enregistrer l'emploi du temps du jour")
         .set_file_name(name)
         .add_filter("PDF", &["pdf"]);
-    if let Ok(documents) = app.path().document_dir() {
-        dialog = dialog.set_directory(documents);
+    // The Documents folder, or the home folder where there is none (never the folder the
+    // app happened to be started from).
+    let start = app
+        .path()
+        .document_dir()
+        .ok()
+        .filter(|d| d.is_dir())
+        .or_else(|| app.path().home_dir().ok());
+    if let Some(dir) = start {
+        dialog = dialog.set_directory(dir);
     }
     dialog.save_file(move |path| {
         let _ = tx.send(path);

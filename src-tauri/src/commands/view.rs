@@ -25,7 +25,8 @@ pub fn set_zoom(window: tauri::WebviewWindow, factor: f64) -> CmdResult<f64> {
 }
 
 /// Makes the webview speak the app's language (`fr` or `en`): its date fields, number
-/// formats and `navigator.language` follow (fr-FR, en-GB: day before month in both).
+/// formats and `navigator.language` follow (fr-FR, en-GB: day before month in both); so do
+/// the file dialogs GTK draws (`crate::locale`). Runs on the main thread, as GTK does.
 #[tauri::command]
 pub fn set_language(window: tauri::WebviewWindow, lang: String) -> CmdResult<()> {
     let tag = match lang.as_str() {
@@ -47,6 +48,8 @@ pub fn set_language(window: tauri::WebviewWindow, lang: String) -> CmdResult<()>
             }
         })
         .map_err(|e| CommandError::new(ErrorCode::AppLanguage, e.to_string()))?;
+    #[cfg(target_os = "linux")]
+    crate::locale::apply(&lang);
     #[cfg(not(target_os = "linux"))]
     let _ = (window, tag);
     Ok(())
