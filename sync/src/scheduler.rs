@@ -151,14 +151,23 @@ impl Told {
     }
 }
 
-/// The record sync loop: syncs `profile` at start, when woken (debounced), every
-/// `timing.period`, and with backoff while offline or failing; goes on with another
-/// profile on [`Wake::Switch`]; returns when the shell drops its senders.
-pub fn sync_loop(
+/// What a loop does with its engine, each time it runs.
+trait Work {
+    /// A new engine (at start, after a profile switch).
+    fn start(&mut self, engine: &mut SyncEngine, profile: &Profile, shell: &Arc<dyn Shell>);
+    /// One run; what went through is told to `shell`.
+    fn run(&mut self, engine: &mut SyncEngine, shell: &dyn Shell) -> Result<()>;
+}
+
+/// Runs `work` on `profile`'s engine at start, when woken (debounced), every
+/// `timing.period`, and with backoff while offline or failing; goes on with another profile
+/// on [`Wake::Switch`]; returns when the shell drops its senders.
+fn run_loop(
     mut profile: Profile,
     wake: Receiver<Wake>,
     timing: Timing,
     shell: Arc<dyn Shell>,
+    work: &mut dyn Work,
 ) {
     'profiles: loop {
         let mut engine = match engine_when_ready(&profile, &wake, &*shell) {
@@ -169,32 +178,14 @@ pub fn sync_loop(
             }
             Err(None) => return,
         };
-        let mut copies_seen = docs::conflict_copies(engine.replica());
-        // Conflicts counted at the end of the last sync (-1: none yet, nothing told at start).
-        let conflicts_seen = Arc::new(AtomicI64::new(-1));
-        let status_shell = shell.clone();
-        engine.on_status(move |s| {
-            if !s.syncing {
-                let seen = conflicts_seen.swap(s.conflicts, Ordering::Relaxed);
-                if seen >= 0 && s.conflicts > seen {
-                    status_shell.new_conflicts(s.conflicts);
-                }
-            }
-            status_shell.status(s);
-        });
+        work.start(&mut engine, &profile, &shell);
         let mut backoff = timing.backoff.clone();
         let mut told = Told::default();
         loop {
-            let delay = match engine.sync_once() {
-                Ok(report) => {
+            let delay = match work.run(&mut engine, &*shell) {
+                Ok(()) => {
                     backoff.reset();
                     told = Told::default();
-                    let copies = docs::conflict_copies(engine.replica());
-                    if copies > copies_seen {
-                        shell.new_conflict_copies(copies - copies_seen);
-                    }
-                    copies_seen = copies;
-                    shell.synced(&report);
                     timing.period
                 }
                 Err(SyncError::Offline(_)) => backoff.next_delay(),
@@ -215,53 +206,78 @@ pub fn sync_loop(
     }
 }
 
+/// Record sync, telling new conflicts and new conflict copies of documents.
+#[derive(Default)]
+struct Records {
+    copies_seen: i64,
+}
+
+impl Work for Records {
+    fn start(&mut self, engine: &mut SyncEngine, _profile: &Profile, shell: &Arc<dyn Shell>) {
+        self.copies_seen = docs::conflict_copies(engine.replica());
+        // Conflicts counted at the end of the last sync (-1: none yet, nothing told at start).
+        let conflicts_seen = AtomicI64::new(-1);
+        let shell = shell.clone();
+        engine.on_status(move |s| {
+            if !s.syncing {
+                let seen = conflicts_seen.swap(s.conflicts, Ordering::Relaxed);
+                if seen >= 0 && s.conflicts > seen {
+                    shell.new_conflicts(s.conflicts);
+                }
+            }
+            shell.status(s);
+        });
+    }
+
+    fn run(&mut self, engine: &mut SyncEngine, shell: &dyn Shell) -> Result<()> {
+        let report = engine.sync_once()?;
+        let copies = docs::conflict_copies(engine.replica());
+        if copies > self.copies_seen {
+            shell.new_conflict_copies(copies - self.copies_seen);
+        }
+        self.copies_seen = copies;
+        shell.synced(&report);
+        Ok(())
+    }
+}
+
+/// The transfer queue of the profile's files.
+#[derive(Default)]
+struct Transfers {
+    cache: Option<Cache>,
+}
+
+impl Work for Transfers {
+    fn start(&mut self, engine: &mut SyncEngine, profile: &Profile, shell: &Arc<dyn Shell>) {
+        self.cache = Some(Cache::new(profile.cache_dir()));
+        let shell = shell.clone();
+        engine.on_status(move |s| shell.status(s));
+    }
+
+    fn run(&mut self, engine: &mut SyncEngine, shell: &dyn Shell) -> Result<()> {
+        let cache = self.cache.as_ref().expect("started");
+        shell.transferred(&engine.transfer_once(cache)?);
+        Ok(())
+    }
+}
+
+/// The record sync loop: syncs `profile` at start, when woken (debounced), every
+/// `timing.period`, and with backoff while offline or failing; goes on with another
+/// profile on [`Wake::Switch`]; returns when the shell drops its senders.
+pub fn sync_loop(profile: Profile, wake: Receiver<Wake>, timing: Timing, shell: Arc<dyn Shell>) {
+    run_loop(profile, wake, timing, shell, &mut Records::default());
+}
+
 /// The transfer loop: runs the queue of `profile`'s files at start, when woken, every
 /// `timing.period`, with backoff while offline; the engine's progress goes to
 /// [`Shell::status`]. Never in the way of records: it has its own engine and thread.
 pub fn transfer_loop(
-    mut profile: Profile,
+    profile: Profile,
     wake: Receiver<Wake>,
     timing: Timing,
     shell: Arc<dyn Shell>,
 ) {
-    'profiles: loop {
-        let mut engine = match engine_when_ready(&profile, &wake, &*shell) {
-            Ok(e) => e,
-            Err(Some(next)) => {
-                profile = next;
-                continue;
-            }
-            Err(None) => return,
-        };
-        let status_shell = shell.clone();
-        engine.on_status(move |s| status_shell.status(s));
-        let cache = Cache::new(profile.cache_dir());
-        let mut backoff = timing.backoff.clone();
-        let mut told = Told::default();
-        loop {
-            let delay = match engine.transfer_once(&cache) {
-                Ok(report) => {
-                    backoff.reset();
-                    told = Told::default();
-                    shell.transferred(&report);
-                    timing.period
-                }
-                Err(SyncError::Offline(_)) => backoff.next_delay(),
-                Err(e) => {
-                    told.failure(&*shell, &e);
-                    backoff.next_delay()
-                }
-            };
-            match wait(&wake, delay, timing.debounce) {
-                Next::Run => {}
-                Next::Switch(next) => {
-                    profile = next;
-                    continue 'profiles;
-                }
-                Next::End => return,
-            }
-        }
-    }
+    run_loop(profile, wake, timing, shell, &mut Transfers::default());
 }
 
 #[cfg(test)]
