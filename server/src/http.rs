@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ardoise_protocol::documents::{
     is_blob_hash, BlobsMissing, BlobsQuery, UploadRequest, UploadStatus, MAX_CHUNK_BYTES,
-    MAX_FILE_BYTES, MAX_HASHES_PER_QUERY, OFFSET_HEADER,
+    MAX_HASHES_PER_QUERY, OFFSET_HEADER,
 };
 use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{
@@ -934,39 +934,17 @@ fn upload_size(
             ),
         )),
         (None, Some(size)) => {
-            if !p.is_staff() {
-                return Err(HttpError::new(
-                    StatusCode::FORBIDDEN,
-                    ErrorCode::AclForbidden,
-                    "Les élèves et les parents ne déposent pas de documents.",
-                ));
+            match rules::may_open_upload(tx, p, size, state.limits.quota_bytes)? {
+                Ok(()) => Ok(Some(size)),
+                Err(refusal) => {
+                    let status = match refusal.code {
+                        ErrorCode::AclForbidden => StatusCode::FORBIDDEN,
+                        ErrorCode::QuotaExceeded => StatusCode::INSUFFICIENT_STORAGE,
+                        _ => StatusCode::PAYLOAD_TOO_LARGE,
+                    };
+                    Err(HttpError(status, refusal))
+                }
             }
-            if size > MAX_FILE_BYTES {
-                return Err(HttpError(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    ApiError::new(
-                        ErrorCode::UploadTooLarge,
-                        format!("Fichier trop grand (au plus {} Gio).", MAX_FILE_BYTES >> 30),
-                    ),
-                ));
-            }
-            let used = tx.storage_used(&p.id)?;
-            let quota = state.limits.quota_bytes;
-            if used.saturating_add(size) > quota {
-                return Err(HttpError(
-                    StatusCode::INSUFFICIENT_STORAGE,
-                    ApiError::new(
-                        ErrorCode::QuotaExceeded,
-                        format!(
-                            "Espace documentaire plein : {} Mo utilisés sur {} Mo, ce fichier en demande {}.",
-                            used.div_ceil(1 << 20),
-                            quota >> 20,
-                            size.div_ceil(1 << 20)
-                        ),
-                    ),
-                ));
-            }
-            Ok(Some(size))
         }
     }
 }

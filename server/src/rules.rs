@@ -588,6 +588,44 @@ pub fn may_read_blob(tx: &dyn ReadTx, p: &Principal, hash: &str) -> Result<bool,
         .any(|d| read_access(p, EntityKind::Document, &d.data) != Access::Hidden))
 }
 
+/// Whether `p` may start sending a file of `size` bytes: only staff upload (pupils and
+/// parents read), no file is over the protocol's limit, and what `p` stores plus this file
+/// fits `quota_bytes`. Called in the write transaction that opens the upload, so uploads
+/// opened at once are counted one after the other. `Ok(Err(refusal))` is a typed refusal.
+pub fn may_open_upload(
+    tx: &dyn ReadTx,
+    p: &Principal,
+    size: u64,
+    quota_bytes: u64,
+) -> Result<Result<(), ApiError>, StoreError> {
+    use ardoise_protocol::documents::MAX_FILE_BYTES;
+    if !p.is_staff() {
+        return Ok(Err(ApiError::new(
+            ErrorCode::AclForbidden,
+            "Les élèves et les parents ne déposent pas de documents.",
+        )));
+    }
+    if size > MAX_FILE_BYTES {
+        return Ok(Err(ApiError::new(
+            ErrorCode::UploadTooLarge,
+            format!("Fichier trop grand (au plus {} Gio).", MAX_FILE_BYTES >> 30),
+        )));
+    }
+    let used = tx.storage_used(&p.id)?;
+    if used.saturating_add(size) > quota_bytes {
+        return Ok(Err(ApiError::new(
+            ErrorCode::QuotaExceeded,
+            format!(
+                "Espace documentaire plein : {} Mo utilisés sur {} Mo, ce fichier en demande {}.",
+                used.div_ceil(1 << 20),
+                quota_bytes >> 20,
+                size.div_ceil(1 << 20)
+            ),
+        )));
+    }
+    Ok(Ok(()))
+}
+
 /// Fields of a document only the server writes (set once at creation).
 const SERVER_DOCUMENT_FIELDS: [&str; 4] = ["versions", "headVersion", "ownerId", "conflictOf"];
 
