@@ -1,4 +1,4 @@
-//! `ardoise docs …` and `ardoise mirror`: the espace documentaire from the command line.
+//! `ardoise docs …` and `ardoise sync-folder`: the espace documentaire from the command line.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ardoise_protocol::ErrorCode;
 use ardoise_sync::docs::{self, Cache, TransferReport};
-use ardoise_sync::{mirror, Profile, Replica, SyncEngine, SyncError};
+use ardoise_sync::{folder_sync, Profile, Replica, SyncEngine, SyncError};
 use clap::Subcommand;
 use serde_json::json;
 
@@ -292,8 +292,8 @@ pub fn run(profile: Profile, action: DocsAction) -> Result<ExitCode, SyncError> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// `ardoise mirror --dir DIR [--once]`.
-pub fn mirror(
+/// `ardoise sync-folder --dir DIR [--once]`.
+pub fn sync_folder(
     profile: Profile,
     dir: PathBuf,
     once: bool,
@@ -301,11 +301,11 @@ pub fn mirror(
 ) -> Result<ExitCode, SyncError> {
     let cache = Cache::new(profile.cache_dir());
     let mut engine = engine(profile)?;
-    let pass = |engine: &mut SyncEngine| -> Result<mirror::MirrorReport, SyncError> {
+    let pass = |engine: &mut SyncEngine| -> Result<folder_sync::FolderReport, SyncError> {
         // Bring the replica up to date, reconcile, send what the pass queued, and write
         // what had to be downloaded first.
         let online = send_now(engine, &cache)?.is_some();
-        let mut report = mirror::reconcile(engine.replica_mut(), &cache, &dir)?;
+        let mut report = folder_sync::reconcile(engine.replica_mut(), &cache, &dir)?;
         let mut last = report.clone();
         // What a pass queued goes up, what it waits for comes down; a few rounds settle it.
         for _ in 0..3 {
@@ -313,7 +313,7 @@ pub fn mirror(
                 break;
             }
             send_now(engine, &cache)?;
-            last = mirror::reconcile(engine.replica_mut(), &cache, &dir)?;
+            last = folder_sync::reconcile(engine.replica_mut(), &cache, &dir)?;
             report = merge(report, last.clone());
         }
         Ok(report)
@@ -350,7 +350,7 @@ pub fn mirror(
         dir.display()
     );
     pass(&mut engine)?;
-    mirror::watch(
+    folder_sync::watch(
         &dir,
         Duration::from_millis(700),
         Duration::from_secs(5),
@@ -371,8 +371,8 @@ pub fn mirror(
     Ok(ExitCode::SUCCESS)
 }
 
-fn merge(a: mirror::MirrorReport, b: mirror::MirrorReport) -> mirror::MirrorReport {
-    mirror::MirrorReport {
+fn merge(a: folder_sync::FolderReport, b: folder_sync::FolderReport) -> folder_sync::FolderReport {
+    folder_sync::FolderReport {
         created: a.created + b.created,
         new_versions: a.new_versions + b.new_versions,
         renamed_remote: a.renamed_remote + b.renamed_remote,

@@ -122,8 +122,10 @@ enum Command {
         #[command(subcommand)]
         action: docs::DocsAction,
     },
-    /// Keep a local folder in step with the espace documentaire, both ways.
-    Mirror {
+    /// Keep a local folder in step with the espace documentaire, both ways (`mirror`, its
+    /// first name, still works).
+    #[command(name = "sync-folder", alias = "mirror")]
+    SyncFolder {
         /// The local folder.
         #[arg(long)]
         dir: PathBuf,
@@ -562,7 +564,9 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             }
         }
         Command::Docs { action } => return docs::run(profile, action),
-        Command::Mirror { dir, once, json } => return docs::mirror(profile, dir, once, json),
+        Command::SyncFolder { dir, once, json } => {
+            return docs::sync_folder(profile, dir, once, json)
+        }
         Command::Rejected { json } => {
             let replica = Replica::open(&profile.replica_path())?;
             let list = replica.quarantined()?;

@@ -580,6 +580,7 @@ fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 fn mirror_once(c: &Client, root: &Path) -> Value {
+    // `mirror`, the command's first name, still works (scripts written for it).
     c.run(&[
         "mirror",
         "--dir",
@@ -810,7 +811,7 @@ fn the_mirror_watches_the_folder_until_sigterm() {
         .args([
             "--profile",
             desk.profile.to_str().unwrap(),
-            "mirror",
+            "sync-folder",
             "--dir",
             root.to_str().unwrap(),
         ])

@@ -6,7 +6,7 @@ use ts_rs::{Config, TS};
 
 use ardoise_sync::views;
 
-use crate::commands::{session, timetable};
+use crate::commands::{account, timetable};
 
 /// The whole `ui/src/bindings.ts`.
 pub fn typescript() -> String {
@@ -39,7 +39,7 @@ pub fn typescript() -> String {
         views::TeacherLogbook::decl(&cfg),
         views::ConflictField::decl(&cfg),
         views::ConflictView::decl(&cfg),
-        session::LastLogin::decl(&cfg),
+        account::LastLogin::decl(&cfg),
         ardoise_protocol::documents::DocumentVersion::decl(&cfg),
         ardoise_protocol::documents::Share::decl(&cfg),
         ardoise_sync::docs::DocEntry::decl(&cfg),

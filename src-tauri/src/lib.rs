@@ -8,8 +8,8 @@
 pub mod bindings;
 pub mod commands;
 pub mod error;
+pub mod folder_sync;
 pub mod locale;
-pub mod mirror;
 pub mod notify;
 pub mod state;
 
@@ -74,12 +74,12 @@ pub fn run() {
             commands::timetable::cancel_occurrence,
             commands::timetable::restore_occurrence,
             commands::timetable::replace_occurrence,
-            commands::session::login,
-            commands::session::probe_ent,
-            commands::session::start_ent_login,
-            commands::session::finish_ent_login,
-            commands::session::logout,
-            commands::session::last_login,
+            commands::account::login,
+            commands::account::probe_ent,
+            commands::account::start_ent_login,
+            commands::account::finish_ent_login,
+            commands::account::logout,
+            commands::account::last_login,
             commands::conflicts::list_conflicts,
             commands::conflicts::resolve_conflict,
             commands::conflicts::resolve_conflict_merged,

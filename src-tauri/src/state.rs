@@ -1,5 +1,5 @@
 //! The one managed state of the app, the profiles (one per user), and the background
-//! threads: the sync loop, the transfer loop, and the mirrored folder's (`crate::mirror`).
+//! threads: the sync loop, the transfer loop, and the synced folder's (`crate::folder_sync`).
 
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Sender};
@@ -139,9 +139,9 @@ pub struct AppState {
     /// The last file exported (a PDF), which the UI may ask to open.
     pub last_export: Mutex<Option<PathBuf>>,
     /// The folder of this computer kept in step with the espace documentaire, if chosen.
-    mirror: Mutex<Option<crate::mirror::MirrorHandle>>,
+    folder_sync: Mutex<Option<crate::folder_sync::FolderHandle>>,
     /// A login on an Open ENT NG's own page, under way.
-    pub ent_login: Mutex<Option<crate::commands::session::EntLogin>>,
+    pub ent_login: Mutex<Option<crate::commands::account::EntLogin>>,
     app: AppHandle,
 }
 
@@ -184,43 +184,43 @@ impl AppState {
             transfers,
             latest,
             last_export: Mutex::new(None),
-            mirror: Mutex::new(None),
+            folder_sync: Mutex::new(None),
             ent_login: Mutex::new(None),
             app,
         };
-        state.restart_mirror()?;
+        state.restart_folder_sync()?;
         Ok(state)
     }
 
-    /// The mirrored folder of the shown profile, if one was chosen.
-    pub fn mirror_dir(&self) -> CmdResult<Option<String>> {
+    /// The synced folder of the shown profile, if one was chosen.
+    pub fn synced_folder(&self) -> CmdResult<Option<String>> {
         Ok(self
             .lock_replica()?
-            .state(ardoise_sync::mirror::CHOSEN_FOLDER_KEY)?)
+            .state(ardoise_sync::folder_sync::CHOSEN_FOLDER_KEY)?)
     }
 
-    /// Chooses the mirrored folder of the shown profile (None: stop mirroring), and
+    /// Chooses the synced folder of the shown profile (None: stop syncing a folder), and
     /// (re)starts its thread.
-    pub fn set_mirror_dir(&self, dir: Option<&std::path::Path>) -> CmdResult<()> {
+    pub fn set_synced_folder(&self, dir: Option<&std::path::Path>) -> CmdResult<()> {
         {
             let replica = self.lock_replica()?;
             match dir {
                 Some(d) => replica.set_state(
-                    ardoise_sync::mirror::CHOSEN_FOLDER_KEY,
+                    ardoise_sync::folder_sync::CHOSEN_FOLDER_KEY,
                     &d.to_string_lossy(),
                 )?,
-                None => replica.clear_state(ardoise_sync::mirror::CHOSEN_FOLDER_KEY)?,
+                None => replica.clear_state(ardoise_sync::folder_sync::CHOSEN_FOLDER_KEY)?,
             }
         }
-        self.restart_mirror()
+        self.restart_folder_sync()
     }
 
-    /// Stops the running mirror, and starts the shown profile's if it has one.
-    fn restart_mirror(&self) -> CmdResult<()> {
-        let mut slot = lock(&self.mirror)?;
+    /// Stops the running folder sync, and starts the shown profile's if it has one.
+    fn restart_folder_sync(&self) -> CmdResult<()> {
+        let mut slot = lock(&self.folder_sync)?;
         *slot = None;
-        if let Some(dir) = self.mirror_dir()? {
-            *slot = Some(crate::mirror::start(
+        if let Some(dir) = self.synced_folder()? {
+            *slot = Some(crate::folder_sync::start(
                 self.app.clone(),
                 self.profile()?,
                 PathBuf::from(dir),
@@ -263,7 +263,7 @@ impl AppState {
         self.wake.send(Wake::Switch(profile)).map_err(|_| {
             CommandError::new(ErrorCode::AppSyncStopped, "la synchronisation est arrêtée")
         })?;
-        self.restart_mirror()
+        self.restart_folder_sync()
     }
 }
 

@@ -12,7 +12,8 @@
 //!   make from it; [`logbook`]: the rules those edits are checked against;
 //! - [`scheduler`]: when to sync (the background loops a shell runs);
 //! - [`docs`]: the espace documentaire (content cache, pins, transfer queue) and
-//!   [`mirror`]: a local folder kept in step with it.
+//!   [`folder_sync`]: a local folder kept in step with it (« mirror » is the replica's
+//!   merge base, never this).
 //!
 //! This crate never depends on tauri: the desktop shell and the CLI are thin layers over it.
 //!
@@ -39,8 +40,8 @@ pub mod docs;
 pub mod engine;
 mod error;
 pub mod export;
+pub mod folder_sync;
 pub mod logbook;
-pub mod mirror;
 pub mod open_ent;
 pub mod profile;
 mod queries;

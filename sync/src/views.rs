@@ -603,7 +603,7 @@ pub fn documents(replica: &Replica) -> Result<DocumentsView> {
         documents: docs::list(replica, None)?,
         pins: docs::pins(replica)?,
         me: replica.user_id().unwrap_or_default(),
-        mirror_dir: replica.state(crate::mirror::CHOSEN_FOLDER_KEY)?,
+        mirror_dir: replica.state(crate::folder_sync::CHOSEN_FOLDER_KEY)?,
     })
 }
 

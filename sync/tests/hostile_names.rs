@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ardoise_protocol::{EntityKind, Record, SnapshotResponse};
 use ardoise_sync::docs::Cache;
-use ardoise_sync::{mirror, Replica};
+use ardoise_sync::{folder_sync, Replica};
 use serde_json::json;
 
 fn document(id: &str, folder: &str, name: &str, hash: &str, size: u64) -> Record {
@@ -86,7 +86,7 @@ fn hostile_names_from_the_server_stay_inside_the_mirror_root() {
         .apply_snapshot(SnapshotResponse { seq: 1, records })
         .unwrap();
 
-    let report = mirror::reconcile(&mut replica, &cache, &root).unwrap();
+    let report = folder_sync::reconcile(&mut replica, &cache, &root).unwrap();
     assert_eq!(report.written, hostile.len(), "{report:?}");
 
     // Nothing outside the root: the sandbox holds the root, the cache and the replica (with
@@ -123,7 +123,7 @@ fn hostile_names_from_the_server_stay_inside_the_mirror_root() {
             assert!(part.len() <= 255, "{part}");
             assert!(!part.contains(['\\', ':', '\0', '\n', '\t']), "{part:?}");
             assert!(
-                !mirror::is_ignored(part),
+                !folder_sync::is_ignored(part),
                 "{part:?} would be taken for a temp file"
             );
             let base = part.split('.').next().unwrap().to_ascii_uppercase();
@@ -132,7 +132,7 @@ fn hostile_names_from_the_server_stay_inside_the_mirror_root() {
         assert_eq!(std::fs::read(f).unwrap(), b"contenu");
     }
     // A second pass changes nothing and queues nothing: every file is recognised.
-    let again = mirror::reconcile(&mut replica, &cache, &root).unwrap();
+    let again = folder_sync::reconcile(&mut replica, &cache, &root).unwrap();
     assert!(!again.changed_anything(), "{again:?}");
     assert_eq!(replica.pending_count().unwrap(), 0);
 }

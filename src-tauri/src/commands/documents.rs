@@ -96,7 +96,7 @@ pub async fn open_document(
         let dir = profile.dir().join("open").join(&doc.id);
         std::fs::create_dir_all(&dir)
             .map_err(|e| CommandError::new(ErrorCode::ProfileIo, e.to_string()))?;
-        let out = dir.join(ardoise_sync::mirror::safe_name(&doc.name));
+        let out = dir.join(ardoise_sync::folder_sync::safe_name(&doc.name));
         docs::export(&cache, &hash, &out)?;
         Ok(out)
     })
@@ -153,7 +153,7 @@ pub async fn add_documents(
 }
 
 /// Asks which folder of this computer to keep in step with the espace documentaire (a
-/// native dialog) and starts mirroring it; returns it (None when the user cancelled).
+/// native dialog) and starts keeping it in step; returns it (None when the user cancelled).
 #[tauri::command]
 pub async fn choose_mirror_dir(
     app: AppHandle,
@@ -172,12 +172,12 @@ pub async fn choose_mirror_dir(
     let dir = chosen
         .into_path()
         .map_err(|e| CommandError::new(ErrorCode::DocumentsPath, e.to_string()))?;
-    state.set_mirror_dir(Some(&dir))?;
+    state.set_synced_folder(Some(&dir))?;
     Ok(Some(dir.display().to_string()))
 }
 
 /// Stops keeping a folder in step (its files stay where they are).
 #[tauri::command]
 pub fn stop_mirror(state: State<'_, AppState>) -> CmdResult<()> {
-    state.set_mirror_dir(None)
+    state.set_synced_folder(None)
 }

@@ -5,12 +5,12 @@ use chrono::NaiveDate;
 
 use crate::error::{CmdResult, CommandError};
 
+pub mod account;
 pub mod conflicts;
 pub mod direction;
 pub mod documents;
 pub mod export;
 pub mod logbook;
-pub mod session;
 pub mod sync;
 pub mod timetable;
 pub mod view;

@@ -1,4 +1,9 @@
-//! A local folder kept in step with the espace documentaire, both ways.
+//! Folder sync: a local folder kept in step with the espace documentaire, both ways.
+//!
+//! (Called « the mirror » in its first version: the table `mirror_files`, the state keys
+//! `mirror.*`, the IPC commands `choose_mirror_dir` / `stop_mirror`, the field `mirrorDir`
+//! and the error codes `mirror.*` keep that name, since they are stored or on a wire. In
+//! the code, « mirror » now only means the replica's merge base.)
 //!
 //! [`reconcile`] is one pass of a three-way comparison between the folder on disk, the
 //! documents of the replica, and `mirror_files` — what both sides agreed on at the last
@@ -45,7 +50,7 @@ pub const CHOSEN_FOLDER_KEY: &str = "mirror.chosen";
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MirrorReport {
+pub struct FolderReport {
     /// Local files that became new documents.
     pub created: usize,
     /// Local edits that became new versions.
@@ -68,7 +73,7 @@ pub struct MirrorReport {
     pub problems: Vec<String>,
 }
 
-impl MirrorReport {
+impl FolderReport {
     /// Whether the pass changed anything on either side.
     pub fn changed_anything(&self) -> bool {
         self.created
@@ -114,7 +119,7 @@ const RESERVED: [&str; 22] = [
 /// A name from the server made safe as one path component on Linux, Windows and macOS:
 /// no separators, NUL, control or reserved characters, no "." or "..", no reserved
 /// device name (CON, NUL, COM1…), no trailing dot or space, at most 255 bytes, never
-/// empty — and never a name this mirror would take for a temporary file.
+/// empty — and never a name folder sync would take for a temporary file.
 pub fn safe_name(name: &str) -> String {
     let mut s: String = name
         .chars()
@@ -185,7 +190,7 @@ pub fn inside(root: &Path, rel: &str) -> Result<PathBuf> {
     if !plain {
         return Err(SyncError::refused(
             ErrorCode::MirrorUnsafePath,
-            format!("chemin refusé hors du dossier miroir : {rel:?}"),
+            format!("chemin refusé hors du dossier synchronisé : {rel:?}"),
         ));
     }
     Ok(root.join(rel_path))
@@ -200,7 +205,7 @@ fn prepare_parent(root: &Path, path: &Path) -> Result<()> {
     if !parent.canonicalize()?.starts_with(&real_root) {
         return Err(SyncError::refused(
             ErrorCode::MirrorUnsafePath,
-            format!("{} sort du dossier miroir", path.display()),
+            format!("{} sort du dossier synchronisé", path.display()),
         ));
     }
     Ok(())
@@ -411,7 +416,7 @@ enum Local {
 /// One reconciliation pass over the folder `root` (created if missing). Local changes are
 /// queued (transfers and ops), remote changes written from the cache; contents not cached
 /// yet are queued for download and written by a later pass.
-pub fn reconcile(replica: &mut Replica, cache: &Cache, root: &Path) -> Result<MirrorReport> {
+pub fn reconcile(replica: &mut Replica, cache: &Cache, root: &Path) -> Result<FolderReport> {
     std::fs::create_dir_all(root)?;
     let root = root.canonicalize()?;
     let root_text = root.to_string_lossy().to_string();
@@ -420,7 +425,7 @@ pub fn reconcile(replica: &mut Replica, cache: &Cache, root: &Path) -> Result<Mi
         replica.conn().execute("DELETE FROM mirror_files", [])?;
         replica.set_state(ROOT_KEY, &root_text)?;
     }
-    let mut report = MirrorReport::default();
+    let mut report = FolderReport::default();
     let me = replica.user_id()?;
     let my_name: String = replica
         .conn()
@@ -756,7 +761,7 @@ fn upload_new(
     cache: &Cache,
     root: &Path,
     rel: &str,
-    report: &mut MirrorReport,
+    report: &mut FolderReport,
 ) -> Result<()> {
     let (folder, name) = remote_place(rel);
     let path = inside(root, rel)?;
@@ -897,7 +902,7 @@ pub fn watch(
         if settled || last_pass.elapsed() >= period {
             first_event = None;
             if let Err(e) = pass() {
-                tracing::warn!("mirror pass failed: {e}");
+                tracing::warn!("folder sync pass failed: {e}");
             }
             // Our own writes raised events: drop them.
             while rx.try_recv().is_ok() {}

@@ -11,53 +11,53 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ardoise_sync::docs::Cache;
-use ardoise_sync::{mirror, Profile, Replica};
+use ardoise_sync::{folder_sync, Profile, Replica};
 use tauri::{AppHandle, Emitter};
 
 use crate::state::Wake;
 
-/// A running mirror; dropping it stops its thread (within a tenth of a second).
-pub struct MirrorHandle {
+/// A running folder sync; dropping it stops its thread (within a tenth of a second).
+pub struct FolderHandle {
     /// The folder.
     pub root: PathBuf,
     stop: Arc<AtomicBool>,
 }
 
-impl Drop for MirrorHandle {
+impl Drop for FolderHandle {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
 }
 
-/// Starts mirroring `root` for `profile`.
+/// Starts keeping `root` in step for `profile`.
 pub fn start(
     app: AppHandle,
     profile: Profile,
     root: PathBuf,
     sync: Sender<Wake>,
     transfers: Sender<Wake>,
-) -> MirrorHandle {
+) -> FolderHandle {
     let stop = Arc::new(AtomicBool::new(false));
-    let handle = MirrorHandle {
+    let handle = FolderHandle {
         root: root.clone(),
         stop: stop.clone(),
     };
     let spawned = std::thread::Builder::new()
-        .name("ardoise-mirror".into())
+        .name("ardoise-folder".into())
         .spawn(move || {
             let mut replica = match Replica::open(&profile.replica_path()) {
                 Ok(r) => r,
-                Err(e) => return log::error!("miroir : {e}"),
+                Err(e) => return log::error!("dossier synchronisé : {e}"),
             };
             let cache = Cache::new(profile.cache_dir());
             let mut pass = || -> ardoise_sync::Result<()> {
-                let report = mirror::reconcile(&mut replica, &cache, &root)?;
+                let report = folder_sync::reconcile(&mut replica, &cache, &root)?;
                 for p in &report.problems {
-                    log::warn!("miroir, laissé de côté : {p}");
+                    log::warn!("dossier synchronisé, laissé de côté : {p}");
                 }
                 if report.changed_anything() || report.waiting > 0 {
                     log::info!(
-                        "miroir : {}",
+                        "dossier synchronisé : {}",
                         serde_json::to_string(&report).unwrap_or_default()
                     );
                     let _ = sync.send(Wake::Now);
@@ -67,9 +67,9 @@ pub fn start(
                 Ok(())
             };
             if let Err(e) = pass() {
-                log::warn!("miroir : {e}");
+                log::warn!("dossier synchronisé : {e}");
             }
-            if let Err(e) = mirror::watch(
+            if let Err(e) = folder_sync::watch(
                 &root,
                 Duration::from_millis(700),
                 Duration::from_secs(5),
@@ -77,11 +77,11 @@ pub fn start(
                 &|| stop.load(Ordering::Relaxed),
                 &mut pass,
             ) {
-                log::error!("miroir : {e}");
+                log::error!("dossier synchronisé : {e}");
             }
         });
     if let Err(e) = spawned {
-        log::error!("miroir : {e}");
+        log::error!("dossier synchronisé : {e}");
     }
     handle
 }
