@@ -51,6 +51,7 @@ pub const MAX_OPS_PER_PUSH: usize = 500;
 pub type Data = Map<String, Value>;
 
 /// The kinds of records the protocol moves. Names on the wire are camelCase.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum EntityKind {

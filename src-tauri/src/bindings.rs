@@ -14,6 +14,8 @@ pub fn typescript() -> String {
     let cfg = Config::new().with_large_int("number");
     let decls = [
         ardoise_protocol::Role::decl(&cfg),
+        ardoise_protocol::EntityKind::decl(&cfg),
+        ardoise_sync::replica::Changes::decl(&cfg),
         ardoise_protocol::entities::PublishState::decl(&cfg),
         ardoise_protocol::entities::HomeworkKind::decl(&cfg),
         ardoise_sync::SyncStatus::decl(&cfg),

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use ardoise_protocol::ErrorCode;
 use ardoise_sync::docs::TransferReport;
+use ardoise_sync::replica::Changes;
 pub use ardoise_sync::scheduler::Wake;
 use ardoise_sync::scheduler::{self, Shell, Timing};
 use ardoise_sync::{Profile, Replica, SyncError, SyncReport, SyncStatus};
@@ -279,8 +280,9 @@ fn open_replica(profile: &Profile) -> CmdResult<Replica> {
     Ok(Replica::open(&profile.replica_path())?)
 }
 
-/// What the record sync loop tells the window: every status (the status bar), new
-/// conflicts and refused edits (notifications), documents pulled (the Documents view);
+/// What the record sync loop tells the window: every status (the status bar), what
+/// changed (`replica-changed`: views redraw what they show of it), new conflicts and
+/// refused edits (notifications);
 /// after each sync, the transfer loop is woken (pinned documents may need a download,
 /// released uploads a push).
 struct RecordsShell {
@@ -305,10 +307,11 @@ impl Shell for RecordsShell {
         if !report.rejected.is_empty() {
             notify::edits_refused(&self.app, report.rejected.len());
         }
-        if report.pulled > 0 {
-            let _ = self.app.emit("documents-changed", ());
-        }
         let _ = self.transfers.send(Wake::Now);
+    }
+
+    fn changed(&self, changes: &Changes) {
+        let _ = self.app.emit("replica-changed", changes);
     }
 
     fn new_conflict_copies(&self, count: i64) {

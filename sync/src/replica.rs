@@ -17,6 +17,7 @@ use ardoise_protocol::{
     PullResponse, Record,
 };
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -632,7 +633,7 @@ impl Replica {
             .query_row("SELECT COUNT(*) FROM conflicts", [], |r| r.get(0))?)
     }
 
-    /// The newest change feed sequence (the UI compares it to know when to refresh).
+    /// The newest entry of the change feed (0 when empty).
     pub fn feed_head(&self) -> Result<i64> {
         Ok(self
             .conn
@@ -640,6 +641,66 @@ impl Replica {
                 r.get(0)
             })?)
     }
+
+    /// What changed after feed entry `after`: the kinds of records pulled from the ENT and
+    /// those changed on this device, for views to refresh only what they show.
+    pub fn changes_after(&self, after: i64) -> Result<Changes> {
+        let mut changes = Changes {
+            head: after,
+            complete: true,
+            ..Changes::default()
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, source, MIN(seq), MAX(seq) FROM change_feed WHERE seq > ?1
+             GROUP BY kind, source ORDER BY kind, source",
+        )?;
+        let rows = stmt.query_map([after], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        let mut first = i64::MAX;
+        for row in rows {
+            let (kind, source, min, max) = row?;
+            first = first.min(min);
+            changes.head = changes.head.max(max);
+            let Some(kind) = EntityKind::parse(&kind) else {
+                continue;
+            };
+            let list = if source == Source::Remote.as_str() {
+                &mut changes.remote
+            } else {
+                &mut changes.local
+            };
+            if !list.contains(&kind) {
+                list.push(kind);
+            }
+        }
+        // Entries are numbered one after the other and only the oldest are ever dropped:
+        // a gap after `after` means some were dropped before they were read.
+        changes.complete = first == i64::MAX || first == after + 1;
+        Ok(changes)
+    }
+}
+
+/// What changed in a replica since a view last looked ([`Replica::changes_after`]).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Changes {
+    /// The newest entry read: ask after it next time.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub head: i64,
+    /// Kinds of records pulled from the ENT.
+    pub remote: Vec<EntityKind>,
+    /// Kinds of records changed on this device (the user's edits, folder sync).
+    pub local: Vec<EntityKind>,
+    /// False when entries were dropped before they were read (the feed keeps the last
+    /// ten thousand): a view then takes everything as changed.
+    pub complete: bool,
 }
 
 /// Checks one received record: shape, sanitised data, and that it is something this
@@ -1039,6 +1100,34 @@ mod tests {
             .unwrap();
         assert_eq!((n, r.cursor().unwrap()), (5_000, 5_000));
         assert_eq!(told.last(), Some(&(5_000, Some(5_000))));
+    }
+
+    #[test]
+    fn changes_say_which_kinds_came_from_the_ent_and_which_were_made_here() {
+        let mut r = Replica::in_memory().unwrap();
+        r.set_state(keys::USER_ID, "t1").unwrap();
+        let start = r.feed_head().unwrap();
+        let mut seance = session_data("Les Lumières");
+        seance.insert("attachments".into(), json!([]));
+        r.local_create(EntityKind::Session, "s1", seance).unwrap();
+        r.apply_pull(PullResponse {
+            changes: vec![room("b12", 1, "Salle B12"), room("b13", 2, "Salle B13")],
+            next_cursor: 2,
+            has_more: false,
+        })
+        .unwrap();
+        let changes = r.changes_after(start).unwrap();
+        assert_eq!(changes.local, [EntityKind::Session]);
+        assert_eq!(changes.remote, [EntityKind::Room]);
+        assert!(changes.complete);
+        assert_eq!(changes.head, r.feed_head().unwrap());
+        let none = r.changes_after(changes.head).unwrap();
+        assert!(none.local.is_empty() && none.remote.is_empty() && none.complete);
+        // Entries dropped before a view read them: it is told to take everything as changed.
+        r.conn
+            .execute("DELETE FROM change_feed WHERE seq = ?1", [start + 1])
+            .unwrap();
+        assert!(!r.changes_after(start).unwrap().complete);
     }
 
     #[test]

@@ -18,6 +18,7 @@ use ardoise_protocol::ErrorCode;
 
 use crate::connectivity::Backoff;
 use crate::docs::{self, Cache, TransferReport};
+use crate::replica::Changes;
 use crate::{backend, Profile, Replica, Result, SyncEngine, SyncError, SyncReport, SyncStatus};
 
 /// What wakes a loop.
@@ -69,6 +70,9 @@ pub trait Shell: Send + Sync + 'static {
     fn new_conflicts(&self, _open: i64) {}
     /// A sync of records went through.
     fn synced(&self, _report: &SyncReport) {}
+    /// Records changed since the last time this was told (pulled, or changed on this
+    /// device since): views refresh what they show of those kinds.
+    fn changed(&self, _changes: &Changes) {}
     /// Documents were changed on both sides since the previous sync: both versions kept.
     fn new_conflict_copies(&self, _count: i64) {}
     /// A run of the transfer queue went through.
@@ -206,15 +210,18 @@ fn run_loop(
     }
 }
 
-/// Record sync, telling new conflicts and new conflict copies of documents.
+/// Record sync, telling what changed, new conflicts and new conflict copies of documents.
 #[derive(Default)]
 struct Records {
     copies_seen: i64,
+    /// The replica's change feed, read up to here.
+    feed_seen: i64,
 }
 
 impl Work for Records {
     fn start(&mut self, engine: &mut SyncEngine, _profile: &Profile, shell: &Arc<dyn Shell>) {
         self.copies_seen = docs::conflict_copies(engine.replica());
+        self.feed_seen = engine.replica().feed_head().unwrap_or(0);
         // Conflicts counted at the end of the last sync (-1: none yet, nothing told at start).
         let conflicts_seen = AtomicI64::new(-1);
         let shell = shell.clone();
@@ -236,6 +243,11 @@ impl Work for Records {
             shell.new_conflict_copies(copies - self.copies_seen);
         }
         self.copies_seen = copies;
+        let changes = engine.replica().changes_after(self.feed_seen)?;
+        if changes.head > self.feed_seen {
+            self.feed_seen = changes.head;
+            shell.changed(&changes);
+        }
         shell.synced(&report);
         Ok(())
     }

@@ -11,8 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ardoise_protocol::entities::PublishState;
-use ardoise_protocol::ErrorCode;
+use ardoise_protocol::{EntityKind, ErrorCode};
 use ardoise_sync::connectivity::Backoff;
+use ardoise_sync::replica::Changes;
 use ardoise_sync::scheduler::{self, Shell, Timing, Wake};
 use ardoise_sync::views::{self, SessionInput};
 use ardoise_sync::{Profile, Replica, SyncError, SyncReport, SyncStatus};
@@ -25,6 +26,7 @@ struct Seen {
     pushed: AtomicUsize,
     offline_statuses: AtomicUsize,
     failed: Mutex<Vec<ErrorCode>>,
+    changes: Mutex<Vec<Changes>>,
 }
 
 impl Shell for Seen {
@@ -41,6 +43,10 @@ impl Shell for Seen {
 
     fn failed(&self, e: &SyncError) {
         self.failed.lock().unwrap().push(e.code());
+    }
+
+    fn changed(&self, changes: &Changes) {
+        self.changes.lock().unwrap().push(changes.clone());
     }
 }
 
@@ -115,6 +121,18 @@ fn a_sync_at_start_one_for_a_burst_of_edits_and_the_other_profile_after_a_switch
     let running = std::thread::spawn(move || scheduler::sync_loop(start, rx, quick(), shell));
 
     seen.wait_for(1);
+    // The first sync brought the school: the shell was told which kinds came.
+    {
+        let told = seen.changes.lock().unwrap();
+        assert_eq!(told.len(), 1, "{told:?}");
+        for kind in [
+            EntityKind::CourseOccurrence,
+            EntityKind::Session,
+            EntityKind::User,
+        ] {
+            assert!(told[0].remote.contains(&kind), "{kind:?} in {:?}", told[0]);
+        }
+    }
     // Five edits, each waking the loop as the editor does: one sync takes them all. (The
     // wake-ups go together: how long writing takes here must not decide the test.)
     for n in 0..5 {

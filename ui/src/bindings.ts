@@ -3,6 +3,27 @@
 
 export type Role = "teacher" | "vie_scolaire" | "direction" | "inspector" | "pupil" | "parent";
 
+export type EntityKind = "school" | "week" | "holiday" | "user" | "subject" | "room" | "audience" | "course" | "courseOccurrence" | "session" | "homework" | "visa" | "document" | "conflict";
+
+export type Changes = { 
+/**
+ * The newest entry read: ask after it next time.
+ */
+head: number, 
+/**
+ * Kinds of records pulled from the ENT.
+ */
+remote: Array<EntityKind>, 
+/**
+ * Kinds of records changed on this device (the user's edits, folder sync).
+ */
+local: Array<EntityKind>, 
+/**
+ * False when entries were dropped before they were read (the feed keeps the last
+ * ten thousand): a view then takes everything as changed.
+ */
+complete: boolean, };
+
 export type PublishState = "draft" | "published";
 
 export type HomeworkKind = "exercise" | "reading" | "test" | "presentation" | "other";

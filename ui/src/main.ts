@@ -52,6 +52,8 @@ import {
   type SyncProgress,
   type TransferView,
 } from "./api";
+import type { Changes } from "./bindings";
+import { touches, type Page } from "./changes";
 import { renderConflicts } from "./conflicts";
 import { logoutButton } from "./logout";
 import { renderDocuments, renderTransfers } from "./documents";
@@ -92,7 +94,7 @@ let target: Target | null = null;
 let officeTab: "day" | "logbooks" = "day";
 let reader: { teacher: Target | null; from: string; to: string } = { teacher: null, from: "", to: "" };
 /** The screen shown: the week (or the office view), or the espace documentaire. */
-let page: "home" | "documents" = "home";
+let page: Page = "home";
 /** The lesson card to focus once the week is drawn again (the one last edited). */
 let returnFocus: string | null = null;
 let docFolder = "/";
@@ -732,13 +734,15 @@ async function start(): Promise<void> {
   status = await getStatus().catch(() => null);
   await render();
   await listen<SyncStatus>("sync-status", (e) => {
-    const changed = !status || status.cursor !== e.payload.cursor;
     status = e.payload;
-    // New data redraws the page — behind an open side panel too (the panel lives outside
-    // the page and keeps what is being typed) — but never a field the user is typing in.
+    app.querySelector("footer.status")?.replaceWith(renderStatus(status, lang));
+  });
+  // What a sync changed, by kind: the page redraws when it shows some of it — behind an
+  // open side panel too (the panel lives outside the page and keeps what is being typed)
+  // — but never under a field the user is typing in.
+  await listen<Changes>("replica-changed", (e) => {
     const typingInPage = app.contains(document.activeElement) && (document.activeElement?.matches("input, textarea, select") ?? false);
-    if (changed && !typingInPage) void render();
-    else app.querySelector("footer.status")?.replaceWith(renderStatus(status, lang));
+    if (touches(page, e.payload) && !typingInPage) void render();
   });
   // A sync failure the user must act on (session expired, outdated app…), said once by
   // the shell per failure.

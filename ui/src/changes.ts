@@ -1,0 +1,17 @@
+import type { Changes } from "./bindings";
+
+/** The pages of the window. */
+export type Page = "home" | "documents";
+
+/**
+ * Whether what changed in the replica touches what `page` shows: the documents page shows
+ * documents (pulled, or changed on this computer by the synced folder); the home page
+ * (the week, the day views, the logbooks) shows the rest as the ENT sends it — the user's
+ * own edits are drawn when they are saved. When the shell could not say everything that
+ * changed, every page takes it as changed.
+ */
+export function touches(page: Page, changes: Changes): boolean {
+  if (!changes.complete) return true;
+  if (page === "documents") return [...changes.remote, ...changes.local].includes("document");
+  return changes.remote.some((kind) => kind !== "document");
+}
