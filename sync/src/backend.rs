@@ -13,6 +13,9 @@ use crate::profile::ProfileInfo;
 use crate::replica::{keys, Replica};
 use crate::{Result, SyncError};
 
+/// The most a probed address's answer is read (its health or OpenID description).
+const PROBE_ANSWER_BYTES: usize = 64 * 1024;
+
 /// A kind of ENT.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,10 +71,12 @@ pub fn probe(server: &str) -> Result<Ent> {
         if !resp.status().is_success() {
             return Ok(false);
         }
-        let mut body = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::Read::take(resp, 64 * 1024), &mut body)
-            .map_err(|e| SyncError::Offline(format!("{base} ({e})")))?;
-        Ok(String::from_utf8_lossy(&body).contains(needle))
+        // An answer too long for what is asked here is not the one looked for.
+        match crate::connector::read_body(resp, PROBE_ANSWER_BYTES, base) {
+            Ok(body) => Ok(String::from_utf8_lossy(&body).contains(needle)),
+            Err(SyncError::BadResponse(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     };
     if answers("/v1/health", "\"protocol\"")? {
         return Ok(Ent::Ardoise);

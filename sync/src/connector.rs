@@ -333,15 +333,7 @@ impl HttpConnector {
         limit: usize,
     ) -> Result<T> {
         let status = resp.status();
-        let mut body = Vec::new();
-        resp.take(limit as u64 + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| SyncError::Offline(format!("{} ({e})", self.base)))?;
-        if body.len() > limit {
-            return Err(SyncError::BadResponse(format!(
-                "réponse trop grande (plus de {limit} octets)"
-            )));
-        }
+        let body = read_body(resp, limit, &self.base)?;
         if !status.is_success() {
             return Err(match serde_json::from_slice::<ApiError>(&body) {
                 Ok(e) if status.is_server_error() => SyncError::Unavailable(e),
@@ -366,6 +358,23 @@ impl HttpConnector {
     fn transport_error(&self, e: reqwest::Error) -> SyncError {
         SyncError::Offline(format!("{} ({})", self.base, root_cause(&e)))
     }
+}
+
+/// The body of an answer from `origin`, read to at most `limit` bytes: a longer one is
+/// refused as it arrives (never held whole), a read cut midway is the network failing.
+/// Every answer of every backend is read through here.
+pub(crate) fn read_body(mut body: impl Read, limit: usize, origin: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    (&mut body)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| SyncError::Offline(format!("{origin} ({e})")))?;
+    if out.len() > limit {
+        return Err(SyncError::BadResponse(format!(
+            "réponse de {origin} trop grande (plus de {limit} octets)"
+        )));
+    }
+    Ok(out)
 }
 
 pub(crate) fn root_cause(e: &dyn std::error::Error) -> String {

@@ -24,7 +24,6 @@ pub mod oauth;
 pub mod state;
 pub mod wire;
 
-use std::io::Read;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -38,9 +37,13 @@ use ardoise_protocol::{
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use crate::connector::{Capabilities, Connector, Snapshot};
+use crate::connector::{read_body, Capabilities, Connector, Snapshot};
 use crate::{Result, SyncError};
 use state::{key, Seen, State};
+
+/// The most an answer of the ENT's token endpoint may weigh (a few hundred bytes in
+/// practice).
+const TOKEN_ANSWER_BYTES: usize = 64 * 1024;
 
 /// The scopes Ardoise asks for (the operator registers them).
 pub const SCOPES: &str = "userinfo diary viescolaire workspace";
@@ -261,15 +264,7 @@ impl OpenEntConnector {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("json"));
-        let mut body = Vec::new();
-        resp.take(MAX_PAGE_BYTES as u64 + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| SyncError::Offline(format!("{} ({e})", self.base)))?;
-        if body.len() > MAX_PAGE_BYTES {
-            return Err(SyncError::BadResponse(format!(
-                "réponse de l'ENT trop grande (plus de {MAX_PAGE_BYTES} octets)"
-            )));
-        }
+        let body = read_body(resp, MAX_PAGE_BYTES, &self.base)?;
         if !status.is_success() {
             return Err(ent_error(status, &body));
         }
@@ -318,10 +313,7 @@ impl OpenEntConnector {
                 ))
             })?;
         let status = resp.status();
-        let mut body = Vec::new();
-        resp.take(64 * 1024 + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| SyncError::Offline(format!("{} ({e})", self.base)))?;
+        let body = read_body(resp, TOKEN_ANSWER_BYTES, &self.base)?;
         let v: Value = serde_json::from_slice(&body).map_err(|_| {
             SyncError::BadResponse(format!(
                 "le serveur de jetons de l'ENT a répondu {status} sans JSON"
