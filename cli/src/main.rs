@@ -164,6 +164,10 @@ struct TimetableArgs {
     /// Write the day of every class (`--all`) as a PDF file instead.
     #[arg(long)]
     pdf: Option<PathBuf>,
+    /// Write these lessons as an iCalendar file instead, for a phone's or a desktop's
+    /// calendar (importing it again updates the lessons, never duplicates them).
+    #[arg(long, conflicts_with = "pdf")]
+    ics: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -456,6 +460,27 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             if let Some(path) = a.pdf {
                 let pdf = ardoise_sync::export::day_pdf(&replica, &who, a.date)?;
                 std::fs::write(&path, pdf).map_err(|e| SyncError::Refused {
+                    code: ErrorCode::CliIo,
+                    message: e.to_string(),
+                })?;
+                println!("{}", path.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            if let Some(path) = a.ics {
+                let label = ardoise_sync::export::who_label(&replica, &who)?;
+                let title = match label {
+                    Some(l) => format!("Emploi du temps — {l}"),
+                    None => "Emploi du temps".to_string(),
+                };
+                let ics = ardoise_sync::ical::calendar(
+                    &replica,
+                    &who,
+                    a.date,
+                    a.days,
+                    &title,
+                    chrono::Utc::now(),
+                )?;
+                std::fs::write(&path, ics).map_err(|e| SyncError::Refused {
                     code: ErrorCode::CliIo,
                     message: e.to_string(),
                 })?;

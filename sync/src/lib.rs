@@ -11,6 +11,7 @@
 //! - [`views`]: the one API the app and the CLI call — what users see and the edits they
 //!   make from it; [`logbook`]: the rules those edits are checked against;
 //! - [`scheduler`]: when to sync (the background loops a shell runs);
+//! - [`export`] and [`ical`]: the timetable as a PDF day sheet and as iCalendar;
 //! - [`docs`]: the espace documentaire (content cache, pins, transfer queue) and
 //!   [`folder_sync`]: a local folder kept in step with it (« mirror » is the replica's
 //!   merge base, never this).
@@ -41,6 +42,7 @@ pub mod engine;
 mod error;
 pub mod export;
 pub mod folder_sync;
+pub mod ical;
 pub mod logbook;
 pub mod open_ent;
 pub mod profile;

@@ -323,6 +323,18 @@ pub fn session_for_occurrence(
     .next())
 }
 
+/// The title of the published séance written for a lesson, if any (what a calendar shows
+/// of it).
+pub fn published_title(conn: &Connection, occurrence_id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT title FROM sessions WHERE occurrence_id = ?1 AND state = 'published'
+             ORDER BY id LIMIT 1",
+        )?
+        .query_row([occurrence_id], |r| r.get(0))
+        .optional()?)
+}
+
 /// Something "Où est… ?" can look for.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
