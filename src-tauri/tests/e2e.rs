@@ -699,6 +699,16 @@ fn a_pupil_opens_on_her_class_week() {
         json!(false)
     );
     screen(&driver, "pupil-week");
+    // The week of 11 November: the holiday by name, that day only.
+    show_week(&driver, "2026-11-11");
+    assert_eq!(
+        driver.execute(
+            "return [...document.querySelectorAll('.day.holiday .holiday-name')].map(e => e.textContent)",
+            json!([])
+        ),
+        json!(["Armistice"])
+    );
+    screen(&driver, "pupil-week-armistice");
 }
 
 /// Direction: M. Bernard reads Mme Martin's logbook in the app and signs off 2nde 3; the

@@ -294,6 +294,33 @@ pub fn list_conflicts(conn: &Connection) -> Result<Vec<Data>> {
     list(conn, EntityKind::Conflict, "1 ORDER BY created_at", &[])
 }
 
+/// Holidays overlapping `from`..=`to`: (name, first day, last day), by first day.
+pub fn holidays_between(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(String, NaiveDate, NaiveDate)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, start_date, end_date FROM holidays
+         WHERE start_date <= ?2 AND end_date >= ?1 ORDER BY start_date, name",
+    )?;
+    let rows = stmt.query_map([from.to_string(), to.to_string()], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (name, start, end) = row?;
+        if let (Ok(start), Ok(end)) = (start.parse(), end.parse()) {
+            out.push((name, start, end));
+        }
+    }
+    Ok(out)
+}
+
 /// Semaine A or B of the week of `date`, if it is a school week.
 pub fn week_type(conn: &Connection, date: NaiveDate) -> Result<Option<String>> {
     use chrono::Datelike;

@@ -68,6 +68,8 @@ pub struct WeekView {
     pub occurrences: Vec<OccurrenceView>,
     /// Occurrence id → its séance, for the teacher's lessons already written.
     pub sessions_by_occurrence: BTreeMap<String, WrittenLesson>,
+    /// Day (YYYY-MM-DD) → the holiday it falls in (« Vacances de Noël », « Armistice »).
+    pub holidays: BTreeMap<String, String>,
 }
 
 /// What a lesson's card says of its séance.
@@ -103,8 +105,8 @@ pub fn week(replica: &Replica, user: &UserInfo, date: NaiveDate) -> Result<WeekV
         queries::timetable(conn, &Who::Teacher(user.login.clone()), monday, 6)?
     };
     let mut sessions_by_occurrence = BTreeMap::new();
+    let saturday = monday + Duration::days(5);
     if !learner {
-        let saturday = monday + Duration::days(5);
         let homework = queries::homework_counts(conn, &user.id, monday, saturday)?;
         for s in queries::teacher_sessions(conn, &user.id, monday, saturday)? {
             let (Some(occ), Some(id)) = (
@@ -125,12 +127,23 @@ pub fn week(replica: &Replica, user: &UserInfo, date: NaiveDate) -> Result<WeekV
             );
         }
     }
+    let mut holidays = BTreeMap::new();
+    for (name, first, last) in queries::holidays_between(conn, monday, saturday)? {
+        let mut day = first.max(monday);
+        while day <= last.min(saturday) {
+            holidays
+                .entry(day.to_string())
+                .or_insert_with(|| name.clone());
+            day += Duration::days(1);
+        }
+    }
     Ok(WeekView {
         monday: monday.to_string(),
         week_type: queries::week_type(conn, monday)?,
         user_name: user.display_name.clone(),
         occurrences,
         sessions_by_occurrence,
+        holidays,
     })
 }
 

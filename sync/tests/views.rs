@@ -27,6 +27,20 @@ fn the_week_the_editor_and_the_visa_lock_agree_for_a_teacher() {
     // only, Monday to Saturday, and each séance written shows its homework count.
     let week = views::week(martin.replica(), &user, day("2026-11-25")).unwrap();
     assert_eq!(week.monday, "2026-11-23");
+    assert!(week.holidays.is_empty(), "a school week");
+    // The week of 11 November: Armistice, by name, that day only.
+    let armistice = views::week(martin.replica(), &user, day("2026-11-11")).unwrap();
+    assert_eq!(
+        armistice.holidays.iter().collect::<Vec<_>>(),
+        [(&"2026-11-11".to_string(), &"Armistice".to_string())]
+    );
+    assert!(armistice.occurrences.iter().all(|o| o.date != "2026-11-11"));
+    // Christmas: the Saturday it starts on.
+    let christmas = views::week(martin.replica(), &user, day("2026-12-14")).unwrap();
+    assert_eq!(
+        christmas.holidays.get("2026-12-19").map(String::as_str),
+        Some("Vacances de Noël")
+    );
     assert!(!week.occurrences.is_empty(), "martin teaches that week");
     let own = views::timetable(
         martin.replica(),

@@ -226,7 +226,11 @@ occurrences: Array<OccurrenceView>,
 /**
  * Occurrence id → its séance, for the teacher's lessons already written.
  */
-sessionsByOccurrence: { [key in string]: WrittenLesson }, };
+sessionsByOccurrence: { [key in string]: WrittenLesson }, 
+/**
+ * Day (YYYY-MM-DD) → the holiday it falls in (« Vacances de Noël », « Armistice »).
+ */
+holidays: { [key in string]: string }, };
 
 export type WrittenLesson = { 
 /**

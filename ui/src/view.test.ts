@@ -14,6 +14,7 @@ const week: WeekView = {
     { id: "o2", date: "2026-12-01", start: "14:00", end: "15:00", subject: "Histoire-géographie", subjectColor: "#8e44ad", audience: "Tle 2", teacher: "Mme Claire Martin", room: "C09", status: "cancelled", substitute: null, note: "Professeur absent" },
   ],
   sessionsByOccurrence: { o1: { sessionId: "s1", title: "Les Lumières", state: "published", homework: 2 } },
+  holidays: {},
 };
 
 describe("status bar", () => {
@@ -61,6 +62,17 @@ describe("week view", () => {
     expect(root.querySelector('[data-occurrence="o1"] .written')?.textContent).toBe("✓ Séance renseignée · 2 devoirs");
     expect(root.querySelector('[data-occurrence="o1"]')?.getAttribute("role")).toBe("button");
   });
+  it("names the holiday a day falls in instead of « Pas de cours »", () => {
+    const armistice = { ...week, monday: "2026-11-09", occurrences: [], holidays: { "2026-11-11": "Armistice" } };
+    const grid = renderWeek(armistice, "fr", "2026-11-09");
+    const days = [...grid.querySelectorAll(".day")];
+    expect(days[2].classList.contains("holiday")).toBe(true);
+    expect(days[2].querySelector(".holiday-name")?.textContent).toBe("Armistice");
+    expect(days[2].querySelector(".empty")).toBeNull();
+    expect(days[1].querySelector(".empty")?.textContent).toBe("Pas de cours");
+    expect(grid.querySelectorAll(".holiday")).toHaveLength(1);
+  });
+
   it("says « Brouillon » for a séance the class does not see yet", () => {
     const draft = { ...week, sessionsByOccurrence: { o1: { sessionId: "s1", title: "", state: "draft" as const, homework: 0 } } };
     const card = renderWeek(draft, "fr", "2026-11-30").querySelector('[data-occurrence="o1"]')!;

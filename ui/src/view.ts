@@ -151,11 +151,15 @@ export function renderWeek(w: WeekView, lang: Lang, today: string, opens = true,
   for (const day of days) {
     const lessons = w.occurrences.filter((o) => o.date === day);
     const col = el("div", { class: `day${day === today ? " today" : ""}` });
+    const holiday = w.holidays[day];
     const title = el("h2", {}, formatDay(day, lang));
     if (day === today) title.append(el("span", { class: "today-tag" }, m.today));
     col.append(title);
     const body = el("div", { class: "lessons" });
-    if (lessons.length === 0) body.append(el("p", { class: "empty" }, m.noLesson));
+    if (holiday) {
+      col.classList.add("holiday");
+      body.append(el("p", { class: "holiday-name" }, holiday));
+    } else if (lessons.length === 0) body.append(el("p", { class: "empty" }, m.noLesson));
     const placed = lanes(lessons);
     for (const o of lessons) {
       const card = lessonCard(o, w.sessionsByOccurrence[o.id], lang, opens);
