@@ -4,7 +4,9 @@
 set -euo pipefail
 status=0
 for crate in ardoise-protocol ardoise-sync; do
-  if cargo tree -p "$crate" -e normal --prefix none | grep -iE '^(tauri|wry|tao)[ -]'; then
+  # Captured first: a failing `cargo tree` stops the gate instead of matching nothing.
+  tree=$(cargo tree -p "$crate" -e normal --prefix none)
+  if grep -iE '^(tauri|wry|tao)[ -]' <<<"$tree"; then
     echo "check-core-deps: $crate depends on tauri (see above)"; status=1
   fi
 done

@@ -324,7 +324,7 @@ pub fn sync_folder(
             print_json(&report);
         } else {
             eprintln!(
-                "Miroir : {} nouveau(x), {} version(s), {} écrit(s), {} renommé(s), {} à la corbeille, {} supprimé(s) ici, {} conflit(s), {} en attente.",
+                "Dossier synchronisé : {} nouveau(x), {} version(s), {} écrit(s), {} renommé(s), {} à la corbeille, {} supprimé(s) ici, {} conflit(s), {} en attente.",
                 report.created,
                 report.new_versions,
                 report.written,
@@ -346,7 +346,7 @@ pub fn sync_folder(
     }
     std::fs::create_dir_all(&dir)?;
     eprintln!(
-        "Miroir de {} : surveillance (SIGTERM pour arrêter).",
+        "Dossier synchronisé {} : surveillance (SIGTERM pour arrêter).",
         dir.display()
     );
     pass(&mut engine)?;
@@ -360,14 +360,14 @@ pub fn sync_folder(
             let report = pass(&mut engine)?;
             if report.changed_anything() {
                 eprintln!(
-                    "Miroir : {}",
+                    "Dossier synchronisé : {}",
                     serde_json::to_string(&report).unwrap_or_default()
                 );
             }
             Ok(())
         },
     )?;
-    eprintln!("Miroir arrêté.");
+    eprintln!("Synchronisation du dossier arrêtée.");
     Ok(ExitCode::SUCCESS)
 }
 

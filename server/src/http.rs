@@ -940,7 +940,8 @@ fn upload_size(
                     let status = match refusal.code {
                         ErrorCode::AclForbidden => StatusCode::FORBIDDEN,
                         ErrorCode::QuotaExceeded => StatusCode::INSUFFICIENT_STORAGE,
-                        _ => StatusCode::PAYLOAD_TOO_LARGE,
+                        ErrorCode::UploadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                        _ => StatusCode::BAD_REQUEST,
                     };
                     Err(HttpError(status, refusal))
                 }

@@ -330,8 +330,10 @@ fn story_2_vie_scolaire_finds_1re_b_and_cancels_the_course() {
     assert_eq!(seen["note"], "Professeur absent");
 
     // « Exporter en PDF » opens the save dialog GTK draws, which speaks the app's language
-    // (not the system's): a picture of the whole screen, the dialog being outside the
-    // webview, for people to look at (artifacts/e2e/story2-pdf-dialog.png).
+    // (not the system's). A picture of the whole screen for people to look at
+    // (artifacts/e2e/story2-pdf-dialog.png), the dialog being outside the webview: nothing
+    // here reads the dialog, so this part checks only that the click and the picture
+    // work; the language rule itself is `locale`'s unit tests.
     driver.execute(
         "setTimeout(() => document.querySelector('button.export-pdf').click(), 0)",
         json!([]),

@@ -81,18 +81,31 @@ fn check_visa(replica: &Replica, teacher: &str, audience: &str, date: &str) -> R
 fn check_own_and_open(
     replica: &Replica,
     me: &Me,
+    kind: EntityKind,
     current: &Data,
-    date_field: &str,
     refusal: &str,
 ) -> Result<()> {
     if current["teacherId"].as_str() != Some(me.id.as_str()) {
         return Err(SyncError::refused(ErrorCode::AclForbidden, refusal));
     }
+    check_entry_visa(replica, &me.id, kind, current)
+}
+
+/// Refuses a change to a séance or homework of `teacher` (`entry`) dated under a visa.
+fn check_entry_visa(
+    replica: &Replica,
+    teacher: &str,
+    kind: EntityKind,
+    entry: &Data,
+) -> Result<()> {
+    let Some(date_field) = visa::dated_by(kind) else {
+        return Ok(());
+    };
     check_visa(
         replica,
-        &me.id,
-        current["audienceId"].as_str().unwrap_or(""),
-        current[date_field].as_str().unwrap_or(""),
+        teacher,
+        entry["audienceId"].as_str().unwrap_or(""),
+        entry[date_field].as_str().unwrap_or(""),
     )
 }
 
@@ -115,22 +128,11 @@ fn check_teacher_may_write(me: &Me, data: &Data) -> Result<()> {
 
 /// `data` validated (shape, sanitised HTML) and allowed: the teacher teaches that class
 /// and its date is not under visa.
-fn checked(
-    replica: &Replica,
-    me: &Me,
-    kind: EntityKind,
-    data: &Data,
-    date_field: &str,
-) -> Result<Data> {
+fn checked(replica: &Replica, me: &Me, kind: EntityKind, data: &Data) -> Result<Data> {
     let data = validate(kind, data)?;
     crate::open_ent::check_fits(replica, kind, &data)?;
     check_teacher_may_write(me, &data)?;
-    check_visa(
-        replica,
-        &me.id,
-        data["audienceId"].as_str().unwrap_or(""),
-        data[date_field].as_str().unwrap_or(""),
-    )?;
+    check_entry_visa(replica, &me.id, kind, &data)?;
     Ok(data)
 }
 
@@ -151,15 +153,7 @@ pub fn save_session(replica: &mut Replica, input: &Data) -> Result<Data> {
         "attachments",
     ];
     if let Some(id) = text(input, "id") {
-        return update(
-            replica,
-            &me,
-            EntityKind::Session,
-            &id,
-            input,
-            &editable,
-            "date",
-        );
+        return update(replica, &me, EntityKind::Session, &id, input, &editable);
     }
     let mut data = Data::new();
     if let Some(occ) = text(input, "occurrence") {
@@ -209,7 +203,7 @@ pub fn save_session(replica: &mut Replica, input: &Data) -> Result<Data> {
             data.insert(key.into(), v.clone());
         }
     }
-    create(replica, &me, EntityKind::Session, data, "date")
+    create(replica, &me, EntityKind::Session, data)
 }
 
 /// Saves a homework: `givenOn`, `dueOn`, `description`, `audience`, `subject`, and
@@ -227,15 +221,7 @@ pub fn save_homework(replica: &mut Replica, input: &Data) -> Result<Data> {
         "attachments",
     ];
     if let Some(id) = text(input, "id") {
-        return update(
-            replica,
-            &me,
-            EntityKind::Homework,
-            &id,
-            input,
-            &editable,
-            "givenOn",
-        );
+        return update(replica, &me, EntityKind::Homework, &id, input, &editable);
     }
     let audience = text(input, "audience").ok_or_else(|| invalid("« audience » manquant"))?;
     let subject = text(input, "subject").ok_or_else(|| invalid("« subject » manquant"))?;
@@ -256,17 +242,11 @@ pub fn save_homework(replica: &mut Replica, input: &Data) -> Result<Data> {
             data.insert(key.into(), v.clone());
         }
     }
-    create(replica, &me, EntityKind::Homework, data, "givenOn")
+    create(replica, &me, EntityKind::Homework, data)
 }
 
-fn create(
-    replica: &mut Replica,
-    me: &Me,
-    kind: EntityKind,
-    data: Data,
-    date_field: &str,
-) -> Result<Data> {
-    let data = checked(replica, me, kind, &data, date_field)?;
+fn create(replica: &mut Replica, me: &Me, kind: EntityKind, data: Data) -> Result<Data> {
+    let data = checked(replica, me, kind, &data)?;
     check_attachments(replica, me, &data)?;
     let id = Uuid::now_v7().to_string();
     replica.local_create(kind, &id, data.clone())?;
@@ -336,7 +316,6 @@ fn update(
     id: &str,
     input: &Data,
     editable: &[&str],
-    date_field: &str,
 ) -> Result<Data> {
     let (_, current) = replica
         .get(kind, id)?
@@ -350,11 +329,11 @@ fn update(
     check_own_and_open(
         replica,
         me,
+        kind,
         &current,
-        date_field,
         "Vous ne pouvez modifier que vos propres séances et devoirs.",
     )?;
-    let data = checked(replica, me, kind, &data, date_field)?;
+    let data = checked(replica, me, kind, &data)?;
     // Only what is newly attached is checked: an attachment trashed since stays listed.
     let before = attached(&current);
     let mut added = data.clone();
@@ -508,8 +487,8 @@ pub fn delete_homework(replica: &mut Replica, id: &str) -> Result<()> {
     check_own_and_open(
         replica,
         &me,
+        EntityKind::Homework,
         &current,
-        "givenOn",
         "Vous ne pouvez supprimer que vos propres devoirs.",
     )?;
     replica.local_delete(EntityKind::Homework, id)?;

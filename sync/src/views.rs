@@ -2,8 +2,9 @@
 //! séance with its homework, drafts, conflicts, a teacher's logbook, the documents) and the
 //! edits they make from it, built from the replica once for both.
 //!
-//! Everything here takes a [`Replica`] and hands back plain, serialisable values; none of it
-//! knows the replica's tables. The rules a view shows — a séance locked by a visa, whose
+//! Everything here takes a [`Replica`] and hands back plain, serialisable values (with
+//! their TypeScript declarations under the `ts` feature, which the app's `bindings.rs`
+//! writes into the UI); none of it knows the replica's tables. The rules a view shows — a séance locked by a visa, whose
 //! entries one may edit — come from [`crate::logbook`], the module that enforces them on
 //! save, so what the editor shows and what a save refuses cannot disagree.
 
@@ -472,10 +473,9 @@ pub fn conflicts(replica: &Replica) -> Result<Vec<ConflictView>> {
     let mut out = Vec::new();
     for c in conflict_records(replica)? {
         let record_id = text(&c, "recordId");
-        let record = match EntityKind::parse(&text(&c, "recordKind")) {
-            Some(kind) => replica.get(kind, &record_id)?,
-            None => None,
-        };
+        // A record that cannot be read is named by its id: the conflict stays resolvable.
+        let record = EntityKind::parse(&text(&c, "recordKind"))
+            .and_then(|kind| replica.get(kind, &record_id).ok().flatten());
         let label = match record {
             Some((_, r)) => format!("{} {}", text(&r, "date"), text(&r, "title"))
                 .trim()

@@ -1,5 +1,5 @@
 //! A server that sends hostile document names (`../x`, `/etc/passwd`, `CON`, 300-char
-//! names, names differing only by case…) cannot make the mirror write anywhere but inside
+//! names, names differing only by case…) cannot make folder sync write anywhere but inside
 //! its root, and each document still gets a file of its own.
 
 use std::path::Path;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Changes } from "./bindings";
-import { touches } from "./changes";
+import type { Changes, SyncStatus } from "./bindings";
+import { reshapes, touches } from "./changes";
 
 const changes = (part: Partial<Changes>): Changes => ({ head: 7, remote: [], local: [], complete: true, ...part });
 
@@ -25,5 +25,20 @@ describe("what a sync changed, per page", () => {
   it("takes everything as changed when the shell could not say all that changed", () => {
     expect(touches("home", changes({ complete: false }))).toBe(true);
     expect(touches("documents", changes({ complete: false }))).toBe(true);
+  });
+});
+
+describe("what a new status changes", () => {
+  const status: SyncStatus = { online: true, syncing: false, pending: 0, quarantined: 0, conflicts: 0, lastSync: null, cursor: 10, progress: null, keyStorage: "keyring",
+    ent: "ardoise", capabilities: { changeFeed: true, serverMerge: true, safeRetries: true, resumableFiles: true, lessonStatus: true, visas: true, documents: true } };
+
+  it("reshapes the page for the first status after a sign-in", () => {
+    expect(reshapes(null, status)).toBe(true);
+  });
+
+  it("reshapes it when the ENT or what it supports changes, not for a count or a time", () => {
+    expect(reshapes(status, { ...status, pending: 3, lastSync: "2026-11-30T09:47:00Z", cursor: 11, online: false })).toBe(false);
+    expect(reshapes(status, { ...status, ent: "open-ent-ng" })).toBe(true);
+    expect(reshapes(status, { ...status, capabilities: { ...status.capabilities, visas: false } })).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import type { Changes } from "./bindings";
+import type { Changes, SyncStatus } from "./bindings";
 
 /** The pages of the window. */
 export type Page = "home" | "documents";
@@ -14,4 +14,17 @@ export function touches(page: Page, changes: Changes): boolean {
   if (!changes.complete) return true;
   if (page === "documents") return [...changes.remote, ...changes.local].includes("document");
   return changes.remote.some((kind) => kind !== "document");
+}
+
+/**
+ * Whether a new status changes the page's shape, not only the status bar: the first status
+ * (after a sign-in), or another ENT, or other capabilities (which hide or show the actions
+ * an ENT does not support).
+ */
+export function reshapes(before: SyncStatus | null, after: SyncStatus): boolean {
+  if (!before) return true;
+  if (before.ent !== after.ent) return true;
+  const a = before.capabilities;
+  const b = after.capabilities;
+  return (Object.keys(b) as (keyof typeof b)[]).some((k) => a[k] !== b[k]);
 }

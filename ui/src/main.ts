@@ -53,7 +53,7 @@ import {
   type TransferView,
 } from "./api";
 import type { Changes } from "./bindings";
-import { touches, type Page } from "./changes";
+import { reshapes, touches, type Page } from "./changes";
 import { renderConflicts } from "./conflicts";
 import { logoutButton } from "./logout";
 import { renderDocuments, renderTransfers } from "./documents";
@@ -730,20 +730,27 @@ async function start(): Promise<void> {
     }
   });
   if (zoom !== 1) await setZoom(zoom).catch(() => 1);
-  me = await getMe().catch(() => null);
-  status = await getStatus().catch(() => null);
-  await render();
+  // Listening before the first drawing: a sync that ends meanwhile is not missed.
+  const typingInPage = () =>
+    app.contains(document.activeElement) && (document.activeElement?.matches("input, textarea, select") ?? false);
   await listen<SyncStatus>("sync-status", (e) => {
+    const before = status;
     status = e.payload;
-    app.querySelector("footer.status")?.replaceWith(renderStatus(status, lang));
+    const footer = app.querySelector("footer.status");
+    // The first status after a sign-in, or another ENT's capabilities, reshape the page;
+    // otherwise only the status bar changes.
+    if (me && (!footer || reshapes(before, status)) && !typingInPage()) void render();
+    else footer?.replaceWith(renderStatus(status, lang));
   });
   // What a sync changed, by kind: the page redraws when it shows some of it — behind an
   // open side panel too (the panel lives outside the page and keeps what is being typed)
   // — but never under a field the user is typing in.
   await listen<Changes>("replica-changed", (e) => {
-    const typingInPage = app.contains(document.activeElement) && (document.activeElement?.matches("input, textarea, select") ?? false);
-    if (touches(page, e.payload) && !typingInPage) void render();
+    if (touches(page, e.payload) && !typingInPage()) void render();
   });
+  me = await getMe().catch(() => null);
+  status = await getStatus().catch(() => null);
+  await render();
   // A sync failure the user must act on (session expired, outdated app…), said once by
   // the shell per failure.
   await listen<CommandError>("sync-error", (e) => showError(e.payload));
