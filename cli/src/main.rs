@@ -459,12 +459,7 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             };
             if let Some(path) = a.pdf {
                 let pdf = ardoise_sync::export::day_pdf(&replica, &who, a.date)?;
-                std::fs::write(&path, pdf).map_err(|e| SyncError::Refused {
-                    code: ErrorCode::CliIo,
-                    message: e.to_string(),
-                })?;
-                println!("{}", path.display());
-                return Ok(ExitCode::SUCCESS);
+                return write_out(&path, pdf.as_slice());
             }
             if let Some(path) = a.ics {
                 let label = ardoise_sync::export::who_label(&replica, &who)?;
@@ -480,12 +475,7 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                     &title,
                     chrono::Utc::now(),
                 )?;
-                std::fs::write(&path, ics).map_err(|e| SyncError::Refused {
-                    code: ErrorCode::CliIo,
-                    message: e.to_string(),
-                })?;
-                println!("{}", path.display());
-                return Ok(ExitCode::SUCCESS);
+                return write_out(&path, ics.as_bytes());
             }
             let rows = views::timetable(&replica, &who, a.date, a.days)?;
             if a.json {
@@ -607,6 +597,16 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes an exported file and prints its path.
+fn write_out(path: &std::path::Path, bytes: &[u8]) -> Result<ExitCode, SyncError> {
+    std::fs::write(path, bytes).map_err(|e| SyncError::Refused {
+        code: ErrorCode::CliIo,
+        message: format!("{} : {e}", path.display()),
+    })?;
+    println!("{}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
