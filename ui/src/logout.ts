@@ -3,6 +3,7 @@
 // (`logout.pending`) and the button then offers to abandon them.
 import { logout, type CommandError } from "./api";
 import { t, type Lang } from "./i18n";
+import { withIcon } from "./icons";
 
 export function logoutButton(lang: Lang, done: () => void, failed: (e: CommandError) => void): HTMLButtonElement {
   const m = t(lang);
@@ -10,6 +11,7 @@ export function logoutButton(lang: Lang, done: () => void, failed: (e: CommandEr
   b.type = "button";
   b.className = "logout";
   b.textContent = m.logout;
+  withIcon(b, "logout");
   let step: "idle" | "armed" | "discard" = "idle";
   b.onclick = async () => {
     if (step === "idle") {

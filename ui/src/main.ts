@@ -64,6 +64,7 @@ import { renderDay, renderSuggestions } from "./whereis";
 import { errorText, t, type Lang } from "./i18n";
 import { el, renderStatus, renderWeek } from "./view";
 import { nextZoom, savedZoom } from "./zoom";
+import { icon, withIcon } from "./icons";
 
 let lang: Lang = localStorage.getItem("lang") === "en" ? "en" : "fr";
 
@@ -72,6 +73,7 @@ function langButton(): HTMLButtonElement {
   const b = document.createElement("button");
   b.className = "lang";
   b.textContent = lang === "fr" ? "English" : "Français";
+  withIcon(b, "language");
   b.setAttribute("lang", lang === "fr" ? "en" : "fr");
   b.onclick = () => {
     lang = lang === "fr" ? "en" : "fr";
@@ -105,6 +107,7 @@ function documentsButton(): HTMLButtonElement {
   const b = document.createElement("button");
   b.className = "documents-button";
   b.textContent = t(lang).documents;
+  withIcon(b, "documents");
   if (!can("documents")) {
     // Disabled, with the reason said (title for the mouse, description for screen readers).
     b.disabled = true;
@@ -146,6 +149,7 @@ function switchUserButton(): HTMLButtonElement {
   const b = document.createElement("button");
   b.className = "switch-user";
   b.textContent = t(lang).switchUser;
+  withIcon(b, "switchUser");
   b.onclick = () => {
     me = null;
     void showLogin();
@@ -321,10 +325,12 @@ async function renderOffice(): Promise<void> {
   });
   const print = document.createElement("button");
   print.textContent = m.print;
+  withIcon(print, "print");
   print.onclick = () => window.print();
   const pdf = document.createElement("button");
   pdf.className = "export-pdf";
   pdf.textContent = m.exportPdf;
+  withIcon(pdf, "pdf");
   pdf.onclick = () => void exportPdf().catch(showError);
   const nav = [day, print, pdf, documentsButton(), ...accountButtons(), langButton()];
   const header = pageHeader(me?.displayName ?? "", ...(signsVisas() ? [officeTabs(), ...nav] : nav));
@@ -563,14 +569,16 @@ async function render(): Promise<void> {
     const week = await getWeek(current);
     lessons = week.occurrences;
     const prev = document.createElement("button");
-    prev.textContent = "‹";
+    prev.className = "icon-only";
+    prev.append(icon("previous"));
     prev.setAttribute("aria-label", m.previous);
     prev.onclick = () => { current = shift(current, -7); void render(); };
     const label = document.createElement("span");
     label.className = "week-label";
     label.textContent = m.week(week.weekType, week.occurrences.length);
     const next = document.createElement("button");
-    next.textContent = "›";
+    next.className = "icon-only";
+    next.append(icon("next"));
     next.setAttribute("aria-label", m.next);
     next.onclick = () => { current = shift(current, 7); void render(); };
     const picker = dateInput(m.day, current, (d) => {
@@ -582,6 +590,7 @@ async function render(): Promise<void> {
       const drafts = document.createElement("button");
       drafts.className = "drafts-button";
       drafts.textContent = m.drafts((await listDrafts().catch(() => [])).length);
+      withIcon(drafts, "drafts");
       drafts.onclick = () => void openDrafts();
       tools.push(drafts, documentsButton());
     }
