@@ -217,6 +217,10 @@ struct Records {
     copies_seen: i64,
     /// The replica's change feed, read up to here.
     feed_seen: i64,
+    /// The status the engine gave at the end of a sync, held until what changed is told:
+    /// a shell hears « changed » before « synced », never a finished sync whose changes
+    /// are still to come.
+    last_status: Arc<std::sync::Mutex<Option<SyncStatus>>>,
 }
 
 impl Work for Records {
@@ -226,22 +230,35 @@ impl Work for Records {
         // Conflicts counted at the end of the last sync (-1: none yet, nothing told at start).
         let conflicts_seen = AtomicI64::new(-1);
         let shell = shell.clone();
+        let held = self.last_status.clone();
         engine.on_status(move |s| {
-            if !s.syncing {
-                let seen = conflicts_seen.swap(s.conflicts, Ordering::Relaxed);
-                if seen >= 0 && s.conflicts > seen {
-                    shell.new_conflicts(s.conflicts);
-                }
+            if s.syncing {
+                shell.status(s);
+                return;
             }
-            shell.status(s);
+            let seen = conflicts_seen.swap(s.conflicts, Ordering::Relaxed);
+            if seen >= 0 && s.conflicts > seen {
+                shell.new_conflicts(s.conflicts);
+            }
+            if let Ok(mut slot) = held.lock() {
+                *slot = Some(s.clone());
+            }
         });
     }
 
     fn run(&mut self, engine: &mut SyncEngine, shell: &dyn Shell) -> Result<()> {
         let result = engine.sync_once();
         // What was applied is told even when the sync failed later on (a page pulled, then
-        // the network went).
+        // the network went), and before the status that says the sync is over.
         self.tell_changes(engine, shell);
+        let last = self
+            .last_status
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take());
+        if let Some(status) = last {
+            shell.status(&status);
+        }
         let report = result?;
         let copies = docs::conflict_copies(engine.replica());
         if copies > self.copies_seen {

@@ -551,7 +551,28 @@ async function showLogin(): Promise<void> {
   (last ? view.querySelector<HTMLInputElement>("input[name=password]") : loginInput)?.focus();
 }
 
-async function render(): Promise<void> {
+/**
+ * Draws the page again. Drawings run one after the other (a sync's events and a click may
+ * ask at once; two drawings interleaved could leave the older one on screen), and the
+ * page says it is ready (`data-ready`, which the end-to-end tests wait for) only when the
+ * last one asked for is done.
+ */
+let drawing: Promise<void> = Promise.resolve();
+let drawsPending = 0;
+function render(): Promise<void> {
+  drawsPending++;
+  document.body.dataset.ready = "redrawing";
+  const done = drawing
+    .then(() => draw())
+    .finally(() => {
+      drawsPending--;
+      if (drawsPending > 0) document.body.dataset.ready = "redrawing";
+    });
+  drawing = done.catch(() => undefined);
+  return done;
+}
+
+async function draw(): Promise<void> {
   const m = t(lang);
   try {
     if (!me) {
