@@ -174,11 +174,15 @@ fn the_week_the_editor_and_the_visa_lock_agree_for_a_teacher() {
         .find(|a| a.id == signed.audience_id)
         .unwrap();
     assert_eq!(visa.visa_until.as_deref(), Some("2026-11-25"));
-    for later in views::week(martin.replica(), &user, day("2026-11-30"))
+    let after = views::week(martin.replica(), &user, day("2026-11-30"))
         .unwrap()
-        .sessions_by_occurrence
-        .values()
-    {
+        .sessions_by_occurrence;
+    // Never vacuous: the séance written above, after the visa's date, is among them.
+    assert!(
+        after.values().any(|w| w.session_id == saved.id),
+        "the séance written after the visa: {after:?}"
+    );
+    for later in after.values() {
         let s = views::session(martin.replica(), &later.session_id).unwrap();
         assert!(!s.locked, "{} is after the visa", s.date);
     }
