@@ -210,6 +210,10 @@ pub struct Room {
 pub struct Audience {
     pub kind: AudienceKind,
     pub name: String,
+    /// The long label of the timetable program (« Seconde 1 »), beside the short name
+    /// the school uses (« 2NDE1 »).
+    #[serde(default)]
+    pub label: Option<String>,
     #[serde(default)]
     pub member_class_ids: Vec<String>,
 }
@@ -221,6 +225,9 @@ pub struct Audience {
 pub struct Course {
     pub subject_id: String,
     pub teacher_id: String,
+    /// The other teachers of a co-taught course (co-enseignement), besides `teacher_id`.
+    #[serde(default)]
+    pub co_teacher_ids: Vec<String>,
     pub audience_id: String,
     #[serde(default)]
     pub room_id: Option<String>,
@@ -245,6 +252,9 @@ pub struct CourseOccurrence {
     pub end: String,
     pub subject_id: String,
     pub teacher_id: String,
+    /// The other teachers of a co-taught lesson, besides `teacher_id`.
+    #[serde(default)]
+    pub co_teacher_ids: Vec<String>,
     pub audience_id: String,
     #[serde(default)]
     pub room_id: Option<String>,
@@ -544,6 +554,15 @@ fn check_record_size(
     Ok(())
 }
 
+/// Most teachers of one co-taught lesson besides the first.
+const MAX_CO_TEACHERS: usize = 8;
+
+fn check_co_teachers(kind: EntityKind, ids: &[String]) -> Result<(), ProtocolError> {
+    check_list(kind, "coTeacherIds", ids, MAX_CO_TEACHERS)?;
+    ids.iter()
+        .try_for_each(|id| check_ref(kind, "coTeacherIds", id))
+}
+
 /// Removes everything that could run or load from lesson HTML: scripts, event handlers,
 /// `javascript:` links, iframes, styles. Keeps the formatting a teacher uses.
 pub fn sanitize_html(html: &str) -> String {
@@ -643,6 +662,9 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
         }),
         K::Audience => roundtrip::<Audience>(kind, data, |a| {
             check_text(kind, "name", &a.name, MAX_SHORT_TEXT)?;
+            if let Some(label) = &a.label {
+                check_text(kind, "label", label, MAX_SHORT_TEXT)?;
+            }
             check_list(
                 kind,
                 "memberClassIds",
@@ -652,7 +674,9 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             for id in &a.member_class_ids {
                 check_ref(kind, "memberClassIds", id)?;
             }
-            Ok(a.name.len() + 68 * a.member_class_ids.len())
+            Ok(a.name.len()
+                + a.label.as_ref().map_or(0, String::len)
+                + 68 * a.member_class_ids.len())
         }),
         K::Course => roundtrip::<Course>(kind, data, |c| {
             if !(1..=6).contains(&c.weekday) {
@@ -664,8 +688,9 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             for id in [&c.subject_id, &c.teacher_id, &c.audience_id] {
                 check_ref(kind, "référence", id)?;
             }
+            check_co_teachers(kind, &c.co_teacher_ids)?;
             check_opt_ref(kind, "roomId", &c.room_id)?;
-            Ok(0)
+            Ok(68 * c.co_teacher_ids.len())
         }),
         K::CourseOccurrence => roundtrip::<CourseOccurrence>(kind, data, |o| {
             check_date(kind, "date", o.date)?;
@@ -673,12 +698,13 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             for id in [&o.course_id, &o.subject_id, &o.teacher_id, &o.audience_id] {
                 check_ref(kind, "référence", id)?;
             }
+            check_co_teachers(kind, &o.co_teacher_ids)?;
             check_opt_ref(kind, "roomId", &o.room_id)?;
             check_opt_ref(kind, "substituteId", &o.substitute_id)?;
             if let Some(note) = &o.note {
                 check_text(kind, "note", note, MAX_SHORT_TEXT * 4)?;
             }
-            Ok(o.note.as_ref().map_or(0, String::len))
+            Ok(o.note.as_ref().map_or(0, String::len) + 68 * o.co_teacher_ids.len())
         }),
         K::Session => roundtrip::<Session>(kind, data, |s| {
             check_date(kind, "date", s.date)?;

@@ -20,6 +20,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod calendar;
 pub mod documents;
 pub mod entities;
 pub mod errors;

@@ -28,9 +28,11 @@ pub mod acl;
 pub mod auth;
 pub mod blobs;
 pub mod http;
+pub mod import;
 pub mod net;
 pub mod rules;
 pub mod store;
+pub mod sts;
 
 use std::future::Future;
 use std::path::Path;

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 /// The reference central ENT of Ardoise.
 #[derive(Parser)]
@@ -44,6 +44,39 @@ struct Args {
     /// Seconds between two collections of expired tokens, stale uploads and unused blobs.
     #[arg(long, default_value_t = 600)]
     maintenance_secs: u64,
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Loads a school's data into the store (in one transaction; nothing on error).
+    #[command(subcommand)]
+    Import(Import),
+}
+
+#[derive(Subcommand)]
+enum Import {
+    /// The timetable exported for STS-Web: the two XML files, in any order.
+    Sts {
+        /// The reference file (root STS_EDT) and the timetable file (root EDT_STS).
+        #[arg(num_args = 2, required = true)]
+        files: Vec<PathBuf>,
+        /// Reads and reports, writes nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The report as JSON, for scripts.
+        #[arg(long)]
+        json: bool,
+        /// The import's day (YYYY-MM-DD): lessons before it are left as they are.
+        /// Default: today.
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        /// The school is in Alsace or Moselle (two more public holidays).
+        #[arg(long)]
+        alsace_moselle: bool,
+    },
 }
 
 #[tokio::main]
@@ -60,6 +93,9 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    if let Some(command) = &args.command {
+        std::process::exit(run(&args, command));
+    }
     let mut ent = open(&args)?;
     let limits = &mut ent.limits;
     limits.quota_bytes = args.quota_mb.saturating_mul(1024 * 1024);
@@ -78,6 +114,52 @@ async fn main() -> anyhow::Result<()> {
     ardoise_server::serve(ent, listener, shutdown_signal()).await?;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// Runs a command; its exit status.
+fn run(args: &Args, command: &Command) -> i32 {
+    match command {
+        Command::Import(Import::Sts {
+            files,
+            dry_run,
+            json,
+            today,
+            alsace_moselle,
+        }) => {
+            let options = ardoise_server::import::Options {
+                dry_run: *dry_run,
+                today: today.unwrap_or_else(|| chrono::Local::now().date_naive()),
+                region: if *alsace_moselle {
+                    ardoise_protocol::calendar::Region::AlsaceMoselle
+                } else {
+                    ardoise_protocol::calendar::Region::National
+                },
+            };
+            let result = ardoise_server::open(&args.data)
+                .map_err(|e| e.to_string())
+                .and_then(|ent| {
+                    ardoise_server::import::import_sts(&*ent.store, &files[0], &files[1], &options)
+                        .map_err(|e| e.to_string())
+                });
+            match result {
+                Ok(report) if *json => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&report).expect("a report serialises")
+                    );
+                    0
+                }
+                Ok(report) => {
+                    print!("{}", report.to_text());
+                    0
+                }
+                Err(e) => {
+                    eprintln!("import refusé, rien n'a été importé : {e}");
+                    2
+                }
+            }
+        }
+    }
 }
 
 #[cfg(feature = "demo")]
