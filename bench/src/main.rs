@@ -18,6 +18,11 @@
 //! It prints a table, then, as its last line, one JSON object with the figures issue 6
 //! names (at the largest size; `nochange_ratio` compares the largest with the smallest).
 //!
+//! - **STS-Web import**: a generated lycée's pair (2,000+ weekly lessons, ISO-8859-15)
+//!   imported by `ardoise-server import sts` into an empty store at the start of the year
+//!   (every week of the year: the most lessons), then imported again (nothing changes).
+//!   `--sts-only` measures this alone; `--sts-write DIR` writes the pair and stops.
+//!
 //! `ardoise-bench [--sizes 3,large]`: sizes as `ardoise-server --size` takes them.
 
 use std::io::{BufRead, BufReader};
@@ -449,6 +454,23 @@ fn main() -> Result<(), Error> {
         println!("{}", open_ent(root.path())?);
         return Ok(());
     }
+    if let Some(dir) = args
+        .iter()
+        .position(|a| a == "--sts-write")
+        .and_then(|i| args.get(i + 1))
+    {
+        // The generated pair alone, to try the import by hand.
+        let pair =
+            ardoise_fixtures::sts::lycee(75, NaiveDate::from_ymd_opt(2026, 9, 1).ok_or("date")?);
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(Path::new(dir).join("sts_emp_lycee.xml"), &pair.reference)?;
+        std::fs::write(Path::new(dir).join("emp_lycee.xml"), &pair.timetable)?;
+        return Ok(());
+    }
+    if args.iter().any(|a| a == "--sts-only") {
+        println!("{}", sts_import(root.path())?);
+        return Ok(());
+    }
     let mut all = Vec::new();
     for size in &sizes {
         all.push(measure(size, root.path())?);
@@ -486,6 +508,8 @@ fn main() -> Result<(), Error> {
     }
     let oe = open_ent(root.path())?;
     println!("{oe}");
+    let sts = sts_import(root.path())?;
+    println!("{sts}");
     let big = all.last().ok_or("no size")?;
     let small = all.first().ok_or("no size")?;
     let summary = json!({
@@ -512,9 +536,71 @@ fn main() -> Result<(), Error> {
         "open_ent_wide_read_bytes": oe.wide_bytes,
         "open_ent_full_poll_requests": oe.full_requests,
         "open_ent_full_poll_bytes": oe.full_bytes,
+        "sts_weekly_lessons": sts.weekly_lessons,
+        "sts_lessons": sts.dated_lessons,
+        "sts_import_s": round(sts.import_s, 3),
+        "sts_reimport_s": round(sts.reimport_s, 3),
     });
     println!("{summary}");
     Ok(())
+}
+
+/// What importing a large lycée's STS-Web pair costs.
+struct StsImport {
+    weekly_lessons: usize,
+    dated_lessons: u64,
+    import_s: f64,
+    reimport_s: f64,
+}
+
+impl std::fmt::Display for StsImport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "STS-Web import: {} weekly lessons, {} dated lessons: {:.2} s; the same pair again: {:.2} s",
+            self.weekly_lessons, self.dated_lessons, self.import_s, self.reimport_s
+        )
+    }
+}
+
+/// Imports a generated lycée's pair twice with the real `ardoise-server import sts`
+/// (the process's whole run: start, read, plan, write, commit).
+fn sts_import(root: &Path) -> Result<StsImport, Error> {
+    eprintln!("STS-Web import of a large lycée…");
+    let start = NaiveDate::from_ymd_opt(2026, 9, 1).ok_or("date")?;
+    let pair = ardoise_fixtures::sts::lycee(75, start);
+    let dir = root.join("sts");
+    std::fs::create_dir_all(&dir)?;
+    let (reference, timetable) = (dir.join("sts_emp.xml"), dir.join("emp.xml"));
+    std::fs::write(&reference, &pair.reference)?;
+    std::fs::write(&timetable, &pair.timetable)?;
+    let run = || -> Result<(f64, Value), Error> {
+        let begun = Instant::now();
+        let out = Command::new(sibling("ardoise-server")?)
+            .arg("--data")
+            .arg(dir.join("server"))
+            .args(["import", "sts", "--json", "--today", "2026-08-31"])
+            .arg(&reference)
+            .arg(&timetable)
+            .output()?;
+        let secs = begun.elapsed().as_secs_f64();
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
+        }
+        Ok((secs, serde_json::from_slice(&out.stdout)?))
+    };
+    let (import_s, first) = run()?;
+    let (reimport_s, second) = run()?;
+    let lessons = &second["counts"]["lessons"];
+    if lessons["created"] != 0 || lessons["changed"] != 0 || lessons["removed"] != 0 {
+        return Err(format!("the same pair again changed lessons: {lessons}").into());
+    }
+    Ok(StsImport {
+        weekly_lessons: pair.lessons,
+        dated_lessons: first["counts"]["lessons"]["created"].as_u64().unwrap_or(0),
+        import_s,
+        reimport_s,
+    })
 }
 
 /// What the Open ENT NG backend costs.

@@ -28,7 +28,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::store::{Store, StoreError, StoredRecord, WriteTx};
+use crate::store::{JsonRecord, Store, StoreError, StoredRecord, WriteTx};
 use crate::sts::{self, AudienceKind, StsError, Timetable};
 
 /// Why an import was refused. Nothing was written.
@@ -189,11 +189,19 @@ fn hhmm(minutes: u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// A record the timetable asks for.
+struct Planned {
+    /// The report's name of its kind.
+    label: &'static str,
+    kind: EntityKind,
+    id: String,
+    data: Data,
+}
+
 /// The records the timetable asks for, before they meet the store.
 #[derive(Default)]
 struct Plan {
-    /// (kind label, kind, id) → data.
-    records: Vec<(&'static str, EntityKind, String, Data)>,
+    records: Vec<Planned>,
     warnings: Vec<String>,
 }
 
@@ -202,8 +210,24 @@ impl Plan {
         let Value::Object(data) = data else {
             unreachable!("records are objects")
         };
-        self.records.push((label, kind, id, data));
+        self.records.push(Planned {
+            label,
+            kind,
+            id,
+            data,
+        });
     }
+}
+
+/// Validates a record made by the import; a failure is the pair's fault (a value out of
+/// bounds), reported as such.
+fn checked(kind: EntityKind, id: &str, data: Value, file: &str) -> Result<Data, ImportError> {
+    let Value::Object(data) = data else {
+        unreachable!("records are objects")
+    };
+    validate(kind, &data).map_err(|e| {
+        ImportError::Refused(format!("{file} : {id} ne peut pas être enregistré : {e}"))
+    })
 }
 
 /// A weekly slot after co-taught copies are merged.
@@ -519,14 +543,20 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
         }
         weeks.into_iter().collect()
     };
-    let mut planned_lessons: BTreeSet<String> = BTreeSet::new();
     let mut planned_courses: BTreeSet<String> = BTreeSet::new();
-    let existing_lessons: HashMap<String, StoredRecord> = tx
-        .live_of_kind(EntityKind::CourseOccurrence)?
+    // The import's lessons in the store, tombstones included (a lesson that comes back
+    // continues its versions).
+    let stored_lessons: HashMap<String, StoredRecord> = tx
+        .of_kind(EntityKind::CourseOccurrence)?
         .into_iter()
         .filter(|o| o.id.starts_with(LESSON_PREFIX))
         .map(|o| (o.id.clone(), o))
         .collect();
+    let live_lessons = || stored_lessons.values().filter(|o| !o.deleted);
+    // Lessons are many (a lycée's year: 80,000): each is its course's template with its
+    // own id and date, made into a record only when it is written.
+    let mut templates: Vec<(Data, String, usize)> = Vec::new();
+    let mut planned_lessons: HashMap<String, (usize, NaiveDate)> = HashMap::new();
     for (key, lesson) in &lessons {
         let slot = lesson.slot;
         let weeks: Vec<NaiveDate> = match tt.alternations.get(&slot.alternation) {
@@ -578,6 +608,21 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
                    "end": end, "weekPattern": pattern, "validFrom": valid_from, "validTo": valid_to}),
         );
         planned_courses.insert(course_id.clone());
+        // Every lesson of the course is this template with its own date (and the status
+        // the vie scolaire gave it): validated once.
+        let template = checked(
+            EntityKind::CourseOccurrence,
+            &course_id,
+            json!({"courseId": course_id, "date": valid_from, "start": start, "end": end,
+                   "subjectId": subject_id, "teacherId": teacher_id, "coTeacherIds": co_teachers,
+                   "audienceId": aud, "roomId": room_id, "status": "planned",
+                   "substituteId": null, "note": null}),
+            &file,
+        )?;
+        // The template as JSON, cut where the date goes.
+        let json = serde_json::to_string(&template).expect("a record serialises");
+        let at = json.find(r#""date":""#).expect("a lesson has a date") + r#""date":""#.len();
+        templates.push((template, json, at));
         for date in dates {
             if date < options.today
                 || date < year_start
@@ -587,27 +632,7 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
                 continue;
             }
             let id = format!("{LESSON_PREFIX}{}-{}", &hash[..16], date.format("%Y%m%d"));
-            // What the vie scolaire decided about this lesson stays.
-            let kept = |field: &str| {
-                existing_lessons
-                    .get(&id)
-                    .and_then(|o| o.data.get(field).cloned())
-                    .unwrap_or(Value::Null)
-            };
-            let status = match kept("status") {
-                Value::Null => json!("planned"),
-                s => s,
-            };
-            plan.put(
-                "lessons",
-                EntityKind::CourseOccurrence,
-                id.clone(),
-                json!({"courseId": course_id, "date": date, "start": start, "end": end,
-                       "subjectId": subject_id, "teacherId": teacher_id, "coTeacherIds": co_teachers,
-                       "audienceId": aud, "roomId": room_id, "status": status,
-                       "substituteId": kept("substituteId"), "note": kept("note")}),
-            );
-            planned_lessons.insert(id);
+            planned_lessons.insert(id, (templates.len() - 1, date));
         }
     }
 
@@ -622,36 +647,83 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
         report.counts.insert(label, Counts::default());
     }
 
-    // Write what differs.
-    for (label, kind, id, data) in plan.records {
-        let data = validate(kind, &data).map_err(|e| {
-            ImportError::Refused(format!("{file} : {id} ne peut pas être enregistré : {e}"))
-        })?;
-        let existing = tx.get_record(kind, &id)?;
-        let counts = report.counts.entry(label).or_default();
-        match &existing {
-            Some(r) if !r.deleted && r.data == data => {
-                counts.unchanged += 1;
-                continue;
-            }
-            Some(r) if !r.deleted => counts.changed += 1,
-            _ => counts.created += 1,
+    // Write what differs, compared with what the store has (tombstones included: a
+    // record that comes back continues its versions).
+    let mut stored: HashMap<(EntityKind, String), StoredRecord> = HashMap::new();
+    let kinds: BTreeSet<&'static str> = plan.records.iter().map(|p| p.kind.as_str()).collect();
+    for kind in EntityKind::ALL
+        .into_iter()
+        .filter(|k| kinds.contains(k.as_str()))
+    {
+        stored.extend(
+            tx.of_kind(kind)?
+                .into_iter()
+                .map(|r| ((kind, r.id.clone()), r)),
+        );
+    }
+    let mut writes = Vec::new();
+    for p in plan.records {
+        let data = checked(p.kind, &p.id, Value::Object(p.data), &file)?;
+        let existing = stored.remove(&(p.kind, p.id.clone()));
+        if let Some(write) = compare(&mut report, p.label, p.kind, p.id, data, existing.as_ref()) {
+            writes.push(write);
         }
-        tx.put_record(&StoredRecord {
-            kind,
-            id,
-            version: existing.as_ref().map_or(1, |r| r.version + 1),
-            change_seq: 0,
-            deleted: false,
-            ever_public: existing.as_ref().is_some_and(|r| r.ever_public),
-            data,
-        })?;
+    }
+    tx.put_records(&writes)?;
+    // The lessons, by batches (few of them in memory at once), in id order: the order of
+    // the store's primary key, so that rows are appended rather than scattered.
+    let mut lessons_in_order: Vec<(&String, &(usize, NaiveDate))> =
+        planned_lessons.iter().collect();
+    lessons_in_order.sort_unstable_by_key(|(id, _)| *id);
+    let mut new_lessons = Vec::new();
+    for batch in lessons_in_order.chunks(1024) {
+        writes.clear();
+        new_lessons.clear();
+        for (id, (template, date)) in batch {
+            let (template, json, at) = &templates[*template];
+            let date = date.to_string();
+            let existing = stored_lessons.get(*id);
+            let Some(existing) = existing else {
+                // A new lesson: the template's JSON with its date.
+                report.counts.entry("lessons").or_default().created += 1;
+                new_lessons.push(JsonRecord {
+                    kind: EntityKind::CourseOccurrence,
+                    id: id.to_string(),
+                    version: 1,
+                    ever_public: false,
+                    json: format!("{}{date}{}", &json[..*at], &json[*at + date.len()..]),
+                });
+                continue;
+            };
+            let mut data = template.clone();
+            data.insert("date".into(), Value::String(date));
+            // What the vie scolaire decided about this lesson stays.
+            if !existing.deleted {
+                for field in ["status", "substituteId", "note"] {
+                    if let Some(value) = existing.data.get(field) {
+                        data.insert(field.into(), value.clone());
+                    }
+                }
+            }
+            let kind = EntityKind::CourseOccurrence;
+            if let Some(write) = compare(
+                &mut report,
+                "lessons",
+                kind,
+                id.to_string(),
+                data,
+                Some(existing),
+            ) {
+                writes.push(write);
+            }
+        }
+        tx.put_records(&writes)?;
+        tx.put_json_records(&new_lessons)?;
     }
 
     // Lessons still to come that the timetable no longer has, and their séances.
-    let removed: Vec<&StoredRecord> = existing_lessons
-        .values()
-        .filter(|o| !planned_lessons.contains(&o.id))
+    let removed: Vec<&StoredRecord> = live_lessons()
+        .filter(|o| !planned_lessons.contains_key(&o.id))
         .filter(|o| {
             o.data
                 .get("date")
@@ -725,8 +797,7 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
             continue;
         }
         let hash = &c.id[COURSE_PREFIX.len()..];
-        let last_kept = existing_lessons
-            .values()
+        let last_kept = live_lessons()
             .filter(|o| {
                 o.id[LESSON_PREFIX.len()..].starts_with(hash)
                     && !removed_ids.contains(o.id.as_str())
@@ -762,6 +833,35 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
     report.warnings = plan.warnings;
     report.warnings.dedup();
     Ok(report)
+}
+
+/// Counts a planned record against the stored one; the write it needs, if any.
+fn compare(
+    report: &mut Report,
+    label: &'static str,
+    kind: EntityKind,
+    id: String,
+    data: Data,
+    existing: Option<&StoredRecord>,
+) -> Option<StoredRecord> {
+    let counts = report.counts.entry(label).or_default();
+    match existing {
+        Some(r) if !r.deleted && r.data == data => {
+            counts.unchanged += 1;
+            return None;
+        }
+        Some(r) if !r.deleted => counts.changed += 1,
+        _ => counts.created += 1,
+    }
+    Some(StoredRecord {
+        kind,
+        id,
+        version: existing.map_or(1, |r| r.version + 1),
+        change_seq: 0,
+        deleted: false,
+        ever_public: existing.is_some_and(|r| r.ever_public),
+        data,
+    })
 }
 
 fn tombstone(tx: &mut dyn WriteTx, r: &StoredRecord) -> Result<(), StoreError> {

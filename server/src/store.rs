@@ -67,6 +67,8 @@ pub trait ReadTx {
     fn changes_since(&self, since: i64, limit: usize) -> Result<Vec<StoredRecord>>;
     /// Every live record of one kind.
     fn live_of_kind(&self, kind: EntityKind) -> Result<Vec<StoredRecord>>;
+    /// Every record of one kind, tombstones included (what a bulk write compares with).
+    fn of_kind(&self, kind: EntityKind) -> Result<Vec<StoredRecord>>;
     /// Every live record in snapshot order ([`ardoise_protocol::snapshot_order`]), one at a
     /// time, until `f` answers false.
     fn each_live_in_order(&self, f: &mut dyn FnMut(StoredRecord) -> bool) -> Result<()>;
@@ -99,6 +101,21 @@ pub trait ReadTx {
     fn storage_used(&self, user_id: &str) -> Result<u64>;
 }
 
+/// A live record whose data is JSON text already (see [`WriteTx::put_json_records`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonRecord {
+    /// Kind (never a document).
+    pub kind: EntityKind,
+    /// Id.
+    pub id: String,
+    /// Version, from 1.
+    pub version: i64,
+    /// See [`StoredRecord::ever_public`].
+    pub ever_public: bool,
+    /// The data: a JSON object, as [`ardoise_protocol::entities::validate`] shapes it.
+    pub json: String,
+}
+
 /// An issued token, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRow {
@@ -129,6 +146,32 @@ pub struct Collected {
 pub trait WriteTx: ReadTx {
     /// Writes a record with the next `change_seq`, which it returns.
     fn put_record(&mut self, rec: &StoredRecord) -> Result<i64>;
+    /// Writes records in order, each with the next `change_seq` (a bulk write: an import).
+    fn put_records(&mut self, recs: &[StoredRecord]) -> Result<()> {
+        for rec in recs {
+            self.put_record(rec)?;
+        }
+        Ok(())
+    }
+    /// Writes live records whose data is already JSON, in order, each with the next
+    /// `change_seq`: a bulk write made from a template (an import's lessons), spared
+    /// building and serialising one object per record. Not for documents.
+    fn put_json_records(&mut self, recs: &[JsonRecord]) -> Result<()> {
+        for r in recs {
+            let data = serde_json::from_str(&r.json)
+                .map_err(|e| StoreError::Corrupt(format!("{} {}: {e}", r.kind, r.id)))?;
+            self.put_record(&StoredRecord {
+                kind: r.kind,
+                id: r.id.clone(),
+                version: r.version,
+                change_seq: 0,
+                deleted: false,
+                ever_public: r.ever_public,
+                data,
+            })?;
+        }
+        Ok(())
+    }
     /// Stores the answer to an op, in the same transaction as its effect.
     fn put_op_result(&mut self, user_id: &str, result: &OpResult) -> Result<()>;
     /// Creates or replaces an account.
@@ -230,6 +273,9 @@ impl SqliteStore {
     /// Opens (creating if missing) the store at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let mut writer = open(path)?;
+        // The writer's page cache: a large write (a timetable import, a morning's pushes)
+        // touches the records table and its indexes all over; 64 MiB keeps them in memory.
+        writer.pragma_update(None, "cache_size", -65536)?;
         migrate(&mut writer)?;
         let reader = open(path)?;
         Ok(SqliteStore {
@@ -367,6 +413,59 @@ impl SqliteTx<'_> {
     }
 }
 
+impl SqliteTx<'_> {
+    /// Takes the next `n` change sequence numbers; the last one.
+    fn take_seqs(&self, n: i64) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("UPDATE seq SET value = value + ?1 WHERE id = 1 RETURNING value")?
+            .query_row([n], |r| r.get(0))?)
+    }
+
+    /// Inserts or replaces a record's row with change sequence `seq`.
+    fn insert_record(&self, rec: &StoredRecord, seq: i64) -> Result<()> {
+        let data =
+            serde_json::to_string(&rec.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.insert_row(
+            rec.kind,
+            &rec.id,
+            (rec.version, rec.deleted, rec.ever_public),
+            seq,
+            &data,
+        )
+    }
+
+    /// [`Self::insert_record`] with the data already as JSON; `state` is (version,
+    /// deleted, ever public).
+    fn insert_row(
+        &self,
+        kind: EntityKind,
+        id: &str,
+        (version, deleted, ever_public): (i64, bool, bool),
+        seq: i64,
+        data: &str,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO records (kind, id, version, change_seq, deleted, ever_public, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version,
+                   change_seq = excluded.change_seq, deleted = excluded.deleted,
+                   ever_public = excluded.ever_public, data = excluded.data",
+            )?
+            .execute(params![
+                kind.as_str(),
+                id,
+                version,
+                seq,
+                deleted,
+                ever_public,
+                data
+            ])?;
+        Ok(())
+    }
+}
+
 impl ReadTx for SqliteTx<'_> {
     fn get_record(&self, kind: EntityKind, id: &str) -> Result<Option<StoredRecord>> {
         let sql = format!("SELECT {RECORD_COLS} FROM records WHERE kind = ?1 AND id = ?2");
@@ -385,6 +484,11 @@ impl ReadTx for SqliteTx<'_> {
 
     fn live_of_kind(&self, kind: EntityKind) -> Result<Vec<StoredRecord>> {
         let sql = format!("SELECT {RECORD_COLS} FROM records WHERE kind = ?1 AND deleted = 0");
+        self.query_records(&sql, params![kind.as_str()])
+    }
+
+    fn of_kind(&self, kind: EntityKind) -> Result<Vec<StoredRecord>> {
+        let sql = format!("SELECT {RECORD_COLS} FROM records WHERE kind = ?1");
         self.query_records(&sql, params![kind.as_str()])
     }
 
@@ -548,29 +652,8 @@ impl ReadTx for SqliteTx<'_> {
 
 impl WriteTx for SqliteTx<'_> {
     fn put_record(&mut self, rec: &StoredRecord) -> Result<i64> {
-        let seq: i64 = self.conn.query_row(
-            "UPDATE seq SET value = value + 1 WHERE id = 1 RETURNING value",
-            [],
-            |r| r.get(0),
-        )?;
-        let data = serde_json::Value::Object(rec.data.clone()).to_string();
-        self.conn
-            .prepare_cached(
-                "INSERT INTO records (kind, id, version, change_seq, deleted, ever_public, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version,
-                   change_seq = excluded.change_seq, deleted = excluded.deleted,
-                   ever_public = excluded.ever_public, data = excluded.data",
-            )?
-            .execute(params![
-                rec.kind.as_str(),
-                rec.id,
-                rec.version,
-                seq,
-                rec.deleted,
-                rec.ever_public,
-                data
-            ])?;
+        let seq = self.take_seqs(1)?;
+        self.insert_record(rec, seq)?;
         if rec.kind == EntityKind::Document {
             // The contents its versions hold now (old versions may have been let go).
             self.conn
@@ -588,6 +671,52 @@ impl WriteTx for SqliteTx<'_> {
             }
         }
         Ok(seq)
+    }
+
+    fn put_records(&mut self, recs: &[StoredRecord]) -> Result<()> {
+        if recs.iter().any(|r| r.kind == EntityKind::Document) {
+            for rec in recs {
+                self.put_record(rec)?;
+            }
+            return Ok(());
+        }
+        // One counter update for the whole batch: the same numbers, in the same order.
+        let last = self.take_seqs(recs.len() as i64)?;
+        let first = last - recs.len() as i64 + 1;
+        let mut json = Vec::new();
+        for (rec, seq) in recs.iter().zip(first..) {
+            json.clear();
+            serde_json::to_writer(&mut json, &rec.data)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let json = std::str::from_utf8(&json).expect("JSON is UTF-8");
+            self.insert_row(
+                rec.kind,
+                &rec.id,
+                (rec.version, rec.deleted, rec.ever_public),
+                seq,
+                json,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn put_json_records(&mut self, recs: &[JsonRecord]) -> Result<()> {
+        assert!(
+            recs.iter().all(|r| r.kind != EntityKind::Document),
+            "documents are written one at a time (their blobs are counted)"
+        );
+        let last = self.take_seqs(recs.len() as i64)?;
+        let first = last - recs.len() as i64 + 1;
+        for (r, seq) in recs.iter().zip(first..) {
+            self.insert_row(
+                r.kind,
+                &r.id,
+                (r.version, false, r.ever_public),
+                seq,
+                &r.json,
+            )?;
+        }
+        Ok(())
     }
 
     fn put_op_result(&mut self, user_id: &str, result: &OpResult) -> Result<()> {

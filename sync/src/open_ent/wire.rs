@@ -264,6 +264,7 @@ pub fn audience(row: &Value) -> Result<(String, Data)> {
         data_of(Audience {
             kind,
             name: text(row, "name")?.to_string(),
+            label: None,
             member_class_ids: Vec::new(),
         }),
     ))
@@ -355,6 +356,13 @@ pub fn lessons(
     } else {
         teachers[0].to_string()
     };
+    // Co-teaching: the course's other teachers (ids the replica can hold).
+    let co_teachers: Vec<String> = teachers
+        .iter()
+        .filter(|t| **t != teacher && ardoise_protocol::check_id(t).is_ok())
+        .take(8)
+        .map(|t| t.to_string())
+        .collect();
     let names = |key: &str| -> Vec<Option<String>> {
         item.get(key)
             .and_then(Value::as_array)
@@ -426,6 +434,7 @@ pub fn lessons(
                     end: end.clone(),
                     subject_id: subject.clone(),
                     teacher_id: teacher.clone(),
+                    co_teacher_ids: co_teachers.clone(),
                     audience_id: audience.clone(),
                     room_id: room.as_deref().map(room_id),
                     status: OccurrenceStatus::Planned,
