@@ -172,7 +172,7 @@ pub fn import_sts(
 
 /// A short, stable, id-safe form of an STS code: its letters and digits, then a hash of
 /// the whole code (two codes that differ only by punctuation stay apart).
-fn code_id(prefix: &str, code: &str) -> String {
+pub(crate) fn code_id(prefix: &str, code: &str) -> String {
     let slug: String = code
         .chars()
         .filter_map(|c| {
@@ -476,7 +476,7 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
         .collect();
     let mut teacher_names: HashMap<String, String> = HashMap::new();
     for (sts_id, (audiences, subject_ids)) in &taught {
-        let id = code_id("usr-sts-", sts_id);
+        let id = crate::accounts::sts_user_id(sts_id);
         let person = tt.people.get(*sts_id);
         let display = match person {
             Some(p) => {
@@ -575,7 +575,10 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
         );
         let hash = blake3::hash(key_text.as_bytes()).to_hex();
         let course_id = format!("{COURSE_PREFIX}{}", &hash[..16]);
-        let mut teachers = lesson.teachers.iter().map(|t| code_id("usr-sts-", t));
+        let mut teachers = lesson
+            .teachers
+            .iter()
+            .map(|t| crate::accounts::sts_user_id(t));
         let teacher_id = teachers.next().expect("a lesson has a teacher");
         let co_teachers: Vec<String> = teachers.collect();
         let aud = audience_id(slot.audience.0, &slot.audience.1);

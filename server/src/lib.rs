@@ -24,6 +24,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod acl;
 pub mod auth;
 pub mod blobs;

@@ -54,6 +54,28 @@ enum Command {
     /// Loads a school's data into the store (in one transaction; nothing on error).
     #[command(subcommand)]
     Import(Import),
+    /// Manages the accounts of the school.
+    #[command(subcommand)]
+    Users(Users),
+}
+
+#[derive(Subcommand)]
+enum Users {
+    /// Makes an account. Its password is read from ARDOISE_PASSWORD.
+    Add {
+        /// The login.
+        #[arg(long)]
+        login: String,
+        /// teacher, vie_scolaire, direction, inspector, pupil or parent.
+        #[arg(long)]
+        role: String,
+        /// The name shown (default: the imported one, else the login).
+        #[arg(long)]
+        name: Option<String>,
+        /// For a teacher imported from STS-Web: her number in the files (INDIVIDU ID).
+        #[arg(long)]
+        sts_id: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -119,6 +141,50 @@ async fn main() -> anyhow::Result<()> {
 /// Runs a command; its exit status.
 fn run(args: &Args, command: &Command) -> i32 {
     match command {
+        Command::Users(Users::Add {
+            login,
+            role,
+            name,
+            sts_id,
+        }) => {
+            let Ok(role) =
+                serde_json::from_value::<ardoise_protocol::Role>(serde_json::json!(role))
+            else {
+                eprintln!(
+                    "rôle inconnu « {role} » : teacher, vie_scolaire, direction, inspector, pupil ou parent"
+                );
+                return 2;
+            };
+            let Ok(password) = std::env::var("ARDOISE_PASSWORD") else {
+                eprintln!(
+                    "le mot de passe du compte se lit dans ARDOISE_PASSWORD (les codes \
+                     d'activation ne sont pas encore disponibles)"
+                );
+                return 2;
+            };
+            let new = ardoise_server::accounts::NewUser {
+                login: login.clone(),
+                role,
+                name: name.clone(),
+                sts_id: sts_id.clone(),
+                password,
+            };
+            let result = ardoise_server::open(&args.data)
+                .map_err(|e| e.to_string())
+                .and_then(|ent| {
+                    ardoise_server::accounts::add_user(&*ent.store, &new).map_err(|e| e.to_string())
+                });
+            match result {
+                Ok(id) => {
+                    println!("compte « {} » créé ({id})", new.login);
+                    0
+                }
+                Err(e) => {
+                    eprintln!("compte non créé : {e}");
+                    2
+                }
+            }
+        }
         Command::Import(Import::Sts {
             files,
             dry_run,

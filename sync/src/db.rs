@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_documents.sql"),
     include_str!("../migrations/0003_attached_index.sql"),
     include_str!("../migrations/0004_homework_kinds.sql"),
+    include_str!("../migrations/0005_co_teaching.sql"),
 ];
 
 /// Schema version this build writes.
@@ -214,6 +215,7 @@ mod tests {
         (1, include_str!("../tests/schemas/replica_v1.sql")),
         (2, include_str!("../tests/schemas/replica_v2.sql")),
         (3, include_str!("../tests/schemas/replica_v3.sql")),
+        (4, include_str!("../tests/schemas/replica_v4.sql")),
     ];
 
     fn schema_of(conn: &Connection) -> Vec<(String, String)> {
@@ -260,6 +262,14 @@ mod tests {
             assert_eq!(schema_of(&conn), schema_of(&fresh), "v{version}: schema");
             // What the user had is still there.
             assert_eq!(state(&conn, "cursor"), "42", "v{version}");
+            let co_teachers: String = one(
+                &conn,
+                "SELECT co_teacher_ids FROM course_occurrences WHERE id = 'occ-1'",
+            );
+            assert_eq!(
+                co_teachers, "[]",
+                "v{version}: no co-teacher before co-teaching"
+            );
             let title: String = one(&conn, "SELECT title FROM sessions WHERE id = 'ses-1'");
             assert_eq!(title, "Les Lumières", "v{version}");
             let pending: i64 = one(&conn, "SELECT count(*) FROM outbox WHERE state = 'pending'");

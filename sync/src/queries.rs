@@ -29,7 +29,7 @@ pub struct OccurrenceView {
     pub subject_color: String,
     /// Audience name.
     pub audience: String,
-    /// Teacher's name.
+    /// Teachers' names: the first, then any co-teachers, comma-separated.
     pub teacher: String,
     /// Room code.
     pub room: Option<String>,
@@ -112,7 +112,10 @@ fn lookup(conn: &Connection, sql: &str, key: &str) -> Result<String> {
 }
 
 const OCCURRENCE_SELECT: &str = "
-SELECT o.id, o.date, o.start_time, o.end_time, s.label, s.color, a.name, t.display_name,
+SELECT o.id, o.date, o.start_time, o.end_time, s.label, s.color, a.name,
+       t.display_name || CASE WHEN o.co_teacher_ids = '[]' THEN '' ELSE coalesce(
+           (SELECT ', ' || group_concat(c.display_name, ', ')
+              FROM json_each(o.co_teacher_ids) j JOIN users c ON c.id = j.value), '') END,
        r.code, o.status, sub.display_name, o.note
 FROM course_occurrences o
 JOIN subjects s ON s.id = o.subject_id
@@ -147,7 +150,8 @@ pub fn timetable(
 fn timetable_sql(who: &Who) -> String {
     let filter = match who {
         Who::Audience(_) => "o.audience_id IN (SELECT ?3 UNION ALL SELECT group_id FROM audience_members WHERE class_id = ?3)",
-        Who::Teacher(_) => "o.teacher_id = ?3",
+        // Her lessons, co-taught ones included.
+        Who::Teacher(_) => "(o.teacher_id = ?3 OR o.id IN (SELECT occurrence_id FROM lesson_co_teachers WHERE teacher_id = ?3))",
         Who::Room(_) => "o.room_id = ?3",
         Who::Everyone => "?3 = ''",
     };

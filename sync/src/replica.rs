@@ -797,6 +797,18 @@ fn upsert_row(
             }
         }
     }
+    if kind == EntityKind::CourseOccurrence {
+        conn.prepare_cached("DELETE FROM lesson_co_teachers WHERE occurrence_id = ?1")?
+            .execute([id])?;
+        if let Some(teachers) = data.get("coTeacherIds").and_then(Value::as_array) {
+            let mut ins = conn.prepare_cached(
+                "INSERT OR IGNORE INTO lesson_co_teachers (occurrence_id, teacher_id) VALUES (?1, ?2)",
+            )?;
+            for t in teachers.iter().filter_map(Value::as_str) {
+                ins.execute(params![id, t])?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -805,6 +817,10 @@ fn delete_row(conn: &Connection, kind: EntityKind, id: &str) -> Result<()> {
     conn.prepare_cached(&sql)?.execute([id])?;
     if kind == EntityKind::Audience {
         conn.execute("DELETE FROM audience_members WHERE group_id = ?1", [id])?;
+    }
+    if kind == EntityKind::CourseOccurrence {
+        conn.prepare_cached("DELETE FROM lesson_co_teachers WHERE occurrence_id = ?1")?
+            .execute([id])?;
     }
     Ok(())
 }

@@ -88,6 +88,7 @@ const SPECS: &[Spec] = &[
             ("kind", "kind", Text),
             ("name", "name", Text),
             ("memberClassIds", "member_class_ids", Json),
+            ("label", "label", Text),
         ],
     },
     Spec {
@@ -96,6 +97,7 @@ const SPECS: &[Spec] = &[
         cols: &[
             ("subjectId", "subject_id", Text),
             ("teacherId", "teacher_id", Text),
+            ("coTeacherIds", "co_teacher_ids", Json),
             ("audienceId", "audience_id", Text),
             ("roomId", "room_id", Text),
             ("weekday", "weekday", Int),
@@ -116,6 +118,7 @@ const SPECS: &[Spec] = &[
             ("end", "end_time", Text),
             ("subjectId", "subject_id", Text),
             ("teacherId", "teacher_id", Text),
+            ("coTeacherIds", "co_teacher_ids", Json),
             ("audienceId", "audience_id", Text),
             ("roomId", "room_id", Text),
             ("status", "status", Text),

@@ -156,7 +156,7 @@ subjectColor: string,
  */
 audience: string, 
 /**
- * Teacher's name.
+ * Teachers' names: the first, then any co-teachers, comma-separated.
  */
 teacher: string, 
 /**

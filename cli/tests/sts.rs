@@ -1,0 +1,158 @@
+//! A school loads its real timetable and its accounts, and its teachers see it: the
+//! project's STS-Web pair imported with `ardoise-server import sts`, two accounts made with
+//! `ardoise-server users add --sts-id`, then each teacher logs in with the `ardoise` CLI,
+//! syncs, and reads the timetable (dates, times, class, teachers, room). A co-taught
+//! lesson is in both its teachers' timetables.
+
+use std::path::Path;
+use std::process::Command;
+
+use ardoise_testkit::{bin, Client, Server};
+use serde_json::Value;
+
+const PASSWORD: &str = "ardoise-sts-2026";
+
+fn server(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new(bin("ardoise-server"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "ardoise-server {args:?}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn login(root: &Path, url: &str, user: &str) -> Client {
+    let c = Client::new(root, user);
+    let env = [("ARDOISE_PASSWORD", PASSWORD)];
+    c.run_env(&["login", "--server", url, "--user", user], &env)
+        .ok();
+    c.run_env(&["sync"], &env).ok();
+    c
+}
+
+fn lessons(c: &Client, who: &[&str], date: &str, days: &str) -> Vec<Value> {
+    let mut args = vec!["timetable"];
+    args.extend_from_slice(who);
+    args.extend_from_slice(&["--date", date, "--days", days, "--json"]);
+    let out = c.run(&args).json();
+    out.as_array()
+        .cloned()
+        .or_else(|| out["lessons"].as_array().cloned())
+        .unwrap_or_else(|| panic!("not a list of lessons: {out}"))
+}
+
+fn find<'a>(lessons: &'a [Value], date: &str, subject: &str) -> &'a Value {
+    lessons
+        .iter()
+        .find(|l| l["date"] == date && l["subject"] == subject)
+        .unwrap_or_else(|| panic!("no {subject} on {date} in {lessons:#?}"))
+}
+
+#[test]
+fn an_imported_timetable_is_what_the_teachers_read() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("server");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/sts");
+    let pair = [
+        fixtures.join("sts_emp_0750001U_2026.xml"),
+        fixtures.join("emp_0750001U_2026.xml"),
+    ];
+    let report = server(
+        &data,
+        &[
+            "import",
+            "sts",
+            pair[0].to_str().unwrap(),
+            pair[1].to_str().unwrap(),
+            "--today",
+            "2026-11-30",
+        ],
+        &[],
+    );
+    assert!(report.contains("0750001U"), "{report}");
+    let env = [("ARDOISE_PASSWORD", PASSWORD)];
+    for (login, sts) in [("marie.dupont", "1001"), ("moussa.ndiaye", "1004")] {
+        let args = [
+            "users", "add", "--login", login, "--role", "teacher", "--sts-id", sts,
+        ];
+        server(&data, &args, &env);
+    }
+    // A login taken, an unknown STS number, a short password: refused.
+    for (args, env) in [
+        (vec!["--login", "marie.dupont", "--role", "teacher"], env),
+        (
+            vec!["--login", "x.y", "--role", "teacher", "--sts-id", "9999"],
+            env,
+        ),
+        (
+            vec!["--login", "x.z", "--role", "teacher"],
+            [("ARDOISE_PASSWORD", "court")],
+        ),
+        (vec!["--login", "x.w", "--role", "chef"], env),
+    ] {
+        let out = Command::new(bin("ardoise-server"))
+            .arg("--data")
+            .arg(&data)
+            .args(["users", "add"])
+            .args(&args)
+            .envs(env)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} accepted");
+    }
+
+    let server = Server::demo(root.path());
+    let marie = login(root.path(), &server.url(), "marie.dupont");
+    let week = lessons(&marie, &["--audience", "3A"], "2026-12-07", "7");
+    let maths = find(&week, "2026-12-07", "Mathématiques");
+    assert_eq!(
+        (maths["start"].as_str(), maths["end"].as_str()),
+        (Some("08:00"), Some("08:55"))
+    );
+    assert_eq!(maths["room"], "S101");
+    assert_eq!(maths["teacher"], "Mme Marie DUPONT");
+    assert_eq!(maths["audience"], "3A");
+    // Week A, 10:02 for 90 minutes.
+    let french = find(&week, "2026-12-08", "Français");
+    assert_eq!(
+        (french["start"].as_str(), french["end"].as_str()),
+        (Some("10:02"), Some("11:32"))
+    );
+    assert_eq!(french["teacher"], "M. Jérôme LEFÈVRE");
+    // The group drawn from 3A and 3B is in 3A's timetable in weeks B, in its undeclared
+    // room.
+    assert!(!week.iter().any(|l| l["subject"] == "999999"), "not in a week A");
+    let week_b = lessons(&marie, &["--audience", "3A"], "2026-12-14", "7");
+    let latin = find(&week_b, "2026-12-18", "999999");
+    assert_eq!(
+        (latin["audience"].as_str(), latin["room"].as_str()),
+        (Some("3AB_LAT"), Some("GYM"))
+    );
+    // Christmas day: no lesson.
+    let christmas = lessons(&marie, &["--audience", "3A"], "2026-12-25", "1");
+    assert!(christmas.is_empty(), "{christmas:#?}");
+
+    // Her own timetable, by her login.
+    let mine = lessons(&marie, &["--teacher", "marie.dupont"], "2026-11-30", "6");
+    assert!(mine.iter().all(|l| l["teacher"] == "Mme Marie DUPONT"));
+    assert!(mine.iter().any(|l| l["subject"] == "Mathématiques"));
+
+    // The co-taught lesson, in the second teacher's timetable, with both names.
+    let moussa = login(root.path(), &server.url(), "moussa.ndiaye");
+    let his = lessons(&moussa, &["--teacher", "moussa.ndiaye"], "2026-11-30", "6");
+    let physics = find(&his, "2026-12-02", "Physique-chimie");
+    assert_eq!(physics["teacher"], "Mme Hélène BŒUF, M. Moussa N'DIAYE");
+    assert_eq!(physics["room"], "LABO");
+    assert!(
+        his.iter().any(|l| l["subject"] == "ANGLAIS LV1"),
+        "his own lessons too"
+    );
+}
