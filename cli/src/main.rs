@@ -390,8 +390,22 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
         }
         Command::Sync => {
             let cache = ardoise_sync::docs::Cache::new(profile.cache_dir());
-            let mut engine = engine(profile)?;
-            let (report, transfers) = engine.sync_with_documents(&cache)?;
+            let mut engine = engine(profile.clone())?;
+            let (report, transfers) = match engine.sync_with_documents(&cache) {
+                Ok(done) => done,
+                Err(e) => {
+                    drop(engine);
+                    if ardoise_sync::erase_if_disabled(&profile, &e)? {
+                        eprintln!(
+                            "Ce compte a été désactivé par l'établissement : ses données ont \
+                             été effacées de cet ordinateur ({}).",
+                            profile.dir().display()
+                        );
+                        return Ok(ExitCode::from(1));
+                    }
+                    return Err(e);
+                }
+            };
             let status = engine.status()?;
             eprintln!(
                 "Synchronisé : {} envoyée(s), {} reçue(s), {} conflit(s) ouvert(s), {} en attente ; fichiers : {} envoyé(s) ({} o), {} reçu(s) ({} o).",

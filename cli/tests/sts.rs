@@ -12,7 +12,7 @@ use serde_json::Value;
 
 const PASSWORD: &str = "ardoise-sts-2026";
 
-fn server(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+fn server_cmd(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
     let out = Command::new(bin("ardoise-server"))
         .arg("--data")
         .arg(data)
@@ -65,7 +65,7 @@ fn an_imported_timetable_is_what_the_teachers_read() {
         fixtures.join("sts_emp_0750001U_2026.xml"),
         fixtures.join("emp_0750001U_2026.xml"),
     ];
-    let report = server(
+    let report = server_cmd(
         &data,
         &[
             "import",
@@ -83,7 +83,7 @@ fn an_imported_timetable_is_what_the_teachers_read() {
         let args = [
             "users", "add", "--login", login, "--role", "teacher", "--sts-id", sts,
         ];
-        server(&data, &args, &env);
+        server_cmd(&data, &args, &env);
     }
     // A login taken, an unknown STS number, a short password: refused.
     for (args, env) in [
@@ -129,7 +129,10 @@ fn an_imported_timetable_is_what_the_teachers_read() {
     assert_eq!(french["teacher"], "M. Jérôme LEFÈVRE");
     // The group drawn from 3A and 3B is in 3A's timetable in weeks B, in its undeclared
     // room.
-    assert!(!week.iter().any(|l| l["subject"] == "999999"), "not in a week A");
+    assert!(
+        !week.iter().any(|l| l["subject"] == "999999"),
+        "not in a week A"
+    );
     let week_b = lessons(&marie, &["--audience", "3A"], "2026-12-14", "7");
     let latin = find(&week_b, "2026-12-18", "999999");
     assert_eq!(
@@ -155,4 +158,42 @@ fn an_imported_timetable_is_what_the_teachers_read() {
         his.iter().any(|l| l["subject"] == "ANGLAIS LV1"),
         "his own lessons too"
     );
+
+    // He leaves the school: the administrator disables his account while the server
+    // runs. At his next sync his device erases what it held of him, and says why; he can
+    // no longer log in.
+    let profile = root.path().join("moussa.ndiaye");
+    assert!(std::fs::read_dir(&profile).unwrap().next().is_some());
+    let said = server_cmd(&data, &["users", "disable", "moussa.ndiaye"], &[]);
+    assert!(said.contains("désactivé"), "{said}");
+    let out = moussa.run_env(&["sync"], &[("ARDOISE_PASSWORD", PASSWORD)]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("désactivé par l'établissement"),
+        "{}",
+        out.stderr
+    );
+    let left: Vec<_> = std::fs::read_dir(&profile)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "the profile still holds {left:?}");
+    let again = Client::new(root.path(), "moussa-again");
+    let out = again.run_env(
+        &[
+            "login",
+            "--server",
+            &server.url(),
+            "--user",
+            "moussa.ndiaye",
+        ],
+        &[("ARDOISE_PASSWORD", PASSWORD)],
+    );
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("auth.account_disabled"),
+        "{}",
+        out.stderr
+    );
+    // Marie's account goes on.
+    assert_eq!(marie.run(&["sync"]).code, 0);
 }

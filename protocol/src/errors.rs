@@ -49,6 +49,9 @@ macro_rules! error_codes {
 error_codes! {
     /// The user's role or ownership does not allow this change or read.
     AclForbidden = "acl.forbidden",
+    /// The school disabled this account (the person left): the device erases what it
+    /// holds of it.
+    AuthAccountDisabled = "auth.account_disabled",
     /// Wrong login or password.
     AuthInvalidCredentials = "auth.invalid_credentials",
     /// A login that is empty or has characters no login has.

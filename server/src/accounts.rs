@@ -46,6 +46,22 @@ pub fn sts_user_id(sts_id: &str) -> String {
     crate::import::code_id("usr-sts-", sts_id)
 }
 
+/// Disables the account of `login` (the person left the school): it can no longer log
+/// in, and each device it is signed in on erases its data at its next contact. Its
+/// records stay (a teacher's séances belong to the school's logbook).
+pub fn disable_user(store: &dyn Store, login: &str, now: i64) -> Result<String, AccountError> {
+    let mut tx = store.write()?;
+    let mut account = tx
+        .account_by_login(login)?
+        .ok_or_else(|| AccountError::Refused(format!("aucun compte « {login} »")))?;
+    if account.disabled_at.is_none() {
+        account.disabled_at = Some(now);
+        tx.put_account(&account)?;
+        tx.commit()?;
+    }
+    Ok(account.user_id)
+}
+
 /// Makes an account (and its user record, unless the STS import made it); its user id.
 pub fn add_user(store: &dyn Store, new: &NewUser) -> Result<String, AccountError> {
     let refused = |m: String| AccountError::Refused(m);
@@ -133,6 +149,7 @@ pub fn add_user(store: &dyn Store, new: &NewUser) -> Result<String, AccountError
         user_id: id.clone(),
         login: login.to_string(),
         password_hash: hash_password(&new.password),
+        disabled_at: None,
     })?;
     tx.commit()?;
     Ok(id)

@@ -41,6 +41,9 @@ pub enum AuthError {
     /// Missing, unknown or expired token.
     #[error("jeton invalide ou expiré")]
     InvalidToken,
+    /// The school disabled this account: its devices erase what they hold of it.
+    #[error("compte désactivé par l'établissement")]
+    Disabled,
     /// A login, password or token longer than any real one: refused before anything is
     /// stored or hashed.
     #[error("champ trop long : {0}")]
@@ -65,6 +68,10 @@ impl AuthError {
             AuthError::InvalidToken => ApiError::new(
                 ErrorCode::AuthInvalidToken,
                 "Session expirée ou invalide : reconnectez-vous.",
+            ),
+            AuthError::Disabled => ApiError::new(
+                ErrorCode::AuthAccountDisabled,
+                "Ce compte a été désactivé par l'établissement.",
             ),
             AuthError::TooLong(field) => ApiError::new(
                 ErrorCode::AuthTooLong,
@@ -298,6 +305,10 @@ pub fn verify(
         .filter(|_| ok)
         .ok_or(AuthError::InvalidCredentials)?;
     let mut tx = store.write()?;
+    // Told only to who knows the password: a disabled login is not revealed otherwise.
+    if account.disabled_at.is_some() {
+        return Err(AuthError::Disabled);
+    }
     let p = Principal::load(&*tx, &account.user_id)?.ok_or(AuthError::InvalidCredentials)?;
     tx.note_throttle(&admitted.key, false, now)?;
     // A known device keeps its token; any other gets a new one.
@@ -404,6 +415,9 @@ pub fn refresh(store: &dyn Store, token: &str, now: i64) -> Result<TokenResponse
         Some(row) if row.expires_at > now => row,
         _ => return Err(AuthError::InvalidToken),
     };
+    if tx.account_disabled(&row.user_id)? {
+        return Err(AuthError::Disabled);
+    }
     tx.delete_token(&hash)?;
     let p = Principal::load(&*tx, &row.user_id)?.ok_or(AuthError::InvalidToken)?;
     let tokens = issue(&mut *tx, &p, &row.session_id, now)?;
@@ -419,6 +433,9 @@ pub fn authenticate(store: &dyn Store, token: &str, now: i64) -> Result<Principa
     let tx = store.read()?;
     match tx.token(&token_hash(token), "access")? {
         Some(row) if row.expires_at > now => {
+            if tx.account_disabled(&row.user_id)? {
+                return Err(AuthError::Disabled);
+            }
             Principal::load(&*tx, &row.user_id)?.ok_or(AuthError::InvalidToken)
         }
         _ => Err(AuthError::InvalidToken),
@@ -503,6 +520,7 @@ mod login_tests {
             user_id: "u".into(),
             login: "leroy".into(),
             password_hash: hash_password("ardoise"),
+            disabled_at: None,
         })
         .unwrap();
         tx.commit().unwrap();

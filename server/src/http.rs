@@ -163,6 +163,7 @@ impl From<AuthError> for HttpError {
         let status = match e {
             AuthError::InvalidCredentials | AuthError::InvalidToken => StatusCode::UNAUTHORIZED,
             AuthError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            AuthError::Disabled => StatusCode::FORBIDDEN,
             AuthError::TooLong(_) => StatusCode::BAD_REQUEST,
             AuthError::Store(ref e) => {
                 tracing::error!(error = %e, "store failure");

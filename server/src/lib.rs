@@ -152,6 +152,7 @@ pub fn seed(store: &dyn Store, school: &ardoise_fixtures::School) -> anyhow::Res
             user_id: a.user_id.clone(),
             login: a.login.clone(),
             password_hash,
+            disabled_at: None,
         })?;
     }
     tx.commit()?;

@@ -76,6 +76,12 @@ enum Users {
         #[arg(long)]
         sts_id: Option<String>,
     },
+    /// Disables an account (the person left): no more logins, and every device it is
+    /// signed in on erases its data at its next contact.
+    Disable {
+        /// The login.
+        login: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -141,6 +147,27 @@ async fn main() -> anyhow::Result<()> {
 /// Runs a command; its exit status.
 fn run(args: &Args, command: &Command) -> i32 {
     match command {
+        Command::Users(Users::Disable { login }) => {
+            let result = ardoise_server::open(&args.data)
+                .map_err(|e| e.to_string())
+                .and_then(|ent| {
+                    let now = chrono::Utc::now().timestamp();
+                    ardoise_server::accounts::disable_user(&*ent.store, login, now)
+                        .map_err(|e| e.to_string())
+                });
+            match result {
+                Ok(_) => {
+                    println!(
+                        "compte « {login} » désactivé : ses appareils effaceront ses données à leur prochaine connexion"
+                    );
+                    0
+                }
+                Err(e) => {
+                    eprintln!("compte non désactivé : {e}");
+                    2
+                }
+            }
+        }
         Command::Users(Users::Add {
             login,
             role,

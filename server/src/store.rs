@@ -57,6 +57,8 @@ pub struct Account {
     pub login: String,
     /// Argon2id PHC string.
     pub password_hash: String,
+    /// When the school disabled it (unix seconds); `None` while it is active.
+    pub disabled_at: Option<i64>,
 }
 
 /// Reads, in one consistent view.
@@ -81,6 +83,8 @@ pub trait ReadTx {
     fn op_result(&self, user_id: &str, op_id: Uuid) -> Result<Option<OpResult>>;
     /// An account by login.
     fn account_by_login(&self, login: &str) -> Result<Option<Account>>;
+    /// Whether the account of this user was disabled by the school.
+    fn account_disabled(&self, user_id: &str) -> Result<bool>;
     /// A token, by its hash and kind.
     fn token(&self, hash: &str, kind: &str) -> Result<Option<TokenRow>>;
     /// Failed logins counted under a throttle key: (count, unix seconds of the last).
@@ -230,6 +234,7 @@ const BASE: &str = include_str!("../migrations/0000_base.sql");
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_hostile_clients.sql"),
     include_str!("../migrations/0002_homework_kinds.sql"),
+    include_str!("../migrations/0003_disabled_accounts.sql"),
 ];
 
 /// Brings the schema up to date, each migration in its own transaction.
@@ -535,17 +540,27 @@ impl ReadTx for SqliteTx<'_> {
         Ok(self
             .conn
             .query_row(
-                "SELECT user_id, login, password_hash FROM accounts WHERE login = ?1",
+                "SELECT user_id, login, password_hash, disabled_at FROM accounts WHERE login = ?1",
                 [login],
                 |r| {
                     Ok(Account {
                         user_id: r.get(0)?,
                         login: r.get(1)?,
                         password_hash: r.get(2)?,
+                        disabled_at: r.get(3)?,
                     })
                 },
             )
             .optional()?)
+    }
+
+    fn account_disabled(&self, user_id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT disabled_at IS NOT NULL FROM accounts WHERE user_id = ?1")?
+            .query_row([user_id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(false))
     }
 
     fn token(&self, hash: &str, kind: &str) -> Result<Option<TokenRow>> {
@@ -730,10 +745,11 @@ impl WriteTx for SqliteTx<'_> {
 
     fn put_account(&mut self, a: &Account) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO accounts (user_id, login, password_hash) VALUES (?1, ?2, ?3)
+            "INSERT INTO accounts (user_id, login, password_hash, disabled_at)
+             VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (user_id) DO UPDATE SET login = excluded.login,
-               password_hash = excluded.password_hash",
-            params![a.user_id, a.login, a.password_hash],
+               password_hash = excluded.password_hash, disabled_at = excluded.disabled_at",
+            params![a.user_id, a.login, a.password_hash, a.disabled_at],
         )?;
         Ok(())
     }
@@ -1005,6 +1021,7 @@ mod tests {
     const FROZEN: &[(usize, &str)] = &[
         (0, include_str!("../tests/schemas/store_v0.sql")),
         (1, include_str!("../tests/schemas/store_v1.sql")),
+        (2, include_str!("../tests/schemas/store_v2.sql")),
     ];
 
     fn schema_of(path: &Path) -> Vec<(String, String)> {

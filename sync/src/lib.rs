@@ -122,6 +122,18 @@ pub fn adopt(
     Ok(info)
 }
 
+/// What a device does when the ENT says the account was disabled (the person left the
+/// school): its data leaves the device, as a logout would, edits not yet sent included.
+/// Returns whether `error` said so (and the profile was erased). The caller closes the
+/// replica first.
+pub fn erase_if_disabled(profile: &Profile, error: &SyncError) -> Result<bool> {
+    if error.code() != ErrorCode::AuthAccountDisabled {
+        return Ok(false);
+    }
+    profile.wipe()?;
+    Ok(true)
+}
+
 /// Logs out and leaves nothing behind: the ENT forgets the session (when it can be
 /// reached), then the profile is wiped — replica, key, document cache. Edits not yet sent
 /// would be lost, so they refuse the logout unless `discard_pending`.

@@ -10,6 +10,7 @@ export const ERROR_TEXTS: Record<Exclude<ErrorCode, "unknown">, Texts> = {
   "auth.invalid_credentials": { fr: "Identifiant ou mot de passe incorrect.", en: "Wrong login or password." },
   "auth.invalid_login": { fr: "Cet identifiant n'est pas valide.", en: "This login is not valid." },
   "auth.invalid_token": { fr: "Session expirée ou inconnue : reconnectez-vous.", en: "Session expired or unknown: log in again." },
+  "auth.account_disabled": { fr: "Ce compte a été désactivé par l'établissement : ses données ont été effacées de cet ordinateur.", en: "This account was disabled by the school: its data has been erased from this computer." },
   "auth.logged_out": { fr: "Session expirée : reconnectez-vous.", en: "Session expired: log in again." },
   "auth.too_long": { fr: "Identifiant ou mot de passe trop long.", en: "Login or password too long." },
   "auth.too_many_attempts": { fr: "Trop de tentatives : patientez un instant avant de réessayer.", en: "Too many attempts: wait a moment before trying again." },

@@ -1,5 +1,6 @@
 import { listen } from "@tauri-apps/api/event";
 import {
+  logout,
   cancelOccurrence,
   replaceOccurrence,
   restoreOccurrence,
@@ -516,6 +517,17 @@ async function entLogin(server: string, form: HTMLElement): Promise<void> {
   }
 }
 
+/** The school disabled this account (the person left): its data leaves this computer, as
+ * a logout would, edits not yet sent included, and the login screen says why. */
+async function accountDisabled(e: CommandError): Promise<void> {
+  await logout(true).catch(() => undefined);
+  me = null;
+  status = null;
+  await showLogin();
+  const where = app.querySelector(".form-error");
+  if (where) where.textContent = errorText(lang, e.code, e.message);
+}
+
 async function showLogin(): Promise<void> {
   const last = await lastLogin().catch(() => null);
   // No made-up address: the field shows an example until the user gives their ENT's.
@@ -783,7 +795,10 @@ async function start(): Promise<void> {
   await render();
   // A sync failure the user must act on (session expired, outdated app…), said once by
   // the shell per failure.
-  await listen<CommandError>("sync-error", (e) => showError(e.payload));
+  await listen<CommandError>("sync-error", (e) => {
+    if (e.payload.code === "auth.account_disabled") void accountDisabled(e.payload);
+    else showError(e.payload);
+  });
   // The espace documentaire changed (pulled, uploaded, downloaded): redraw it if shown.
   await listen("documents-changed", () => {
     const typing = document.activeElement?.matches("input, textarea, select") ?? false;
