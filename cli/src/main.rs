@@ -61,6 +61,9 @@ enum Command {
     },
     /// One full sync: push pending edits, pull what is new.
     Sync,
+    /// A new address to subscribe to one's timetable from a calendar application (the
+    /// previous address stops working). Ardoise's own server only.
+    CalendarFeed,
     /// Sync state: online, pending edits, conflicts, last sync.
     Status {
         /// JSON output.
@@ -428,6 +431,13 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 }
                 return Ok(ExitCode::from(1));
             }
+        }
+        Command::CalendarFeed => {
+            let url = engine(profile)?.renew_calendar_feed()?;
+            println!("{url}");
+            eprintln!(
+                "Abonnez votre agenda à cette adresse ; l'adresse précédente ne fonctionne plus."
+            );
         }
         Command::Status { json } => {
             let key_file = profile.dir().join("replica.key");

@@ -97,6 +97,13 @@ fn an_imported_timetable_is_what_the_teachers_read() {
             [("ARDOISE_PASSWORD", "court")],
         ),
         (vec!["--login", "x.w", "--role", "chef"], env),
+        // A teacher who has an account already: not taken over.
+        (
+            vec![
+                "--login", "m.dupont", "--role", "teacher", "--sts-id", "1001",
+            ],
+            env,
+        ),
     ] {
         let out = Command::new(bin("ardoise-server"))
             .arg("--data")
@@ -196,4 +203,138 @@ fn an_imported_timetable_is_what_the_teachers_read() {
     );
     // Marie's account goes on.
     assert_eq!(marie.run(&["sync"]).code, 0);
+}
+
+/// The events of an iCalendar text, by UID: (DTSTART, SUMMARY, LOCATION, STATUS, SEQUENCE).
+fn events(ics: &str) -> std::collections::BTreeMap<String, [String; 5]> {
+    let calendars: Vec<_> = ical::IcalParser::new(std::io::BufReader::new(ics.as_bytes()))
+        .map(|c| c.expect("a calendar the parser reads"))
+        .collect();
+    assert_eq!(calendars.len(), 1);
+    assert_eq!(calendars[0].timezones.len(), 1, "one VTIMEZONE");
+    let mut out = std::collections::BTreeMap::new();
+    for e in &calendars[0].events {
+        let prop = |name: &str| {
+            e.properties
+                .iter()
+                .find(|p| p.name == name)
+                .and_then(|p| p.value.clone())
+                .unwrap_or_default()
+        };
+        let fields = ["DTSTART", "SUMMARY", "LOCATION", "STATUS", "SEQUENCE"].map(prop);
+        assert!(out.insert(prop("UID"), fields).is_none(), "a UID twice");
+    }
+    out
+}
+
+#[test]
+fn a_teacher_subscribes_her_calendar_to_her_timetable() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("server");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/sts");
+    let pair = [
+        fixtures.join("sts_emp_0750001U_2026.xml"),
+        fixtures.join("emp_0750001U_2026.xml"),
+    ];
+    let import = |today: &str| {
+        server_cmd(
+            &data,
+            &[
+                "import",
+                "sts",
+                pair[0].to_str().unwrap(),
+                pair[1].to_str().unwrap(),
+                "--today",
+                today,
+            ],
+            &[],
+        )
+    };
+    import("2026-11-30");
+    let env = [("ARDOISE_PASSWORD", PASSWORD)];
+    server_cmd(
+        &data,
+        &[
+            "users",
+            "add",
+            "--login",
+            "moussa.ndiaye",
+            "--role",
+            "teacher",
+            "--sts-id",
+            "1004",
+        ],
+        &env,
+    );
+    let server = Server::demo(root.path());
+    let moussa = login(root.path(), &server.url(), "moussa.ndiaye");
+
+    let out = moussa.run(&["calendar-feed"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let url = out.stdout.trim().to_string();
+    assert!(
+        url.starts_with(&format!("{}/ical/", server.url())) && url.ends_with(".ics"),
+        "{url}"
+    );
+    // A calendar application polls it: no token, no protocol header.
+    let get = |url: &str| {
+        let resp = reqwest::blocking::get(url).unwrap();
+        let status = resp.status().as_u16();
+        let kind = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (status, kind, resp.text().unwrap())
+    };
+    let (status, kind, first) = get(&url);
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/calendar"), "{kind}");
+    let first = events(&first);
+    // Only his lessons: English (his own) and the co-taught physics, none of Marie's maths.
+    assert!(first.values().any(|e| e[1].contains("ANGLAIS LV1")));
+    let physics = first.values().find(|e| e[1].contains("Physique")).unwrap();
+    assert_eq!(physics[2], "LABO");
+    assert_eq!(physics[3], "CONFIRMED");
+    assert!(
+        !first.values().any(|e| e[1].contains("Mathématiques")),
+        "not his lessons"
+    );
+    assert!(first.keys().all(|uid| uid.ends_with("@ardoise")));
+
+    // The timetable imported again, a week later: the same UIDs for the lessons still to
+    // come, nothing new (a calendar updates, never duplicates).
+    import("2026-12-07");
+    let (_, _, second) = get(&url);
+    let second = events(&second);
+    let mut calendar = first.clone();
+    for (uid, e) in &second {
+        calendar.insert(uid.clone(), e.clone());
+    }
+    assert_eq!(
+        calendar.len(),
+        first.len(),
+        "importing the feed twice added events"
+    );
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+
+    // Renewed: the old address stops working, the new one works.
+    let renewed = moussa.run(&["calendar-feed"]).stdout.trim().to_string();
+    assert_ne!(renewed, url);
+    assert_eq!(get(&url).0, 404);
+    assert_eq!(get(&renewed).0, 200);
+    // Hostile addresses: nothing.
+    for bad in [
+        "/ical/..%2F..%2Fetc%2Fpasswd.ics",
+        "/ical/abc.ics",
+        "/ical/.ics",
+    ] {
+        assert_eq!(get(&format!("{}{bad}", server.url())).0, 404, "{bad}");
+    }
+    // Disabled: the feed stops.
+    server_cmd(&data, &["users", "disable", "moussa.ndiaye"], &[]);
+    assert_eq!(get(&renewed).0, 404);
 }

@@ -16,6 +16,21 @@ pub enum Region {
     AlsaceMoselle,
 }
 
+/// Today's date in Paris at the instant `now`: Central European Time, summer time from
+/// the last Sunday of March to the last Sunday of October (changing at 01:00 UTC, as the
+/// whole European Union does). What « today » means to a French school, whatever the
+/// time zone of the machine.
+pub fn paris_today(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    let last_sunday = |month: u32| {
+        let next_month = NaiveDate::from_ymd_opt(now.year(), month + 1, 1).expect("a date");
+        let last = next_month - Duration::days(1);
+        last - Duration::days(last.weekday().num_days_from_sunday() as i64)
+    };
+    let at_one = |d: NaiveDate| d.and_hms_opt(1, 0, 0).expect("a time").and_utc();
+    let summer = now >= at_one(last_sunday(3)) && now < at_one(last_sunday(10));
+    (now + Duration::hours(if summer { 2 } else { 1 })).date_naive()
+}
+
 /// Easter Sunday of `year` in the Gregorian calendar (the anonymous algorithm published
 /// in Nature, 1876, valid for every Gregorian year).
 pub fn easter(year: i32) -> NaiveDate {
@@ -118,6 +133,18 @@ mod tests {
         );
         assert_eq!(public_holiday(d(2026, 12, 24), Region::National), None);
         assert_eq!(public_holidays(2027, Region::National).len(), 11);
+    }
+
+    #[test]
+    fn today_in_paris_follows_summer_time() {
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        // 23:30 UTC is already tomorrow in Paris: 00:30 in winter, 01:30 in summer.
+        assert_eq!(paris_today(at("2026-11-30T23:30:00Z")), d(2026, 12, 1));
+        assert_eq!(paris_today(at("2026-07-14T22:30:00Z")), d(2026, 7, 15));
+        assert_eq!(paris_today(at("2026-07-14T21:30:00Z")), d(2026, 7, 14));
+        // Summer time starts on 2026-03-29 at 01:00 UTC.
+        assert_eq!(paris_today(at("2026-03-28T22:30:00Z")), d(2026, 3, 28));
+        assert_eq!(paris_today(at("2026-03-29T22:30:00Z")), d(2026, 3, 30));
     }
 
     #[test]

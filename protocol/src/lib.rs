@@ -24,6 +24,7 @@ pub mod calendar;
 pub mod documents;
 pub mod entities;
 pub mod errors;
+pub mod ical;
 pub mod merge;
 pub mod visa;
 
@@ -415,6 +416,15 @@ pub struct UserInfo {
     pub display_name: String,
     /// Roles.
     pub roles: Vec<Role>,
+}
+
+/// The address of a user's calendar subscription (`POST /v1/calendar-feed`), relative to
+/// the server: `/ical/<secret>.ics`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarFeed {
+    /// `/ical/<secret>.ics`.
+    pub path: String,
 }
 
 /// Tokens issued by login or refresh.

@@ -98,8 +98,19 @@ pub fn add_user(store: &dyn Store, new: &NewUser) -> Result<String, AccountError
                 })?;
             (id, Some(record))
         }
-        None => (format!("usr-{}", crate::import::code_id("", login)), None),
+        None => {
+            let id = format!("usr-{}", crate::import::code_id("", login));
+            // A record of that id removed earlier continues its versions.
+            let removed = tx.get_record(EntityKind::User, &id)?;
+            (id, removed)
+        }
     };
+    if let Some(account) = tx.account_of_user(&id)? {
+        return Err(refused(format!(
+            "cette personne a déjà un compte (« {} ») : rien n'est changé",
+            account.login
+        )));
+    }
     // The login is the user record's too: no other record may carry it.
     let taken = tx
         .live_of_kind(EntityKind::User)?
@@ -111,7 +122,7 @@ pub fn add_user(store: &dyn Store, new: &NewUser) -> Result<String, AccountError
         )));
     }
     let role = json!(new.role);
-    let mut data = match &existing {
+    let mut data = match existing.as_ref().filter(|r| !r.deleted) {
         Some(r) => r.data.clone(),
         None => {
             let Value::Object(data) = json!({"displayName": login, "roles": [],

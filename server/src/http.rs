@@ -203,6 +203,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_AUTH_REQUEST_BYTES));
     let authed = Router::new()
         .route("/v1/me", get(me))
+        .route("/v1/calendar-feed", post(calendar_feed_renew))
         .route("/v1/changes", get(changes).layer(compressed()))
         .route("/v1/snapshot", get(snapshot).layer(compressed()))
         .route("/v1/push", post(push))
@@ -217,6 +218,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(require_protocol));
     Router::new()
         .route("/v1/health", get(health))
+        // Polled by calendar applications: no protocol header, no token, the secret in
+        // the address.
+        .route("/ical/{file}", get(calendar_feed))
         .merge(api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -637,6 +641,45 @@ async fn logout(
         tracing::info!(%user, "logout: session revoked");
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new address for the user's calendar subscription; the old one stops working.
+async fn calendar_feed_renew(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+) -> HttpResult<ardoise_protocol::CalendarFeed> {
+    let store = state.store.clone();
+    blocking(move || {
+        let secret = crate::feed::renew(&*store, &p.id, now_unix())?;
+        Ok(Json(ardoise_protocol::CalendarFeed {
+            path: format!("/ical/{secret}.ics"),
+        }))
+    })
+    .await
+}
+
+/// `GET /ical/<secret>.ics`: the user's timetable as iCalendar.
+async fn calendar_feed(
+    State(state): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Result<axum::response::Response, HttpError> {
+    use axum::response::IntoResponse;
+    let secret = file.strip_suffix(".ics").unwrap_or("").to_string();
+    let store = state.store.clone();
+    let today = ardoise_protocol::calendar::paris_today(chrono::Utc::now());
+    let found = blocking(move || Ok(crate::feed::lessons(&*store, &secret, today)?)).await?;
+    let Some((title, lessons)) = found else {
+        return Err(not_found().await);
+    };
+    let body = ardoise_protocol::ical::calendar(&title, &lessons, chrono::Utc::now());
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/calendar; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response())
 }
 
 async fn me(Auth(p): Auth) -> HttpResult<ardoise_protocol::UserInfo> {

@@ -148,6 +148,9 @@ const SCHOOL_ID: &str = "school";
 const COURSE_PREFIX: &str = "crs-sts-";
 const LESSON_PREFIX: &str = "occ-sts-";
 
+/// Most co-teachers of one lesson (the protocol's bound).
+const MAX_CO_TEACHERS: usize = 8;
+
 /// Subject colours, given in turn by the subject's code.
 const COLOURS: [&str; 12] = [
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
@@ -259,27 +262,38 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
             )));
         }
     }
+    // The school year: the reference file's, else the span of the week lists, else the
+    // one the server holds.
+    let stored_year = school.as_ref().and_then(|s| {
+        let date = |f: &str| s.data.get(f)?.as_str()?.parse::<NaiveDate>().ok();
+        Some((date("yearStart")?, date("yearEnd")?))
+    });
     let (year_start, year_end) = tt
         .year
         .or_else(|| {
             let weeks = tt.alternations.values().flatten();
-            let first = weeks.clone().min()?;
-            let last = weeks.max()?;
-            Some((
-                sts::monday_of(*first),
-                sts::monday_of(*last) + Duration::days(6),
-            ))
+            let first = sts::monday_of(*weeks.clone().min()?);
+            let last = sts::monday_of(*weeks.max()?) + Duration::days(6);
+            ((last - first).num_days() <= 400).then_some((first, last))
         })
-        .unwrap_or((options.today, options.today));
-    if school.is_none() {
-        plan.put(
-            "school",
-            EntityKind::School,
-            SCHOOL_ID.into(),
-            json!({"uai": tt.uai, "name": if tt.school_name.is_empty() { &tt.uai } else { &tt.school_name },
-                   "timeZone": "Europe/Paris", "yearStart": year_start, "yearEnd": year_end}),
-        );
-    }
+        .or(stored_year)
+        .ok_or_else(|| {
+            ImportError::Refused(format!(
+                "{} : l'année scolaire (DATE_DEBUT, DATE_FIN) manque, et les semaines des \
+                 alternances ne la donnent pas : rien n'est importé",
+                tt.files.0.display()
+            ))
+        })?;
+    // The school: created, or its year brought to the pair's (its name stays as set).
+    let mut school_data = match &school {
+        Some(s) => Value::Object(s.data.clone()),
+        None => json!({"uai": tt.uai,
+            "name": if tt.school_name.is_empty() { &tt.uai } else { &tt.school_name },
+            "timeZone": "Europe/Paris"}),
+    };
+    school_data["yearStart"] = json!(year_start);
+    school_data["yearEnd"] = json!(year_end);
+    plan.put("school", EntityKind::School, SCHOOL_ID.into(), school_data);
 
     // Holidays already in the store, and the public ones.
     let mut closed: BTreeSet<NaiveDate> = BTreeSet::new();
@@ -560,6 +574,14 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
     for (key, lesson) in &lessons {
         let slot = lesson.slot;
         let weeks: Vec<NaiveDate> = match tt.alternations.get(&slot.alternation) {
+            Some(list) if list.is_empty() => {
+                plan.warnings.push(format!(
+                    "{file}, ligne {} : l'alternance {} ne liste aucune semaine ; ce cours n'a \
+                     aucune date",
+                    slot.line, slot.alternation
+                ));
+                Vec::new()
+            }
             Some(list) => list.iter().map(|d| sts::monday_of(*d)).collect(),
             None => {
                 plan.warnings.push(format!(
@@ -569,8 +591,10 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
                 all_weeks.clone()
             }
         };
+        // The school year is part of the key: next September's identical slot is another
+        // course, and this year's lessons keep theirs.
         let key_text = format!(
-            "{:?}|{}|{}|{}|{}|{}|{}",
+            "{year_start}|{:?}|{}|{}|{}|{}|{}|{}",
             key.0 .0, key.0 .1, key.1, key.2, key.3, key.4, key.5
         );
         let hash = blake3::hash(key_text.as_bytes()).to_hex();
@@ -580,7 +604,15 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
             .iter()
             .map(|t| crate::accounts::sts_user_id(t));
         let teacher_id = teachers.next().expect("a lesson has a teacher");
-        let co_teachers: Vec<String> = teachers.collect();
+        let co_teachers: Vec<String> = teachers.take(MAX_CO_TEACHERS).collect();
+        if lesson.teachers.len() > MAX_CO_TEACHERS + 1 {
+            plan.warnings.push(format!(
+                "{file}, ligne {} : plus de {} enseignants sur un même cours ; les premiers \
+                 sont gardés",
+                slot.line,
+                MAX_CO_TEACHERS + 1
+            ));
+        }
         let aud = audience_id(slot.audience.0, &slot.audience.1);
         let subject_id = code_id("sub-", &slot.subject);
         let room_id = lesson.room.map(|r| code_id("room-", r));
@@ -736,10 +768,8 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
         })
         .collect();
     let removed_ids: BTreeSet<&str> = removed.iter().map(|o| o.id.as_str()).collect();
-    for o in &removed {
-        tombstone(tx, o)?;
-        report.counts.entry("lessons").or_default().removed += 1;
-    }
+    // The séances first, then their lessons: a client reading the feed between the two
+    // never holds a séance pointing at a lesson it no longer has.
     if !removed_ids.is_empty() {
         let names: HashMap<String, String> = tx
             .live_of_kind(EntityKind::Audience)?
@@ -792,6 +822,10 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
                 ..s
             })?;
         }
+    }
+    for o in &removed {
+        tombstone(tx, o)?;
+        report.counts.entry("lessons").or_default().removed += 1;
     }
     // Courses the timetable no longer has: ended at their last lesson kept, or removed
     // when none is left.
@@ -880,31 +914,29 @@ fn tombstone(tx: &mut dyn WriteTx, r: &StoredRecord) -> Result<(), StoreError> {
 /// when taken.
 fn unique_login(person: Option<&sts::Person>, sts_id: &str, taken: &BTreeSet<String>) -> String {
     let ascii = |s: &str| -> String {
-        s.chars()
-            .filter_map(|c| {
-                let c = fold_accent(c).to_ascii_lowercase();
-                if c.is_ascii_alphanumeric() {
-                    Some(c)
-                } else if c == ' ' || c == '-' || c == '\'' {
-                    Some('-')
-                } else {
-                    None
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                'œ' | 'Œ' => out.push_str("oe"),
+                'æ' | 'Æ' => out.push_str("ae"),
+                ' ' | '-' | '\'' => out.push('-'),
+                c => {
+                    let c = fold_accent(c).to_ascii_lowercase();
+                    if c.is_ascii_alphanumeric() {
+                        out.push(c);
+                    }
                 }
-            })
-            .collect::<String>()
-            .trim_matches('-')
-            .to_string()
-    };
-    let base = match person {
-        Some(p) if !p.last_name.is_empty() => {
-            let first = ascii(&p.first_name);
-            let last = ascii(&p.last_name);
-            if first.is_empty() {
-                last
-            } else {
-                format!("{first}.{last}")
             }
         }
+        out.trim_matches('-').to_string()
+    };
+    let (first, last) = person.map_or_else(Default::default, |p| {
+        (ascii(&p.first_name), ascii(&p.last_name))
+    });
+    let base = match (first.is_empty(), last.is_empty()) {
+        (false, false) => format!("{first}.{last}"),
+        (true, false) => last,
+        // A name with no letter this can spell: the teacher's number.
         _ => format!("enseignant.{}", ascii(sts_id)),
     };
     let base: String = base.chars().take(56).collect();

@@ -28,6 +28,7 @@ pub mod accounts;
 pub mod acl;
 pub mod auth;
 pub mod blobs;
+pub mod feed;
 pub mod http;
 pub mod import;
 pub mod net;

@@ -221,7 +221,8 @@ fn run(args: &Args, command: &Command) -> i32 {
         }) => {
             let options = ardoise_server::import::Options {
                 dry_run: *dry_run,
-                today: today.unwrap_or_else(|| chrono::Local::now().date_naive()),
+                today: today
+                    .unwrap_or_else(|| ardoise_protocol::calendar::paris_today(chrono::Utc::now())),
                 region: if *alsace_moselle {
                     ardoise_protocol::calendar::Region::AlsaceMoselle
                 } else {

@@ -85,6 +85,10 @@ pub trait ReadTx {
     fn account_by_login(&self, login: &str) -> Result<Option<Account>>;
     /// Whether the account of this user was disabled by the school.
     fn account_disabled(&self, user_id: &str) -> Result<bool>;
+    /// The account of a user, if they have one.
+    fn account_of_user(&self, user_id: &str) -> Result<Option<Account>>;
+    /// The user whose calendar feed has this secret (its hash).
+    fn calendar_feed_user(&self, secret_hash: &str) -> Result<Option<String>>;
     /// A token, by its hash and kind.
     fn token(&self, hash: &str, kind: &str) -> Result<Option<TokenRow>>;
     /// Failed logins counted under a throttle key: (count, unix seconds of the last).
@@ -180,6 +184,8 @@ pub trait WriteTx: ReadTx {
     fn put_op_result(&mut self, user_id: &str, result: &OpResult) -> Result<()>;
     /// Creates or replaces an account.
     fn put_account(&mut self, account: &Account) -> Result<()>;
+    /// Gives a user a new calendar feed secret (its hash): the old one stops working.
+    fn put_calendar_feed(&mut self, user_id: &str, secret_hash: &str, now: i64) -> Result<()>;
     /// Stores a token hash.
     fn put_token(&mut self, hash: &str, kind: &str, row: &TokenRow) -> Result<()>;
     /// Removes a token.
@@ -234,7 +240,7 @@ const BASE: &str = include_str!("../migrations/0000_base.sql");
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_hostile_clients.sql"),
     include_str!("../migrations/0002_homework_kinds.sql"),
-    include_str!("../migrations/0003_disabled_accounts.sql"),
+    include_str!("../migrations/0003_accounts_disabled_and_calendar_feeds.sql"),
 ];
 
 /// Brings the schema up to date, each migration in its own transaction.
@@ -554,6 +560,32 @@ impl ReadTx for SqliteTx<'_> {
             .optional()?)
     }
 
+    fn calendar_feed_user(&self, secret_hash: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT user_id FROM calendar_feeds WHERE secret_hash = ?1")?
+            .query_row([secret_hash], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn account_of_user(&self, user_id: &str) -> Result<Option<Account>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT user_id, login, password_hash, disabled_at FROM accounts WHERE user_id = ?1",
+                [user_id],
+                |r| {
+                    Ok(Account {
+                        user_id: r.get(0)?,
+                        login: r.get(1)?,
+                        password_hash: r.get(2)?,
+                        disabled_at: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
     fn account_disabled(&self, user_id: &str) -> Result<bool> {
         Ok(self
             .conn
@@ -750,6 +782,16 @@ impl WriteTx for SqliteTx<'_> {
              ON CONFLICT (user_id) DO UPDATE SET login = excluded.login,
                password_hash = excluded.password_hash, disabled_at = excluded.disabled_at",
             params![a.user_id, a.login, a.password_hash, a.disabled_at],
+        )?;
+        Ok(())
+    }
+
+    fn put_calendar_feed(&mut self, user_id: &str, secret_hash: &str, now: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO calendar_feeds (user_id, secret_hash, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (user_id) DO UPDATE SET secret_hash = excluded.secret_hash,
+               created_at = excluded.created_at",
+            params![user_id, secret_hash, now],
         )?;
         Ok(())
     }

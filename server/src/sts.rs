@@ -129,6 +129,9 @@ pub struct Timetable {
     pub files: (PathBuf, PathBuf),
 }
 
+/// Longest text value read (the longest real one is a label of a few dozen characters).
+const MAX_TEXT: usize = 64 * 1024;
+
 /// The root elements of the two files.
 const REFERENCE_ROOT: &str = "STS_EDT";
 const TIMETABLE_ROOT: &str = "EDT_STS";
@@ -386,7 +389,10 @@ fn parse_file(path: &Path) -> Result<Parsed, StsError> {
         newlines: &mut newlines,
     };
     let mut reader = Reader::from_reader(BufReader::with_capacity(64 * 1024, lines));
-    reader.config_mut().trim_text(true);
+    // Text is kept whole (a value is trimmed when its element ends): trimming each piece
+    // would eat the spaces around an entity (`Physique &amp; chimie`), and would move the
+    // position of the next tag back to the end of the previous one (a wrong line).
+    reader.config_mut().trim_text(false);
     let result = read_events(&mut reader, &mut parsed);
     let position = reader.error_position();
     drop(reader);
@@ -438,7 +444,15 @@ fn read_events<R: BufRead>(reader: &mut Reader<R>, out: &mut Parsed) -> Result<(
                 }
                 close(f, &mut stack, out)?;
             }
-            Event::Text(t) => text.push_str(&t.xml10_content()),
+            Event::Text(t) => {
+                text.push_str(&t.xml10_content());
+                if text.len() > MAX_TEXT {
+                    return Err(Fault::At(
+                        at,
+                        "valeur de plus de 64 Kio : ce n'est pas un fichier STS-Web".into(),
+                    ));
+                }
+            }
             Event::CData(t) => text.push_str(&t.xml10_content()),
             Event::GeneralRef(r) => match r.resolve_char_ref() {
                 Ok(Some(c)) => text.push(c),
@@ -544,6 +558,12 @@ fn close(f: Frame, stack: &mut [Frame], out: &mut Parsed) -> Result<(), Fault> {
             };
             let from = parse_date(from).ok_or_else(|| bad(&f, "DATE_DEBUT", from))?;
             let to = parse_date(to).ok_or_else(|| bad(&f, "DATE_FIN", to))?;
+            if to < from || (to - from).num_days() > 400 {
+                return Err(Fault::At(
+                    f.start,
+                    format!("année scolaire du {from} au {to} : ce n'est pas une année scolaire"),
+                ));
+            }
             out.year = Some((from, to));
         }
         "MATIERE" if in_reference => {
@@ -751,11 +771,14 @@ fn hhmm(value: &str) -> Option<u32> {
     (m < 60).then_some(h * 60 + m)
 }
 
-/// `dd/mm/yyyy` (what STS-Web writes) or `yyyy-mm-dd`.
+/// `dd/mm/yyyy` (what STS-Web writes) or `yyyy-mm-dd`, in the years a school year of
+/// Ardoise can fall in (2000 to 2100, as the protocol's dates): anything else is not a
+/// date of a timetable (and would overflow date arithmetic).
 fn parse_date(value: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(value, "%d/%m/%Y")
         .or_else(|_| NaiveDate::parse_from_str(value, "%Y-%m-%d"))
         .ok()
+        .filter(|d| (2000..=2100).contains(&d.year()))
 }
 
 /// The Monday of the week (Monday to Sunday) that holds `date`.

@@ -586,3 +586,101 @@ fn no_lesson_in_a_holiday_of_the_store() {
         .iter()
         .any(|d| (date("2026-12-19")..=date("2027-01-03")).contains(d)));
 }
+
+#[test]
+fn a_refusal_names_the_line_of_the_lesson_at_fault() {
+    let school = School::new();
+    let bad = school.pair(|t| t.replacen("<DUREE>0055</DUREE>", "<DUREE>une heure</DUREE>", 1));
+    let ImportError::File(e) = school.import(&bad, "2026-11-30").unwrap_err() else {
+        panic!("not a file error")
+    };
+    let text = from_latin9(&std::fs::read(&bad.1).unwrap());
+    let cours = text[..text.find("une heure").unwrap()]
+        .rfind("<COURS>")
+        .unwrap();
+    let expected = text[..cours].matches('\n').count() as u64 + 1;
+    assert_eq!(e.line, Some(expected), "{e}");
+}
+
+#[test]
+fn dates_out_of_any_school_year_are_refused_not_fatal() {
+    let school = School::new();
+    for (from, to) in [
+        (
+            "<DATE_DEBUT>\n        31/08/2026\n      </DATE_DEBUT>",
+            "<DATE_DEBUT>01/01/-262143</DATE_DEBUT>",
+        ),
+        (
+            "<DATE_FIN>04/07/2027</DATE_FIN>",
+            "<DATE_FIN>31/12/9999</DATE_FIN>",
+        ),
+        (
+            "<DATE_FIN>04/07/2027</DATE_FIN>",
+            "<DATE_FIN>04/07/2031</DATE_FIN>",
+        ),
+    ] {
+        let reference = from_latin9(&fixture(REFERENCE));
+        assert!(reference.contains(from), "{from}");
+        let reference = school.write(REFERENCE, &latin9(&reference.replace(from, to)));
+        let timetable = school.write(TIMETABLE, &fixture(TIMETABLE));
+        let err = school
+            .import(&(reference, timetable), "2026-11-30")
+            .unwrap_err();
+        assert!(err.to_string().contains(REFERENCE), "{err}");
+    }
+    let far = school.pair(|t| {
+        t.replacen(
+            "<DATE_DEBUT_SEMAINE>31/08/2026",
+            "<DATE_DEBUT_SEMAINE>31/08/+262142",
+            1,
+        )
+    });
+    let err = school.import(&far, "2026-11-30").unwrap_err();
+    assert!(err.to_string().contains("DATE_DEBUT_SEMAINE"), "{err}");
+    assert_eq!(school.head(), 0);
+}
+
+#[test]
+fn entities_keep_the_spaces_around_them() {
+    let school = School::new();
+    let reference = from_latin9(&fixture(REFERENCE)).replace(
+        "<LIBELLE_EDITION>Physique-chimie</LIBELLE_EDITION>",
+        "<LIBELLE_EDITION>Physique &amp; chimie</LIBELLE_EDITION>",
+    );
+    let pair = (
+        school.write(REFERENCE, &latin9(&reference)),
+        school.write(TIMETABLE, &fixture(TIMETABLE)),
+    );
+    school.import(&pair, "2026-11-30").unwrap();
+    assert_eq!(school.subject("PH-CH").data["label"], "Physique & chimie");
+}
+
+#[test]
+fn a_new_teacher_on_a_lesson_keeps_its_seances() {
+    let school = School::new();
+    school.import(&school.pair(|t| t), "2026-11-30").unwrap();
+    let (maths_id, maths) = lesson_id(&school, "3A", "MATHS", "2026-12-14");
+    write_session(&school, "ses-maths", &maths_id, &maths);
+    // Maths in 3A now taught by teacher 1004.
+    let other = school.pair(|t| {
+        let at = t.find("<SERVICE CODE_MATIERE=\"061300\"").unwrap();
+        let (head, tail) = t.split_at(at);
+        format!("{head}{}", tail.replacen("ID=\"1001\"", "ID=\"1004\"", 1))
+    });
+    let report = school.import(&other, "2026-12-07").unwrap();
+    assert!(report.detached_sessions.is_empty(), "{report:?}");
+    let (same_id, lesson) = lesson_id(&school, "3A", "MATHS", "2026-12-14");
+    assert_eq!(same_id, maths_id, "the same lesson");
+    assert_eq!(
+        lesson["teacherId"],
+        school.user("M. Moussa N'DIAYE").id.as_str()
+    );
+    let session = school
+        .store
+        .read()
+        .unwrap()
+        .get_record(EntityKind::Session, "ses-maths")
+        .unwrap()
+        .unwrap();
+    assert_eq!(session.data["occurrenceId"], maths_id.as_str());
+}

@@ -89,6 +89,14 @@ pub trait Connector: Send {
     fn logout(&self, _token: &str) -> Result<()> {
         Ok(())
     }
+    /// A new address for the user's calendar subscription, relative to the ENT (the old
+    /// one stops working). Only Ardoise's own server has one.
+    fn calendar_feed(&self, _token: &str) -> Result<ardoise_protocol::CalendarFeed> {
+        Err(SyncError::refused(
+            ErrorCode::BackendUnsupported,
+            "Cet ENT ne publie pas d'abonnement d'agenda.",
+        ))
+    }
     /// What a backend without a change feed or server-side ids must remember between
     /// syncs (the items it last saw, its ids for ours, conflicts it made): opaque to the
     /// core, which stores it with the records or acknowledgements it goes with, in one
@@ -458,6 +466,14 @@ impl Connector for HttpConnector {
             .bearer_auth(token)
             .json(req);
         self.send(req, MAX_PAGE_BYTES)
+    }
+
+    fn calendar_feed(&self, token: &str) -> Result<ardoise_protocol::CalendarFeed> {
+        let req = self
+            .client
+            .post(self.url("/v1/calendar-feed"))
+            .bearer_auth(token);
+        self.send(req, 4096)
     }
 
     fn logout(&self, token: &str) -> Result<()> {

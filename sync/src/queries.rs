@@ -114,8 +114,9 @@ fn lookup(conn: &Connection, sql: &str, key: &str) -> Result<String> {
 const OCCURRENCE_SELECT: &str = "
 SELECT o.id, o.date, o.start_time, o.end_time, s.label, s.color, a.name,
        t.display_name || CASE WHEN o.co_teacher_ids = '[]' THEN '' ELSE coalesce(
-           (SELECT ', ' || group_concat(c.display_name, ', ')
-              FROM json_each(o.co_teacher_ids) j JOIN users c ON c.id = j.value), '') END,
+           (SELECT ', ' || group_concat(name, ', ') FROM (
+               SELECT c.display_name AS name FROM json_each(o.co_teacher_ids) j
+                 JOIN users c ON c.id = j.value ORDER BY j.key)), '') END,
        r.code, o.status, sub.display_name, o.note
 FROM course_occurrences o
 JOIN subjects s ON s.id = o.subject_id

@@ -141,6 +141,20 @@ impl SyncEngine {
         self.listener = Some(Box::new(f));
     }
 
+    /// A new address of the user's calendar subscription, whole (the ENT's base URL and
+    /// the path it gave); the previous address stops working. Needs the network.
+    pub fn renew_calendar_feed(&mut self) -> Result<String> {
+        let feed = self.authed(|c, token| c.calendar_feed(token))?;
+        if !feed.path.starts_with("/ical/") || !feed.path.ends_with(".ics") {
+            return Err(SyncError::BadResponse(format!(
+                "adresse d'agenda inattendue : {}",
+                feed.path.chars().take(80).collect::<String>()
+            )));
+        }
+        let base = self.profile.info()?.server;
+        Ok(format!("{}{}", base.trim_end_matches('/'), feed.path))
+    }
+
     /// The current status.
     pub fn status(&self) -> Result<SyncStatus> {
         Ok(SyncStatus {
