@@ -33,6 +33,7 @@ fn main() {
         "open_last_export",
         "get_status",
         "sync_now",
+        "renew_calendar_feed",
         "set_zoom",
         "set_language",
         "list_documents",

@@ -98,6 +98,7 @@ pub fn run() {
             commands::export::open_last_export,
             commands::sync::get_status,
             commands::sync::sync_now,
+            commands::sync::renew_calendar_feed,
             commands::view::set_zoom,
             commands::view::set_language,
             commands::documents::list_documents,

@@ -711,6 +711,29 @@ fn a_pupil_opens_on_her_class_week() {
         json!(["Armistice"])
     );
     screen(&driver, "pupil-week-armistice");
+    // Her timetable in her phone's calendar: « Agenda », then « Créer mon adresse ».
+    driver.click(&driver.find(".calendar-feed-button"));
+    driver.click(&driver.find(".calendar-feed button.renew"));
+    driver.wait_until(
+        "the subscription address",
+        "const a = document.querySelector('#calendar-feed-address'); return !!a && !a.hidden && a.value.endsWith('.ics')",
+        Duration::from_secs(10),
+    );
+    let url = driver.execute(
+        "return document.querySelector('#calendar-feed-address').value",
+        json!([]),
+    );
+    let url = url.as_str().unwrap().to_string();
+    assert!(url.starts_with(&format!("{}/ical/", server.url())), "{url}");
+    screen(&driver, "pupil-calendar-feed");
+    driver.click(&driver.find(".calendar-feed button.close"));
+    assert_eq!(
+        driver.execute(
+            "return !!document.querySelector('.calendar-feed')",
+            json!([])
+        ),
+        json!(false)
+    );
 }
 
 /// Direction: M. Bernard reads Mme Martin's logbook in the app and signs off 2nde 3; the

@@ -45,6 +45,8 @@ pub struct Capabilities {
     pub visas: bool,
     /// The espace documentaire is reached from Ardoise.
     pub documents: bool,
+    /// The ENT publishes the user's timetable for a calendar to subscribe to.
+    pub calendar_feed: bool,
 }
 
 impl Capabilities {
@@ -57,6 +59,7 @@ impl Capabilities {
         lesson_status: true,
         visas: true,
         documents: true,
+        calendar_feed: true,
     };
 }
 

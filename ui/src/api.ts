@@ -32,6 +32,8 @@ export type { CommandError };
 export const getWeek = (date: string) => invoke<WeekView>("get_week", { date });
 export const getStatus = () => invoke<SyncStatus>("get_status");
 export const syncNow = () => invoke<SyncStatus>("sync_now");
+/** A new address for a calendar to subscribe to the user's timetable (the old one stops working). */
+export const renewCalendarFeed = () => invoke<string>("renew_calendar_feed");
 
 export const getSession = (occurrenceId: string) =>
   invoke<SessionView | null>("get_session", { occurrenceId });

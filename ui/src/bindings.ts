@@ -104,7 +104,11 @@ visas: boolean,
 /**
  * The espace documentaire is reached from Ardoise.
  */
-documents: boolean, };
+documents: boolean, 
+/**
+ * The ENT publishes the user's timetable for a calendar to subscribe to.
+ */
+calendarFeed: boolean, };
 
 export type Ent = "ardoise" | "open-ent-ng";
 

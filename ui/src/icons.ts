@@ -1,4 +1,5 @@
 import {
+  CalendarSync,
   ChevronLeft,
   ChevronRight,
   createElement,
@@ -18,6 +19,7 @@ const ICONS = {
   next: ChevronRight,
   drafts: NotebookPen,
   documents: FolderOpen,
+  calendar: CalendarSync,
   print: Printer,
   pdf: FileDown,
   switchUser: Users,

@@ -1,6 +1,7 @@
 import { listen } from "@tauri-apps/api/event";
 import {
   logout,
+  renewCalendarFeed,
   cancelOccurrence,
   replaceOccurrence,
   restoreOccurrence,
@@ -57,6 +58,7 @@ import type { Changes } from "./bindings";
 import { reshapes, touches, type Page } from "./changes";
 import { renderConflicts } from "./conflicts";
 import { logoutButton } from "./logout";
+import { calendarFeedButton } from "./calendarFeed";
 import { renderDocuments, renderTransfers } from "./documents";
 import type { HomeworkRow, Saved } from "./editor";
 import { renderDrafts, renderLogbook } from "./logbook";
@@ -124,7 +126,7 @@ function documentsButton(): HTMLButtonElement {
 }
 
 /** What the ENT lets Ardoise do (its backend's capabilities); all until the first status. */
-function can(what: "lessonStatus" | "visas" | "documents"): boolean {
+function can(what: "lessonStatus" | "visas" | "documents" | "calendarFeed"): boolean {
   return status?.capabilities[what] ?? true;
 }
 
@@ -627,6 +629,8 @@ async function draw(): Promise<void> {
       drafts.onclick = () => void openDrafts();
       tools.push(drafts, documentsButton());
     }
+    // Her timetable in her phone's calendar, where the ENT publishes one.
+    if (can("calendarFeed")) tools.push(calendarFeedButton(lang, renewCalendarFeed, showError));
     const header = pageHeader(week.userName, prev, label, next, picker, ...tools, ...accountButtons(), langButton());
     const main = document.createElement("main");
     main.append(renderWeek(week, lang, todayIso, !isLearner(), nowInParis()));

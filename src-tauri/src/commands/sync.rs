@@ -3,7 +3,9 @@
 use ardoise_sync::SyncStatus;
 use tauri::State;
 
-use crate::error::CmdResult;
+use ardoise_protocol::ErrorCode;
+
+use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
 /// Connectivity from the sync loop's last report, counts fresh from the replica (an edit
@@ -31,6 +33,19 @@ pub fn status_of(state: &AppState) -> CmdResult<SyncStatus> {
 #[tauri::command]
 pub fn get_status(state: State<'_, AppState>) -> CmdResult<SyncStatus> {
     status_of(&state)
+}
+
+/// A new address to subscribe a calendar application to the user's timetable; the
+/// previous address stops working. The address holds a secret: it is shown, never kept.
+#[tauri::command]
+pub async fn renew_calendar_feed(state: State<'_, AppState>) -> CmdResult<String> {
+    let profile = state.profile()?;
+    tauri::async_runtime::spawn_blocking(move || {
+        ardoise_sync::scheduler::open_engine(&profile)?.renew_calendar_feed()
+    })
+    .await
+    .map_err(|e| CommandError::new(ErrorCode::AppTask, e.to_string()))?
+    .map_err(CommandError::from)
 }
 
 /// Wakes the sync loop now.

@@ -85,6 +85,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     lesson_status: false,
     visas: false,
     documents: false,
+    calendar_feed: false,
 };
 
 /// The backend's name ([`Connector::name`]), as the replica keeps it.
