@@ -29,6 +29,19 @@ fn server_cmd(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
     stdout
 }
 
+/// `ardoise-server import sts` of the project's pair into `data`, as of `today`; its report.
+fn import_pair(data: &Path, today: &str) -> String {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/sts");
+    let reference = fixtures.join("sts_emp_0750001U_2026.xml");
+    let timetable = fixtures.join("emp_0750001U_2026.xml");
+    let (reference, timetable) = (reference.to_str().unwrap(), timetable.to_str().unwrap());
+    server_cmd(
+        data,
+        &["import", "sts", reference, timetable, "--today", today],
+        &[],
+    )
+}
+
 fn login(root: &Path, url: &str, user: &str) -> Client {
     let c = Client::new(root, user);
     let env = [("ARDOISE_PASSWORD", PASSWORD)];
@@ -60,23 +73,7 @@ fn find<'a>(lessons: &'a [Value], date: &str, subject: &str) -> &'a Value {
 fn an_imported_timetable_is_what_the_teachers_read() {
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("server");
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/sts");
-    let pair = [
-        fixtures.join("sts_emp_0750001U_2026.xml"),
-        fixtures.join("emp_0750001U_2026.xml"),
-    ];
-    let report = server_cmd(
-        &data,
-        &[
-            "import",
-            "sts",
-            pair[0].to_str().unwrap(),
-            pair[1].to_str().unwrap(),
-            "--today",
-            "2026-11-30",
-        ],
-        &[],
-    );
+    let report = import_pair(&data, "2026-11-30");
     assert!(report.contains("0750001U"), "{report}");
     let env = [("ARDOISE_PASSWORD", PASSWORD)];
     for (login, sts) in [("marie.dupont", "1001"), ("moussa.ndiaye", "1004")] {
@@ -231,25 +228,7 @@ fn events(ics: &str) -> std::collections::BTreeMap<String, [String; 5]> {
 fn a_teacher_subscribes_her_calendar_to_her_timetable() {
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("server");
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/sts");
-    let pair = [
-        fixtures.join("sts_emp_0750001U_2026.xml"),
-        fixtures.join("emp_0750001U_2026.xml"),
-    ];
-    let import = |today: &str| {
-        server_cmd(
-            &data,
-            &[
-                "import",
-                "sts",
-                pair[0].to_str().unwrap(),
-                pair[1].to_str().unwrap(),
-                "--today",
-                today,
-            ],
-            &[],
-        )
-    };
+    let import = |today: &str| import_pair(&data, today);
     import("2026-11-30");
     let env = [("ARDOISE_PASSWORD", PASSWORD)];
     server_cmd(

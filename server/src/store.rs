@@ -425,6 +425,25 @@ impl SqliteTx<'_> {
 }
 
 impl SqliteTx<'_> {
+    /// The account whose `column` (a unique one: `login` or `user_id`) is `value`.
+    fn account_where(&self, column: &'static str, value: &str) -> Result<Option<Account>> {
+        let sql = format!(
+            "SELECT user_id, login, password_hash, disabled_at FROM accounts WHERE {column} = ?1"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([value], |r| {
+                Ok(Account {
+                    user_id: r.get(0)?,
+                    login: r.get(1)?,
+                    password_hash: r.get(2)?,
+                    disabled_at: r.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
     /// Takes the next `n` change sequence numbers; the last one.
     fn take_seqs(&self, n: i64) -> Result<i64> {
         Ok(self
@@ -543,21 +562,7 @@ impl ReadTx for SqliteTx<'_> {
     }
 
     fn account_by_login(&self, login: &str) -> Result<Option<Account>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT user_id, login, password_hash, disabled_at FROM accounts WHERE login = ?1",
-                [login],
-                |r| {
-                    Ok(Account {
-                        user_id: r.get(0)?,
-                        login: r.get(1)?,
-                        password_hash: r.get(2)?,
-                        disabled_at: r.get(3)?,
-                    })
-                },
-            )
-            .optional()?)
+        self.account_where("login", login)
     }
 
     fn calendar_feed_user(&self, secret_hash: &str) -> Result<Option<String>> {
@@ -569,21 +574,7 @@ impl ReadTx for SqliteTx<'_> {
     }
 
     fn account_of_user(&self, user_id: &str) -> Result<Option<Account>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT user_id, login, password_hash, disabled_at FROM accounts WHERE user_id = ?1",
-                [user_id],
-                |r| {
-                    Ok(Account {
-                        user_id: r.get(0)?,
-                        login: r.get(1)?,
-                        password_hash: r.get(2)?,
-                        disabled_at: r.get(3)?,
-                    })
-                },
-            )
-            .optional()?)
+        self.account_where("user_id", user_id)
     }
 
     fn account_disabled(&self, user_id: &str) -> Result<bool> {
