@@ -225,7 +225,7 @@ impl Replica {
             records.push(admit(rec, me.as_deref())?);
         }
         let tx = self.conn.transaction()?;
-        let n = apply_records(&tx, &records, records.len() > 500)?;
+        let n = apply_records(&tx, &records, records.len() > 500, false)?;
         set_state(&tx, keys::CURSOR, &page.next_cursor.to_string())?;
         if let Some(state) = backend {
             set_state(&tx, keys::BACKEND, state)?;
@@ -261,6 +261,9 @@ impl Replica {
             backend_state,
         } = snap;
         let tx = self.conn.transaction()?;
+        let no_co_teachers_yet = !tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM lesson_co_teachers)")?
+            .query_row([], |r| r.get::<_, bool>(0))?;
         let written = std::thread::scope(|scope| -> Result<usize> {
             let (send, batches) = std::sync::mpsc::sync_channel::<Result<Vec<Record>>>(4);
             // Written batches go back to be freed where they were allocated: freeing on
@@ -294,7 +297,7 @@ impl Replica {
             // Ends when the reader is done; an early return drops `batches`, which stops it.
             for batch in batches {
                 let batch = batch?;
-                written += apply_records(&tx, &batch, true)?;
+                written += apply_records(&tx, &batch, true, no_co_teachers_yet)?;
                 let _ = give_back.try_send(batch);
                 progress(written as u64, estimate);
             }
@@ -781,6 +784,20 @@ fn upsert_row(
     version: i64,
     data: &Data,
 ) -> Result<()> {
+    upsert_row_with(conn, kind, id, version, data, false)
+}
+
+/// [`upsert_row`]; `no_co_teachers_yet` says `lesson_co_teachers` holds no row for this
+/// lesson (a snapshot into a replica that has none: the delete is spared, 80,000 times
+/// for a large lycée).
+fn upsert_row_with(
+    conn: &Connection,
+    kind: EntityKind,
+    id: &str,
+    version: i64,
+    data: &Data,
+    no_co_teachers_yet: bool,
+) -> Result<()> {
     let s = spec(kind);
     let mut stmt = conn.prepare_cached(s.upsert_sql())?;
     let mut values: Vec<rusqlite::types::Value> = vec![id.to_string().into(), version.into()];
@@ -798,8 +815,10 @@ fn upsert_row(
         }
     }
     if kind == EntityKind::CourseOccurrence {
-        conn.prepare_cached("DELETE FROM lesson_co_teachers WHERE occurrence_id = ?1")?
-            .execute([id])?;
+        if !no_co_teachers_yet {
+            conn.prepare_cached("DELETE FROM lesson_co_teachers WHERE occurrence_id = ?1")?
+                .execute([id])?;
+        }
         if let Some(teachers) = data.get("coTeacherIds").and_then(Value::as_array) {
             let mut ins = conn.prepare_cached(
                 "INSERT OR IGNORE INTO lesson_co_teachers (occurrence_id, teacher_id) VALUES (?1, ?2)",
@@ -939,11 +958,20 @@ fn rebuild_local(conn: &Connection, kind: EntityKind, id: &str) -> Result<()> {
 }
 
 /// Applies checked records. `bulk` writes one feed row per kind instead of one per record.
-fn apply_records(conn: &Connection, records: &[Record], bulk: bool) -> Result<usize> {
+/// Applies pulled records; `bulk` for a snapshot's batch (the views are told once per
+/// kind), `no_co_teachers_yet` when the snapshot began with no co-teacher row (a snapshot
+/// names each lesson once, so none of its lessons has a row to replace).
+fn apply_records(
+    conn: &Connection,
+    records: &[Record],
+    bulk: bool,
+    no_co_teachers_yet: bool,
+) -> Result<usize> {
     let mut kinds = std::collections::BTreeSet::new();
     let any_pending: bool = conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending')")?
         .query_row([], |r| r.get(0))?;
+
     for rec in records {
         let pending = any_pending && has_pending(conn, rec.kind, &rec.id)?;
         if pending {
@@ -956,9 +984,14 @@ fn apply_records(conn: &Connection, records: &[Record], bulk: bool) -> Result<us
             rebuild_local(conn, rec.kind, &rec.id)?;
         } else {
             match &rec.data {
-                Some(data) if !rec.deleted => {
-                    upsert_row(conn, rec.kind, &rec.id, rec.version, data)?
-                }
+                Some(data) if !rec.deleted => upsert_row_with(
+                    conn,
+                    rec.kind,
+                    &rec.id,
+                    rec.version,
+                    data,
+                    no_co_teachers_yet,
+                )?,
                 _ => delete_row(conn, rec.kind, &rec.id)?,
             }
         }
@@ -1019,6 +1052,58 @@ mod tests {
                 "visée",
             )),
         }
+    }
+
+    fn lesson(id: &str, seq: i64, co_teachers: &[&str]) -> Record {
+        Record {
+            kind: EntityKind::CourseOccurrence,
+            id: id.into(),
+            version: seq,
+            change_seq: seq,
+            deleted: false,
+            data: Some(obj(
+                json!({"courseId": "crs-1", "date": "2026-11-30", "start": "09:00",
+                "end": "10:00", "subjectId": "s1", "teacherId": "t1", "coTeacherIds": co_teachers,
+                "audienceId": "c1", "roomId": null, "status": "planned", "substituteId": null,
+                "note": null}),
+            )),
+        }
+    }
+
+    fn co_teachers(r: &Replica) -> Vec<(String, String)> {
+        let mut stmt = r
+            .conn
+            .prepare("SELECT occurrence_id, teacher_id FROM lesson_co_teachers ORDER BY 1, 2")
+            .unwrap();
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap();
+        rows.map(|row| row.unwrap()).collect()
+    }
+
+    #[test]
+    fn a_lessons_co_teachers_follow_it_through_snapshot_pull_and_deletion() {
+        let mut r = Replica::in_memory().unwrap();
+        r.apply_snapshot(ardoise_protocol::SnapshotResponse {
+            seq: 2,
+            records: vec![lesson("o1", 1, &["t2", "t3"]), lesson("o2", 2, &[])],
+        })
+        .unwrap();
+        let pair = |o: &str, t: &str| (o.to_string(), t.to_string());
+        assert_eq!(co_teachers(&r), [pair("o1", "t2"), pair("o1", "t3")]);
+        let page = |changes, next_cursor| PullResponse {
+            changes,
+            next_cursor,
+            has_more: false,
+        };
+        let changed = vec![lesson("o1", 3, &["t3"]), lesson("o2", 4, &["t2"])];
+        r.apply_pull(page(changed, 4)).unwrap();
+        assert_eq!(co_teachers(&r), [pair("o1", "t3"), pair("o2", "t2")]);
+        let mut gone = lesson("o1", 10, &[]);
+        gone.deleted = true;
+        gone.data = None;
+        r.apply_pull(page(vec![gone], 10)).unwrap();
+        assert_eq!(co_teachers(&r), [pair("o2", "t2")]);
     }
 
     #[test]
