@@ -1,7 +1,7 @@
 //! A user's timetable as a calendar subscription: `GET /ical/<secret>.ics`, which a phone's
 //! or a desktop's calendar polls. The secret in the address is the only key (calendar
 //! applications send no token): it is long, random, stored as a hash, and renewing it
-//! (`POST /v1/calendar-feed`, from the app or `ardoise calendar-feed --renew`) makes the
+//! (`POST /v1/calendar-feed`, from the app's « Agenda » or `ardoise calendar-feed`) makes the
 //! old address stop working.
 //!
 //! The feed holds only that user's timetable: a teacher's lessons (co-taught ones and
