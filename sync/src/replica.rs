@@ -225,7 +225,7 @@ impl Replica {
             records.push(admit(rec, me.as_deref())?);
         }
         let tx = self.conn.transaction()?;
-        let n = apply_records(&tx, &records, records.len() > 500, false)?;
+        let n = apply_records(&tx, &records, records.len() > 500)?;
         set_state(&tx, keys::CURSOR, &page.next_cursor.to_string())?;
         if let Some(state) = backend {
             set_state(&tx, keys::BACKEND, state)?;
@@ -261,9 +261,6 @@ impl Replica {
             backend_state,
         } = snap;
         let tx = self.conn.transaction()?;
-        let no_co_teachers_yet = !tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM lesson_co_teachers)")?
-            .query_row([], |r| r.get::<_, bool>(0))?;
         let written = std::thread::scope(|scope| -> Result<usize> {
             let (send, batches) = std::sync::mpsc::sync_channel::<Result<Vec<Record>>>(4);
             // Written batches go back to be freed where they were allocated: freeing on
@@ -297,7 +294,7 @@ impl Replica {
             // Ends when the reader is done; an early return drops `batches`, which stops it.
             for batch in batches {
                 let batch = batch?;
-                written += apply_records(&tx, &batch, true, no_co_teachers_yet)?;
+                written += apply_records(&tx, &batch, true)?;
                 let _ = give_back.try_send(batch);
                 progress(written as u64, estimate);
             }
@@ -784,20 +781,6 @@ fn upsert_row(
     version: i64,
     data: &Data,
 ) -> Result<()> {
-    upsert_row_with(conn, kind, id, version, data, false)
-}
-
-/// [`upsert_row`]; `no_co_teachers_yet` says `lesson_co_teachers` holds no row for this
-/// lesson (a snapshot into a replica that has none: the delete is spared, 80,000 times
-/// for a large lycée).
-fn upsert_row_with(
-    conn: &Connection,
-    kind: EntityKind,
-    id: &str,
-    version: i64,
-    data: &Data,
-    no_co_teachers_yet: bool,
-) -> Result<()> {
     let s = spec(kind);
     let mut stmt = conn.prepare_cached(s.upsert_sql())?;
     let mut values: Vec<rusqlite::types::Value> = vec![id.to_string().into(), version.into()];
@@ -814,20 +797,6 @@ fn upsert_row_with(
             }
         }
     }
-    if kind == EntityKind::CourseOccurrence {
-        if !no_co_teachers_yet {
-            conn.prepare_cached("DELETE FROM lesson_co_teachers WHERE occurrence_id = ?1")?
-                .execute([id])?;
-        }
-        if let Some(teachers) = data.get("coTeacherIds").and_then(Value::as_array) {
-            let mut ins = conn.prepare_cached(
-                "INSERT OR IGNORE INTO lesson_co_teachers (occurrence_id, teacher_id) VALUES (?1, ?2)",
-            )?;
-            for t in teachers.iter().filter_map(Value::as_str) {
-                ins.execute(params![id, t])?;
-            }
-        }
-    }
     Ok(())
 }
 
@@ -836,10 +805,6 @@ fn delete_row(conn: &Connection, kind: EntityKind, id: &str) -> Result<()> {
     conn.prepare_cached(&sql)?.execute([id])?;
     if kind == EntityKind::Audience {
         conn.execute("DELETE FROM audience_members WHERE group_id = ?1", [id])?;
-    }
-    if kind == EntityKind::CourseOccurrence {
-        conn.prepare_cached("DELETE FROM lesson_co_teachers WHERE occurrence_id = ?1")?
-            .execute([id])?;
     }
     Ok(())
 }
@@ -958,15 +923,7 @@ fn rebuild_local(conn: &Connection, kind: EntityKind, id: &str) -> Result<()> {
 }
 
 /// Applies checked records. `bulk` writes one feed row per kind instead of one per record.
-/// Applies pulled records; `bulk` for a snapshot's batch (the views are told once per
-/// kind), `no_co_teachers_yet` when the snapshot began with no co-teacher row (a snapshot
-/// names each lesson once, so none of its lessons has a row to replace).
-fn apply_records(
-    conn: &Connection,
-    records: &[Record],
-    bulk: bool,
-    no_co_teachers_yet: bool,
-) -> Result<usize> {
+fn apply_records(conn: &Connection, records: &[Record], bulk: bool) -> Result<usize> {
     let mut kinds = std::collections::BTreeSet::new();
     let any_pending: bool = conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending')")?
@@ -984,14 +941,9 @@ fn apply_records(
             rebuild_local(conn, rec.kind, &rec.id)?;
         } else {
             match &rec.data {
-                Some(data) if !rec.deleted => upsert_row_with(
-                    conn,
-                    rec.kind,
-                    &rec.id,
-                    rec.version,
-                    data,
-                    no_co_teachers_yet,
-                )?,
+                Some(data) if !rec.deleted => {
+                    upsert_row(conn, rec.kind, &rec.id, rec.version, data)?
+                }
                 _ => delete_row(conn, rec.kind, &rec.id)?,
             }
         }
