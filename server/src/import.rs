@@ -829,24 +829,25 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
     }
     // Courses the timetable no longer has: ended at their last lesson kept, or removed
     // when none is left.
+    // The last lesson kept of each course, in one pass (a lesson's id is its course's
+    // hash and its date).
+    let mut last_kept: HashMap<&str, NaiveDate> = HashMap::new();
+    for o in live_lessons().filter(|o| !removed_ids.contains(o.id.as_str())) {
+        let date = o.data.get("date").and_then(Value::as_str);
+        let (Some(hash), Some(date)) = (
+            o.id[LESSON_PREFIX.len()..].rsplit_once('-').map(|(h, _)| h),
+            date.and_then(|d| d.parse::<NaiveDate>().ok()),
+        ) else {
+            continue;
+        };
+        let last = last_kept.entry(hash).or_insert(date);
+        *last = (*last).max(date);
+    }
     for c in tx.live_of_kind(EntityKind::Course)? {
         if !c.id.starts_with(COURSE_PREFIX) || planned_courses.contains(&c.id) {
             continue;
         }
-        let hash = &c.id[COURSE_PREFIX.len()..];
-        let last_kept = live_lessons()
-            .filter(|o| {
-                o.id[LESSON_PREFIX.len()..].starts_with(hash)
-                    && !removed_ids.contains(o.id.as_str())
-            })
-            .filter_map(|o| {
-                o.data
-                    .get("date")
-                    .and_then(Value::as_str)?
-                    .parse::<NaiveDate>()
-                    .ok()
-            })
-            .max();
+        let last_kept = last_kept.get(&c.id[COURSE_PREFIX.len()..]).copied();
         let counts = report.counts.entry("courses").or_default();
         match last_kept {
             Some(last) => {
