@@ -259,6 +259,8 @@ struct Frame {
     name: String,
     attrs: Vec<(String, String)>,
     texts: Vec<(String, String)>,
+    /// For a group: the classes its `DIVISION_APPARTENANCE` children name.
+    classes: Vec<String>,
     start: u64,
 }
 
@@ -521,6 +523,7 @@ fn frame(e: &BytesStart, at: u64) -> Result<Frame, Fault> {
         name,
         attrs,
         texts: Vec::new(),
+        classes: Vec::new(),
         start: at,
     })
 }
@@ -621,16 +624,15 @@ fn close(f: Frame, stack: &mut [Frame], out: &mut Parsed) -> Result<(), Fault> {
             if let Some(label) = f.text("LIBELLE_LONG") {
                 entry.label = Some(label.to_string());
             }
-            // The parent classes were filed on this frame by DIVISION_APPARTENANCE.
-            for (k, v) in &f.texts {
-                if k == "\0class" && !entry.classes.contains(v) {
-                    entry.classes.push(v.clone());
+            for class in f.classes {
+                if !entry.classes.contains(&class) {
+                    entry.classes.push(class);
                 }
             }
         }
         "DIVISION_APPARTENANCE" => {
             if let (Some(code), Some(group)) = (f.attr("CODE"), nearest(stack, &["GROUPE"])) {
-                group.texts.push(("\0class".into(), code.to_string()));
+                group.classes.push(code.to_string());
             }
         }
         "ALTERNANCE" if !in_reference => {
