@@ -144,17 +144,23 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Opens the store of `--data` and runs `f` on it; any failure as the text to print.
+fn on_store<T, E: std::fmt::Display>(
+    args: &Args,
+    f: impl FnOnce(&dyn ardoise_server::store::Store) -> Result<T, E>,
+) -> Result<T, String> {
+    let ent = ardoise_server::open(&args.data).map_err(|e| e.to_string())?;
+    f(&*ent.store).map_err(|e| e.to_string())
+}
+
 /// Runs a command; its exit status.
 fn run(args: &Args, command: &Command) -> i32 {
     match command {
         Command::Users(Users::Disable { login }) => {
-            let result = ardoise_server::open(&args.data)
-                .map_err(|e| e.to_string())
-                .and_then(|ent| {
-                    let now = chrono::Utc::now().timestamp();
-                    ardoise_server::accounts::disable_user(&*ent.store, login, now)
-                        .map_err(|e| e.to_string())
-                });
+            let result = on_store(args, |store| {
+                let now = chrono::Utc::now().timestamp();
+                ardoise_server::accounts::disable_user(store, login, now)
+            });
             match result {
                 Ok(_) => {
                     println!(
@@ -196,11 +202,9 @@ fn run(args: &Args, command: &Command) -> i32 {
                 sts_id: sts_id.clone(),
                 password,
             };
-            let result = ardoise_server::open(&args.data)
-                .map_err(|e| e.to_string())
-                .and_then(|ent| {
-                    ardoise_server::accounts::add_user(&*ent.store, &new).map_err(|e| e.to_string())
-                });
+            let result = on_store(args, |store| {
+                ardoise_server::accounts::add_user(store, &new)
+            });
             match result {
                 Ok(id) => {
                     println!("compte « {} » créé ({id})", new.login);
@@ -229,12 +233,9 @@ fn run(args: &Args, command: &Command) -> i32 {
                     ardoise_protocol::calendar::Region::National
                 },
             };
-            let result = ardoise_server::open(&args.data)
-                .map_err(|e| e.to_string())
-                .and_then(|ent| {
-                    ardoise_server::import::import_sts(&*ent.store, &files[0], &files[1], &options)
-                        .map_err(|e| e.to_string())
-                });
+            let result = on_store(args, |store| {
+                ardoise_server::import::import_sts(store, &files[0], &files[1], &options)
+            });
             match result {
                 Ok(report) if *json => {
                     println!(
