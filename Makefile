@@ -6,11 +6,17 @@ DEMO_DIR ?= .demo
 # Where cargo puts what it builds: CARGO_TARGET_DIR when set, as cargo does.
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 export TARGET_DIR
+# The Python environment of the tests' independent references (scripts/pyenv.sh).
+PYENV := $(TARGET_DIR)/pyenv
+export ARDOISE_PYTHON ?= $(PYENV)/bin/python
 
-.PHONY: deps ui build demo test gates rust-tests ui-tests e2e soak fuzz fuzz-smoke bench bindings clean
+.PHONY: deps pyenv ui build demo test gates rust-tests ui-tests e2e soak fuzz fuzz-smoke bench bindings clean
 
 deps:
 	@scripts/install-deps.sh
+
+pyenv: deps
+	@scripts/pyenv.sh "$(PYENV)"
 
 ui: deps
 	cd ui && npm run --silent build
@@ -41,7 +47,7 @@ gates:
 ui-tests:
 	cd ui && npm test --silent
 
-rust-tests:
+rust-tests: pyenv
 	cargo test --workspace --locked
 
 ## The real app in a WebKit window under Xvfb, driven by WebKitWebDriver, against the real

@@ -9,6 +9,7 @@ packages=(
   libssl-dev libdbus-1-dev                           # SQLCipher's crypto, the OS keyring
   xvfb xauth webkit2gtk-driver                       # running it without a display, E2E
   imagemagick                                        # screenshots of the window
+  python3-venv                                       # the tests' Python references
   curl ca-certificates
 )
 missing=()

@@ -224,6 +224,25 @@ fn events(ics: &str) -> std::collections::BTreeMap<String, [String; 5]> {
     out
 }
 
+/// The events of an iCalendar text as the Python `icalendar` package reads it (an
+/// independent parser), by UID: (DTSTART and its zone, SUMMARY, LOCATION, STATUS).
+fn independent_events(ics: &str) -> std::collections::BTreeMap<String, [String; 4]> {
+    const READ: &str = r#"
+import sys, json, icalendar
+cal = icalendar.Calendar.from_ical(sys.stdin.read())
+zones = [tz.get("TZID") for tz in cal.walk("VTIMEZONE")]
+assert zones == ["Europe/Paris"], zones
+out = {}
+for e in cal.walk("VEVENT"):
+    start = e.decoded("DTSTART")
+    assert start.tzinfo is not None, e.get("UID")
+    out[str(e.get("UID"))] = [start.isoformat() + " " + str(e["DTSTART"].params.get("TZID")),
+        str(e.get("SUMMARY", "")), str(e.get("LOCATION", "")), str(e.get("STATUS", ""))]
+print(json.dumps(out))
+"#;
+    serde_json::from_str(&ardoise_testkit::python(READ, ics)).expect("the script's JSON")
+}
+
 #[test]
 fn a_teacher_subscribes_her_calendar_to_her_timetable() {
     let root = tempfile::tempdir().unwrap();
@@ -269,7 +288,20 @@ fn a_teacher_subscribes_her_calendar_to_her_timetable() {
     let (status, kind, first) = get(&url);
     assert_eq!(status, 200);
     assert!(kind.starts_with("text/calendar"), "{kind}");
+    let independent = independent_events(&first);
     let first = events(&first);
+    assert_eq!(
+        independent.keys().collect::<Vec<_>>(),
+        first.keys().collect::<Vec<_>>(),
+        "the two parsers read the same events"
+    );
+    for (uid, [start, summary, location, status]) in &independent {
+        // Times in Paris, as the school lives them.
+        assert!(start.ends_with("Europe/Paris"), "{uid}: {start}");
+        assert_eq!(summary, &first[uid][1]);
+        assert_eq!(location, &first[uid][2]);
+        assert_eq!(status, &first[uid][3]);
+    }
     // Only his lessons: English (his own) and the co-taught physics, none of Marie's maths.
     assert!(first.values().any(|e| e[1].contains("ANGLAIS LV1")));
     let physics = first.values().find(|e| e[1].contains("Physique")).unwrap();

@@ -161,6 +161,7 @@ pub fn add_user(store: &dyn Store, new: &NewUser) -> Result<String, AccountError
         login: login.to_string(),
         password_hash: hash_password(&new.password),
         disabled_at: None,
+        activation_expires_at: None,
     })?;
     tx.commit()?;
     Ok(id)

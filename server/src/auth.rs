@@ -521,6 +521,7 @@ mod login_tests {
             login: "leroy".into(),
             password_hash: hash_password("ardoise"),
             disabled_at: None,
+            activation_expires_at: None,
         })
         .unwrap();
         tx.commit().unwrap();

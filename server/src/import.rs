@@ -296,6 +296,13 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
     plan.put("school", EntityKind::School, SCHOOL_ID.into(), school_data);
 
     // Holidays already in the store, and the public ones.
+    if tx.setting(crate::school_calendar::ZONE_SETTING)?.is_none() {
+        plan.warnings.push(
+            "zone de vacances non définie (`config set zone`) : seuls les jours fériés et \
+             les vacances déjà chargées sont sans cours"
+                .into(),
+        );
+    }
     let mut closed: BTreeSet<NaiveDate> = BTreeSet::new();
     for h in tx.live_of_kind(EntityKind::Holiday)? {
         let date = |f: &str| {

@@ -33,6 +33,7 @@ pub mod http;
 pub mod import;
 pub mod net;
 pub mod rules;
+pub mod school_calendar;
 pub mod store;
 pub mod sts;
 
@@ -154,6 +155,7 @@ pub fn seed(store: &dyn Store, school: &ardoise_fixtures::School) -> anyhow::Res
             login: a.login.clone(),
             password_hash,
             disabled_at: None,
+            activation_expires_at: None,
         })?;
     }
     tx.commit()?;

@@ -57,6 +57,23 @@ enum Command {
     /// Manages the accounts of the school.
     #[command(subcommand)]
     Users(Users),
+    /// The school's settings.
+    #[command(subcommand)]
+    Config(Config),
+}
+
+#[derive(Subcommand)]
+enum Config {
+    /// Sets a setting: `zone` (A, B, C, Corse, Guadeloupe, Guyane, Martinique, Mayotte,
+    /// La Réunion…). Setting the zone writes its holidays.
+    Set {
+        /// The setting's name.
+        key: String,
+        /// Its value.
+        value: String,
+    },
+    /// Shows the settings.
+    Show,
 }
 
 #[derive(Subcommand)]
@@ -104,6 +121,15 @@ enum Import {
         /// The school is in Alsace or Moselle (two more public holidays).
         #[arg(long)]
         alsace_moselle: bool,
+    },
+    /// The ministry's school calendar of a zone, as iCalendar (for years or zones the
+    /// server does not ship).
+    Calendar {
+        /// The .ics file.
+        file: PathBuf,
+        /// The report as JSON, for scripts.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -153,9 +179,56 @@ fn on_store<T, E: std::fmt::Display>(
     f(&*ent.store).map_err(|e| e.to_string())
 }
 
+/// Prints a calendar command's outcome; its exit status.
+fn calendar_outcome(
+    result: Result<ardoise_server::school_calendar::CalendarReport, String>,
+    json: bool,
+) -> i32 {
+    match result {
+        Ok(report) if json => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).expect("a report serialises")
+            );
+            0
+        }
+        Ok(report) => {
+            print!("{}", report.to_text());
+            0
+        }
+        Err(e) => {
+            eprintln!("calendrier inchangé : {e}");
+            2
+        }
+    }
+}
+
 /// Runs a command; its exit status.
 fn run(args: &Args, command: &Command) -> i32 {
+    use ardoise_server::school_calendar;
     match command {
+        Command::Config(Config::Set { key, value }) if key == "zone" => calendar_outcome(
+            on_store(args, |store| school_calendar::set_zone(store, value)),
+            false,
+        ),
+        Command::Config(Config::Set { key, .. }) => {
+            eprintln!("réglage inconnu « {key} » : zone");
+            2
+        }
+        Command::Config(Config::Show) => match on_store(args, school_calendar::zone) {
+            Ok(zone) => {
+                println!("zone = {}", zone.as_deref().unwrap_or("(non définie)"));
+                0
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                2
+            }
+        },
+        Command::Import(Import::Calendar { file, json }) => calendar_outcome(
+            on_store(args, |store| school_calendar::import_ics(store, file)),
+            *json,
+        ),
         Command::Users(Users::Disable { login }) => {
             let result = on_store(args, |store| {
                 let now = chrono::Utc::now().timestamp();

@@ -59,6 +59,9 @@ pub struct Account {
     pub password_hash: String,
     /// When the school disabled it (unix seconds); `None` while it is active.
     pub disabled_at: Option<i64>,
+    /// Until when its activation code works (unix seconds): while set, `password_hash` is
+    /// the code's hash, and the first login must choose the password.
+    pub activation_expires_at: Option<i64>,
 }
 
 /// Reads, in one consistent view.
@@ -89,6 +92,8 @@ pub trait ReadTx {
     fn account_of_user(&self, user_id: &str) -> Result<Option<Account>>;
     /// The user whose calendar feed has this secret (its hash).
     fn calendar_feed_user(&self, secret_hash: &str) -> Result<Option<String>>;
+    /// A setting of the school (`config set`), if set.
+    fn setting(&self, key: &str) -> Result<Option<String>>;
     /// A token, by its hash and kind.
     fn token(&self, hash: &str, kind: &str) -> Result<Option<TokenRow>>;
     /// Failed logins counted under a throttle key: (count, unix seconds of the last).
@@ -186,6 +191,8 @@ pub trait WriteTx: ReadTx {
     fn put_account(&mut self, account: &Account) -> Result<()>;
     /// Gives a user a new calendar feed secret (its hash): the old one stops working.
     fn put_calendar_feed(&mut self, user_id: &str, secret_hash: &str, now: i64) -> Result<()>;
+    /// Sets a setting of the school.
+    fn put_setting(&mut self, key: &str, value: &str) -> Result<()>;
     /// Stores a token hash.
     fn put_token(&mut self, hash: &str, kind: &str, row: &TokenRow) -> Result<()>;
     /// Removes a token.
@@ -241,6 +248,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_hostile_clients.sql"),
     include_str!("../migrations/0002_homework_kinds.sql"),
     include_str!("../migrations/0003_accounts_disabled_and_calendar_feeds.sql"),
+    include_str!("../migrations/0004_settings_and_activation_codes.sql"),
 ];
 
 /// Brings the schema up to date, each migration in its own transaction.
@@ -428,7 +436,8 @@ impl SqliteTx<'_> {
     /// The account whose `column` (a unique one: `login` or `user_id`) is `value`.
     fn account_where(&self, column: &'static str, value: &str) -> Result<Option<Account>> {
         let sql = format!(
-            "SELECT user_id, login, password_hash, disabled_at FROM accounts WHERE {column} = ?1"
+            "SELECT user_id, login, password_hash, disabled_at, activation_expires_at
+               FROM accounts WHERE {column} = ?1"
         );
         Ok(self
             .conn
@@ -439,6 +448,7 @@ impl SqliteTx<'_> {
                     login: r.get(1)?,
                     password_hash: r.get(2)?,
                     disabled_at: r.get(3)?,
+                    activation_expires_at: r.get(4)?,
                 })
             })
             .optional()?)
@@ -575,6 +585,14 @@ impl ReadTx for SqliteTx<'_> {
 
     fn account_of_user(&self, user_id: &str) -> Result<Option<Account>> {
         self.account_where("user_id", user_id)
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
     }
 
     fn account_disabled(&self, user_id: &str) -> Result<bool> {
@@ -768,11 +786,19 @@ impl WriteTx for SqliteTx<'_> {
 
     fn put_account(&mut self, a: &Account) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO accounts (user_id, login, password_hash, disabled_at)
-             VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO accounts (user_id, login, password_hash, disabled_at,
+                                   activation_expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (user_id) DO UPDATE SET login = excluded.login,
-               password_hash = excluded.password_hash, disabled_at = excluded.disabled_at",
-            params![a.user_id, a.login, a.password_hash, a.disabled_at],
+               password_hash = excluded.password_hash, disabled_at = excluded.disabled_at,
+               activation_expires_at = excluded.activation_expires_at",
+            params![
+                a.user_id,
+                a.login,
+                a.password_hash,
+                a.disabled_at,
+                a.activation_expires_at
+            ],
         )?;
         Ok(())
     }
@@ -783,6 +809,15 @@ impl WriteTx for SqliteTx<'_> {
              ON CONFLICT (user_id) DO UPDATE SET secret_hash = excluded.secret_hash,
                created_at = excluded.created_at",
             params![user_id, secret_hash, now],
+        )?;
+        Ok(())
+    }
+
+    fn put_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
         )?;
         Ok(())
     }
@@ -1055,6 +1090,7 @@ mod tests {
         (0, include_str!("../tests/schemas/store_v0.sql")),
         (1, include_str!("../tests/schemas/store_v1.sql")),
         (2, include_str!("../tests/schemas/store_v2.sql")),
+        (3, include_str!("../tests/schemas/store_v3.sql")),
     ];
 
     fn schema_of(path: &Path) -> Vec<(String, String)> {

@@ -553,28 +553,21 @@ fn a_reimport_mid_year_moves_the_lessons_to_come_and_keeps_the_past_and_the_sean
 }
 
 #[test]
-fn no_lesson_in_a_holiday_of_the_store() {
+fn no_lesson_on_a_public_holiday_nor_in_the_zones_holidays() {
     let school = School::new();
-    {
-        let mut tx = school.store.write().unwrap();
-        let Value::Object(data) =
-            json!({"name": "Vacances de Noël", "start": "2026-12-19", "end": "2027-01-03"})
-        else {
-            unreachable!()
-        };
-        tx.put_record(&StoredRecord {
-            kind: EntityKind::Holiday,
-            id: "hol-noel".into(),
-            version: 1,
-            change_seq: 0,
-            deleted: false,
-            ever_public: false,
-            data,
-        })
-        .unwrap();
-        tx.commit().unwrap();
-    }
-    school.import(&school.pair(|t| t), "2026-11-30").unwrap();
+    let first = school.import(&school.pair(|t| t), "2026-11-30").unwrap();
+    assert!(
+        first.warnings.iter().any(|w| w.contains("config set zone")),
+        "{:?}",
+        first.warnings
+    );
+    let report = ardoise_server::school_calendar::set_zone(&*school.store, "zone c").unwrap();
+    assert_eq!(report.zone.as_deref(), Some("C"));
+    assert!(report.holidays.created >= 20, "{report:?}");
+    // Set after the import: importing again takes the lessons out of the holidays.
+    let again = school.import(&school.pair(|t| t), "2026-11-30").unwrap();
+    assert!(again.counts["lessons"].removed > 0, "{again:?}");
+    assert!(!again.warnings.iter().any(|w| w.contains("config set zone")));
     let dates: Vec<NaiveDate> = school
         .live(EntityKind::CourseOccurrence)
         .iter()
@@ -582,9 +575,78 @@ fn no_lesson_in_a_holiday_of_the_store() {
         .collect();
     assert!(dates.iter().any(|d| *d == date("2026-12-18")));
     assert!(dates.iter().any(|d| *d == date("2027-01-04")));
-    assert!(!dates
-        .iter()
-        .any(|d| (date("2026-12-19")..=date("2027-01-03")).contains(d)));
+    assert!(!dates.contains(&date("2026-12-25")));
+    for (first, last) in [
+        ("2026-12-19", "2027-01-03"), // Noël
+        ("2027-02-06", "2027-02-21"), // hiver, zone C
+        ("2027-04-03", "2027-04-18"), // printemps, zone C
+    ] {
+        assert!(
+            !dates.iter().any(|d| (date(first)..=date(last)).contains(d)),
+            "a lesson between {first} and {last}"
+        );
+    }
+    assert!(
+        dates.iter().any(|d| *d == date("2027-02-22")),
+        "zone A's winter is not C's"
+    );
+    // The holidays are records the clients replicate, by name.
+    let noel = school
+        .live(EntityKind::Holiday)
+        .into_iter()
+        .find(|h| h.id == "hol-2026-2027-vacances-de-noel")
+        .unwrap();
+    assert_eq!(noel.data["name"], "Vacances de Noël");
+    assert_eq!(noel.data["start"], "2026-12-19");
+}
+
+#[test]
+fn a_zone_change_and_the_ministrys_icalendar_update_the_same_holidays() {
+    let school = School::new();
+    let calendar = ardoise_server::school_calendar::set_zone;
+    let a = calendar(&*school.store, "A").unwrap();
+    let holidays = school.live(EntityKind::Holiday).len();
+    // Zone C: the same periods, other dates; nothing added.
+    let c = calendar(&*school.store, "C").unwrap();
+    assert_eq!(school.live(EntityKind::Holiday).len(), holidays);
+    assert!(
+        c.holidays.changed > 0 && c.holidays.created == 0,
+        "{a:?} {c:?}"
+    );
+    // Corsica is not shipped: set, with a warning to load the ministry's file.
+    let corse = calendar(&*school.store, "Corse").unwrap();
+    assert_eq!(corse.zone.as_deref(), Some("Corse"));
+    assert!(corse.warnings[0].contains("import calendar"), "{corse:?}");
+    assert!(calendar(&*school.store, "Zone D").is_err());
+    calendar(&*school.store, "C").unwrap();
+
+    // 2028-2029, not shipped: the ministry's file, read twice.
+    let ics = school.write(
+        "Zone-C.ics",
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20281216\r\n\
+         DTEND;VALUE=DATE:20290103\r\nSUMMARY:Vacances de Noël - Zone C\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20271218\r\nDTEND;VALUE=DATE:20280103\r\n\
+         SUMMARY:Vacances de Noël - Zone C\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            .as_bytes(),
+    );
+    let head = school.head();
+    let first = ardoise_server::school_calendar::import_ics(&*school.store, &ics).unwrap();
+    // One new period; the shipped Christmas 2027 is the same one, unchanged.
+    assert_eq!(
+        (first.holidays.created, first.holidays.unchanged),
+        (1, 1),
+        "{first:?}"
+    );
+    let after = school.head();
+    assert!(after > head);
+    let second = ardoise_server::school_calendar::import_ics(&*school.store, &ics).unwrap();
+    assert_eq!(second.holidays.unchanged, 2);
+    assert_eq!(school.head(), after, "the same file again writes nothing");
+    // A broken file changes nothing.
+    let broken = school.write("broken.ics", b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n");
+    let err = ardoise_server::school_calendar::import_ics(&*school.store, &broken).unwrap_err();
+    assert!(err.to_string().contains("broken.ics"), "{err}");
+    assert_eq!(school.head(), after);
 }
 
 #[test]

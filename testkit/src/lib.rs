@@ -39,6 +39,40 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// Runs `script` with the tests' reference Python (`make pyenv`: the packages of
+/// `scripts/test-requirements.txt`, independent of Ardoise), `input` on its stdin; its
+/// stdout. Panics, with the script's stderr, when it fails.
+pub fn python(script: &str, input: &str) -> String {
+    let python = std::env::var_os("ARDOISE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bin_dir().join("../pyenv/bin/python"));
+    assert!(
+        python.exists(),
+        "{} is missing: run `make pyenv` (make test does)",
+        python.display()
+    );
+    let mut child = Command::new(&python)
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the reference Python starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("python's stdin");
+    let out = child.wait_with_output().expect("python ends");
+    assert!(
+        out.status.success(),
+        "the reference Python failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 from python")
+}
+
 /// The reference ENT as a child process; stopped with SIGTERM on drop.
 pub struct Server {
     pub data: PathBuf,
