@@ -369,7 +369,34 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 _ => None,
             };
             let connector = backend::connector(&server, ent, client.clone(), structure.clone())?;
-            ardoise_sync::login(&profile, &server, &*connector, &user, &password)?;
+            match ardoise_sync::login(&profile, &server, &*connector, &user, &password) {
+                Err(e) if e.code() == ErrorCode::AuthActivationRequired => {
+                    // The password was the activation code of a new account.
+                    let chosen = match std::env::var("ARDOISE_NEW_PASSWORD") {
+                        Ok(p) => p,
+                        Err(_) => {
+                            eprint!(
+                                "Première connexion : choisissez votre mot de passe \
+                                 (8 caractères au moins) : "
+                            );
+                            let mut line = String::new();
+                            std::io::stdin().read_line(&mut line)?;
+                            line.trim_end_matches(['\r', '\n']).to_string()
+                        }
+                    };
+                    ardoise_sync::activate(
+                        &profile,
+                        &server,
+                        &*connector,
+                        &user,
+                        &password,
+                        &chosen,
+                    )?;
+                }
+                result => {
+                    result?;
+                }
+            }
             let info = backend::remember(&profile, ent, client.as_ref(), structure.as_deref())?;
             eprintln!(
                 "Connecté : {} ({}) sur {} ({})",

@@ -349,3 +349,204 @@ fn a_teacher_subscribes_her_calendar_to_her_timetable() {
     server_cmd(&data, &["users", "disable", "moussa.ndiaye"], &[]);
     assert_eq!(get(&renewed).0, 404);
 }
+
+/// What a school's spreadsheet export looks like: Windows-1252, `;`, a column Ardoise does
+/// not read (a birth date), teachers tied to the timetable by their STS number.
+const ACCOUNTS_CSV: &str =
+    "Nom;Prénom;Rôle;Classes;Matières;Identifiant;id_sts;Date de naissance\r\n\
+DUPONT;Marie;enseignante;;;;1001;01/02/1980\r\n\
+BŒUF;Hélène;Enseignant;3A;PH-CH;;1003;\r\n\
+Lefort;Léa;élève;3A;;;;12/03/2012\r\n\
+Lefort;Jean;parent;3A;;;;\r\n\
+Benali;Nadia;CPE;;;nadia.benali;;\r\n";
+
+fn windows_1252(text: &str) -> Vec<u8> {
+    encoding_rs::WINDOWS_1252.encode(text).0.into_owned()
+}
+
+/// The text of each page of a PDF, as the Python `pypdf` package reads it.
+fn pdf_pages(pdf: &Path) -> Vec<String> {
+    const READ: &str = r#"
+import sys, json, pypdf
+reader = pypdf.PdfReader(sys.stdin.read().strip())
+print(json.dumps([page.extract_text() for page in reader.pages]))
+"#;
+    serde_json::from_str(&ardoise_testkit::python(READ, pdf.to_str().unwrap())).unwrap()
+}
+
+#[test]
+fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("server");
+    // The zone first, then the timetable: no lesson is placed in the holidays.
+    let zone = server_cmd(&data, &["config", "set", "zone", "C"], &[]);
+    assert!(zone.contains("Vacances de Noël"), "{zone}");
+    import_pair(&data, "2026-11-30");
+    assert_eq!(
+        server_cmd(&data, &["config", "show"], &[]).trim(),
+        "zone = C"
+    );
+    let csv = root.path().join("comptes.csv");
+    std::fs::write(&csv, windows_1252(ACCOUNTS_CSV)).unwrap();
+    let slips = root.path().join("fiches.pdf");
+    let csv_arg = csv.to_str().unwrap();
+    let report: Value = serde_json::from_str(&server_cmd(
+        &data,
+        &[
+            "users",
+            "import",
+            csv_arg,
+            "--json",
+            "--slips",
+            slips.to_str().unwrap(),
+            "--server-url",
+            "https://ent.lycee-exemple.fr",
+        ],
+        &[],
+    ))
+    .unwrap();
+    assert_eq!(report["encoding"], "windows-1252");
+    let created = report["created"].as_array().unwrap();
+    let code_of = |login: &str| -> String {
+        created
+            .iter()
+            .find(|a| a["login"] == login)
+            .unwrap_or_else(|| panic!("no account {login} in {report:#}"))["code"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // The teachers keep the logins of their imported timetable; the others get prénom.nom.
+    for login in [
+        "marie.dupont",
+        "helene.boeuf",
+        "lea.lefort",
+        "jean.lefort",
+        "nadia.benali",
+    ] {
+        let code = code_of(login);
+        assert!(
+            code.len() == 14 && code.chars().all(|c| c == '-' || c.is_ascii_alphanumeric()),
+            "{code}"
+        );
+    }
+    assert!(
+        report["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("Date de naissance"),
+        "{report:#}"
+    );
+    // The birth dates were never read, so never stored.
+    let store = std::fs::read(data.join("ardoise-server.sqlite3")).unwrap();
+    let store = String::from_utf8_lossy(&store);
+    assert!(!store.contains("12/03/2012") && !store.contains("01/02/1980"));
+
+    // The slips, one per person, four to a page, as an independent PDF reader reads them.
+    let pages = pdf_pages(&slips);
+    assert_eq!(pages.len(), 2, "{pages:#?}");
+    let all = pages.join("\n");
+    for text in [
+        "Hélène BŒUF",
+        "helene.boeuf",
+        "Léa Lefort",
+        "Élève — 3A",
+        "https://ent.lycee-exemple.fr",
+        &code_of("lea.lefort"),
+        &code_of("nadia.benali"),
+    ] {
+        assert!(all.contains(text), "{text} not on the slips:\n{all}");
+    }
+
+    // The same file again: nobody new, no new code.
+    let again: Value = serde_json::from_str(&server_cmd(
+        &data,
+        &["users", "import", csv_arg, "--json"],
+        &[],
+    ))
+    .unwrap();
+    assert_eq!(again["created"].as_array().unwrap().len(), 0, "{again:#}");
+    assert_eq!(again["unchanged"].as_array().unwrap().len(), 5);
+
+    // A wrong line refuses the whole file: the good line before it is not imported.
+    let broken = root.path().join("broken.csv");
+    std::fs::write(
+        &broken,
+        "nom;prénom;rôle;classes\nMartin;Paul;élève;3B\nMartin;Zoé;élève;9Z\n",
+    )
+    .unwrap();
+    let out = Command::new(bin("ardoise-server"))
+        .arg("--data")
+        .arg(&data)
+        .args(["users", "import", broken.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("ligne 3") && stderr.contains("9Z"),
+        "{stderr}"
+    );
+    let fixed = root.path().join("fixed.csv");
+    std::fs::write(&fixed, "nom;prénom;rôle;classes\nMartin;Paul;élève;3B\n").unwrap();
+    let fixed: Value = serde_json::from_str(&server_cmd(
+        &data,
+        &["users", "import", fixed.to_str().unwrap(), "--json"],
+        &[],
+    ))
+    .unwrap();
+    assert_eq!(fixed["created"][0]["login"], "paul.martin", "{fixed:#}");
+
+    // Léa's first login: the code, typed as one types from paper, then her own password.
+    let server = Server::demo(root.path());
+    let lea = Client::new(root.path(), "lea.lefort");
+    let typed = code_of("lea.lefort").to_lowercase().replace('-', " ");
+    let log_in = |c: &Client, password: &str, new: Option<&str>| {
+        let mut env = vec![("ARDOISE_PASSWORD", password)];
+        if let Some(new) = new {
+            env.push(("ARDOISE_NEW_PASSWORD", new));
+        }
+        c.run_env(
+            &["login", "--server", &server.url(), "--user", "lea.lefort"],
+            &env,
+        )
+    };
+    let weak = log_in(&lea, &typed, Some("court"));
+    assert_ne!(weak.code, 0);
+    assert!(
+        weak.stderr.contains("auth.weak_password"),
+        "{}",
+        weak.stderr
+    );
+    let first = log_in(&lea, &typed, Some("cartable-bleu-2026"));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_eq!(lea.run(&["sync"]).code, 0);
+    // Her class's timetable, not a holiday: lessons of 3A.
+    let week = lessons(&lea, &["--audience", "3A"], "2026-12-14", "5");
+    assert!(!week.is_empty(), "Léa sees her class's week");
+    let holidays = lessons(&lea, &["--audience", "3A"], "2026-12-21", "5");
+    assert!(
+        holidays.is_empty(),
+        "no lesson in the Christmas holidays: {holidays:#?}"
+    );
+    // The code worked once; her password works from now on.
+    let elsewhere = Client::new(root.path(), "lea-2");
+    assert!(log_in(&elsewhere, &typed, Some("autre-mot-de-passe"))
+        .stderr
+        .contains("auth.invalid_credentials"));
+    assert_eq!(log_in(&elsewhere, "cartable-bleu-2026", None).code, 0);
+
+    // Forgotten: a new code; the old password stops working, the code asks for a new one.
+    let reset = server_cmd(&data, &["users", "reset", "lea.lefort"], &[]);
+    let code = reset
+        .split_whitespace()
+        .find(|w| w.len() == 14 && w.matches('-').count() == 2)
+        .unwrap_or_else(|| panic!("no code in {reset}"));
+    let third = Client::new(root.path(), "lea-3");
+    assert!(log_in(&third, "cartable-bleu-2026", None)
+        .stderr
+        .contains("auth.invalid_credentials"));
+    let asked = log_in(&third, code, None);
+    assert!(asked.stderr.contains("auth."), "{}", asked.stderr);
+    assert_eq!(log_in(&third, code, Some("nouveau-cartable")).code, 0);
+}

@@ -52,6 +52,13 @@ error_codes! {
     /// The school disabled this account (the person left): the device erases what it
     /// holds of it.
     AuthAccountDisabled = "auth.account_disabled",
+    /// The password given is a one-time activation code: the login must choose the
+    /// account's password (`newPassword`).
+    AuthActivationRequired = "auth.activation_required",
+    /// An activation code past its date: the school gives a new one (`users reset`).
+    AuthActivationExpired = "auth.activation_expired",
+    /// A new password too short, or the activation code itself.
+    AuthWeakPassword = "auth.weak_password",
     /// Wrong login or password.
     AuthInvalidCredentials = "auth.invalid_credentials",
     /// A login that is empty or has characters no login has.

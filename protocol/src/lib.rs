@@ -394,6 +394,10 @@ pub struct LoginRequest {
     /// password from the same network).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
+    /// At the first login of an account (its password is a one-time activation code), the
+    /// password the person chooses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_password: Option<String>,
 }
 
 /// Trade a refresh token for new tokens.

@@ -44,6 +44,15 @@ pub enum AuthError {
     /// The school disabled this account: its devices erase what they hold of it.
     #[error("compte désactivé par l'établissement")]
     Disabled,
+    /// The password was the account's activation code: the person must choose one.
+    #[error("première connexion : choisissez votre mot de passe")]
+    ActivationRequired,
+    /// The activation code is past its date.
+    #[error("code d'activation expiré")]
+    ActivationExpired,
+    /// The new password is too short, or is the code.
+    #[error("mot de passe trop faible")]
+    WeakPassword,
     /// A login, password or token longer than any real one: refused before anything is
     /// stored or hashed.
     #[error("champ trop long : {0}")]
@@ -72,6 +81,21 @@ impl AuthError {
             AuthError::Disabled => ApiError::new(
                 ErrorCode::AuthAccountDisabled,
                 "Ce compte a été désactivé par l'établissement.",
+            ),
+            AuthError::ActivationRequired => ApiError::new(
+                ErrorCode::AuthActivationRequired,
+                "Première connexion : choisissez votre mot de passe.",
+            ),
+            AuthError::ActivationExpired => ApiError::new(
+                ErrorCode::AuthActivationExpired,
+                "Ce code d'activation a expiré : demandez-en un nouveau à l'établissement.",
+            ),
+            AuthError::WeakPassword => ApiError::new(
+                ErrorCode::AuthWeakPassword,
+                format!(
+                    "Mot de passe trop court : {} caractères au moins, autre que le code.",
+                    crate::accounts::MIN_PASSWORD
+                ),
             ),
             AuthError::TooLong(field) => ApiError::new(
                 ErrorCode::AuthTooLong,
@@ -206,6 +230,9 @@ pub struct Attempt<'a> {
     pub address: &'a str,
     /// The device token the client holds, if any.
     pub device: Option<&'a str>,
+    /// At an account's first login (its password is an activation code): the password
+    /// chosen.
+    pub new_password: Option<&'a str>,
 }
 
 /// Refuses logins, passwords and device tokens longer than any real one, before anything
@@ -216,6 +243,9 @@ pub fn check_lengths(a: &Attempt<'_>) -> Result<(), AuthError> {
     }
     if a.password.len() > MAX_PASSWORD_BYTES {
         return Err(AuthError::TooLong("password"));
+    }
+    if a.new_password.is_some_and(|p| p.len() > MAX_PASSWORD_BYTES) {
+        return Err(AuthError::TooLong("newPassword"));
     }
     if a.device.is_some_and(|d| d.len() > MAX_TOKEN_BYTES) {
         return Err(AuthError::TooLong("device"));
@@ -298,7 +328,17 @@ pub fn verify(
         .as_ref()
         .map(|acc| acc.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_string());
-    let ok = verify_password(a.password, &phc);
+    // An activation code is read as typed from a slip: any case, spaces and dashes.
+    let activating = admitted
+        .account
+        .as_ref()
+        .is_some_and(|acc| acc.activation_expires_at.is_some());
+    let typed = if activating {
+        crate::accounts::normalize_code(a.password)
+    } else {
+        a.password.to_string()
+    };
+    let ok = verify_password(&typed, &phc);
     let account = admitted
         .account
         .as_ref()
@@ -311,6 +351,31 @@ pub fn verify(
     }
     let p = Principal::load(&*tx, &account.user_id)?.ok_or(AuthError::InvalidCredentials)?;
     tx.note_throttle(&admitted.key, false, now)?;
+    if let Some(expires_at) = account.activation_expires_at {
+        // Told only to who knows the code, as a disabled account is.
+        let refusal = if now > expires_at {
+            Some(AuthError::ActivationExpired)
+        } else {
+            match a.new_password {
+                None => Some(AuthError::ActivationRequired),
+                Some(new) if !crate::accounts::acceptable_password(new, &typed) => {
+                    Some(AuthError::WeakPassword)
+                }
+                Some(_) => None,
+            }
+        };
+        if let Some(refusal) = refusal {
+            // The right code is not a failure to count.
+            tx.commit()?;
+            return Err(refusal);
+        }
+        let chosen = a.new_password.expect("checked above");
+        tx.put_account(&Account {
+            password_hash: hash_password(chosen),
+            activation_expires_at: None,
+            ..account.clone()
+        })?;
+    }
     // A known device keeps its token; any other gets a new one.
     let device = match (a.device, admitted.known_device()) {
         (Some(d), true) => d.to_string(),
@@ -530,6 +595,7 @@ mod login_tests {
             password,
             address,
             device: None,
+            new_password: None,
         };
         for _ in 0..FREE_FAILURES {
             assert!(matches!(
@@ -543,5 +609,54 @@ mod login_tests {
         // (Checked and found right, then refused: this store has no user record for him.)
         let ok = login(&store, from("10.0.0.1", "ardoise"), 1001);
         assert!(matches!(ok, Err(AuthError::InvalidCredentials)), "{ok:?}");
+    }
+
+    #[test]
+    fn an_activation_code_works_once_to_choose_the_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+        let new = crate::accounts::NewUser {
+            login: "lea.lefort".into(),
+            role: ardoise_protocol::Role::Pupil,
+            name: Some("Léa Lefort".into()),
+            sts_id: None,
+            password: None,
+            audience_ids: Vec::new(),
+            subject_ids: Vec::new(),
+        };
+        let created = crate::accounts::add_user(&store, &new, 1000).unwrap();
+        let code = created.activation.unwrap().code;
+        let typed = code.to_lowercase().replace('-', " ");
+        let try_login = |password: &str, new_password: Option<&str>, now| {
+            let attempt = Attempt {
+                login: "lea.lefort",
+                password,
+                address: "10.0.0.2",
+                device: None,
+                new_password,
+            };
+            login(&store, attempt, now)
+        };
+        let r = try_login(&typed, None, 1001);
+        assert!(matches!(r, Err(AuthError::ActivationRequired)), "{r:?}");
+        for weak in ["court", code.as_str()] {
+            let r = try_login(&typed, Some(weak), 1002);
+            assert!(matches!(r, Err(AuthError::WeakPassword)), "{r:?}");
+        }
+        // Right codes are not failures: no waiting after these.
+        let tokens = try_login(&typed, Some("cartable-bleu"), 1003).unwrap();
+        assert_eq!(tokens.user.login, "lea.lefort");
+        let r = try_login(&code, Some("autre-chose"), 1004);
+        assert!(matches!(r, Err(AuthError::InvalidCredentials)), "{r:?}");
+        try_login("cartable-bleu", None, 1005).unwrap();
+
+        // Reset: a new code, the sessions end, and a code past its date is refused.
+        let reset = crate::accounts::reset_user(&store, "lea.lefort", 2000).unwrap();
+        assert!(authenticate(&store, &tokens.access_token, 2001).is_err());
+        let r = try_login("cartable-bleu", None, 2002);
+        assert!(matches!(r, Err(AuthError::InvalidCredentials)), "{r:?}");
+        let late = 2000 + crate::accounts::ACTIVATION_DAYS * 24 * 3600 + 1;
+        let r = try_login(&reset.code, Some("cartable-vert"), late);
+        assert!(matches!(r, Err(AuthError::ActivationExpired)), "{r:?}");
     }
 }

@@ -163,8 +163,10 @@ impl From<AuthError> for HttpError {
         let status = match e {
             AuthError::InvalidCredentials | AuthError::InvalidToken => StatusCode::UNAUTHORIZED,
             AuthError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
-            AuthError::Disabled => StatusCode::FORBIDDEN,
-            AuthError::TooLong(_) => StatusCode::BAD_REQUEST,
+            AuthError::Disabled | AuthError::ActivationRequired | AuthError::ActivationExpired => {
+                StatusCode::FORBIDDEN
+            }
+            AuthError::TooLong(_) | AuthError::WeakPassword => StatusCode::BAD_REQUEST,
             AuthError::Store(ref e) => {
                 tracing::error!(error = %e, "store failure");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -555,6 +557,7 @@ fn attempt_of<'a>(req: &'a LoginRequest, address: &'a str) -> auth::Attempt<'a> 
         password: &req.password,
         address,
         device: req.device.as_deref(),
+        new_password: req.new_password.as_deref(),
     }
 }
 

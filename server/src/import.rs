@@ -918,26 +918,30 @@ fn tombstone(tx: &mut dyn WriteTx, r: &StoredRecord) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// A login for a teacher who has none yet: `prénom.nom`, in lower-case ASCII, numbered
-/// when taken.
-fn unique_login(person: Option<&sts::Person>, sts_id: &str, taken: &BTreeSet<String>) -> String {
-    let ascii = |s: &str| -> String {
-        let mut out = String::new();
-        for c in s.chars() {
-            match c {
-                'œ' | 'Œ' => out.push_str("oe"),
-                'æ' | 'Æ' => out.push_str("ae"),
-                ' ' | '-' | '\'' => out.push('-'),
-                c => {
-                    let c = fold_accent(c).to_ascii_lowercase();
-                    if c.is_ascii_alphanumeric() {
-                        out.push(c);
-                    }
+/// A name as a part of a login: lower-case ASCII letters and digits, accents folded,
+/// spaces, hyphens and apostrophes as one hyphen.
+pub(crate) fn login_part(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        match c {
+            'œ' | 'Œ' => out.push_str("oe"),
+            'æ' | 'Æ' => out.push_str("ae"),
+            ' ' | '-' | '\'' => out.push('-'),
+            c => {
+                let c = fold_accent(c).to_ascii_lowercase();
+                if c.is_ascii_alphanumeric() {
+                    out.push(c);
                 }
             }
         }
-        out.trim_matches('-').to_string()
-    };
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// A login for a teacher who has none yet: `prénom.nom`, in lower-case ASCII, numbered
+/// when taken.
+fn unique_login(person: Option<&sts::Person>, sts_id: &str, taken: &BTreeSet<String>) -> String {
+    let ascii = login_part;
     let (first, last) = person.map_or_else(Default::default, |p| {
         (ascii(&p.first_name), ascii(&p.last_name))
     });
@@ -958,7 +962,7 @@ fn unique_login(person: Option<&sts::Person>, sts_id: &str, taken: &BTreeSet<Str
 }
 
 /// The letter without its accent, for the letters of French names.
-fn fold_accent(c: char) -> char {
+pub(crate) fn fold_accent(c: char) -> char {
     match c {
         'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' | 'À' | 'Â' | 'Ä' | 'Á' => 'a',
         'ç' | 'Ç' => 'c',

@@ -34,8 +34,10 @@ pub mod import;
 pub mod net;
 pub mod rules;
 pub mod school_calendar;
+pub mod slips;
 pub mod store;
 pub mod sts;
+pub mod users_csv;
 
 use std::future::Future;
 use std::path::Path;

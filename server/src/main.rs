@@ -76,9 +76,22 @@ enum Config {
     Show,
 }
 
+/// Where the activation codes of new accounts are printed besides the terminal.
+#[derive(clap::Args)]
+struct SlipArgs {
+    /// Writes the connection slips (login and activation code of each person, four to an
+    /// A4 page) to this PDF file.
+    #[arg(long)]
+    slips: Option<PathBuf>,
+    /// The server's address printed on the slips (as users type it in the app).
+    #[arg(long)]
+    server_url: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Users {
-    /// Makes an account. Its password is read from ARDOISE_PASSWORD.
+    /// Makes an account with a one-time activation code (printed, and on a slip with
+    /// --slips); or, for scripts, with the password in ARDOISE_PASSWORD.
     Add {
         /// The login.
         #[arg(long)]
@@ -92,6 +105,28 @@ enum Users {
         /// For a teacher imported from STS-Web: her number in the files (INDIVIDU ID).
         #[arg(long)]
         sts_id: Option<String>,
+        #[command(flatten)]
+        slips: SlipArgs,
+    },
+    /// Makes the accounts of a CSV file (`;`, UTF-8 or Windows-1252; columns nom, prénom,
+    /// rôle, and optionally identifiant, classes, matières, id_sts), each with an
+    /// activation code; people who have an account already are left as they are.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// The report as JSON (with the codes), for scripts.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        slips: SlipArgs,
+    },
+    /// Gives an account a new activation code (a forgotten password): its password stops
+    /// working and its sessions end.
+    Reset {
+        /// The login.
+        login: String,
+        #[command(flatten)]
+        slips: SlipArgs,
     },
     /// Disables an account (the person left): no more logins, and every device it is
     /// signed in on erases its data at its next contact.
@@ -203,6 +238,35 @@ fn calendar_outcome(
     }
 }
 
+/// Writes the connection slips of `activations` where `args` asks (nothing without
+/// `--slips`).
+fn write_slips(
+    store: &dyn ardoise_server::store::Store,
+    args: &SlipArgs,
+    activations: &[ardoise_server::accounts::Activation],
+) -> anyhow::Result<()> {
+    let Some(path) = &args.slips else {
+        return Ok(());
+    };
+    let school = store
+        .read()?
+        .get_record(ardoise_protocol::EntityKind::School, "school")?
+        .and_then(|r| r.data.get("name")?.as_str().map(str::to_string))
+        .unwrap_or_else(|| "votre établissement".into());
+    let header = ardoise_server::slips::SlipHeader {
+        school,
+        server_url: args.server_url.clone(),
+    };
+    std::fs::write(path, ardoise_server::slips::slips_pdf(&header, activations))
+        .map_err(|e| anyhow::anyhow!("{} : {e}", path.display()))?;
+    eprintln!(
+        "{} fiche(s) de connexion dans {}",
+        activations.len(),
+        path.display()
+    );
+    Ok(())
+}
+
 /// Runs a command; its exit status.
 fn run(args: &Args, command: &Command) -> i32 {
     use ardoise_server::school_calendar;
@@ -247,11 +311,58 @@ fn run(args: &Args, command: &Command) -> i32 {
                 }
             }
         }
+        Command::Users(Users::Reset { login, slips }) => {
+            let result = on_store(args, |store| {
+                let now = chrono::Utc::now().timestamp();
+                let activation = ardoise_server::accounts::reset_user(store, login, now)?;
+                write_slips(store, slips, std::slice::from_ref(&activation))?;
+                Ok::<_, anyhow::Error>(activation)
+            });
+            match result {
+                Ok(a) => {
+                    println!(
+                        "compte « {} » : nouveau code d'activation {} (ses sessions sont fermées)",
+                        a.login, a.code
+                    );
+                    0
+                }
+                Err(e) => {
+                    eprintln!("compte inchangé : {e}");
+                    2
+                }
+            }
+        }
+        Command::Users(Users::Import { file, json, slips }) => {
+            let result = on_store(args, |store| {
+                let now = chrono::Utc::now().timestamp();
+                let report = ardoise_server::users_csv::import_users(store, file, now)?;
+                write_slips(store, slips, &report.created)?;
+                Ok::<_, anyhow::Error>(report)
+            });
+            match result {
+                Ok(report) if *json => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&report).expect("a report serialises")
+                    );
+                    0
+                }
+                Ok(report) => {
+                    print!("{}", report.to_text());
+                    0
+                }
+                Err(e) => {
+                    eprintln!("import refusé, aucun compte créé : {e}");
+                    2
+                }
+            }
+        }
         Command::Users(Users::Add {
             login,
             role,
             name,
             sts_id,
+            slips,
         }) => {
             let Ok(role) =
                 serde_json::from_value::<ardoise_protocol::Role>(serde_json::json!(role))
@@ -261,26 +372,31 @@ fn run(args: &Args, command: &Command) -> i32 {
                 );
                 return 2;
             };
-            let Ok(password) = std::env::var("ARDOISE_PASSWORD") else {
-                eprintln!(
-                    "le mot de passe du compte se lit dans ARDOISE_PASSWORD (les codes \
-                     d'activation ne sont pas encore disponibles)"
-                );
-                return 2;
-            };
             let new = ardoise_server::accounts::NewUser {
                 login: login.clone(),
                 role,
                 name: name.clone(),
                 sts_id: sts_id.clone(),
-                password,
+                password: std::env::var("ARDOISE_PASSWORD").ok(),
+                audience_ids: Vec::new(),
+                subject_ids: Vec::new(),
             };
             let result = on_store(args, |store| {
-                ardoise_server::accounts::add_user(store, &new)
+                let now = chrono::Utc::now().timestamp();
+                let created = ardoise_server::accounts::add_user(store, &new, now)?;
+                let activations: Vec<_> = created.activation.iter().cloned().collect();
+                write_slips(store, slips, &activations)?;
+                Ok::<_, anyhow::Error>(created)
             });
             match result {
-                Ok(id) => {
-                    println!("compte « {} » créé ({id})", new.login);
+                Ok(created) => {
+                    match &created.activation {
+                        Some(a) => println!(
+                            "compte « {} » créé ({}) : code d'activation {}",
+                            new.login, created.user_id, a.code
+                        ),
+                        None => println!("compte « {} » créé ({})", new.login, created.user_id),
+                    }
                     0
                 }
                 Err(e) => {

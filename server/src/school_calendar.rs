@@ -125,11 +125,7 @@ impl CalendarReport {
 pub fn parse_zone(text: &str) -> Option<&'static str> {
     let fold = |s: &str| -> String {
         s.chars()
-            .map(|c| match c {
-                'é' | 'è' | 'É' => 'e',
-                'ô' => 'o',
-                c => c.to_ascii_lowercase(),
-            })
+            .map(|c| crate::import::fold_accent(c).to_ascii_lowercase())
             .filter(|c| c.is_ascii_alphanumeric())
             .collect()
     };
@@ -154,16 +150,8 @@ pub fn school_year_of(day: NaiveDate) -> String {
 /// The id of the holiday record of a period: its school year and its name.
 pub fn holiday_id(school_year: &str, name: &str) -> String {
     let mut slug = String::new();
-    for c in name.chars().flat_map(char::to_lowercase) {
-        let c = match c {
-            'à' | 'â' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' => 'i',
-            'ô' => 'o',
-            'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            c => c,
-        };
+    for c in name.chars() {
+        let c = crate::import::fold_accent(c).to_ascii_lowercase();
         if c.is_ascii_alphanumeric() {
             slug.push(c);
         } else if !slug.ends_with('-') {
@@ -223,6 +211,7 @@ pub fn set_zone(store: &dyn Store, typed: &str) -> Result<CalendarReport, Calend
     tx.put_setting(ZONE_SETTING, zone)?;
     let mut report = write_periods(&mut *tx, &periods)?;
     report.zone = Some(zone.to_string());
+    lessons_in_holidays(&*tx, &mut report)?;
     if periods.is_empty() {
         report.warnings.push(format!(
             "aucune vacance n'est fournie pour la zone {zone} : chargez le calendrier du \
@@ -259,10 +248,35 @@ pub fn import_ics(store: &dyn Store, path: &Path) -> Result<CalendarReport, Cale
     }
     let mut tx = store.write()?;
     let mut report = write_periods(&mut *tx, &periods)?;
+    lessons_in_holidays(&*tx, &mut report)?;
     tx.commit()?;
     report.zone = zone;
     report.warnings.append(&mut warnings);
     Ok(report)
+}
+
+/// Warns when lessons already stored fall in the periods just written: the timetable was
+/// imported before the holidays were known, and importing it again takes them out.
+fn lessons_in_holidays(
+    tx: &dyn crate::store::ReadTx,
+    report: &mut CalendarReport,
+) -> Result<(), StoreError> {
+    if report.periods.is_empty() {
+        return Ok(());
+    }
+    let count = tx
+        .live_of_kind(EntityKind::CourseOccurrence)?
+        .iter()
+        .filter_map(|o| o.data.get("date")?.as_str()?.parse::<NaiveDate>().ok())
+        .filter(|d| report.periods.iter().any(|p| p.first <= *d && *d <= p.last))
+        .count();
+    if count > 0 {
+        report.warnings.push(format!(
+            "{count} cours déjà importés tombent pendant ces vacances : relancez `import sts` \
+             pour les retirer"
+        ));
+    }
+    Ok(())
 }
 
 /// Writes one holiday record per period, each compared with the stored one.

@@ -197,6 +197,8 @@ pub trait WriteTx: ReadTx {
     fn put_token(&mut self, hash: &str, kind: &str, row: &TokenRow) -> Result<()>;
     /// Removes a token.
     fn delete_token(&mut self, hash: &str) -> Result<()>;
+    /// Removes every token of a user (their sessions end).
+    fn delete_user_tokens(&mut self, user_id: &str) -> Result<()>;
     /// Removes every token of a login session.
     fn delete_session(&mut self, session_id: &str) -> Result<()>;
     /// Counts a failed login under a throttle key (or clears it with `failed = false`).
@@ -837,6 +839,12 @@ impl WriteTx for SqliteTx<'_> {
         }
         self.conn
             .execute("DELETE FROM tokens WHERE session_id = ?1", [session_id])?;
+        Ok(())
+    }
+
+    fn delete_user_tokens(&mut self, user_id: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM tokens WHERE user_id = ?1", [user_id])?;
         Ok(())
     }
 

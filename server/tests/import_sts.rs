@@ -563,6 +563,13 @@ fn no_lesson_on_a_public_holiday_nor_in_the_zones_holidays() {
     );
     let report = ardoise_server::school_calendar::set_zone(&*school.store, "zone c").unwrap();
     assert_eq!(report.zone.as_deref(), Some("C"));
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("relancez `import sts`")),
+        "{report:?}"
+    );
     assert!(report.holidays.created >= 20, "{report:?}");
     // Set after the import: importing again takes the lessons out of the holidays.
     let again = school.import(&school.pair(|t| t), "2026-11-30").unwrap();

@@ -80,6 +80,21 @@ pub trait Connector: Send {
     /// Password login.
     /// `device` is the device token the ENT gave this profile at its last login, if any.
     fn login(&self, login: &str, password: &str, device: Option<&str>) -> Result<TokenResponse>;
+    /// First login of an account the school made with a one-time activation code: the
+    /// code, and the password the person chooses.
+    fn activate(
+        &self,
+        login: &str,
+        code: &str,
+        new_password: &str,
+        device: Option<&str>,
+    ) -> Result<TokenResponse> {
+        let _ = (login, code, new_password, device);
+        Err(crate::SyncError::refused(
+            ardoise_protocol::ErrorCode::BackendUnsupported,
+            "Cet ENT n'a pas de codes d'activation : connectez-vous avec votre mot de passe.",
+        ))
+    }
     /// New tokens from a refresh token.
     fn refresh(&self, refresh_token: &str) -> Result<TokenResponse>;
     /// One page of changes after `since`.
@@ -305,6 +320,14 @@ pub struct HttpConnector {
 }
 
 impl HttpConnector {
+    /// Sends a login (a password, or an activation code with the chosen password).
+    fn send_login(&self, body: &LoginRequest) -> Result<TokenResponse> {
+        self.send(
+            self.client.post(self.url("/v1/auth/login")).json(body),
+            64 * 1024,
+        )
+    }
+
     /// A connector to `base` (e.g. `http://127.0.0.1:8787`).
     pub fn new(base: &str) -> Result<HttpConnector> {
         let client = reqwest::blocking::Client::builder()
@@ -406,15 +429,27 @@ impl Connector for HttpConnector {
     }
 
     fn login(&self, login: &str, password: &str, device: Option<&str>) -> Result<TokenResponse> {
-        let body = LoginRequest {
+        self.send_login(&LoginRequest {
             login: login.into(),
             password: password.into(),
             device: device.map(str::to_string),
-        };
-        self.send(
-            self.client.post(self.url("/v1/auth/login")).json(&body),
-            64 * 1024,
-        )
+            new_password: None,
+        })
+    }
+
+    fn activate(
+        &self,
+        login: &str,
+        code: &str,
+        new_password: &str,
+        device: Option<&str>,
+    ) -> Result<TokenResponse> {
+        self.send_login(&LoginRequest {
+            login: login.into(),
+            password: code.into(),
+            device: device.map(str::to_string),
+            new_password: Some(new_password.into()),
+        })
     }
 
     fn refresh(&self, refresh_token: &str) -> Result<TokenResponse> {

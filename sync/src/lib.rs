@@ -70,13 +70,33 @@ pub fn login(
     user: &str,
     password: &str,
 ) -> Result<ProfileInfo> {
-    let device = if profile.replica_path().exists() {
-        Replica::open(&profile.replica_path())?.state(replica::keys::DEVICE)?
-    } else {
-        None
-    };
-    let tokens = connector.login(user, password, device.as_deref())?;
+    let tokens = connector.login(user, password, device_of(profile)?.as_deref())?;
     adopt(profile, server, connector.name(), &tokens)
+}
+
+/// The first login of an account made with a one-time activation code
+/// (`auth.activation_required` from [`login`]): the code, and the password the person
+/// chooses, which replaces it on the ENT. Then as [`login`].
+pub fn activate(
+    profile: &Profile,
+    server: &str,
+    connector: &dyn Connector,
+    user: &str,
+    code: &str,
+    new_password: &str,
+) -> Result<ProfileInfo> {
+    let device = device_of(profile)?;
+    let tokens = connector.activate(user, code, new_password, device.as_deref())?;
+    adopt(profile, server, connector.name(), &tokens)
+}
+
+/// The device token the ENT gave this profile at its last login, if any.
+fn device_of(profile: &Profile) -> Result<Option<String>> {
+    if profile.replica_path().exists() {
+        Replica::open(&profile.replica_path())?.state(replica::keys::DEVICE)
+    } else {
+        Ok(None)
+    }
 }
 
 /// Makes `tokens`, just obtained from the ENT (a password login, or the authorization code

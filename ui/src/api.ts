@@ -69,8 +69,10 @@ export const resolveConflict = (id: string, keep: "mine" | "theirs") =>
 export const resolveConflictMerged = (id: string, values: Record<string, string>) =>
   invoke<void>("resolve_conflict_merged", { id, values });
 
-export const login = (server: string, login: string, password: string) =>
-  invoke<Me>("login", { server, login, password });
+/** Logs in; at an account's first login, `password` is its activation code and
+ * `newPassword` the password chosen. */
+export const login = (server: string, login: string, password: string, newPassword?: string) =>
+  invoke<Me>("login", { server, login, password, newPassword: newPassword ?? null });
 /** Which kind of ENT answers at this address (`ardoise`, `open-ent-ng`). */
 export const probeEnt = (server: string) => invoke<Ent>("probe_ent", { server });
 /** Opens the Open ENT NG's own sign-in page in the browser; returns its address. */

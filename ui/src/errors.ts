@@ -7,6 +7,9 @@ type Texts = { fr: string; en: string };
 
 export const ERROR_TEXTS: Record<Exclude<ErrorCode, "unknown">, Texts> = {
   "acl.forbidden": { fr: "Vous n'avez pas le droit de faire cette modification.", en: "You may not make this change." },
+  "auth.activation_required": { fr: "Première connexion : le mot de passe saisi est votre code d'activation. Choisissez maintenant votre mot de passe.", en: "First login: what you typed is your activation code. Now choose your password." },
+  "auth.activation_expired": { fr: "Ce code d'activation a expiré : demandez-en un nouveau à l'établissement.", en: "This activation code has expired: ask the school for a new one." },
+  "auth.weak_password": { fr: "Mot de passe trop court : 8 caractères au moins, autre que le code d'activation.", en: "Password too short: at least 8 characters, other than the activation code." },
   "auth.invalid_credentials": { fr: "Identifiant ou mot de passe incorrect.", en: "Wrong login or password." },
   "auth.invalid_login": { fr: "Cet identifiant n'est pas valide.", en: "This login is not valid." },
   "auth.invalid_token": { fr: "Session expirée ou inconnue : reconnectez-vous.", en: "Session expired or unknown: log in again." },

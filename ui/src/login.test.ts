@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { renderEntWait, renderLogin } from "./login";
+import { askNewPassword, renderEntWait, renderLogin } from "./login";
 
 describe("login screen", () => {
   it("labels its fields, remembers the server and sends what was typed", () => {
@@ -39,6 +39,38 @@ describe("login screen", () => {
     await Promise.resolve();
     expect((view.querySelector(".via-ent") as HTMLElement).hidden).toBe(true);
     expect((view.querySelector("input[name=password]") as HTMLInputElement).required).toBe(true);
+  });
+
+  it("at a first login, asks for the password chosen, twice, and sends it with the code", () => {
+    const onLogin = vi.fn();
+    const view = renderLogin("fr", "http://ent.example:8787", onLogin);
+    const input = (name: string) => view.querySelector(`input[name=${name}]`) as HTMLInputElement;
+    const submit = () => view.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect((view.querySelector(".activation") as HTMLElement).hidden).toBe(true);
+    input("login").value = "lea.martin";
+    input("password").value = "ABCD-EFGH-JKMN";
+    askNewPassword(view, "fr");
+    expect((view.querySelector(".activation") as HTMLElement).hidden).toBe(false);
+    expect(view.querySelector("label[for=login-password]")?.textContent).toBe("Code d'activation");
+    for (const field of view.querySelectorAll(".activation input")) {
+      expect(view.querySelector(`label[for="${field.id}"]`)).not.toBeNull();
+    }
+    input("newPassword").value = "court";
+    submit();
+    expect(view.querySelector(".form-error")?.textContent).toContain("8 caractères");
+    input("newPassword").value = "mon-cartable-bleu";
+    input("confirmPassword").value = "mon-cartable-vert";
+    submit();
+    expect(view.querySelector(".form-error")?.textContent).toContain("pas les mêmes");
+    expect(onLogin).not.toHaveBeenCalled();
+    input("confirmPassword").value = "mon-cartable-bleu";
+    submit();
+    expect(onLogin).toHaveBeenCalledWith({
+      server: "http://ent.example:8787",
+      login: "lea.martin",
+      password: "ABCD-EFGH-JKMN",
+      newPassword: "mon-cartable-bleu",
+    });
   });
 
   it("while waiting for the ENT's page, shows its address", () => {

@@ -6,6 +6,8 @@ export interface Credentials {
   server: string;
   login: string;
   password: string;
+  /** At an account's first login: the password chosen (`password` is then the code). */
+  newPassword?: string;
 }
 
 /** What the login screen asks of the shell about an ENT address. */
@@ -55,6 +57,31 @@ export function renderLogin(lang: Lang, server: string, onLogin: (c: Credentials
     wrap.append(l, input);
     form.append(wrap);
   }
+  // An account's first login: its password is a one-time activation code, and the
+  // person chooses hers (shown by askNewPassword).
+  const activation = document.createElement("div");
+  activation.className = "activation";
+  activation.hidden = true;
+  for (const [name, label] of [
+    ["newPassword", m.newPassword],
+    ["confirmPassword", m.confirmPassword],
+  ] as const) {
+    const wrap = document.createElement("div");
+    wrap.className = "field";
+    const l = document.createElement("label");
+    l.htmlFor = `login-${name}`;
+    l.textContent = label;
+    const input = document.createElement("input");
+    input.id = `login-${name}`;
+    input.name = name;
+    input.type = "password";
+    input.autocomplete = "new-password";
+    input.minLength = 8;
+    inputs[name] = input;
+    wrap.append(l, input);
+    activation.append(wrap);
+  }
+  form.append(activation);
   const error = document.createElement("p");
   error.className = "form-error";
   error.setAttribute("role", "alert");
@@ -102,10 +129,45 @@ export function renderLogin(lang: Lang, server: string, onLogin: (c: Credentials
       ent?.start(inputs.server.value.trim());
       return;
     }
-    onLogin({ server: inputs.server.value.trim(), login: inputs.login.value.trim(), password: inputs.password.value });
+    const credentials: Credentials = {
+      server: inputs.server.value.trim(),
+      login: inputs.login.value.trim(),
+      password: inputs.password.value,
+    };
+    if (!activation.hidden) {
+      const chosen = inputs.newPassword.value;
+      if ([...chosen].length < 8) {
+        error.textContent = m.passwordTooShort;
+        inputs.newPassword.focus();
+        return;
+      }
+      if (chosen !== inputs.confirmPassword.value) {
+        error.textContent = m.passwordsDiffer;
+        inputs.confirmPassword.value = "";
+        inputs.confirmPassword.focus();
+        return;
+      }
+      credentials.newPassword = chosen;
+    }
+    onLogin(credentials);
   };
   main.append(form);
   return main;
+}
+
+/**
+ * The ENT answered that the password typed is the account's one-time activation code:
+ * the form now names it so and asks for the password the person chooses, twice.
+ */
+export function askNewPassword(view: HTMLElement, lang: Lang): void {
+  const m = t(lang);
+  const activation = view.querySelector<HTMLElement>(".activation");
+  if (!activation) return;
+  activation.hidden = false;
+  for (const input of activation.querySelectorAll("input")) input.required = true;
+  const codeLabel = view.querySelector<HTMLLabelElement>("label[for=login-password]");
+  if (codeLabel) codeLabel.textContent = m.activationCode;
+  view.querySelector<HTMLInputElement>("input[name=newPassword]")?.focus();
 }
 
 /**

@@ -62,7 +62,7 @@ import { calendarFeedButton } from "./calendarFeed";
 import { renderDocuments, renderTransfers } from "./documents";
 import type { HomeworkRow, Saved } from "./editor";
 import { renderDrafts, renderLogbook } from "./logbook";
-import { renderEntWait, renderLogin, type EntSignIn } from "./login";
+import { askNewPassword, renderEntWait, renderLogin, type EntSignIn } from "./login";
 import { renderDay, renderSuggestions } from "./whereis";
 import { errorText, t, type Lang } from "./i18n";
 import { el, renderStatus, renderWeek } from "./view";
@@ -539,7 +539,7 @@ async function showLogin(): Promise<void> {
     start: (address) => void entLogin(address, view),
   };
   const view = renderLogin(lang, server, (c) => {
-    login(c.server, c.login, c.password)
+    login(c.server, c.login, c.password, c.newPassword)
       .then(async (who) => {
         localStorage.setItem("server", c.server);
         me = who;
@@ -548,6 +548,8 @@ async function showLogin(): Promise<void> {
       .catch((e: CommandError) => {
         const where = view.querySelector(".form-error");
         if (where) where.textContent = errorText(lang, e.code, e.message);
+        // The password was an activation code: the person chooses hers.
+        if (e.code === "auth.activation_required") askNewPassword(view, lang);
         // A refused password is typed again from scratch, where the cursor already is.
         if (e.code === "auth.invalid_credentials") {
           const password = view.querySelector<HTMLInputElement>("input[name=password]");

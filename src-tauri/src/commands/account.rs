@@ -15,12 +15,15 @@ use crate::state::AppState;
 /// Logs in to `server` as `login` with a password — in that user's profile, switching to
 /// it if another user's was shown — then wakes the sync loop for the first sync. On an
 /// Open ENT NG, this is the password grant the operator may allow besides the ENT's page.
+/// At an account's first login the password is its activation code, and `new_password`
+/// the one the person chose (asked after `auth.activation_required`).
 #[tauri::command]
 pub async fn login(
     state: State<'_, AppState>,
     server: String,
     login: String,
     password: String,
+    new_password: Option<String>,
 ) -> CmdResult<Me> {
     let profile = state.profiles.for_login(login.trim())?;
     let target = profile.clone();
@@ -28,7 +31,17 @@ pub async fn login(
         let ent = backend::probe(&server)?;
         let client = app_client(ent)?;
         let connector = backend::connector(&server, ent, client.clone(), None)?;
-        sync_login(&target, &server, &*connector, login.trim(), &password)?;
+        match &new_password {
+            Some(chosen) => ardoise_sync::activate(
+                &target,
+                &server,
+                &*connector,
+                login.trim(),
+                &password,
+                chosen,
+            )?,
+            None => sync_login(&target, &server, &*connector, login.trim(), &password)?,
+        };
         backend::remember(&target, ent, client.as_ref(), None)
     })
     .await

@@ -1,0 +1,495 @@
+//! The school's accounts from a spreadsheet: `ardoise-server users import FILE.csv`.
+//!
+//! The file is what a school exports from its directory or types in a spreadsheet: `;`
+//! between columns, a header line naming them (in French or English, any case, accents
+//! or not), UTF-8 (with or without its BOM) or Windows-1252, as spreadsheets save it —
+//! told apart by whether the bytes are valid UTF-8. Columns:
+//!
+//! | column | required | what |
+//! |---|---|---|
+//! | `nom` (`last_name`) | yes | last name |
+//! | `prénom` (`first_name`) | yes | first name |
+//! | `rôle` (`role`) | yes | `enseignant`, `vie scolaire` (`cpe`), `direction`, `inspecteur`, `élève`, `parent` — or the English names |
+//! | `identifiant` (`login`) | no | the login; empty: `prénom.nom` |
+//! | `classes` | no | class or group codes, `,` between them: a pupil's class, a parent's child's, a teacher's |
+//! | `matières` (`subjects`) | no | subject codes, `,` between them |
+//! | `id_sts` (`sts_id`) | no | a teacher's STS number, which ties her account to her imported timetable |
+//!
+//! Other columns (a birth date, an address…) are never read, and the report says so.
+//! Every line is checked before anything is written; one wrong line refuses the file,
+//! naming the line, and nothing is imported. A person who already has an account is left
+//! as they are, so importing the same file again changes nothing. Each new account gets
+//! an activation code.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use ardoise_protocol::{EntityKind, Role};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::accounts::{self, Activation, NewUser};
+use crate::store::{Store, StoreError};
+
+/// Largest file read.
+pub const MAX_CSV_BYTES: u64 = 8 * 1024 * 1024;
+/// Most people in one file.
+pub const MAX_LINES: usize = 20_000;
+
+/// Why a file was refused. Nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvError {
+    /// The file, or one of its lines, is wrong.
+    #[error("{0}")]
+    Refused(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<accounts::AccountError> for CsvError {
+    fn from(e: accounts::AccountError) -> CsvError {
+        match e {
+            accounts::AccountError::Refused(m) => CsvError::Refused(m),
+            accounts::AccountError::Store(e) => CsvError::Store(e),
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsersReport {
+    /// The file's encoding as read (`UTF-8`, `windows-1252`).
+    pub encoding: String,
+    /// The accounts made, each with its activation code.
+    pub created: Vec<Activation>,
+    /// Logins of the people who already had an account (left as they are).
+    pub unchanged: Vec<String>,
+    /// What the administrator should know.
+    pub warnings: Vec<String>,
+}
+
+impl UsersReport {
+    /// The report as a person reads it, in French: the codes to hand out.
+    pub fn to_text(&self) -> String {
+        let mut out = format!(
+            "Comptes : {} créés, {} déjà présents (fichier en {})\n",
+            self.created.len(),
+            self.unchanged.len(),
+            self.encoding
+        );
+        for a in &self.created {
+            out.push_str(&format!(
+                "  {:<28} {:<30} {}\n",
+                a.login, a.display_name, a.code
+            ));
+        }
+        for w in &self.warnings {
+            out.push_str(&format!("Attention : {w}\n"));
+        }
+        out
+    }
+}
+
+/// The columns we read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Column {
+    Login,
+    Last,
+    First,
+    Role,
+    Classes,
+    Subjects,
+    Sts,
+}
+
+/// Lower-case ASCII letters only: how header names and roles are compared.
+fn folded(s: &str) -> String {
+    s.chars()
+        .map(|c| crate::import::fold_accent(c).to_ascii_lowercase())
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+fn column_of(name: &str) -> Option<Column> {
+    Some(match folded(name).as_str() {
+        "identifiant" | "login" => Column::Login,
+        "nom" | "nomdefamille" | "lastname" | "name" => Column::Last,
+        "prenom" | "firstname" => Column::First,
+        "role" | "profil" | "fonction" => Column::Role,
+        "classes" | "classe" | "class" | "groupes" | "divisions" => Column::Classes,
+        "matieres" | "matiere" | "subjects" | "disciplines" => Column::Subjects,
+        "idsts" | "stsid" | "numerosts" | "sts" => Column::Sts,
+        _ => return None,
+    })
+}
+
+/// A role as schools write it.
+pub fn role_of(text: &str) -> Option<Role> {
+    Some(match folded(text).as_str() {
+        "enseignant" | "enseignante" | "professeur" | "teacher" => Role::Teacher,
+        "viescolaire" | "cpe" | "surveillant" | "aed" => Role::VieScolaire,
+        "direction" | "principal" | "proviseur" | "principaladjoint" | "proviseuradjoint" => {
+            Role::Direction
+        }
+        "inspecteur" | "inspectrice" | "inspector" => Role::Inspector,
+        "eleve" | "pupil" | "student" => Role::Pupil,
+        "parent" | "responsable" | "responsablelegal" => Role::Parent,
+        _ => return None,
+    })
+}
+
+/// The text of the file, and its encoding's name.
+fn decode(bytes: &[u8]) -> (String, &'static str) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), "UTF-8"),
+        Err(_) => (
+            encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+            "windows-1252",
+        ),
+    }
+}
+
+/// The fields of one line: `;` between them, a field in double quotes may hold `;` and
+/// doubled quotes.
+fn fields(line: &str, n: usize) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut field = String::new();
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.trim().is_empty() && !was_quoted => {
+                field.clear();
+                quoted = true;
+                was_quoted = true;
+            }
+            (false, ';') => {
+                out.push(std::mem::take(&mut field).trim().to_string());
+                was_quoted = false;
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if quoted {
+        return Err(format!(
+            "ligne {n} : guillemet non refermé (une valeur sur plusieurs lignes n'est pas lue)"
+        ));
+    }
+    out.push(field.trim().to_string());
+    Ok(out)
+}
+
+/// One person of the file, checked.
+struct Person {
+    line: usize,
+    first: String,
+    last: String,
+    new: NewUser,
+}
+
+/// Imports the accounts of `path` into `store`, in one transaction.
+pub fn import_users(store: &dyn Store, path: &Path, now: i64) -> Result<UsersReport, CsvError> {
+    let file = path.display().to_string();
+    let refused = |m: String| CsvError::Refused(format!("{file} : {m}"));
+    let size = std::fs::metadata(path)
+        .map_err(|e| refused(format!("illisible ({e})")))?
+        .len();
+    if size > MAX_CSV_BYTES {
+        return Err(refused(format!(
+            "{size} octets, plus que les {MAX_CSV_BYTES} acceptés"
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| refused(format!("illisible ({e})")))?;
+    let (text, encoding) = decode(&bytes);
+    let mut report = UsersReport {
+        encoding: encoding.into(),
+        ..UsersReport::default()
+    };
+
+    let mut tx = store.write()?;
+    let audiences: HashMap<String, String> = names(&*tx, EntityKind::Audience, "name")?;
+    let subjects: HashMap<String, String> = names(&*tx, EntityKind::Subject, "code")?;
+    let people = read_people(&text, &audiences, &subjects, &mut report).map_err(refused)?;
+
+    let mut logins: HashMap<String, String> = HashMap::new();
+    for u in tx.live_of_kind(EntityKind::User)? {
+        if let Some(login) = u.data.get("login").and_then(Value::as_str) {
+            logins.insert(login.to_string(), u.id);
+        }
+    }
+    let mut in_file: BTreeMap<String, usize> = BTreeMap::new();
+    for mut p in people {
+        let line = p.line;
+        let new = &mut p.new;
+        // A teacher imported from STS-Web keeps the login her record has.
+        if new.login.is_empty() {
+            if let Some(sts) = &new.sts_id {
+                let record = tx.get_record(EntityKind::User, &accounts::sts_user_id(sts))?;
+                if let Some(login) = record
+                    .as_ref()
+                    .and_then(|r| r.data.get("login"))
+                    .and_then(Value::as_str)
+                {
+                    new.login = login.to_string();
+                }
+            }
+        }
+        if new.login.is_empty() {
+            new.login = derived_login(&*tx, &p.first, &p.last, &logins)?;
+        }
+        if let Some(first) = in_file.insert(new.login.clone(), line) {
+            return Err(refused(format!(
+                "lignes {first} et {line} : le même identifiant « {} »",
+                new.login
+            )));
+        }
+        if let Some(account) = tx.account_by_login(&new.login)? {
+            let same = new
+                .sts_id
+                .as_ref()
+                .is_none_or(|sts| accounts::sts_user_id(sts) == account.user_id);
+            if !same {
+                return Err(refused(format!(
+                    "ligne {line} : l'identifiant « {} » est déjà celui d'une autre personne",
+                    new.login
+                )));
+            }
+            report.unchanged.push(new.login.clone());
+            continue;
+        }
+        let created = accounts::add_in(&mut *tx, new, now, &mut logins)
+            .map_err(|e| refused(format!("ligne {line} : {e}")))?;
+        report.created.extend(created.activation);
+    }
+    tx.commit()?;
+    Ok(report)
+}
+
+/// Live records of a kind by one of their text fields: value → id.
+fn names(
+    tx: &dyn crate::store::ReadTx,
+    kind: EntityKind,
+    field: &str,
+) -> Result<HashMap<String, String>, StoreError> {
+    Ok(tx
+        .live_of_kind(kind)?
+        .into_iter()
+        .filter_map(|r| Some((r.data.get(field)?.as_str()?.to_string(), r.id)))
+        .collect())
+}
+
+/// The login of a line that gives none: `prénom.nom`, or the one this person was given
+/// by an earlier import of the file (same login base, same name), numbered when another
+/// person has it.
+fn derived_login(
+    tx: &dyn crate::store::ReadTx,
+    first_name: &str,
+    last_name: &str,
+    logins: &HashMap<String, String>,
+) -> Result<String, StoreError> {
+    let first = crate::import::login_part(first_name);
+    let last = crate::import::login_part(last_name);
+    let base: String = match (first.is_empty(), last.is_empty()) {
+        (false, false) => format!("{first}.{last}"),
+        (true, false) => last,
+        (false, true) => first,
+        (true, true) => "compte".into(),
+    }
+    .chars()
+    .take(56)
+    .collect();
+    let shown = display_name(first_name, last_name);
+    for candidate in std::iter::once(base.clone()).chain((2..).map(|n| format!("{base}{n}"))) {
+        let Some(owner) = logins.get(&candidate) else {
+            return Ok(candidate);
+        };
+        // This very person, from an earlier import: the same login again.
+        let record = tx.get_record(EntityKind::User, owner)?;
+        if record
+            .as_ref()
+            .and_then(|r| r.data.get("displayName"))
+            .and_then(Value::as_str)
+            == Some(shown.as_str())
+        {
+            return Ok(candidate);
+        }
+    }
+    unreachable!("some number is free")
+}
+
+/// The name shown: `Prénom Nom`.
+fn display_name(first: &str, last: &str) -> String {
+    format!("{first} {last}").trim().to_string()
+}
+
+/// Every person of the text, checked; or the first line at fault.
+fn read_people(
+    text: &str,
+    audiences: &HashMap<String, String>,
+    subjects: &HashMap<String, String>,
+    report: &mut UsersReport,
+) -> Result<Vec<Person>, String> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (header_line, header) = lines
+        .next()
+        .ok_or_else(|| "fichier vide : une ligne d'en-tête est attendue".to_string())?;
+    let header = fields(header, header_line)?;
+    let mut columns: HashMap<Column, usize> = HashMap::new();
+    let mut ignored = Vec::new();
+    for (i, name) in header.iter().enumerate() {
+        match column_of(name) {
+            Some(c) if columns.insert(c, i).is_some() => {
+                return Err(format!(
+                    "ligne {header_line} : la colonne « {name} » est en double"
+                ));
+            }
+            Some(_) => {}
+            None if name.is_empty() => {}
+            None => ignored.push(name.clone()),
+        }
+    }
+    for (c, name) in [
+        (Column::Last, "nom"),
+        (Column::First, "prénom"),
+        (Column::Role, "rôle"),
+    ] {
+        if !columns.contains_key(&c) {
+            return Err(format!(
+                "ligne {header_line} : colonne « {name} » absente de l'en-tête (séparateur « ; »)"
+            ));
+        }
+    }
+    if !ignored.is_empty() {
+        report.warnings.push(format!(
+            "colonnes non lues (rien n'en est gardé) : {}",
+            ignored.join(", ")
+        ));
+    }
+    let mut people = Vec::new();
+    for (n, line) in lines {
+        if people.len() >= MAX_LINES {
+            return Err(format!("plus de {MAX_LINES} personnes dans un fichier"));
+        }
+        let f = fields(line, n)?;
+        let get = |c: Column| {
+            columns
+                .get(&c)
+                .and_then(|i| f.get(*i))
+                .map(String::as_str)
+                .unwrap_or("")
+        };
+        let (first, last) = (get(Column::First), get(Column::Last));
+        if first.is_empty() && last.is_empty() {
+            return Err(format!("ligne {n} : ni nom ni prénom"));
+        }
+        if first.chars().count() > 100 || last.chars().count() > 100 {
+            return Err(format!(
+                "ligne {n} : nom ou prénom de plus de 100 caractères"
+            ));
+        }
+        let role_text = get(Column::Role);
+        let role = role_of(role_text).ok_or_else(|| {
+            format!(
+                "ligne {n} : rôle « {role_text} » inconnu (enseignant, vie scolaire, direction, \
+                 inspecteur, élève, parent)"
+            )
+        })?;
+        let list = |c: Column| -> Vec<&str> {
+            get(c)
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let mut audience_ids = Vec::new();
+        for code in list(Column::Classes) {
+            let id = audiences.get(code).ok_or_else(|| {
+                format!(
+                    "ligne {n} : la classe ou le groupe « {code} » n'existe pas (import sts \
+                     d'abord)"
+                )
+            })?;
+            audience_ids.push(id.clone());
+        }
+        let mut subject_ids = Vec::new();
+        for code in list(Column::Subjects) {
+            let id = subjects.get(code).ok_or_else(|| {
+                format!("ligne {n} : la matière « {code} » n'existe pas (import sts d'abord)")
+            })?;
+            subject_ids.push(id.clone());
+        }
+        let sts = get(Column::Sts);
+        let login = get(Column::Login).to_string();
+        people.push(Person {
+            line: n,
+            first: first.to_string(),
+            last: last.to_string(),
+            new: NewUser {
+                login,
+                role,
+                name: Some(display_name(first, last)),
+                sts_id: (!sts.is_empty()).then(|| sts.to_string()),
+                password: None,
+                audience_ids,
+                subject_ids,
+            },
+        });
+    }
+    if people.is_empty() {
+        return Err("aucune personne après la ligne d'en-tête".into());
+    }
+    Ok(people)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_split_on_semicolons_and_quotes_kept_together() {
+        assert_eq!(
+            fields(r#"a; "b;c" ;"d ""e""";"#, 1).unwrap(),
+            vec!["a", "b;c", r#"d "e""#, ""]
+        );
+        assert!(fields(r#"a;"b"#, 7).unwrap_err().contains("ligne 7"));
+    }
+
+    #[test]
+    fn headers_and_roles_are_read_as_schools_write_them() {
+        assert_eq!(column_of("Prénom"), Some(Column::First));
+        assert_eq!(column_of("NOM"), Some(Column::Last));
+        assert_eq!(column_of("Rôle"), Some(Column::Role));
+        assert_eq!(column_of("id_sts"), Some(Column::Sts));
+        assert_eq!(column_of("Matières"), Some(Column::Subjects));
+        assert_eq!(column_of("date de naissance"), None);
+        assert_eq!(role_of("Élève"), Some(Role::Pupil));
+        assert_eq!(role_of("vie scolaire"), Some(Role::VieScolaire));
+        assert_eq!(role_of("CPE"), Some(Role::VieScolaire));
+        assert_eq!(role_of("Enseignante"), Some(Role::Teacher));
+        assert_eq!(role_of("cuisinier"), None);
+    }
+
+    #[test]
+    fn windows_1252_is_told_from_utf8() {
+        let (text, enc) = decode("prénom".as_bytes());
+        assert_eq!((text.as_str(), enc), ("prénom", "UTF-8"));
+        let (text, enc) = decode(b"\xEF\xBB\xBFnom");
+        assert_eq!((text.as_str(), enc), ("nom", "UTF-8"));
+        let (text, enc) = decode(b"pr\xE9nom \x9C\x80");
+        assert_eq!((text.as_str(), enc), ("prénom œ€", "windows-1252"));
+    }
+}
