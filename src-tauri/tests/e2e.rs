@@ -127,6 +127,80 @@ fn logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week() {
     assert_eq!(title, "Ardoise — Mme Claire Martin");
 }
 
+/// A teacher new to the school: the administrator made her account with a one-time
+/// activation code (`ardoise-server users add`); at her first login in the app she types
+/// it as the password, the app asks for the password she chooses, twice, and she is in.
+fn a_new_teacher_activates_her_account_at_her_first_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let made = std::process::Command::new(ardoise_testkit::bin("ardoise-server"))
+        .arg("--data")
+        .arg(&server.data)
+        .args([
+            "users",
+            "add",
+            "--login",
+            "ines.nouvel",
+            "--role",
+            "teacher",
+        ])
+        .args(["--name", "Mme Inès Nouvel"])
+        .env_remove("ARDOISE_PASSWORD")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&made.stdout).into_owned();
+    assert!(made.status.success(), "{said}");
+    let code = said
+        .split_whitespace()
+        .find(|w| w.len() == 14 && w.matches('-').count() == 2)
+        .unwrap_or_else(|| panic!("no activation code in {said}"))
+        .to_string();
+    let driver = launch(&dir.path().join("new-profile"), &dir.path().join("xdg"));
+    driver.wait_until(
+        "the login screen",
+        "return document.body.dataset.ready === 'login'",
+        Duration::from_secs(30),
+    );
+    driver.type_into(&driver.find("input[name=server]"), &server.url());
+    driver.type_into(&driver.find("input[name=login]"), "ines.nouvel");
+    driver.type_into(&driver.find("input[name=password]"), &code);
+    driver.click(&driver.find("main.login button.primary"));
+    driver.wait_until(
+        "the new password asked",
+        "const a = document.querySelector('.activation'); return !!a && !a.hidden",
+        Duration::from_secs(15),
+    );
+    assert!(driver
+        .text(&driver.find(".form-error"))
+        .starts_with("Première connexion"));
+    driver.type_into(&driver.find("input[name=newPassword]"), "mon-cartable-2026");
+    driver.type_into(
+        &driver.find("input[name=confirmPassword]"),
+        "mon-cartable-2026",
+    );
+    screen(&driver, "first-login");
+    driver.click(&driver.find("main.login button.primary"));
+    driver.wait_until(
+        "the first sync and the week",
+        &format!("const t = {STATUS_TEXT}; return document.body.dataset.ready === 'true' && t.includes('Synchronisé') && t.includes('En ligne')"),
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        driver.text(&driver.find("header h1")),
+        "Ardoise — Mme Inès Nouvel"
+    );
+    // From now on her own password, and the code no longer opens anything.
+    let cli = Client::new(dir.path(), "ines-cli");
+    let with = |password: &str| {
+        cli.run_env(
+            &["login", "--server", &server.url(), "--user", "ines.nouvel"],
+            &[("ARDOISE_PASSWORD", password)],
+        )
+    };
+    assert!(with(&code).stderr.contains("auth.invalid_credentials"));
+    assert_eq!(with("mon-cartable-2026").code, 0);
+}
+
 fn story_1_a_lesson_written_offline_goes_up_by_itself() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::demo(dir.path());
@@ -1030,10 +1104,14 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 12] = [
+    let stories: [Story; 13] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
+        ),
+        (
+            "first_login",
+            a_new_teacher_activates_her_account_at_her_first_login,
         ),
         (
             "story_1",
