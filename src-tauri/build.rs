@@ -21,6 +21,7 @@ fn main() {
         "get_session",
         "open_session",
         "next_lesson",
+        "day_load",
         "save_session",
         "save_homework",
         "delete_homework",

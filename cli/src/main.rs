@@ -72,6 +72,19 @@ enum Command {
     },
     /// Dated lessons of a class, a teacher or a room, from the replica.
     Timetable(TimetableArgs),
+    /// The workload of a class or group for a week: what is due each day, its estimated
+    /// minutes and its assessments, and the days over the limits (from the replica).
+    Workload {
+        /// Class or group name, e.g. "2nde 3".
+        #[arg(long)]
+        audience: String,
+        /// A day of the week (YYYY-MM-DD).
+        #[arg(long)]
+        week: NaiveDate,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Séances of the cahier de textes.
     Session {
         #[command(subcommand)]
@@ -298,6 +311,32 @@ fn default_profile() -> PathBuf {
     base.join("ardoise").join("default")
 }
 
+/// A week's workload as a person reads it, in French: one line per day.
+fn workload_text(load: &ardoise_sync::workload::WeekLoad) -> String {
+    let mut out = format!(
+        "Charge de travail de {} — semaine du {} (limites : {} min, {} évaluation(s) par jour)\n",
+        load.audience, load.monday, load.limits.max_minutes, load.limits.max_assessments
+    );
+    for day in &load.days {
+        let mut line = format!(
+            "  {} : {} devoir(s), {} min",
+            day.date,
+            day.items.len(),
+            day.minutes
+        );
+        if day.unestimated > 0 {
+            line.push_str(&format!(" (+{} sans durée)", day.unestimated));
+        }
+        line.push_str(&format!(", {} évaluation(s)", day.assessments));
+        if day.too_long || day.too_many_assessments {
+            line.push_str("  ⚠ au-delà de la limite");
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 fn print_json(v: &impl serde::Serialize) {
     println!("{}", serde_json::to_string_pretty(v).expect("serialisable"));
 }
@@ -492,6 +531,19 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                     s.conflicts,
                     s.last_sync.as_deref().unwrap_or("jamais")
                 );
+            }
+        }
+        Command::Workload {
+            audience,
+            week,
+            json,
+        } => {
+            let replica = Replica::open(&profile.replica_path())?;
+            let load = ardoise_sync::workload::week_load(&replica, &audience, week)?;
+            if json {
+                print_json(&load);
+            } else {
+                print!("{}", workload_text(&load));
             }
         }
         Command::Timetable(a) => {

@@ -524,6 +524,21 @@ fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
     // Her class's timetable, not a holiday: lessons of 3A.
     let week = lessons(&lea, &["--audience", "3A"], "2026-12-14", "5");
     assert!(!week.is_empty(), "Léa sees her class's week");
+    // Her class's workload, read from her replica.
+    let load = lea
+        .run(&[
+            "workload",
+            "--audience",
+            "3A",
+            "--week",
+            "2026-12-16",
+            "--json",
+        ])
+        .json();
+    assert_eq!(load["audience"], "3A");
+    assert_eq!(load["monday"], "2026-12-14");
+    assert_eq!(load["days"].as_array().unwrap().len(), 6, "{load:#}");
+    assert_eq!(load["limits"]["maxMinutes"], 90);
     let holidays = lessons(&lea, &["--audience", "3A"], "2026-12-21", "5");
     assert!(
         holidays.is_empty(),

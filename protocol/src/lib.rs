@@ -26,6 +26,7 @@ pub mod entities;
 pub mod errors;
 pub mod ical;
 pub mod merge;
+pub mod pdf;
 pub mod visa;
 
 use std::collections::BTreeMap;

@@ -86,6 +86,7 @@ pub fn run() {
             commands::logbook::get_session,
             commands::logbook::open_session,
             commands::logbook::next_lesson,
+            commands::logbook::day_load,
             commands::logbook::save_session,
             commands::logbook::save_homework,
             commands::logbook::delete_homework,

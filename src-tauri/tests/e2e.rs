@@ -635,6 +635,31 @@ fn a_demo_homework_saved_from_the_editor_keeps_its_kind() {
         "the kind is unchanged on the ENT"
     );
     assert!(after["version"].as_i64() > homework["version"].as_i64());
+
+    // One more homework for that same day, an assessment of an hour: the editor shows what
+    // 2nde 3 already has to do then, and warns above the school's limits (90 min a day).
+    driver.click(&driver.find(&format!("article[data-occurrence='{occurrence}']")));
+    driver.wait_until(
+        "the editor again",
+        "return !!document.querySelector('div.editor button.add-homework')",
+        Duration::from_secs(10),
+    );
+    driver.click(&driver.find("div.editor button.add-homework"));
+    let due = after["data"]["dueOn"].as_str().unwrap().to_string();
+    driver.execute(
+        "const row = document.querySelector('div.editor fieldset.homework:last-of-type');
+         const set = (name, value) => { const f = row.querySelector(`[name=${name}]`); f.value = value; f.dispatchEvent(new Event('change', { bubbles: true })); };
+         set('dueOn', arguments[0]); set('kind', 'test'); set('estimatedMinutes', '60');",
+        json!([due]),
+    );
+    driver.wait_until(
+        "the day's load with its warning",
+        "const l = document.querySelector('div.editor fieldset.homework:last-of-type .day-load'); return !!l && l.classList.contains('warn') && l.textContent.includes('au-delà de la limite')",
+        Duration::from_secs(10),
+    );
+    let said = driver.text(&driver.find("div.editor fieldset.homework:last-of-type .day-load"));
+    assert!(said.contains("2nde 3 a déjà"), "{said}");
+    screen(&driver, "homework-day-load");
 }
 
 /// A sync lands while the editor is open: the week behind it shows the change (a lesson

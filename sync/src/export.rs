@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use ardoise_protocol::pdf::{text, PAGE_H, PAGE_W};
+
 use crate::queries::{self, OccurrenceView, Who};
 use crate::{Replica, Result};
 use chrono::{Datelike, NaiveDate};
 
-const PAGE_W: f32 = 595.0;
-const PAGE_H: f32 = 842.0;
 const MARGIN: f32 = 36.0;
 const GAP: f32 = 14.0;
 const COL_W: f32 = (PAGE_W - 2.0 * MARGIN - GAP) / 2.0;
@@ -153,7 +153,7 @@ pub fn render_day(school: &str, date: NaiveDate, lessons: &[OccurrenceView]) -> 
         );
         p.insert_str(0, &head);
     }
-    assemble(&pages)
+    ardoise_protocol::pdf::assemble(&pages, &["Helvetica", "Helvetica-Bold"])
 }
 
 /// The columns of a lesson's line, as printed at the top of each column of the sheet (the
@@ -304,15 +304,6 @@ pub fn french_date(date: NaiveDate) -> String {
     )
 }
 
-/// A text-showing operation, the text in WinAnsi with PDF string escapes.
-fn text(out: &mut String, x: f32, y: f32, font: &str, size: f32, s: &str) {
-    let _ = writeln!(
-        out,
-        "BT /{font} {size} Tf {x:.1} {y:.1} Td ({}) Tj ET",
-        escape(s)
-    );
-}
-
 /// Approximate width of a character in Helvetica, in ems.
 fn char_width(c: char) -> f32 {
     match c {
@@ -346,84 +337,10 @@ fn fit(s: &str, max: f32, size: f32) -> String {
     out
 }
 
-/// WinAnsi (cp1252) octal escapes for what is not plain ASCII; `?` for what it cannot show.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let byte: u8 = match c {
-            '(' | ')' | '\\' => {
-                out.push('\\');
-                out.push(c);
-                continue;
-            }
-            ' '..='~' => {
-                out.push(c);
-                continue;
-            }
-            '€' => 0x80,
-            '…' => 0x85,
-            '’' => 0x92,
-            '–' => 0x96,
-            '—' => 0x97,
-            'œ' => 0x9c,
-            'Œ' => 0x8c,
-            c if ('\u{a0}'..='\u{ff}').contains(&c) => c as u32 as u8,
-            _ => b'?',
-        };
-        let _ = write!(out, "\\{byte:03o}");
-    }
-    out
-}
-
-/// The file: catalog, page tree, two fonts, then a page and its content per page, and the
-/// cross-reference table with each object's byte offset.
-fn assemble(pages: &[String]) -> Vec<u8> {
-    let n = pages.len();
-    let mut objects: Vec<String> = Vec::new();
-    objects.push("<< /Type /Catalog /Pages 2 0 R >>".into());
-    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 5 + 2 * i)).collect();
-    objects.push(format!(
-        "<< /Type /Pages /Kids [{}] /Count {n} >>",
-        kids.join(" ")
-    ));
-    for base in ["Helvetica", "Helvetica-Bold"] {
-        objects.push(format!(
-            "<< /Type /Font /Subtype /Type1 /BaseFont /{base} /Encoding /WinAnsiEncoding >>"
-        ));
-    }
-    for (i, content) in pages.iter().enumerate() {
-        objects.push(format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] \
-             /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>",
-            6 + 2 * i
-        ));
-        objects.push(format!(
-            "<< /Length {} >>\nstream\n{content}endstream",
-            content.len()
-        ));
-    }
-    let mut out = String::from("%PDF-1.4\n");
-    let mut offsets = Vec::with_capacity(objects.len());
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        let _ = write!(out, "{} 0 obj\n{body}\nendobj\n", i + 1);
-    }
-    let xref = out.len();
-    let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
-    for o in offsets {
-        let _ = writeln!(out, "{o:010} 00000 n ");
-    }
-    let _ = write!(
-        out,
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-        objects.len() + 1
-    );
-    out.into_bytes()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ardoise_protocol::pdf::escape;
 
     fn lesson(audience: &str, start: &str, status: &str) -> OccurrenceView {
         OccurrenceView {
@@ -573,6 +490,5 @@ mod tests {
         let long = "x".repeat(400);
         let cut = fit(&long, COL_W, TEXT_SIZE);
         assert!(width(&cut, TEXT_SIZE) <= COL_W && cut.ends_with('…'));
-        assert_eq!(escape("a(b)\\ é—"), "a\\(b\\)\\\\ \\351\\227");
     }
 }

@@ -52,6 +52,7 @@ pub mod scheduler;
 pub mod secrets;
 pub mod spec;
 pub mod views;
+pub mod workload;
 
 use ardoise_protocol::ErrorCode;
 

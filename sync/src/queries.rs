@@ -279,6 +279,26 @@ pub fn list_homework(
     )
 }
 
+/// Homework a class or group bears, due between two dates included: its own, its
+/// groups' (a class), its member classes' (a group).
+pub fn workload_homework(
+    conn: &Connection,
+    audience_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Data>> {
+    list(
+        conn,
+        EntityKind::Homework,
+        &format!(
+            "audience_id IN (SELECT ?1 UNION SELECT group_id FROM audience_members \
+             WHERE class_id = ?1 UNION SELECT class_id FROM audience_members WHERE group_id = ?1) \
+             AND {HOMEWORK_DUE_BETWEEN}"
+        ),
+        &[&audience_id, &from.to_string(), &to.to_string()],
+    )
+}
+
 /// A teacher's séances between two dates included (their week view).
 pub fn teacher_sessions(
     conn: &Connection,

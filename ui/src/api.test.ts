@@ -6,6 +6,7 @@ import {
   addDocuments,
   cancelOccurrence,
   copySession,
+  dayLoad,
   getDay,
   getLogbook,
   getWeek,
@@ -45,6 +46,8 @@ describe("api", () => {
     await purgeDocument("d1");
     await openDocument({ id: "d1" } as Parameters<typeof openDocument>[0], "h1");
     await addDocuments("/Cours");
+    await dayLoad("2nde 3", "2026-12-07", "hw-1");
+    await dayLoad("2nde 3", "2026-12-07");
     expect(calls).toEqual([
       ["get_week", { date: "2026-11-30" }],
       ["get_day", { of: { kind: "audience", key: "1re B" }, date: "2026-11-30" }],
@@ -61,6 +64,8 @@ describe("api", () => {
       ["purge_document", { id: "d1" }],
       ["open_document", { id: "d1", hash: "h1" }],
       ["add_documents", { folder: "/Cours" }],
+      ["day_load", { audience: "2nde 3", date: "2026-12-07", excluding: "hw-1" }],
+      ["day_load", { audience: "2nde 3", date: "2026-12-07", excluding: null }],
     ]);
   });
 

@@ -5,6 +5,7 @@ import { invoke } from "@tauri-apps/api/core";
 import type {
   CommandError,
   ConflictView,
+  DayLoad,
   DayOf,
   DocEntry,
   DocumentsView,
@@ -38,6 +39,9 @@ export const renewCalendarFeed = () => invoke<string>("renew_calendar_feed");
 export const getSession = (occurrenceId: string) =>
   invoke<SessionView | null>("get_session", { occurrenceId });
 export const nextLesson = (occurrenceId: string) => invoke<string | null>("next_lesson", { occurrenceId });
+/** What a class or group already has to do on `date`, the homework `excluding` left out. */
+export const dayLoad = (audience: string, date: string, excluding?: string) =>
+  invoke<DayLoad>("day_load", { audience, date, excluding: excluding ?? null });
 export const openSession = (id: string) => invoke<SessionView>("open_session", { id });
 export const saveSession = (input: SessionInput) => invoke<SessionView>("save_session", { input });
 export const saveHomework = (input: HomeworkInput) => invoke<HomeworkView>("save_homework", { input });

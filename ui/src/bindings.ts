@@ -386,6 +386,94 @@ state: PublishState,
  */
 attachments: Array<string>, };
 
+export type Limits = { 
+/**
+ * Most estimated minutes of work for one day.
+ */
+maxMinutes: number, 
+/**
+ * Most assessments due on one day.
+ */
+maxAssessments: number, };
+
+export type LoadItem = { 
+/**
+ * Homework id.
+ */
+id: string, 
+/**
+ * The subject's label.
+ */
+subject: string, 
+/**
+ * The class or group it was given to.
+ */
+audience: string, 
+/**
+ * Exercise, reading, test…
+ */
+kind: HomeworkKind, 
+/**
+ * Estimated minutes, when the teacher gave them.
+ */
+minutes: number | null, 
+/**
+ * Whether it is still the reader's draft.
+ */
+draft: boolean, };
+
+export type DayLoad = { 
+/**
+ * The day, YYYY-MM-DD.
+ */
+date: string, 
+/**
+ * The homework due.
+ */
+items: Array<LoadItem>, 
+/**
+ * Estimated minutes, summed.
+ */
+minutes: number, 
+/**
+ * Homework without an estimate.
+ */
+unestimated: number, 
+/**
+ * Assessments due.
+ */
+assessments: number, 
+/**
+ * Above the minutes limit.
+ */
+tooLong: boolean, 
+/**
+ * Above the assessments limit.
+ */
+tooManyAssessments: boolean, 
+/**
+ * The limits it is held to.
+ */
+limits: Limits, };
+
+export type WeekLoad = { 
+/**
+ * The class or group.
+ */
+audience: string, 
+/**
+ * Monday of the week, YYYY-MM-DD.
+ */
+monday: string, 
+/**
+ * Monday to Saturday.
+ */
+days: Array<DayLoad>, 
+/**
+ * The limits the days are held to.
+ */
+limits: Limits, };
+
 export type SessionInput = { 
 /**
  * The séance to change (absent: a new one).

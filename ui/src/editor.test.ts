@@ -66,6 +66,28 @@ describe("séance editor", () => {
     expect(h.onSave.mock.calls[1][2]).toEqual(["h1"]);
   });
 
+  it("shows the class's load on the due day, with a warning above the school's limits", async () => {
+    const dayLoad = vi.fn(async (date: string, _excluding?: string) => ({
+      date, items: [{ id: "h9", subject: "Maths", audience: "2nde 3", kind: "test" as const, minutes: 60, draft: false }],
+      minutes: 60, unestimated: 0, assessments: 1, tooLong: false, tooManyAssessments: false,
+      limits: { maxMinutes: 90, maxAssessments: 1 },
+    }));
+    const panel = renderEditor(lesson, existing, "fr", { ...handlers(), dayLoad });
+    const line = () => panel.querySelector(".day-load") as HTMLElement;
+    await vi.waitFor(() => expect(line().textContent).toContain("2nde 3 a déjà 1 devoir : 60 min, 1 évaluation"));
+    // The homework edited is left out of what the day already has.
+    expect(dayLoad).toHaveBeenCalledWith("2026-12-07", "h1");
+    // 60 + 30 min: under 90? No: 90 is the limit, 90 is not over it.
+    expect(line().classList.contains("warn")).toBe(false);
+    const kind = panel.querySelector("select[name=kind]") as HTMLSelectElement;
+    kind.value = "test";
+    kind.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(line().classList.contains("warn")).toBe(true));
+    expect(line().textContent).toContain("2 évaluations");
+    expect(line().textContent).toContain("au-delà de la limite");
+    expect(line().getAttribute("aria-live")).toBe("polite");
+  });
+
   it("saves a homework with the kind it was opened with, for every kind", () => {
     const kinds: HomeworkKind[] = ["exercise", "reading", "test", "presentation", "other"];
     for (const kind of kinds) {

@@ -3,7 +3,7 @@
 // closes. A séance already written can be copied to another class of the same subject.
 import { richText } from "./richtext";
 import { modal } from "./dialog";
-import type { DocEntry, HomeworkKind, HomeworkView, Occurrence, PublishState, SessionInput, SessionView } from "./api";
+import type { DayLoad, DocEntry, HomeworkKind, HomeworkView, Occurrence, PublishState, SessionInput, SessionView } from "./api";
 import { formatDate, formatDay, t, type Lang } from "./i18n";
 
 let fieldSeq = 0;
@@ -87,12 +87,59 @@ export interface EditorHandlers {
   onOpenDocument?: (id: string) => void;
   /** The class's next lesson in this subject (YYYY-MM-DD): new homework is due then. */
   nextLessonOn?: string | null;
+  /** What the class already has to do on a day, a homework left out (the one edited). */
+  dayLoad?: (date: string, excluding?: string) => Promise<DayLoad>;
 }
 
 function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
+}
+
+/**
+ * Under a homework: what the class already has to do on its due day, and the total with
+ * this one, with a warning above the school's limits — asked again when the day, the kind
+ * or the minutes change.
+ */
+function loadLine(
+  row: HTMLElement,
+  lang: Lang,
+  audience: string,
+  load: NonNullable<EditorHandlers["dayLoad"]>,
+): () => void {
+  const m = t(lang);
+  const line = document.createElement("p");
+  line.className = "day-load";
+  line.setAttribute("aria-live", "polite");
+  row.append(line);
+  let asked = 0;
+  return () => {
+    const v = (name: string) => row.querySelector<HTMLInputElement>(`[name=${name}]`)?.value ?? "";
+    const date = v("dueOn");
+    const ask = ++asked;
+    if (date === "") {
+      line.textContent = "";
+      return;
+    }
+    load(date, row.dataset.id).then(
+      (day) => {
+        if (ask !== asked) return;
+        const minutes = day.minutes + (Number(v("estimatedMinutes")) || 0);
+        const assessments = day.assessments + (v("kind") === "test" ? 1 : 0);
+        const over = minutes > day.limits.maxMinutes || assessments > day.limits.maxAssessments;
+        line.classList.toggle("warn", over);
+        line.textContent = [
+          m.dayLoad(day.items.length, day.minutes, day.assessments, audience),
+          m.dayLoadTotal(minutes, assessments),
+          over ? m.dayLoadOver(day.limits.maxMinutes, day.limits.maxAssessments) : "",
+        ].join(" ").trim();
+      },
+      () => {
+        if (ask === asked) line.textContent = "";
+      },
+    );
+  };
 }
 
 function homeworkRow(h: HomeworkRow, lang: Lang, onRemove: () => void, readOnly = false): HTMLElement {
@@ -249,17 +296,24 @@ export function renderEditor(
   let removed: string[] = [];
   const homework = document.createElement("div");
   homework.className = "homework-list";
-  const addRow = (hw: HomeworkRow) =>
-    homework.append(
-      homeworkRow(
-        hw,
-        lang,
-        () => {
-          if (hw.id) removed.push(hw.id);
-        },
-        locked,
-      ),
+  const addRow = (hw: HomeworkRow) => {
+    const row = homeworkRow(
+      hw,
+      lang,
+      () => {
+        if (hw.id) removed.push(hw.id);
+      },
+      locked,
     );
+    homework.append(row);
+    if (handlers.dayLoad && !locked) {
+      const update = loadLine(row, lang, o.audience, handlers.dayLoad);
+      for (const name of ["dueOn", "kind", "estimatedMinutes"]) {
+        row.querySelector(`[name=${name}]`)?.addEventListener("change", update);
+      }
+      update();
+    }
+  };
   for (const hw of existing?.homework ?? []) addRow(fromView(hw));
   const add = button(`+ ${m.addHomework}`, "add-homework");
   add.onclick = () => {

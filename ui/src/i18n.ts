@@ -96,6 +96,14 @@ const messages = {
     dueOn: "Pour le",
     hwKind: "Type",
     minutes: "Durée estimée (min)",
+    dayLoad: (n: number, minutes: number, assessments: number, audience: string) =>
+      n === 0
+        ? `Ce jour-là, ${audience} n'a encore aucun devoir.`
+        : `Ce jour-là, ${audience} a déjà ${n} devoir${n > 1 ? "s" : ""} : ${minutes} min, ${assessments} évaluation${assessments > 1 ? "s" : ""}.`,
+    dayLoadTotal: (minutes: number, assessments: number) =>
+      `Avec celui-ci : ${minutes} min de travail, ${assessments} évaluation${assessments > 1 ? "s" : ""} ce jour-là.`,
+    dayLoadOver: (maxMinutes: number, maxAssessments: number) =>
+      `Attention : au-delà de la limite de l'établissement (${maxMinutes} min et ${maxAssessments} évaluation par jour).`,
     description: "Consigne",
     remove: "Supprimer",
     hwKinds: { exercise: "Exercices", reading: "Lecture", test: "Évaluation", presentation: "Exposé", other: "Autre" } satisfies Record<HomeworkKind, string>,
@@ -293,6 +301,14 @@ const messages = {
     dueOn: "Due on",
     hwKind: "Kind",
     minutes: "Estimated time (min)",
+    dayLoad: (n: number, minutes: number, assessments: number, audience: string) =>
+      n === 0
+        ? `That day, ${audience} has nothing due yet.`
+        : `That day, ${audience} already has ${n} homework (${minutes} min, ${assessments} test${assessments === 1 ? "" : "s"}).`,
+    dayLoadTotal: (minutes: number, assessments: number) =>
+      `With this one: ${minutes} min of work, ${assessments} test${assessments === 1 ? "" : "s"} that day.`,
+    dayLoadOver: (maxMinutes: number, maxAssessments: number) =>
+      `Warning: over the school's limit (${maxMinutes} min and ${maxAssessments} test a day).`,
     description: "Instructions",
     remove: "Remove",
     hwKinds: { exercise: "Exercises", reading: "Reading", test: "Test", presentation: "Presentation", other: "Other" } satisfies Record<HomeworkKind, string>,

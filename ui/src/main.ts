@@ -32,6 +32,7 @@ import {
   type Target,
   getSession,
   nextLesson,
+  dayLoad,
   getStatus,
   getWeek,
   saveSession,
@@ -462,6 +463,7 @@ async function openLesson(id: string): Promise<void> {
       edited(saveAll(input, homework, removed, saved).then(close), t(lang).saved, failed),
     onClose: close,
     nextLessonOn,
+    dayLoad: (date, excluding) => dayLoad(lesson.audience, date, excluding),
     documents,
     onOpenDocument: (id) => {
       toast(t(lang).opening);

@@ -29,6 +29,24 @@ pub fn next_lesson(state: State<'_, AppState>, occurrence_id: String) -> CmdResu
     Ok(views::next_lesson(&*state.lock_replica()?, &occurrence_id)?)
 }
 
+/// What the class or group `audience` already has to do on `date` (YYYY-MM-DD), the
+/// homework `excluding` left out: the editor shows it, with a warning above the limits,
+/// before a teacher adds more.
+#[tauri::command]
+pub fn day_load(
+    state: State<'_, AppState>,
+    audience: String,
+    date: String,
+    excluding: Option<String>,
+) -> CmdResult<ardoise_sync::workload::DayLoad> {
+    Ok(ardoise_sync::workload::day_load(
+        &*state.lock_replica()?,
+        &audience,
+        crate::commands::parse_date(&date)?,
+        excluding.as_deref(),
+    )?)
+}
+
 /// A séance by id (a draft from the list, an entry the direction reads).
 #[tauri::command]
 pub fn open_session(state: State<'_, AppState>, id: String) -> CmdResult<SessionView> {
