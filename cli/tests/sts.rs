@@ -382,10 +382,7 @@ fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
     let zone = server_cmd(&data, &["config", "set", "zone", "C"], &[]);
     assert!(zone.contains("Vacances de Noël"), "{zone}");
     import_pair(&data, "2026-11-30");
-    assert_eq!(
-        server_cmd(&data, &["config", "show"], &[]).trim(),
-        "zone = C"
-    );
+    assert!(server_cmd(&data, &["config", "show"], &[]).starts_with("zone = C\n"));
     let csv = root.path().join("comptes.csv");
     std::fs::write(&csv, windows_1252(ACCOUNTS_CSV)).unwrap();
     let slips = root.path().join("fiches.pdf");
@@ -538,7 +535,37 @@ fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
     assert_eq!(load["audience"], "3A");
     assert_eq!(load["monday"], "2026-12-14");
     assert_eq!(load["days"].as_array().unwrap().len(), 6, "{load:#}");
-    assert_eq!(load["limits"]["maxMinutes"], 90);
+    assert_eq!(load["limits"]["maxMinutes"], 90, "the usual rule");
+    // The school sets its own: Léa's next sync brings it.
+    server_cmd(&data, &["config", "set", "workload-minutes", "60"], &[]);
+    server_cmd(&data, &["config", "set", "workload-assessments", "2"], &[]);
+    let shown = server_cmd(&data, &["config", "show"], &[]);
+    assert!(
+        shown.contains("workload-minutes = 60") && shown.contains("workload-assessments = 2"),
+        "{shown}"
+    );
+    assert_eq!(lea.run(&["sync"]).code, 0);
+    let load = lea
+        .run(&[
+            "workload",
+            "--audience",
+            "3A",
+            "--week",
+            "2026-12-16",
+            "--json",
+        ])
+        .json();
+    assert_eq!(
+        load["limits"],
+        serde_json::json!({"maxMinutes": 60, "maxAssessments": 2})
+    );
+    let refused = Command::new(bin("ardoise-server"))
+        .arg("--data")
+        .arg(&data)
+        .args(["config", "set", "workload-minutes", "5000"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
     let holidays = lessons(&lea, &["--audience", "3A"], "2026-12-21", "5");
     assert!(
         holidays.is_empty(),

@@ -147,6 +147,32 @@ pub struct School {
     pub time_zone: String,
     pub year_start: NaiveDate,
     pub year_end: NaiveDate,
+    /// What the school allows pupils to have to do on one day; `None`: the usual rule
+    /// ([`WorkloadLimits::default`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<WorkloadLimits>,
+}
+
+/// The school's limits on one day's homework, above which the homework editor warns.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadLimits {
+    /// Most estimated minutes of work for one day (5 to 600).
+    pub max_minutes: u32,
+    /// Most assessments due on one day (0 to 10).
+    pub max_assessments: u32,
+}
+
+impl Default for WorkloadLimits {
+    /// The usual rule of French schools: no more than one assessment a day, and about an
+    /// hour and a half of work at home.
+    fn default() -> WorkloadLimits {
+        WorkloadLimits {
+            max_minutes: 90,
+            max_assessments: 1,
+        }
+    }
 }
 
 /// One calendar week; its record id is its Monday.
@@ -616,6 +642,14 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             check_text(kind, "timeZone", &s.time_zone, 64)?;
             check_date(kind, "yearStart", s.year_start)?;
             check_date(kind, "yearEnd", s.year_end)?;
+            if let Some(w) = s.workload {
+                if !(5..=600).contains(&w.max_minutes) || w.max_assessments > 10 {
+                    return Err(invalid(
+                        kind,
+                        "workload : maxMinutes de 5 à 600, maxAssessments de 0 à 10",
+                    ));
+                }
+            }
             Ok(s.name.len() + s.uai.len() + s.time_zone.len())
         }),
         K::Week => roundtrip::<Week>(kind, data, |w| {

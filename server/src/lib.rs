@@ -34,6 +34,7 @@ pub mod import;
 pub mod net;
 pub mod rules;
 pub mod school_calendar;
+pub mod school_settings;
 pub mod slips;
 pub mod store;
 pub mod sts;

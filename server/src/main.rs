@@ -65,7 +65,9 @@ enum Command {
 #[derive(Subcommand)]
 enum Config {
     /// Sets a setting: `zone` (A, B, C, Corse, Guadeloupe, Guyane, Martinique, Mayotte,
-    /// La Réunion…). Setting the zone writes its holidays.
+    /// La Réunion…; setting it writes its holidays), `workload-minutes` (most minutes of
+    /// homework for one day, 90 by default) or `workload-assessments` (most assessments
+    /// due on one day, 1 by default).
     Set {
         /// The setting's name.
         key: String,
@@ -275,13 +277,49 @@ fn run(args: &Args, command: &Command) -> i32 {
             on_store(args, |store| school_calendar::set_zone(store, value)),
             false,
         ),
+        Command::Config(Config::Set { key, value })
+            if key == "workload-minutes" || key == "workload-assessments" =>
+        {
+            let Ok(n) = value.parse::<u32>() else {
+                eprintln!("réglage inchangé : « {value} » n'est pas un nombre");
+                return 2;
+            };
+            let (minutes, assessments) = if key == "workload-minutes" {
+                (Some(n), None)
+            } else {
+                (None, Some(n))
+            };
+            let result = on_store(args, |store| {
+                ardoise_server::school_settings::set_workload(store, minutes, assessments)
+            });
+            match result {
+                Ok(l) => {
+                    println!(
+                        "charge de travail : {} min et {} évaluation(s) par jour au plus",
+                        l.max_minutes, l.max_assessments
+                    );
+                    0
+                }
+                Err(e) => {
+                    eprintln!("réglage inchangé : {e}");
+                    2
+                }
+            }
+        }
         Command::Config(Config::Set { key, .. }) => {
-            eprintln!("réglage inconnu « {key} » : zone");
+            eprintln!("réglage inconnu « {key} » : zone, workload-minutes, workload-assessments");
             2
         }
-        Command::Config(Config::Show) => match on_store(args, school_calendar::zone) {
-            Ok(zone) => {
+        Command::Config(Config::Show) => match on_store(args, |store| {
+            Ok::<_, ardoise_server::store::StoreError>((
+                school_calendar::zone(store)?,
+                ardoise_server::school_settings::workload(store)?,
+            ))
+        }) {
+            Ok((zone, workload)) => {
                 println!("zone = {}", zone.as_deref().unwrap_or("(non définie)"));
+                println!("workload-minutes = {}", workload.max_minutes);
+                println!("workload-assessments = {}", workload.max_assessments);
                 0
             }
             Err(e) => {

@@ -34,7 +34,7 @@ pub fn typescript() -> String {
         timetable::DayOf::decl(&cfg),
         views::SessionView::decl(&cfg),
         views::HomeworkView::decl(&cfg),
-        ardoise_sync::workload::Limits::decl(&cfg),
+        ardoise_protocol::entities::WorkloadLimits::decl(&cfg),
         ardoise_sync::workload::LoadItem::decl(&cfg),
         ardoise_sync::workload::DayLoad::decl(&cfg),
         ardoise_sync::workload::WeekLoad::decl(&cfg),

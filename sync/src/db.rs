@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_attached_index.sql"),
     include_str!("../migrations/0004_homework_kinds.sql"),
     include_str!("../migrations/0005_co_teaching.sql"),
+    include_str!("../migrations/0006_school_workload_limits.sql"),
 ];
 
 /// Schema version this build writes.
@@ -216,6 +217,7 @@ mod tests {
         (2, include_str!("../tests/schemas/replica_v2.sql")),
         (3, include_str!("../tests/schemas/replica_v3.sql")),
         (4, include_str!("../tests/schemas/replica_v4.sql")),
+        (5, include_str!("../tests/schemas/replica_v5.sql")),
     ];
 
     fn schema_of(conn: &Connection) -> Vec<(String, String)> {

@@ -279,6 +279,16 @@ pub fn list_homework(
     )
 }
 
+/// The school's limits on one day's homework, if it set them.
+pub fn school_workload(
+    conn: &Connection,
+) -> Result<Option<ardoise_protocol::entities::WorkloadLimits>> {
+    let json: Option<Option<String>> = conn
+        .query_row("SELECT workload FROM schools LIMIT 1", [], |r| r.get(0))
+        .optional()?;
+    Ok(json.flatten().and_then(|j| serde_json::from_str(&j).ok()))
+}
+
 /// Homework a class or group bears, due between two dates included: its own, its
 /// groups' (a class), its member classes' (a group).
 pub fn workload_homework(

@@ -40,6 +40,7 @@ const SPECS: &[Spec] = &[
             ("timeZone", "time_zone", Text),
             ("yearStart", "year_start", Text),
             ("yearEnd", "year_end", Text),
+            ("workload", "workload", Json),
         ],
     },
     Spec {

@@ -7,12 +7,14 @@
 //! 2nde 1 in « Espagnol LV2 — 2nde 1-2-3 » does both); a group bears its own and that of
 //! its member classes. Only what the pupils are given counts: published homework, plus
 //! the reader's own drafts (about to be given). An assessment is homework of the kind
-//! « évaluation » (`test`), counted apart. A day is over the limit above
-//! [`Limits::max_minutes`] minutes or [`Limits::max_assessments`] assessments.
+//! « évaluation » (`test`), counted apart. A day is over the limit above the school's
+//! [`Limits`] (its record's `workload`; the usual rule, 90 minutes and one assessment,
+//! when it sets none).
 
 use std::collections::BTreeMap;
 
 use ardoise_protocol::entities::HomeworkKind;
+pub use ardoise_protocol::entities::WorkloadLimits as Limits;
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 use serde_json::Value;
@@ -20,28 +22,6 @@ use serde_json::Value;
 use crate::queries;
 use crate::replica::Replica;
 use crate::Result;
-
-/// What a day may hold before the app warns.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Limits {
-    /// Most estimated minutes of work for one day.
-    pub max_minutes: u32,
-    /// Most assessments due on one day.
-    pub max_assessments: u32,
-}
-
-impl Default for Limits {
-    /// The usual rule of French schools: no more than one assessment a day, and about an
-    /// hour and a half of work at home.
-    fn default() -> Limits {
-        Limits {
-            max_minutes: 90,
-            max_assessments: 1,
-        }
-    }
-}
 
 /// One homework in a day's load.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -120,6 +100,11 @@ pub struct WeekLoad {
     pub limits: Limits,
 }
 
+/// The school's limits, or the usual rule when it sets none.
+pub fn limits(replica: &Replica) -> Result<Limits> {
+    Ok(queries::school_workload(replica.conn())?.unwrap_or_default())
+}
+
 /// The items due from `from` to `to` for the audience `audience_id`, by day; `excluding`
 /// one homework (the one being edited, counted as the editor has it).
 fn items_between(
@@ -185,7 +170,7 @@ pub fn day_load(
     let audience_id = queries::audience_id(replica.conn(), audience)?;
     let mut by_day = items_between(replica, &audience_id, date, date, excluding)?;
     let items = by_day.remove(&date).unwrap_or_default();
-    Ok(DayLoad::of(date, items, &Limits::default()))
+    Ok(DayLoad::of(date, items, &limits(replica)?))
 }
 
 /// The week of `date` for the class or group named `audience` (« 2nde 3 »).
@@ -194,7 +179,7 @@ pub fn week_load(replica: &Replica, audience: &str, date: NaiveDate) -> Result<W
     let audience_id = queries::audience_id(conn, audience)?;
     let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
     let saturday = monday + Duration::days(5);
-    let limits = Limits::default();
+    let limits = limits(replica)?;
     let mut by_day = items_between(replica, &audience_id, monday, saturday, None)?;
     let days = (0..6)
         .map(|d| {

@@ -386,13 +386,13 @@ state: PublishState,
  */
 attachments: Array<string>, };
 
-export type Limits = { 
+export type WorkloadLimits = { 
 /**
- * Most estimated minutes of work for one day.
+ * Most estimated minutes of work for one day (5 to 600).
  */
 maxMinutes: number, 
 /**
- * Most assessments due on one day.
+ * Most assessments due on one day (0 to 10).
  */
 maxAssessments: number, };
 
@@ -454,7 +454,7 @@ tooManyAssessments: boolean,
 /**
  * The limits it is held to.
  */
-limits: Limits, };
+limits: WorkloadLimits, };
 
 export type WeekLoad = { 
 /**
@@ -472,7 +472,7 @@ days: Array<DayLoad>,
 /**
  * The limits the days are held to.
  */
-limits: Limits, };
+limits: WorkloadLimits, };
 
 export type SessionInput = { 
 /**

@@ -212,6 +212,7 @@ pub fn school(me: &Me, structure: &str, year: (NaiveDate, NaiveDate)) -> Data {
         time_zone: "Europe/Paris".into(),
         year_start: year.0,
         year_end: year.1,
+        workload: None,
     })
 }
 
