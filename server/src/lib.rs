@@ -108,6 +108,18 @@ pub fn open(dir: &Path) -> anyhow::Result<Ent> {
     })
 }
 
+/// The bytes of a file an administrator gives a command, refused (as a sentence) when it
+/// cannot be read or is over `max` bytes — checked before it is read.
+pub(crate) fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("illisible ({e})"))?
+        .len();
+    if size > max {
+        return Err(format!("{size} octets, plus que les {max} acceptés"));
+    }
+    std::fs::read(path).map_err(|e| format!("illisible ({e})"))
+}
+
 /// Opens the ENT in `dir` and, when its store is empty, seeds a generated school.
 #[cfg(feature = "demo")]
 pub fn open_demo(dir: &Path, options: &ardoise_fixtures::Options) -> anyhow::Result<Ent> {

@@ -216,10 +216,13 @@ fn on_store<T, E: std::fmt::Display>(
     f(&*ent.store).map_err(|e| e.to_string())
 }
 
-/// Prints a calendar command's outcome; its exit status.
-fn calendar_outcome(
-    result: Result<ardoise_server::school_calendar::CalendarReport, String>,
+/// Prints a command's report (as JSON for scripts, else as `text` makes it) or why it
+/// was refused (after `refused`); its exit status.
+fn outcome<R: serde::Serialize>(
+    result: Result<R, String>,
     json: bool,
+    text: impl Fn(&R) -> String,
+    refused: &str,
 ) -> i32 {
     match result {
         Ok(report) if json => {
@@ -230,14 +233,22 @@ fn calendar_outcome(
             0
         }
         Ok(report) => {
-            print!("{}", report.to_text());
+            print!("{}", text(&report));
             0
         }
         Err(e) => {
-            eprintln!("calendrier inchangé : {e}");
+            eprintln!("{refused} : {e}");
             2
         }
     }
+}
+
+/// Prints a calendar command's outcome; its exit status.
+fn calendar_outcome(
+    result: Result<ardoise_server::school_calendar::CalendarReport, String>,
+    json: bool,
+) -> i32 {
+    outcome(result, json, |r| r.to_text(), "calendrier inchangé")
 }
 
 /// Writes the connection slips of `activations` where `args` asks (nothing without
@@ -377,23 +388,12 @@ fn run(args: &Args, command: &Command) -> i32 {
                 write_slips(store, slips, &report.created)?;
                 Ok::<_, anyhow::Error>(report)
             });
-            match result {
-                Ok(report) if *json => {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&report).expect("a report serialises")
-                    );
-                    0
-                }
-                Ok(report) => {
-                    print!("{}", report.to_text());
-                    0
-                }
-                Err(e) => {
-                    eprintln!("import refusé, aucun compte créé : {e}");
-                    2
-                }
-            }
+            outcome(
+                result,
+                *json,
+                |r| r.to_text(),
+                "import refusé, aucun compte créé",
+            )
         }
         Command::Users(Users::Add {
             login,
@@ -463,23 +463,12 @@ fn run(args: &Args, command: &Command) -> i32 {
             let result = on_store(args, |store| {
                 ardoise_server::import::import_sts(store, &files[0], &files[1], &options)
             });
-            match result {
-                Ok(report) if *json => {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&report).expect("a report serialises")
-                    );
-                    0
-                }
-                Ok(report) => {
-                    print!("{}", report.to_text());
-                    0
-                }
-                Err(e) => {
-                    eprintln!("import refusé, rien n'a été importé : {e}");
-                    2
-                }
-            }
+            outcome(
+                result,
+                *json,
+                |r| r.to_text(),
+                "import refusé, rien n'a été importé",
+            )
         }
     }
 }

@@ -228,15 +228,7 @@ pub fn set_zone(store: &dyn Store, typed: &str) -> Result<CalendarReport, Calend
 pub fn import_ics(store: &dyn Store, path: &Path) -> Result<CalendarReport, CalendarError> {
     let file = path.display().to_string();
     let refused = |m: String| CalendarError::Refused(format!("{file} : {m}"));
-    let size = std::fs::metadata(path)
-        .map_err(|e| refused(format!("illisible ({e})")))?
-        .len();
-    if size > MAX_ICS_BYTES {
-        return Err(refused(format!(
-            "{size} octets, plus que les {MAX_ICS_BYTES} acceptés"
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| refused(format!("illisible ({e})")))?;
+    let bytes = crate::read_limited(path, MAX_ICS_BYTES).map_err(refused)?;
     let text = String::from_utf8(bytes)
         .map_err(|_| refused("le fichier n'est pas en UTF-8 (RFC 5545)".into()))?;
     let zone = zone(store)?;

@@ -201,15 +201,7 @@ struct Person {
 pub fn import_users(store: &dyn Store, path: &Path, now: i64) -> Result<UsersReport, CsvError> {
     let file = path.display().to_string();
     let refused = |m: String| CsvError::Refused(format!("{file} : {m}"));
-    let size = std::fs::metadata(path)
-        .map_err(|e| refused(format!("illisible ({e})")))?
-        .len();
-    if size > MAX_CSV_BYTES {
-        return Err(refused(format!(
-            "{size} octets, plus que les {MAX_CSV_BYTES} acceptés"
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| refused(format!("illisible ({e})")))?;
+    let bytes = crate::read_limited(path, MAX_CSV_BYTES).map_err(refused)?;
     let (text, encoding) = decode(&bytes);
     let mut report = UsersReport {
         encoding: encoding.into(),
