@@ -423,6 +423,14 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                             line.trim_end_matches(['\r', '\n']).to_string()
                         }
                     };
+                    if chosen.is_empty() {
+                        return Err(SyncError::refused(
+                            ErrorCode::AuthActivationRequired,
+                            "Première connexion : le mot de passe donné est un code \
+                             d'activation ; choisissez votre mot de passe \
+                             (ARDOISE_NEW_PASSWORD, ou saisi au clavier).",
+                        ));
+                    }
                     ardoise_sync::activate(
                         &profile,
                         &server,

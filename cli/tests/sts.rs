@@ -78,7 +78,15 @@ fn an_imported_timetable_is_what_the_teachers_read() {
     let env = [("ARDOISE_PASSWORD", PASSWORD)];
     for (login, sts) in [("marie.dupont", "1001"), ("moussa.ndiaye", "1004")] {
         let args = [
-            "users", "add", "--login", login, "--role", "teacher", "--sts-id", sts,
+            "users",
+            "add",
+            "--login",
+            login,
+            "--role",
+            "teacher",
+            "--sts-id",
+            sts,
+            "--password-from-env",
         ];
         server_cmd(&data, &args, &env);
     }
@@ -105,7 +113,7 @@ fn an_imported_timetable_is_what_the_teachers_read() {
         let out = Command::new(bin("ardoise-server"))
             .arg("--data")
             .arg(&data)
-            .args(["users", "add"])
+            .args(["users", "add", "--password-from-env"])
             .args(&args)
             .envs(env)
             .output()
@@ -261,6 +269,7 @@ fn a_teacher_subscribes_her_calendar_to_her_timetable() {
             "teacher",
             "--sts-id",
             "1004",
+            "--password-from-env",
         ],
         &env,
     );
@@ -358,7 +367,9 @@ DUPONT;Marie;enseignante;;;;1001;01/02/1980\r\n\
 BŒUF;Hélène;Enseignant;3A;PH-CH;;1003;\r\n\
 Lefort;Léa;élève;3A;;;;12/03/2012\r\n\
 Lefort;Jean;parent;3A;;;;\r\n\
-Benali;Nadia;CPE;;;nadia.benali;;\r\n";
+Benali;Nadia;CPE;;;nadia.benali;;\r\n\
+Martin;Tom;élève;3B;;;;\r\n\
+Martin;Tom;élève;3A;;;;\r\n";
 
 fn windows_1252(text: &str) -> Vec<u8> {
     encoding_rs::WINDOWS_1252.encode(text).0.into_owned()
@@ -420,6 +431,9 @@ fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
         "lea.lefort",
         "jean.lefort",
         "nadia.benali",
+        // Two pupils of the same name: numbered, the same way at every import.
+        "tom.martin",
+        "tom.martin2",
     ] {
         let code = code_of(login);
         assert!(
@@ -442,6 +456,13 @@ fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
     // The slips, one per person, four to a page, as an independent PDF reader reads them.
     let pages = pdf_pages(&slips);
     assert_eq!(pages.len(), 2, "{pages:#?}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&slips).unwrap().permissions().mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "codes readable by the administrator only"
+    );
     let all = pages.join("\n");
     for text in [
         "Hélène BŒUF",
@@ -463,7 +484,7 @@ fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
     ))
     .unwrap();
     assert_eq!(again["created"].as_array().unwrap().len(), 0, "{again:#}");
-    assert_eq!(again["unchanged"].as_array().unwrap().len(), 5);
+    assert_eq!(again["unchanged"].as_array().unwrap().len(), 7, "{again:#}");
 
     // A wrong line refuses the whole file: the good line before it is not imported.
     let broken = root.path().join("broken.csv");
@@ -493,6 +514,78 @@ fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
     ))
     .unwrap();
     assert_eq!(fixed["created"][0]["login"], "paul.martin", "{fixed:#}");
+    // A teacher of the timetable without her STS number, or a login that is another
+    // person's: refused, with what to do.
+    for (content, expected) in [
+        ("nom;prénom;rôle\nBŒUF;Hélène;enseignante\n", "id_sts"),
+        (
+            "nom;prénom;rôle;identifiant\nAutre;Personne;élève;nadia.benali\n",
+            "autre personne",
+        ),
+    ] {
+        let path = root.path().join("refused.csv");
+        std::fs::write(&path, content).unwrap();
+        let out = Command::new(bin("ardoise-server"))
+            .arg("--data")
+            .arg(&data)
+            .args(["users", "import", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{content}: {stderr}");
+        assert!(stderr.contains(expected), "{content}: {stderr}");
+    }
+    // Slips never overwrite a file: it may hold the only copy of earlier codes.
+    let taken = Command::new(bin("ardoise-server"))
+        .arg("--data")
+        .arg(&data)
+        .args([
+            "users",
+            "import",
+            csv_arg,
+            "--slips",
+            slips.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(taken.status.code(), Some(2));
+    assert_eq!(
+        pdf_pages(&slips).len(),
+        2,
+        "the first slips are still there"
+    );
+    // One pupil by hand, in her class; an unknown class is refused.
+    let one = server_cmd(
+        &data,
+        &[
+            "users",
+            "add",
+            "--login",
+            "zoe.roy",
+            "--role",
+            "pupil",
+            "--classes",
+            "3A",
+        ],
+        &[],
+    );
+    assert!(one.contains("code d'activation"), "{one}");
+    let unknown = Command::new(bin("ardoise-server"))
+        .arg("--data")
+        .arg(&data)
+        .args([
+            "users",
+            "add",
+            "--login",
+            "x.y",
+            "--role",
+            "pupil",
+            "--classes",
+            "9Z",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
 
     // Léa's first login: the code, typed as one types from paper, then her own password.
     let server = Server::demo(root.path());
@@ -589,6 +682,10 @@ fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
         .stderr
         .contains("auth.invalid_credentials"));
     let asked = log_in(&third, code, None);
-    assert!(asked.stderr.contains("auth."), "{}", asked.stderr);
+    assert!(
+        asked.stderr.contains("auth.activation_required"),
+        "{}",
+        asked.stderr
+    );
     assert_eq!(log_in(&third, code, Some("nouveau-cartable")).code, 0);
 }

@@ -30,8 +30,9 @@ const URL_ATTRIBUTES: [&str; 6] = [
 
 /// The tags of sanitised HTML (text `<` is escaped, so every `<` opens a tag, and a tag
 /// ends at the first `>` outside a quoted value): none may be a script, carry an event
-/// handler, or give a URL attribute a `javascript:` value. Text that merely reads
-/// « javascript: » (in a `title`, say) is harmless and allowed.
+/// handler, or give a URL attribute a `javascript:` URL. Text that merely reads
+/// « javascript: » (in a `title`, or after other letters in a relative URL) is harmless
+/// and allowed.
 fn assert_harmless(html: &str) {
     let lower = html.to_ascii_lowercase();
     let mut chars = lower.chars().peekable();
@@ -80,14 +81,23 @@ fn assert_harmless(html: &str) {
                     }
                 }
             }
-            let compact: String = value
-                .chars()
-                .filter(|c| !c.is_whitespace() && !c.is_control())
-                .collect();
-            assert!(
-                !(URL_ATTRIBUTES.contains(&attribute.as_str()) && compact.contains("javascript:")),
-                "javascript: URL kept in {html:?}"
-            );
+            if URL_ATTRIBUTES.contains(&attribute.as_str()) {
+                // A URL runs script only when its scheme is `javascript:`: what a browser
+                // reads once it has stripped spaces and controls around the value and tabs
+                // and newlines inside it. Letters before a space make a relative URL
+                // (`a%20javascript:…`, a page of this site), which runs nothing.
+                for url in value.split(',') {
+                    let url: String = url
+                        .trim_matches(|c: char| c <= ' ')
+                        .chars()
+                        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                        .collect();
+                    assert!(
+                        !url.starts_with("javascript:"),
+                        "javascript: URL kept in {html:?}"
+                    );
+                }
+            }
         }
     }
 }

@@ -115,12 +115,56 @@ pub fn acceptable_password(chosen: &str, code: &str) -> bool {
     chosen.chars().count() >= MIN_PASSWORD && normalize_code(chosen) != code
 }
 
-/// The password hash and expiry of a new activation code.
-fn activation_account(code: &str, now: i64) -> (String, i64) {
-    (
-        hash_password(&normalize_code(code)),
-        now + ACTIVATION_DAYS * 24 * 3600,
-    )
+/// A new activation code and the hash that stands for it.
+#[derive(Debug, Clone)]
+pub struct PreparedCode {
+    /// The code, as printed.
+    pub code: String,
+    /// Its argon2id hash (of the normalised code).
+    pub hash: String,
+}
+
+impl PreparedCode {
+    /// A new code, hashed.
+    pub fn new() -> PreparedCode {
+        let code = new_code();
+        let hash = hash_password(&normalize_code(&code));
+        PreparedCode { code, hash }
+    }
+}
+
+impl Default for PreparedCode {
+    fn default() -> PreparedCode {
+        PreparedCode::new()
+    }
+}
+
+/// `n` new codes, hashed on every core at once (a school's file is hundreds of people, and
+/// each hash takes tens of milliseconds).
+pub fn prepare_codes(n: usize) -> Vec<PreparedCode> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .max(1);
+    let per = n.div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..n)
+            .collect::<Vec<_>>()
+            .chunks(per)
+            .map(|chunk| {
+                let len = chunk.len();
+                scope.spawn(move || (0..len).map(|_| PreparedCode::new()).collect::<Vec<_>>())
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().expect("a hashing thread"))
+            .collect()
+    })
+}
+
+/// When a code made at `now` stops working.
+fn expiry(now: i64) -> i64 {
+    now + ACTIVATION_DAYS * 24 * 3600
 }
 
 /// Shortest password accepted.
@@ -164,10 +208,10 @@ pub fn reset_user(store: &dyn Store, login: &str, now: i64) -> Result<Activation
         .get_record(EntityKind::User, &account.user_id)?
         .filter(|r| !r.deleted)
         .ok_or_else(|| AccountError::Refused(format!("« {login} » n'a plus de fiche")))?;
-    let code = new_code();
-    let (password_hash, expires_at) = activation_account(&code, now);
+    let PreparedCode { code, hash } = PreparedCode::new();
+    let expires_at = expiry(now);
     tx.put_account(&Account {
-        password_hash,
+        password_hash: hash,
         activation_expires_at: Some(expires_at),
         ..account.clone()
     })?;
@@ -231,7 +275,7 @@ fn activation_of(
 pub fn add_user(store: &dyn Store, new: &NewUser, now: i64) -> Result<Created, AccountError> {
     let mut tx = store.write()?;
     let mut logins = record_logins(&*tx)?;
-    let created = add_in(&mut *tx, new, now, &mut logins)?;
+    let created = add_in(&mut *tx, new, now, &mut logins, None)?;
     tx.commit()?;
     Ok(created)
 }
@@ -255,12 +299,13 @@ fn valid_login(login: &str) -> bool {
 }
 
 /// Makes an account inside a write; `logins` (login → user id of every live user record)
-/// kept up to date.
+/// kept up to date; `prepared`, its activation code hashed beforehand (else hashed here).
 pub(crate) fn add_in(
     tx: &mut dyn WriteTx,
     new: &NewUser,
     now: i64,
     logins: &mut HashMap<String, String>,
+    prepared: Option<PreparedCode>,
 ) -> Result<Created, AccountError> {
     let refused = |m: String| AccountError::Refused(m);
     let login = new.login.trim();
@@ -363,8 +408,8 @@ pub(crate) fn add_in(
     let (password_hash, activation) = match &new.password {
         Some(password) => (hash_password(password), None),
         None => {
-            let code = new_code();
-            let (hash, expires_at) = activation_account(&code, now);
+            let PreparedCode { code, hash } = prepared.unwrap_or_default();
+            let expires_at = expiry(now);
             let activation = activation_of(&*tx, login, &data, code, expires_at)?;
             (hash, Some(activation))
         }

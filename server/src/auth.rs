@@ -344,7 +344,23 @@ pub fn verify(
         .as_ref()
         .filter(|_| ok)
         .ok_or(AuthError::InvalidCredentials)?;
+    // The password chosen at a first login, hashed before the write begins (a hash takes
+    // a while, and the writer is the whole server's).
+    let chosen_hash = match (account.activation_expires_at, a.new_password) {
+        (Some(expires_at), Some(new))
+            if now <= expires_at && crate::accounts::acceptable_password(new, &typed) =>
+        {
+            Some(hash_password(new))
+        }
+        _ => None,
+    };
     let mut tx = store.write()?;
+    // What was checked must still be the account: a reset, a disablement, or another login
+    // with the same activation code since it was read makes this attempt stale (a code
+    // works once).
+    if tx.account_by_login(&account.login)?.as_ref() != Some(account) {
+        return Err(AuthError::InvalidCredentials);
+    }
     // Told only to who knows the password: a disabled login is not revealed otherwise.
     if account.disabled_at.is_some() {
         return Err(AuthError::Disabled);
@@ -369,9 +385,8 @@ pub fn verify(
             tx.commit()?;
             return Err(refusal);
         }
-        let chosen = a.new_password.expect("checked above");
         tx.put_account(&Account {
-            password_hash: hash_password(chosen),
+            password_hash: chosen_hash.expect("hashed above for an acceptable choice"),
             activation_expires_at: None,
             ..account.clone()
         })?;
@@ -658,5 +673,71 @@ mod login_tests {
         let late = 2000 + crate::accounts::ACTIVATION_DAYS * 24 * 3600 + 1;
         let r = try_login(&reset.code, Some("cartable-vert"), late);
         assert!(matches!(r, Err(AuthError::ActivationExpired)), "{r:?}");
+    }
+
+    #[test]
+    fn a_code_checked_twice_at_once_works_once_and_a_reset_stops_a_login_under_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+        let new = crate::accounts::NewUser {
+            login: "lea.lefort".into(),
+            role: ardoise_protocol::Role::Pupil,
+            name: None,
+            sts_id: None,
+            password: None,
+            audience_ids: Vec::new(),
+            subject_ids: Vec::new(),
+        };
+        let code = crate::accounts::add_user(&store, &new, 1000)
+            .unwrap()
+            .activation
+            .unwrap()
+            .code;
+        let from = |address, new_password| Attempt {
+            login: "lea.lefort",
+            password: &code,
+            address,
+            device: None,
+            new_password: Some(new_password),
+        };
+        // Two devices send the code at the same moment: both are admitted and checked...
+        let (one, two) = (
+            from("10.0.0.1", "cartable-bleu"),
+            from("10.0.0.2", "cartable-vert"),
+        );
+        let first = throttle_key(&store, &one, 1001).unwrap();
+        let second = throttle_key(&store, &two, 1001).unwrap();
+        admit(&store, &first, 1001).unwrap();
+        admit(&store, &second, 1001).unwrap();
+        // ...and only the first gets in: the second checked an account that is no more.
+        verify(&store, &one, first, 1002).unwrap();
+        let r = verify(&store, &two, second, 1002);
+        assert!(matches!(r, Err(AuthError::InvalidCredentials)), "{r:?}");
+        let pass = |password, now| {
+            let a = Attempt {
+                login: "lea.lefort",
+                password,
+                address: "10.0.0.3",
+                device: None,
+                new_password: None,
+            };
+            login(&store, a, now)
+        };
+        pass("cartable-bleu", 1003).unwrap();
+        assert!(pass("cartable-vert", 1004).is_err());
+
+        // A login checked before a reset and finished after it: nothing.
+        let a = Attempt {
+            login: "lea.lefort",
+            password: "cartable-bleu",
+            address: "10.0.0.4",
+            device: None,
+            new_password: None,
+        };
+        let admitted = throttle_key(&store, &a, 1005).unwrap();
+        admit(&store, &admitted, 1005).unwrap();
+        crate::accounts::reset_user(&store, "lea.lefort", 1006).unwrap();
+        let r = verify(&store, &a, admitted, 1007);
+        assert!(matches!(r, Err(AuthError::InvalidCredentials)), "{r:?}");
     }
 }

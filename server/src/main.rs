@@ -93,7 +93,8 @@ struct SlipArgs {
 #[derive(Subcommand)]
 enum Users {
     /// Makes an account with a one-time activation code (printed, and on a slip with
-    /// --slips); or, for scripts, with the password in ARDOISE_PASSWORD.
+    /// --slips); or, for scripts, with the password in ARDOISE_PASSWORD
+    /// (--password-from-env).
     Add {
         /// The login.
         #[arg(long)]
@@ -107,6 +108,13 @@ enum Users {
         /// For a teacher imported from STS-Web: her number in the files (INDIVIDU ID).
         #[arg(long)]
         sts_id: Option<String>,
+        /// Classes or groups, by name, `,` between them: a pupil's class, a parent's
+        /// child's, a teacher's.
+        #[arg(long, value_delimiter = ',')]
+        classes: Vec<String>,
+        /// For scripts and tests: the account's password is ARDOISE_PASSWORD, no code.
+        #[arg(long)]
+        password_from_env: bool,
         #[command(flatten)]
         slips: SlipArgs,
     },
@@ -251,33 +259,85 @@ fn calendar_outcome(
     outcome(result, json, |r| r.to_text(), "calendrier inchangé")
 }
 
-/// Writes the connection slips of `activations` where `args` asks (nothing without
-/// `--slips`).
-fn write_slips(
-    store: &dyn ardoise_server::store::Store,
-    args: &SlipArgs,
-    activations: &[ardoise_server::accounts::Activation],
-) -> anyhow::Result<()> {
-    let Some(path) = &args.slips else {
-        return Ok(());
-    };
-    let school = store
-        .read()?
-        .get_record(ardoise_protocol::EntityKind::School, "school")?
-        .and_then(|r| r.data.get("name")?.as_str().map(str::to_string))
+/// Where the slips of a command go: the file is made before anything is written to the
+/// store, new (a file there may hold the only copy of earlier codes) and readable by its
+/// owner only, so that a slip that cannot be written never leaves codes nobody has.
+struct SlipFile {
+    path: PathBuf,
+    file: std::fs::File,
+    server_url: Option<String>,
+}
+
+impl SlipFile {
+    /// Makes the file `--slips` names, if any.
+    fn open(args: &SlipArgs) -> Result<Option<SlipFile>, String> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let Some(path) = &args.slips else {
+            return Ok(None);
+        };
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| {
+                format!(
+                    "fiches {} : {e} (donnez un fichier qui n'existe pas encore : il garde les \
+                     seuls exemplaires des codes)",
+                    path.display()
+                )
+            })?;
+        Ok(Some(SlipFile {
+            path: path.clone(),
+            file,
+            server_url: args.server_url.clone(),
+        }))
+    }
+
+    /// Writes the slips of `activations` (the file is removed when there are none). A
+    /// failure is told, not fatal: the codes are printed besides.
+    fn write(mut self, args: &Args, activations: &[ardoise_server::accounts::Activation]) {
+        use std::io::Write as _;
+        if activations.is_empty() {
+            let _ = std::fs::remove_file(&self.path);
+            eprintln!(
+                "aucun nouveau code : pas de fiche ({})",
+                self.path.display()
+            );
+            return;
+        }
+        let school = on_store(args, |store| {
+            Ok::<_, ardoise_server::store::StoreError>(
+                store
+                    .read()?
+                    .get_record(ardoise_protocol::EntityKind::School, "school")?
+                    .and_then(|r| r.data.get("name")?.as_str().map(str::to_string)),
+            )
+        })
+        .ok()
+        .flatten()
         .unwrap_or_else(|| "votre établissement".into());
-    let header = ardoise_server::slips::SlipHeader {
-        school,
-        server_url: args.server_url.clone(),
-    };
-    std::fs::write(path, ardoise_server::slips::slips_pdf(&header, activations))
-        .map_err(|e| anyhow::anyhow!("{} : {e}", path.display()))?;
-    eprintln!(
-        "{} fiche(s) de connexion dans {}",
-        activations.len(),
-        path.display()
-    );
-    Ok(())
+        let header = ardoise_server::slips::SlipHeader {
+            school,
+            server_url: self.server_url.clone(),
+        };
+        let pdf = ardoise_server::slips::slips_pdf(&header, activations);
+        match self
+            .file
+            .write_all(&pdf)
+            .and_then(|()| self.file.sync_all())
+        {
+            Ok(()) => eprintln!(
+                "{} fiche(s) de connexion dans {}",
+                activations.len(),
+                self.path.display()
+            ),
+            Err(e) => eprintln!(
+                "ATTENTION : fiches non écrites dans {} ({e}) ; les codes sont affichés ici",
+                self.path.display()
+            ),
+        }
+    }
 }
 
 /// Runs a command; its exit status.
@@ -361,11 +421,16 @@ fn run(args: &Args, command: &Command) -> i32 {
             }
         }
         Command::Users(Users::Reset { login, slips }) => {
+            let slips = match SlipFile::open(slips) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("compte inchangé : {e}");
+                    return 2;
+                }
+            };
             let result = on_store(args, |store| {
                 let now = chrono::Utc::now().timestamp();
-                let activation = ardoise_server::accounts::reset_user(store, login, now)?;
-                write_slips(store, slips, std::slice::from_ref(&activation))?;
-                Ok::<_, anyhow::Error>(activation)
+                ardoise_server::accounts::reset_user(store, login, now)
             });
             match result {
                 Ok(a) => {
@@ -373,33 +438,53 @@ fn run(args: &Args, command: &Command) -> i32 {
                         "compte « {} » : nouveau code d'activation {} (ses sessions sont fermées)",
                         a.login, a.code
                     );
+                    if let Some(slips) = slips {
+                        slips.write(args, std::slice::from_ref(&a));
+                    }
                     0
                 }
                 Err(e) => {
+                    if let Some(slips) = slips {
+                        slips.write(args, &[]);
+                    }
                     eprintln!("compte inchangé : {e}");
                     2
                 }
             }
         }
         Command::Users(Users::Import { file, json, slips }) => {
+            let slips = match SlipFile::open(slips) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("import refusé, aucun compte créé : {e}");
+                    return 2;
+                }
+            };
             let result = on_store(args, |store| {
                 let now = chrono::Utc::now().timestamp();
-                let report = ardoise_server::users_csv::import_users(store, file, now)?;
-                write_slips(store, slips, &report.created)?;
-                Ok::<_, anyhow::Error>(report)
+                ardoise_server::users_csv::import_users(store, file, now)
             });
-            outcome(
+            let created = result.as_ref().map(|r| r.created.clone()).ok();
+            let status = outcome(
                 result,
                 *json,
                 |r| r.to_text(),
                 "import refusé, aucun compte créé",
-            )
+            );
+            match (slips, created) {
+                (Some(slips), Some(created)) => slips.write(args, &created),
+                (Some(slips), None) => slips.write(args, &[]),
+                _ => {}
+            }
+            status
         }
         Command::Users(Users::Add {
             login,
             role,
             name,
             sts_id,
+            classes,
+            password_from_env,
             slips,
         }) => {
             let Ok(role) =
@@ -410,21 +495,40 @@ fn run(args: &Args, command: &Command) -> i32 {
                 );
                 return 2;
             };
+            let password = if *password_from_env {
+                match std::env::var("ARDOISE_PASSWORD") {
+                    Ok(p) => Some(p),
+                    Err(_) => {
+                        eprintln!("compte non créé : --password-from-env sans ARDOISE_PASSWORD");
+                        return 2;
+                    }
+                }
+            } else {
+                None
+            };
             let new = ardoise_server::accounts::NewUser {
                 login: login.clone(),
                 role,
                 name: name.clone(),
                 sts_id: sts_id.clone(),
-                password: std::env::var("ARDOISE_PASSWORD").ok(),
+                password,
                 audience_ids: Vec::new(),
                 subject_ids: Vec::new(),
             };
+            let slips = match SlipFile::open(slips) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("compte non créé : {e}");
+                    return 2;
+                }
+            };
             let result = on_store(args, |store| {
                 let now = chrono::Utc::now().timestamp();
-                let created = ardoise_server::accounts::add_user(store, &new, now)?;
-                let activations: Vec<_> = created.activation.iter().cloned().collect();
-                write_slips(store, slips, &activations)?;
-                Ok::<_, anyhow::Error>(created)
+                let new = ardoise_server::accounts::NewUser {
+                    audience_ids: ardoise_server::users_csv::audience_ids(store, classes)?,
+                    ..new.clone()
+                };
+                Ok::<_, anyhow::Error>(ardoise_server::accounts::add_user(store, &new, now)?)
             });
             match result {
                 Ok(created) => {
@@ -433,11 +537,21 @@ fn run(args: &Args, command: &Command) -> i32 {
                             "compte « {} » créé ({}) : code d'activation {}",
                             new.login, created.user_id, a.code
                         ),
-                        None => println!("compte « {} » créé ({})", new.login, created.user_id),
+                        None => println!(
+                            "compte « {} » créé ({}) avec le mot de passe d'ARDOISE_PASSWORD",
+                            new.login, created.user_id
+                        ),
+                    }
+                    if let Some(slips) = slips {
+                        let activations: Vec<_> = created.activation.iter().cloned().collect();
+                        slips.write(args, &activations);
                     }
                     0
                 }
                 Err(e) => {
+                    if let Some(slips) = slips {
+                        slips.write(args, &[]);
+                    }
                     eprintln!("compte non créé : {e}");
                     2
                 }

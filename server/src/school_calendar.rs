@@ -98,10 +98,11 @@ impl CalendarReport {
     /// The report as a person reads it, in French.
     pub fn to_text(&self) -> String {
         let mut out = format!(
-            "Zone de vacances : {}\nVacances : {} créées, {} modifiées, {} inchangées\n",
+            "Zone de vacances : {}\nVacances : {} créées, {} modifiées, {} retirées, {} inchangées\n",
             self.zone.as_deref().unwrap_or("non définie"),
             self.holidays.created,
             self.holidays.changed,
+            self.holidays.removed,
             self.holidays.unchanged
         );
         for p in &self.periods {
@@ -161,6 +162,18 @@ pub fn holiday_id(school_year: &str, name: &str) -> String {
     format!("hol-{school_year}-{}", slug.trim_matches('-'))
 }
 
+/// Whether a holiday record is one this module writes (`hol-2026-2027-…`), not one made
+/// otherwise (a demo school's).
+fn is_calendar_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    id.starts_with("hol-")
+        && b.len() > 14
+        && b[4..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b'-'
+        && b[9..13].iter().all(u8::is_ascii_digit)
+        && b[13] == b'-'
+}
+
 /// The periods the repository ships for `zone` (none for a zone it does not ship).
 pub fn shipped(zone: &str) -> Vec<Period> {
     shipped_rows()
@@ -208,9 +221,37 @@ pub fn set_zone(store: &dyn Store, typed: &str) -> Result<CalendarReport, Calend
     })?;
     let periods = shipped(zone);
     let mut tx = store.write()?;
+    let previous = tx.setting(ZONE_SETTING)?;
     tx.put_setting(ZONE_SETTING, zone)?;
     let mut report = write_periods(&mut *tx, &periods)?;
     report.zone = Some(zone.to_string());
+    if previous.as_deref().is_some_and(|p| p != zone) {
+        // Another zone's holidays (shipped, or loaded from its file) are not this one's.
+        let kept: Vec<String> = periods
+            .iter()
+            .map(|p| holiday_id(&p.school_year, &p.name))
+            .collect();
+        for h in tx.live_of_kind(EntityKind::Holiday)? {
+            if is_calendar_id(&h.id) && !kept.contains(&h.id) {
+                tx.put_record(&StoredRecord {
+                    version: h.version + 1,
+                    change_seq: 0,
+                    deleted: true,
+                    ..h
+                })?;
+                report.holidays.removed += 1;
+            }
+        }
+        if report.holidays.removed > 0 {
+            report.warnings.push(format!(
+                "{} période(s) de l'ancienne zone retirée(s) : relancez `import sts` pour \
+                 rendre leurs cours aux jours redevenus travaillés ; pour les années ou la zone \
+                 que le serveur ne fournit pas, chargez le calendrier de la nouvelle zone \
+                 (`import calendar FICHIER.ics`)",
+                report.holidays.removed
+            ));
+        }
+    }
     lessons_in_holidays(&*tx, &mut report)?;
     if periods.is_empty() {
         report.warnings.push(format!(
@@ -361,7 +402,8 @@ pub type ReadIcs = (Vec<Period>, Vec<String>);
 /// `DTSTART` the first day off, `DTEND` the day classes resume (exclusive, as RFC 5545
 /// has it for days). A start with no end (« Début des vacances d'été ») runs to 31 August.
 pub fn read_ics(text: &str, zone: Option<&str>) -> Result<ReadIcs, String> {
-    let lines = unfolded(text);
+    // A file saved by a Windows editor may begin with a byte-order mark.
+    let lines = unfolded(text.strip_prefix('\u{feff}').unwrap_or(text));
     if !lines
         .first()
         .is_some_and(|(_, l)| l.eq_ignore_ascii_case("BEGIN:VCALENDAR"))
@@ -449,19 +491,25 @@ fn period_of(
         .get("DTSTART")
         .and_then(|v| ics_day(v.trim()))
         .ok_or_else(|| format!("ligne {line} : DTSTART absent ou illisible"))?;
+    // « Début des vacances d'été » has no end: the summer runs to 31 August.
+    let summer_start = name.to_lowercase().starts_with("début");
     let last = match props.get("DTEND") {
         Some(v) => {
             let end = ics_day(v.trim()).ok_or_else(|| format!("ligne {line} : DTEND illisible"))?;
             end.pred_opt().unwrap_or(end)
         }
-        None => start,
+        None if summer_start => start,
+        // A day to mark, not days off: « Rentrée scolaire des élèves », « Prérentrée des
+        // enseignants ».
+        None => return Ok(None),
     };
-    // « Début des vacances d'été » has no end: the summer runs to 31 August.
-    let summer_start = name.to_lowercase().starts_with("début");
-    let last = if summer_start || last < start {
+    let last = if summer_start {
         NaiveDate::from_ymd_opt(start.year(), 8, 31)
             .filter(|d| *d >= start)
             .unwrap_or(start)
+    } else if last < start {
+        // An event that ends where it starts: no day off.
+        return Ok(None);
     } else {
         last
     };
@@ -507,6 +555,9 @@ mod tests {
 
     #[test]
     fn a_holiday_id_is_its_school_year_and_its_name() {
+        assert!(is_calendar_id("hol-2026-2027-vacances-de-noel"));
+        assert!(!is_calendar_id("hol-01"));
+        assert!(!is_calendar_id("hol-noel-2026-2027"));
         assert_eq!(
             holiday_id("2026-2027", "Vacances de Noël"),
             "hol-2026-2027-vacances-de-noel"
@@ -580,7 +631,11 @@ SUMMARY:Vacances de No\r\n ël - Zone C\r\nEND:VEVENT\r\n\
 BEGIN:VEVENT\r\nUID:3\r\nDTSTART;VALUE=DATE:20290210\r\nDTEND;VALUE=DATE:20290226\r\n\
 SUMMARY:Vacances d'hiver - Zone A\r\nEND:VEVENT\r\n\
 BEGIN:VEVENT\r\nUID:4\r\nDTSTART;VALUE=DATE:20290707\r\n\
-SUMMARY:Début des Vacances d'Été - Zone C\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+SUMMARY:Début des Vacances d'Été - Zone C\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:5\r\nDTSTART;VALUE=DATE:20280901\r\n\
+SUMMARY:Rentrée scolaire des élèves - Zone C\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:6\r\nDTSTART;VALUE=DATE:20280831\r\nDTEND;VALUE=DATE:20280831\r\n\
+SUMMARY:Prérentrée des enseignants - Zone C\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 
     #[test]
     fn the_ministrys_icalendar_gives_periods_by_school_year() {
@@ -604,11 +659,10 @@ SUMMARY:Début des Vacances d'Été - Zone C\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
             d(2029, 1, 2)
         )));
         assert!(got.contains(&("2028-2029", "Vacances d'été", d(2029, 7, 7), d(2029, 8, 31))));
-        assert_eq!(
-            periods.len(),
-            3,
-            "zone A's winter is not the school's: {got:?}"
-        );
+        // Zone A's winter is not the school's; the rentrée is a day of classes.
+        assert_eq!(periods.len(), 3, "{got:?}");
+        let with_bom = format!("\u{feff}{MINISTRY_LIKE}");
+        assert_eq!(read_ics(&with_bom, Some("C")).unwrap().0, periods);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
     }
 

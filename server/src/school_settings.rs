@@ -54,9 +54,19 @@ pub fn set_workload(
         .and_then(|w| serde_json::from_value(w.clone()).ok())
         .unwrap_or_default();
     if let Some(m) = minutes {
+        if !(5..=600).contains(&m) {
+            return Err(SettingError::Refused(format!(
+                "workload-minutes {m} : de 5 à 600 minutes"
+            )));
+        }
         limits.max_minutes = m;
     }
     if let Some(a) = assessments {
+        if a > 10 {
+            return Err(SettingError::Refused(format!(
+                "workload-assessments {a} : de 0 à 10 évaluations"
+            )));
+        }
         limits.max_assessments = a;
     }
     let mut data = school.data.clone();

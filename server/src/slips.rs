@@ -91,7 +91,8 @@ fn slip(page: &mut String, header: &SlipHeader, a: &Activation, top: f32) {
     if !a.classes.is_empty() {
         who.push_str(&format!(" — {}", a.classes.join(", ")));
     }
-    pdf::text(page, LEFT + 300.0, y, "F1", 10.0, &who);
+    y -= 13.0;
+    pdf::text(page, LEFT, y, "F1", 10.0, &who);
     y -= 18.0;
     if let Some(url) = &header.server_url {
         pdf::text(page, LEFT, y, "F1", 10.0, "Adresse du serveur :");
@@ -104,7 +105,8 @@ fn slip(page: &mut String, header: &SlipHeader, a: &Activation, top: f32) {
     pdf::text(page, LEFT, y, "F1", 10.0, "Code d'activation :");
     pdf::text(page, LEFT + 110.0, y, "F3", 16.0, &a.code);
     y -= 18.0;
-    let until = DateTime::<Utc>::from_timestamp(a.expires_at, 0)
+    // The code works until this time of day, 30 days on: the whole day before, surely.
+    let until = DateTime::<Utc>::from_timestamp(a.expires_at - 24 * 3600, 0)
         .map(|t| {
             ardoise_protocol::calendar::paris_today(t)
                 .format("%d/%m/%Y")
@@ -114,7 +116,7 @@ fn slip(page: &mut String, header: &SlipHeader, a: &Activation, top: f32) {
     let help = format!(
         "À la première connexion, saisissez ce code à la place du mot de passe : Ardoise vous \
          demande alors de choisir le vôtre (8 caractères au moins). Le code ne sert qu'une \
-         fois et jusqu'au {until}. Gardez votre mot de passe pour vous."
+         fois, jusqu'au {until} inclus. Gardez votre mot de passe pour vous."
     );
     for line in wrap(&help, 105) {
         pdf::text(page, LEFT, y, "F1", 9.0, &line);

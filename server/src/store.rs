@@ -49,7 +49,7 @@ pub struct StoredRecord {
 }
 
 /// A login and its password hash.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     /// Id of the user record.
     pub user_id: String,

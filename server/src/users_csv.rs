@@ -208,11 +208,17 @@ pub fn import_users(store: &dyn Store, path: &Path, now: i64) -> Result<UsersRep
         ..UsersReport::default()
     };
 
-    let mut tx = store.write()?;
-    let audiences: HashMap<String, String> = names(&*tx, EntityKind::Audience, "name")?;
-    let subjects: HashMap<String, String> = names(&*tx, EntityKind::Subject, "code")?;
-    let people = read_people(&text, &audiences, &subjects, &mut report).map_err(refused)?;
+    let people = {
+        let read = store.read()?;
+        let audiences: HashMap<String, String> = names(&*read, EntityKind::Audience, "name")?;
+        let subjects: HashMap<String, String> = names(&*read, EntityKind::Subject, "code")?;
+        read_people(&text, &audiences, &subjects, &mut report).map_err(refused)?
+    };
+    // Every code is hashed before the write begins: argon2 takes a while, and the writer
+    // is the running server's too (its logins and syncs wait for it).
+    let mut codes = accounts::prepare_codes(people.len()).into_iter();
 
+    let mut tx = store.write()?;
     let mut logins: HashMap<String, String> = HashMap::new();
     for u in tx.live_of_kind(EntityKind::User)? {
         if let Some(login) = u.data.get("login").and_then(Value::as_str) {
@@ -236,8 +242,21 @@ pub fn import_users(store: &dyn Store, path: &Path, now: i64) -> Result<UsersRep
                 }
             }
         }
+        let code = codes.next().expect("one code a person");
         if new.login.is_empty() {
-            new.login = derived_login(&*tx, &p.first, &p.last, &logins)?;
+            // A teacher of the timetable is hers through her STS number, not her name.
+            let base = login_base(&p.first, &p.last);
+            let imported = logins
+                .get(&base)
+                .is_some_and(|owner| owner.starts_with("usr-sts-"));
+            if new.role == Role::Teacher && new.sts_id.is_none() && imported {
+                return Err(refused(format!(
+                    "ligne {line} : {} {} est dans l'emploi du temps importé (identifiant \
+                     « {base} ») : donnez son numéro STS dans la colonne id_sts",
+                    p.first, p.last
+                )));
+            }
+            new.login = derived_login(&*tx, &p.first, &p.last, &logins, &in_file)?;
         }
         if let Some(first) = in_file.insert(new.login.clone(), line) {
             return Err(refused(format!(
@@ -246,10 +265,19 @@ pub fn import_users(store: &dyn Store, path: &Path, now: i64) -> Result<UsersRep
             )));
         }
         if let Some(account) = tx.account_by_login(&new.login)? {
-            let same = new
-                .sts_id
-                .as_ref()
-                .is_none_or(|sts| accounts::sts_user_id(sts) == account.user_id);
+            // The same person: the same STS number, or else the same name.
+            let same = match &new.sts_id {
+                Some(sts) => accounts::sts_user_id(sts) == account.user_id,
+                None => {
+                    let record = tx.get_record(EntityKind::User, &account.user_id)?;
+                    let shown = record
+                        .as_ref()
+                        .and_then(|r| r.data.get("displayName"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    folded(shown) == folded(new.name.as_deref().unwrap_or(""))
+                }
+            };
             if !same {
                 return Err(refused(format!(
                     "ligne {line} : l'identifiant « {} » est déjà celui d'une autre personne",
@@ -259,12 +287,28 @@ pub fn import_users(store: &dyn Store, path: &Path, now: i64) -> Result<UsersRep
             report.unchanged.push(new.login.clone());
             continue;
         }
-        let created = accounts::add_in(&mut *tx, new, now, &mut logins)
+        let created = accounts::add_in(&mut *tx, new, now, &mut logins, Some(code))
             .map_err(|e| refused(format!("ligne {line} : {e}")))?;
         report.created.extend(created.activation);
     }
     tx.commit()?;
     Ok(report)
+}
+
+/// The ids of classes or groups given by their names (STS codes); refused when one is not
+/// in the store.
+pub fn audience_ids(store: &dyn Store, names_: &[String]) -> Result<Vec<String>, CsvError> {
+    let known = names(&*store.read()?, EntityKind::Audience, "name")?;
+    names_
+        .iter()
+        .map(|n| {
+            known.get(n.trim()).cloned().ok_or_else(|| {
+                CsvError::Refused(format!(
+                    "la classe ou le groupe « {n} » n'existe pas (import sts d'abord)"
+                ))
+            })
+        })
+        .collect()
 }
 
 /// Live records of a kind by one of their text fields: value → id.
@@ -282,26 +326,21 @@ fn names(
 
 /// The login of a line that gives none: `prénom.nom`, or the one this person was given
 /// by an earlier import of the file (same login base, same name), numbered when another
-/// person has it.
+/// person has it — or an earlier line of this file (two pupils of the same name: the
+/// first keeps `prénom.nom`, the second `prénom.nom2`, at every import).
 fn derived_login(
     tx: &dyn crate::store::ReadTx,
     first_name: &str,
     last_name: &str,
     logins: &HashMap<String, String>,
+    in_file: &BTreeMap<String, usize>,
 ) -> Result<String, StoreError> {
-    let first = crate::import::login_part(first_name);
-    let last = crate::import::login_part(last_name);
-    let base: String = match (first.is_empty(), last.is_empty()) {
-        (false, false) => format!("{first}.{last}"),
-        (true, false) => last,
-        (false, true) => first,
-        (true, true) => "compte".into(),
-    }
-    .chars()
-    .take(56)
-    .collect();
+    let base = login_base(first_name, last_name);
     let shown = display_name(first_name, last_name);
     for candidate in std::iter::once(base.clone()).chain((2..).map(|n| format!("{base}{n}"))) {
+        if in_file.contains_key(&candidate) {
+            continue;
+        }
         let Some(owner) = logins.get(&candidate) else {
             return Ok(candidate);
         };
@@ -317,6 +356,21 @@ fn derived_login(
         }
     }
     unreachable!("some number is free")
+}
+
+/// `prénom.nom`, in lower-case ASCII.
+fn login_base(first_name: &str, last_name: &str) -> String {
+    let first = crate::import::login_part(first_name);
+    let last = crate::import::login_part(last_name);
+    match (first.is_empty(), last.is_empty()) {
+        (false, false) => format!("{first}.{last}"),
+        (true, false) => last,
+        (false, true) => first,
+        (true, true) => "compte".into(),
+    }
+    .chars()
+    .take(56)
+    .collect()
 }
 
 /// The name shown: `Prénom Nom`.

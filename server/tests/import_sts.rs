@@ -623,7 +623,13 @@ fn a_zone_change_and_the_ministrys_icalendar_update_the_same_holidays() {
     // Corsica is not shipped: set, with a warning to load the ministry's file.
     let corse = calendar(&*school.store, "Corse").unwrap();
     assert_eq!(corse.zone.as_deref(), Some("Corse"));
-    assert!(corse.warnings[0].contains("import calendar"), "{corse:?}");
+    // Zone C's dates are not Corsica's: taken away, and the file to load is named.
+    assert_eq!(corse.holidays.removed as usize, holidays, "{corse:?}");
+    assert!(school.live(EntityKind::Holiday).is_empty());
+    assert!(
+        corse.warnings.iter().any(|w| w.contains("import calendar")),
+        "{corse:?}"
+    );
     assert!(calendar(&*school.store, "Zone D").is_err());
     calendar(&*school.store, "C").unwrap();
 
