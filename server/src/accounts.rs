@@ -12,7 +12,7 @@
 //! login again with `newPassword`). The code is twelve letters and digits that cannot be
 //! misread (no 0/O, 1/I/L), read in any case, with or without its dashes; it expires
 //! after [`ACTIVATION_DAYS`] days. Scripts and tests give a password instead
-//! (`ARDOISE_PASSWORD`).
+//! (`users add --password-from-env`, from `ARDOISE_PASSWORD`).
 
 use std::collections::HashMap;
 
