@@ -164,6 +164,13 @@ pub struct WorkloadLimits {
     pub max_assessments: u32,
 }
 
+impl WorkloadLimits {
+    /// The minutes a school may set.
+    pub const MINUTES: std::ops::RangeInclusive<u32> = 5..=600;
+    /// The most assessments a day a school may allow.
+    pub const MAX_ASSESSMENTS: u32 = 10;
+}
+
 impl Default for WorkloadLimits {
     /// The usual rule of French schools: no more than one assessment a day, and about an
     /// hour and a half of work at home.
@@ -643,7 +650,9 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             check_date(kind, "yearStart", s.year_start)?;
             check_date(kind, "yearEnd", s.year_end)?;
             if let Some(w) = s.workload {
-                if !(5..=600).contains(&w.max_minutes) || w.max_assessments > 10 {
+                if !WorkloadLimits::MINUTES.contains(&w.max_minutes)
+                    || w.max_assessments > WorkloadLimits::MAX_ASSESSMENTS
+                {
                     return Err(invalid(
                         kind,
                         "workload : maxMinutes de 5 à 600, maxAssessments de 0 à 10",

@@ -126,33 +126,28 @@ pub struct PreparedCode {
 
 impl PreparedCode {
     /// A new code, hashed.
-    pub fn new() -> PreparedCode {
+    pub fn generate() -> PreparedCode {
         let code = new_code();
         let hash = hash_password(&normalize_code(&code));
         PreparedCode { code, hash }
     }
 }
 
-impl Default for PreparedCode {
-    fn default() -> PreparedCode {
-        PreparedCode::new()
-    }
-}
-
 /// `n` new codes, hashed on every core at once (a school's file is hundreds of people, and
 /// each hash takes tens of milliseconds).
 pub fn prepare_codes(n: usize) -> Vec<PreparedCode> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |t| t.get())
-        .max(1);
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
     let per = n.div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let parts: Vec<_> = (0..n)
-            .collect::<Vec<_>>()
-            .chunks(per)
-            .map(|chunk| {
-                let len = chunk.len();
-                scope.spawn(move || (0..len).map(|_| PreparedCode::new()).collect::<Vec<_>>())
+            .step_by(per)
+            .map(|first| {
+                let len = per.min(n - first);
+                scope.spawn(move || {
+                    (0..len)
+                        .map(|_| PreparedCode::generate())
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
         parts
@@ -208,7 +203,7 @@ pub fn reset_user(store: &dyn Store, login: &str, now: i64) -> Result<Activation
         .get_record(EntityKind::User, &account.user_id)?
         .filter(|r| !r.deleted)
         .ok_or_else(|| AccountError::Refused(format!("« {login} » n'a plus de fiche")))?;
-    let PreparedCode { code, hash } = PreparedCode::new();
+    let PreparedCode { code, hash } = PreparedCode::generate();
     let expires_at = expiry(now);
     tx.put_account(&Account {
         password_hash: hash,
@@ -274,18 +269,23 @@ fn activation_of(
 /// Makes an account (and its user record, unless the STS import made it).
 pub fn add_user(store: &dyn Store, new: &NewUser, now: i64) -> Result<Created, AccountError> {
     let mut tx = store.write()?;
-    let mut logins = record_logins(&*tx)?;
+    let mut logins = ids_by(&*tx, EntityKind::User, "login")?;
     let created = add_in(&mut *tx, new, now, &mut logins, None)?;
     tx.commit()?;
     Ok(created)
 }
 
-/// The login of every live user record: login → user id.
-fn record_logins(tx: &dyn crate::store::ReadTx) -> Result<HashMap<String, String>, StoreError> {
+/// Live records of a kind by one of their text fields: value → id (users by login,
+/// classes by name, subjects by code).
+pub(crate) fn ids_by(
+    tx: &dyn crate::store::ReadTx,
+    kind: EntityKind,
+    field: &str,
+) -> Result<HashMap<String, String>, StoreError> {
     Ok(tx
-        .live_of_kind(EntityKind::User)?
+        .live_of_kind(kind)?
         .into_iter()
-        .filter_map(|u| Some((u.data.get("login")?.as_str()?.to_string(), u.id)))
+        .filter_map(|r| Some((r.data.get(field)?.as_str()?.to_string(), r.id)))
         .collect())
 }
 
@@ -408,7 +408,7 @@ pub(crate) fn add_in(
     let (password_hash, activation) = match &new.password {
         Some(password) => (hash_password(password), None),
         None => {
-            let PreparedCode { code, hash } = prepared.unwrap_or_default();
+            let PreparedCode { code, hash } = prepared.unwrap_or_else(PreparedCode::generate);
             let expires_at = expiry(now);
             let activation = activation_of(&*tx, login, &data, code, expires_at)?;
             (hash, Some(activation))

@@ -707,7 +707,8 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
     for p in plan.records {
         let data = checked(p.kind, &p.id, Value::Object(p.data), &file)?;
         let existing = stored.remove(&(p.kind, p.id.clone()));
-        if let Some(write) = compare(&mut report, p.label, p.kind, p.id, data, existing.as_ref()) {
+        let counts = report.counts.entry(p.label).or_default();
+        if let Some(write) = compare(counts, p.kind, p.id, data, existing.as_ref()) {
             writes.push(write);
         }
     }
@@ -748,14 +749,8 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
                 }
             }
             let kind = EntityKind::CourseOccurrence;
-            if let Some(write) = compare(
-                &mut report,
-                "lessons",
-                kind,
-                id.to_string(),
-                data,
-                Some(existing),
-            ) {
+            let counts = report.counts.entry("lessons").or_default();
+            if let Some(write) = compare(counts, kind, id.to_string(), data, Some(existing)) {
                 writes.push(write);
             }
         }
@@ -880,16 +875,15 @@ fn apply(tx: &mut dyn WriteTx, tt: &Timetable, options: &Options) -> Result<Repo
     Ok(report)
 }
 
-/// Counts a planned record against the stored one; the write it needs, if any.
-fn compare(
-    report: &mut Report,
-    label: &'static str,
+/// Counts a planned record against the stored one; the write it needs, if any (the next
+/// version, keeping whether it was ever public).
+pub(crate) fn compare(
+    counts: &mut Counts,
     kind: EntityKind,
     id: String,
     data: Data,
     existing: Option<&StoredRecord>,
 ) -> Option<StoredRecord> {
-    let counts = report.counts.entry(label).or_default();
     match existing {
         Some(r) if !r.deleted && r.data == data => {
             counts.unchanged += 1;
@@ -909,7 +903,8 @@ fn compare(
     })
 }
 
-fn tombstone(tx: &mut dyn WriteTx, r: &StoredRecord) -> Result<(), StoreError> {
+/// Writes the next version of `r`, deleted.
+pub(crate) fn tombstone(tx: &mut dyn WriteTx, r: &StoredRecord) -> Result<(), StoreError> {
     tx.put_record(&StoredRecord {
         version: r.version + 1,
         deleted: true,
@@ -959,6 +954,15 @@ fn unique_login(person: Option<&sts::Person>, sts_id: &str, taken: &BTreeSet<Str
         .map(|n| format!("{base}{n}"))
         .find(|l| !taken.contains(l))
         .expect("some number is free")
+}
+
+/// Lower-case ASCII letters and digits only, accents folded: how what an administrator
+/// types (a column's name, a role, a zone) is compared with what is expected.
+pub(crate) fn folded(s: &str) -> String {
+    s.chars()
+        .map(|c| fold_accent(c).to_ascii_lowercase())
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
 }
 
 /// The letter without its accent, for the letters of French names.

@@ -251,14 +251,6 @@ fn outcome<R: serde::Serialize>(
     }
 }
 
-/// Prints a calendar command's outcome; its exit status.
-fn calendar_outcome(
-    result: Result<ardoise_server::school_calendar::CalendarReport, String>,
-    json: bool,
-) -> i32 {
-    outcome(result, json, |r| r.to_text(), "calendrier inchangé")
-}
-
 /// Where the slips of a command go: the file is made before anything is written to the
 /// store, new (a file there may hold the only copy of earlier codes) and readable by its
 /// owner only, so that a slip that cannot be written never leaves codes nobody has.
@@ -296,7 +288,11 @@ impl SlipFile {
 
     /// Writes the slips of `activations` (the file is removed when there are none). A
     /// failure is told, not fatal: the codes are printed besides.
-    fn write(mut self, args: &Args, activations: &[ardoise_server::accounts::Activation]) {
+    fn write(
+        mut self,
+        store: &dyn ardoise_server::store::Store,
+        activations: &[ardoise_server::accounts::Activation],
+    ) {
         use std::io::Write as _;
         if activations.is_empty() {
             let _ = std::fs::remove_file(&self.path);
@@ -306,17 +302,13 @@ impl SlipFile {
             );
             return;
         }
-        let school = on_store(args, |store| {
-            Ok::<_, ardoise_server::store::StoreError>(
-                store
-                    .read()?
-                    .get_record(ardoise_protocol::EntityKind::School, "school")?
-                    .and_then(|r| r.data.get("name")?.as_str().map(str::to_string)),
-            )
-        })
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "votre établissement".into());
+        let school = store
+            .read()
+            .and_then(|r| r.get_record(ardoise_protocol::EntityKind::School, "school"))
+            .ok()
+            .flatten()
+            .and_then(|r| r.data.get("name")?.as_str().map(str::to_string))
+            .unwrap_or_else(|| "votre établissement".into());
         let header = ardoise_server::slips::SlipHeader {
             school,
             server_url: self.server_url.clone(),
@@ -340,13 +332,35 @@ impl SlipFile {
     }
 }
 
+/// Runs `op` (a command that makes activation codes) on the store, the slips file of
+/// `slips` made first; then writes there the slips of the codes `op` made (`codes`), or
+/// removes the file when it made none.
+fn with_slips<T, E: std::fmt::Display>(
+    args: &Args,
+    slips: &SlipArgs,
+    op: impl FnOnce(&dyn ardoise_server::store::Store) -> Result<T, E>,
+    codes: impl Fn(&T) -> Vec<ardoise_server::accounts::Activation>,
+) -> Result<T, String> {
+    let slips = SlipFile::open(slips)?;
+    on_store(args, |store| {
+        let result = op(store);
+        if let Some(slips) = slips {
+            let made = result.as_ref().map(&codes).unwrap_or_default();
+            slips.write(store, &made);
+        }
+        result
+    })
+}
+
 /// Runs a command; its exit status.
 fn run(args: &Args, command: &Command) -> i32 {
     use ardoise_server::school_calendar;
     match command {
-        Command::Config(Config::Set { key, value }) if key == "zone" => calendar_outcome(
+        Command::Config(Config::Set { key, value }) if key == "zone" => outcome(
             on_store(args, |store| school_calendar::set_zone(store, value)),
             false,
+            |r| r.to_text(),
+            "calendrier inchangé",
         ),
         Command::Config(Config::Set { key, value })
             if key == "workload-minutes" || key == "workload-assessments" =>
@@ -398,9 +412,11 @@ fn run(args: &Args, command: &Command) -> i32 {
                 2
             }
         },
-        Command::Import(Import::Calendar { file, json }) => calendar_outcome(
+        Command::Import(Import::Calendar { file, json }) => outcome(
             on_store(args, |store| school_calendar::import_ics(store, file)),
             *json,
+            |r| r.to_text(),
+            "calendrier inchangé",
         ),
         Command::Users(Users::Disable { login }) => {
             let result = on_store(args, |store| {
@@ -421,62 +437,41 @@ fn run(args: &Args, command: &Command) -> i32 {
             }
         }
         Command::Users(Users::Reset { login, slips }) => {
-            let slips = match SlipFile::open(slips) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("compte inchangé : {e}");
-                    return 2;
-                }
-            };
-            let result = on_store(args, |store| {
-                let now = chrono::Utc::now().timestamp();
-                ardoise_server::accounts::reset_user(store, login, now)
-            });
+            let now = chrono::Utc::now().timestamp();
+            let result = with_slips(
+                args,
+                slips,
+                |store| ardoise_server::accounts::reset_user(store, login, now),
+                |a| vec![a.clone()],
+            );
             match result {
                 Ok(a) => {
                     println!(
                         "compte « {} » : nouveau code d'activation {} (ses sessions sont fermées)",
                         a.login, a.code
                     );
-                    if let Some(slips) = slips {
-                        slips.write(args, std::slice::from_ref(&a));
-                    }
                     0
                 }
                 Err(e) => {
-                    if let Some(slips) = slips {
-                        slips.write(args, &[]);
-                    }
                     eprintln!("compte inchangé : {e}");
                     2
                 }
             }
         }
         Command::Users(Users::Import { file, json, slips }) => {
-            let slips = match SlipFile::open(slips) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("import refusé, aucun compte créé : {e}");
-                    return 2;
-                }
-            };
-            let result = on_store(args, |store| {
-                let now = chrono::Utc::now().timestamp();
-                ardoise_server::users_csv::import_users(store, file, now)
-            });
-            let created = result.as_ref().map(|r| r.created.clone()).ok();
-            let status = outcome(
+            let now = chrono::Utc::now().timestamp();
+            let result = with_slips(
+                args,
+                slips,
+                |store| ardoise_server::users_csv::import_users(store, file, now),
+                |report| report.created.clone(),
+            );
+            outcome(
                 result,
                 *json,
                 |r| r.to_text(),
                 "import refusé, aucun compte créé",
-            );
-            match (slips, created) {
-                (Some(slips), Some(created)) => slips.write(args, &created),
-                (Some(slips), None) => slips.write(args, &[]),
-                _ => {}
-            }
-            status
+            )
         }
         Command::Users(Users::Add {
             login,
@@ -506,52 +501,39 @@ fn run(args: &Args, command: &Command) -> i32 {
             } else {
                 None
             };
-            let new = ardoise_server::accounts::NewUser {
-                login: login.clone(),
-                role,
-                name: name.clone(),
-                sts_id: sts_id.clone(),
-                password,
-                audience_ids: Vec::new(),
-                subject_ids: Vec::new(),
-            };
-            let slips = match SlipFile::open(slips) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("compte non créé : {e}");
-                    return 2;
-                }
-            };
-            let result = on_store(args, |store| {
-                let now = chrono::Utc::now().timestamp();
-                let new = ardoise_server::accounts::NewUser {
-                    audience_ids: ardoise_server::users_csv::audience_ids(store, classes)?,
-                    ..new.clone()
-                };
-                Ok::<_, anyhow::Error>(ardoise_server::accounts::add_user(store, &new, now)?)
-            });
+            let now = chrono::Utc::now().timestamp();
+            let result = with_slips(
+                args,
+                slips,
+                |store| {
+                    let new = ardoise_server::accounts::NewUser {
+                        login: login.clone(),
+                        role,
+                        name: name.clone(),
+                        sts_id: sts_id.clone(),
+                        password,
+                        audience_ids: ardoise_server::users_csv::audience_ids(store, classes)?,
+                        subject_ids: Vec::new(),
+                    };
+                    Ok::<_, anyhow::Error>(ardoise_server::accounts::add_user(store, &new, now)?)
+                },
+                |created| created.activation.iter().cloned().collect(),
+            );
             match result {
                 Ok(created) => {
                     match &created.activation {
                         Some(a) => println!(
-                            "compte « {} » créé ({}) : code d'activation {}",
-                            new.login, created.user_id, a.code
+                            "compte « {login} » créé ({}) : code d'activation {}",
+                            created.user_id, a.code
                         ),
                         None => println!(
-                            "compte « {} » créé ({}) avec le mot de passe d'ARDOISE_PASSWORD",
-                            new.login, created.user_id
+                            "compte « {login} » créé ({}) avec le mot de passe d'ARDOISE_PASSWORD",
+                            created.user_id
                         ),
-                    }
-                    if let Some(slips) = slips {
-                        let activations: Vec<_> = created.activation.iter().cloned().collect();
-                        slips.write(args, &activations);
                     }
                     0
                 }
                 Err(e) => {
-                    if let Some(slips) = slips {
-                        slips.write(args, &[]);
-                    }
                     eprintln!("compte non créé : {e}");
                     2
                 }

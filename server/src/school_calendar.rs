@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::import::Counts;
-use crate::store::{Store, StoreError, StoredRecord, WriteTx};
+use crate::store::{Store, StoreError, WriteTx};
 
 /// The holidays the repository ships, as the ministry published them (see the file's
 /// header for its source and the test that checks it).
@@ -124,12 +124,7 @@ impl CalendarReport {
 /// The zone as the ministry names it, from what an administrator types (`c`, `zone c`,
 /// `corse`, `la reunion`…).
 pub fn parse_zone(text: &str) -> Option<&'static str> {
-    let fold = |s: &str| -> String {
-        s.chars()
-            .map(|c| crate::import::fold_accent(c).to_ascii_lowercase())
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect()
-    };
+    let fold = crate::import::folded;
     let typed = fold(text.trim());
     let typed = typed.strip_prefix("zone").unwrap_or(&typed);
     ZONES.iter().copied().find(|z| {
@@ -233,12 +228,7 @@ pub fn set_zone(store: &dyn Store, typed: &str) -> Result<CalendarReport, Calend
             .collect();
         for h in tx.live_of_kind(EntityKind::Holiday)? {
             if is_calendar_id(&h.id) && !kept.contains(&h.id) {
-                tx.put_record(&StoredRecord {
-                    version: h.version + 1,
-                    change_seq: 0,
-                    deleted: true,
-                    ..h
-                })?;
+                crate::import::tombstone(&mut *tx, &h)?;
                 report.holidays.removed += 1;
             }
         }
@@ -328,24 +318,17 @@ fn write_periods(
         let data = validate(EntityKind::Holiday, &data)
             .map_err(|e| CalendarError::Refused(format!("{} : {e}", p.name)))?;
         let existing = tx.get_record(EntityKind::Holiday, &id)?;
-        match &existing {
-            Some(r) if !r.deleted && r.data == data => {
-                report.holidays.unchanged += 1;
-                continue;
-            }
-            Some(r) if !r.deleted => report.holidays.changed += 1,
-            _ => report.holidays.created += 1,
-        }
-        tx.put_record(&StoredRecord {
-            kind: EntityKind::Holiday,
+        let write = crate::import::compare(
+            &mut report.holidays,
+            EntityKind::Holiday,
             id,
-            version: existing.as_ref().map_or(1, |r| r.version + 1),
-            change_seq: 0,
-            deleted: false,
-            ever_public: existing.as_ref().is_some_and(|r| r.ever_public),
             data,
-        })?;
-        report.periods.push(p.clone());
+            existing.as_ref(),
+        );
+        if let Some(write) = write {
+            tx.put_record(&write)?;
+            report.periods.push(p.clone());
+        }
     }
     Ok(report)
 }

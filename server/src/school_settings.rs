@@ -54,17 +54,21 @@ pub fn set_workload(
         .and_then(|w| serde_json::from_value(w.clone()).ok())
         .unwrap_or_default();
     if let Some(m) = minutes {
-        if !(5..=600).contains(&m) {
+        let range = WorkloadLimits::MINUTES;
+        if !range.contains(&m) {
             return Err(SettingError::Refused(format!(
-                "workload-minutes {m} : de 5 à 600 minutes"
+                "workload-minutes {m} : de {} à {} minutes",
+                range.start(),
+                range.end()
             )));
         }
         limits.max_minutes = m;
     }
     if let Some(a) = assessments {
-        if a > 10 {
+        if a > WorkloadLimits::MAX_ASSESSMENTS {
             return Err(SettingError::Refused(format!(
-                "workload-assessments {a} : de 0 à 10 évaluations"
+                "workload-assessments {a} : de 0 à {} évaluations",
+                WorkloadLimits::MAX_ASSESSMENTS
             )));
         }
         limits.max_assessments = a;

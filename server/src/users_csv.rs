@@ -104,16 +104,8 @@ enum Column {
     Sts,
 }
 
-/// Lower-case ASCII letters only: how header names and roles are compared.
-fn folded(s: &str) -> String {
-    s.chars()
-        .map(|c| crate::import::fold_accent(c).to_ascii_lowercase())
-        .filter(char::is_ascii_alphanumeric)
-        .collect()
-}
-
 fn column_of(name: &str) -> Option<Column> {
-    Some(match folded(name).as_str() {
+    Some(match crate::import::folded(name).as_str() {
         "identifiant" | "login" => Column::Login,
         "nom" | "nomdefamille" | "lastname" | "name" => Column::Last,
         "prenom" | "firstname" => Column::First,
@@ -127,7 +119,7 @@ fn column_of(name: &str) -> Option<Column> {
 
 /// A role as schools write it.
 pub fn role_of(text: &str) -> Option<Role> {
-    Some(match folded(text).as_str() {
+    Some(match crate::import::folded(text).as_str() {
         "enseignant" | "enseignante" | "professeur" | "teacher" => Role::Teacher,
         "viescolaire" | "cpe" | "surveillant" | "aed" => Role::VieScolaire,
         "direction" | "principal" | "proviseur" | "principaladjoint" | "proviseuradjoint" => {
@@ -208,24 +200,53 @@ pub fn import_users(store: &dyn Store, path: &Path, now: i64) -> Result<UsersRep
         ..UsersReport::default()
     };
 
-    let people = {
+    let settled = {
         let read = store.read()?;
-        let audiences: HashMap<String, String> = names(&*read, EntityKind::Audience, "name")?;
-        let subjects: HashMap<String, String> = names(&*read, EntityKind::Subject, "code")?;
-        read_people(&text, &audiences, &subjects, &mut report).map_err(refused)?
+        let audiences = accounts::ids_by(&*read, EntityKind::Audience, "name")?;
+        let subjects = accounts::ids_by(&*read, EntityKind::Subject, "code")?;
+        let people = read_people(&text, &audiences, &subjects, &mut report).map_err(refused)?;
+        settle(&*read, people, &refused)?
     };
-    // Every code is hashed before the write begins: argon2 takes a while, and the writer
-    // is the running server's too (its logins and syncs wait for it).
-    let mut codes = accounts::prepare_codes(people.len()).into_iter();
+    // The codes of the people to make, hashed before the write begins: argon2 takes a
+    // while, and the writer is the running server's too (its logins and syncs wait for
+    // it). A file imported again makes nobody, and hashes nothing.
+    let mut codes =
+        accounts::prepare_codes(settled.iter().filter(|s| !s.has_account).count()).into_iter();
 
     let mut tx = store.write()?;
-    let mut logins: HashMap<String, String> = HashMap::new();
-    for u in tx.live_of_kind(EntityKind::User)? {
-        if let Some(login) = u.data.get("login").and_then(Value::as_str) {
-            logins.insert(login.to_string(), u.id);
+    let mut logins = accounts::ids_by(&*tx, EntityKind::User, "login")?;
+    for s in settled {
+        if s.has_account {
+            report.unchanged.push(s.new.login);
+            continue;
         }
+        // An account made meanwhile under this login is refused here, with the line.
+        let created = accounts::add_in(&mut *tx, &s.new, now, &mut logins, codes.next())
+            .map_err(|e| refused(format!("ligne {} : {e}", s.line)))?;
+        report.created.extend(created.activation);
     }
+    tx.commit()?;
+    Ok(report)
+}
+
+/// A line of the file with its login settled.
+struct Settled {
+    line: usize,
+    new: NewUser,
+    /// The person has an account already (left as it is).
+    has_account: bool,
+}
+
+/// Gives every person their login (the one given, her imported record's for a teacher, or
+/// `prénom.nom`), and tells apart who has an account; or the first line at fault.
+fn settle(
+    tx: &dyn crate::store::ReadTx,
+    people: Vec<Person>,
+    refused: &dyn Fn(String) -> CsvError,
+) -> Result<Vec<Settled>, CsvError> {
+    let logins = accounts::ids_by(tx, EntityKind::User, "login")?;
     let mut in_file: BTreeMap<String, usize> = BTreeMap::new();
+    let mut settled = Vec::with_capacity(people.len());
     for mut p in people {
         let line = p.line;
         let new = &mut p.new;
@@ -242,7 +263,6 @@ pub fn import_users(store: &dyn Store, path: &Path, now: i64) -> Result<UsersRep
                 }
             }
         }
-        let code = codes.next().expect("one code a person");
         if new.login.is_empty() {
             // A teacher of the timetable is hers through her STS number, not her name.
             let base = login_base(&p.first, &p.last);
@@ -256,7 +276,7 @@ pub fn import_users(store: &dyn Store, path: &Path, now: i64) -> Result<UsersRep
                     p.first, p.last
                 )));
             }
-            new.login = derived_login(&*tx, &p.first, &p.last, &logins, &in_file)?;
+            new.login = derived_login(tx, &p.first, &p.last, &logins, &in_file)?;
         }
         if let Some(first) = in_file.insert(new.login.clone(), line) {
             return Err(refused(format!(
@@ -264,7 +284,8 @@ pub fn import_users(store: &dyn Store, path: &Path, now: i64) -> Result<UsersRep
                 new.login
             )));
         }
-        if let Some(account) = tx.account_by_login(&new.login)? {
+        let account = tx.account_by_login(&new.login)?;
+        if let Some(account) = &account {
             // The same person: the same STS number, or else the same name.
             let same = match &new.sts_id {
                 Some(sts) => accounts::sts_user_id(sts) == account.user_id,
@@ -275,7 +296,8 @@ pub fn import_users(store: &dyn Store, path: &Path, now: i64) -> Result<UsersRep
                         .and_then(|r| r.data.get("displayName"))
                         .and_then(Value::as_str)
                         .unwrap_or("");
-                    folded(shown) == folded(new.name.as_deref().unwrap_or(""))
+                    crate::import::folded(shown)
+                        == crate::import::folded(new.name.as_deref().unwrap_or(""))
                 }
             };
             if !same {
@@ -284,21 +306,20 @@ pub fn import_users(store: &dyn Store, path: &Path, now: i64) -> Result<UsersRep
                     new.login
                 )));
             }
-            report.unchanged.push(new.login.clone());
-            continue;
         }
-        let created = accounts::add_in(&mut *tx, new, now, &mut logins, Some(code))
-            .map_err(|e| refused(format!("ligne {line} : {e}")))?;
-        report.created.extend(created.activation);
+        settled.push(Settled {
+            line,
+            new: p.new,
+            has_account: account.is_some(),
+        });
     }
-    tx.commit()?;
-    Ok(report)
+    Ok(settled)
 }
 
 /// The ids of classes or groups given by their names (STS codes); refused when one is not
 /// in the store.
 pub fn audience_ids(store: &dyn Store, names_: &[String]) -> Result<Vec<String>, CsvError> {
-    let known = names(&*store.read()?, EntityKind::Audience, "name")?;
+    let known = accounts::ids_by(&*store.read()?, EntityKind::Audience, "name")?;
     names_
         .iter()
         .map(|n| {
@@ -309,19 +330,6 @@ pub fn audience_ids(store: &dyn Store, names_: &[String]) -> Result<Vec<String>,
             })
         })
         .collect()
-}
-
-/// Live records of a kind by one of their text fields: value → id.
-fn names(
-    tx: &dyn crate::store::ReadTx,
-    kind: EntityKind,
-    field: &str,
-) -> Result<HashMap<String, String>, StoreError> {
-    Ok(tx
-        .live_of_kind(kind)?
-        .into_iter()
-        .filter_map(|r| Some((r.data.get(field)?.as_str()?.to_string(), r.id)))
-        .collect())
 }
 
 /// The login of a line that gives none: `prénom.nom`, or the one this person was given
