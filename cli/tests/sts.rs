@@ -12,14 +12,27 @@ use serde_json::Value;
 
 const PASSWORD: &str = "ardoise-sts-2026";
 
-fn server_cmd(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
-    let out = Command::new(bin("ardoise-server"))
+/// `ardoise-server --data DATA ARGS` with `env`, run to its end.
+fn server_run(data: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    Command::new(bin("ardoise-server"))
         .arg("--data")
         .arg(data)
         .args(args)
         .envs(env.iter().copied())
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// A command the server refuses (exit status 2, nothing changed); what it says.
+fn server_refused(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = server_run(data, args, env);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?} not refused: {stderr}");
+    stderr
+}
+
+fn server_cmd(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = server_run(data, args, env);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -110,15 +123,8 @@ fn an_imported_timetable_is_what_the_teachers_read() {
             env,
         ),
     ] {
-        let out = Command::new(bin("ardoise-server"))
-            .arg("--data")
-            .arg(&data)
-            .args(["users", "add", "--password-from-env"])
-            .args(&args)
-            .envs(env)
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{args:?} accepted");
+        let args = [&["users", "add", "--password-from-env"][..], &args].concat();
+        server_refused(&data, &args, &env);
     }
 
     let server = Server::demo(root.path());
@@ -493,14 +499,7 @@ fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
         "nom;prénom;rôle;classes\nMartin;Paul;élève;3B\nMartin;Zoé;élève;9Z\n",
     )
     .unwrap();
-    let out = Command::new(bin("ardoise-server"))
-        .arg("--data")
-        .arg(&data)
-        .args(["users", "import", broken.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = server_refused(&data, &["users", "import", broken.to_str().unwrap()], &[]);
     assert!(
         stderr.contains("ligne 3") && stderr.contains("9Z"),
         "{stderr}"
@@ -525,30 +524,17 @@ fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
     ] {
         let path = root.path().join("refused.csv");
         std::fs::write(&path, content).unwrap();
-        let out = Command::new(bin("ardoise-server"))
-            .arg("--data")
-            .arg(&data)
-            .args(["users", "import", path.to_str().unwrap()])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{content}: {stderr}");
+        let stderr = server_refused(&data, &["users", "import", path.to_str().unwrap()], &[]);
         assert!(stderr.contains(expected), "{content}: {stderr}");
     }
     // Slips never overwrite a file: it may hold the only copy of earlier codes.
-    let taken = Command::new(bin("ardoise-server"))
-        .arg("--data")
-        .arg(&data)
-        .args([
-            "users",
-            "import",
-            csv_arg,
-            "--slips",
-            slips.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(taken.status.code(), Some(2));
+    let slips_arg = slips.to_str().unwrap();
+    let taken = server_refused(
+        &data,
+        &["users", "import", csv_arg, "--slips", slips_arg],
+        &[],
+    );
+    assert!(taken.contains("n'existe pas encore"), "{taken}");
     assert_eq!(
         pdf_pages(&slips).len(),
         2,
@@ -570,10 +556,9 @@ fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
         &[],
     );
     assert!(one.contains("code d'activation"), "{one}");
-    let unknown = Command::new(bin("ardoise-server"))
-        .arg("--data")
-        .arg(&data)
-        .args([
+    let unknown = server_refused(
+        &data,
+        &[
             "users",
             "add",
             "--login",
@@ -582,10 +567,10 @@ fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
             "pupil",
             "--classes",
             "9Z",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(unknown.status.code(), Some(2));
+        ],
+        &[],
+    );
+    assert!(unknown.contains("9Z"), "{unknown}");
 
     // Léa's first login: the code, typed as one types from paper, then her own password.
     let server = Server::demo(root.path());
@@ -652,13 +637,8 @@ fn a_school_makes_its_accounts_from_a_spreadsheet_and_hands_out_slips() {
         load["limits"],
         serde_json::json!({"maxMinutes": 60, "maxAssessments": 2})
     );
-    let refused = Command::new(bin("ardoise-server"))
-        .arg("--data")
-        .arg(&data)
-        .args(["config", "set", "workload-minutes", "5000"])
-        .output()
-        .unwrap();
-    assert_eq!(refused.status.code(), Some(2));
+    let refused = server_refused(&data, &["config", "set", "workload-minutes", "5000"], &[]);
+    assert!(refused.contains("de 5 à 600"), "{refused}");
     let holidays = lessons(&lea, &["--audience", "3A"], "2026-12-21", "5");
     assert!(
         holidays.is_empty(),

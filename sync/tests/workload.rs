@@ -93,6 +93,11 @@ fn a_days_load_counts_what_the_class_already_has_and_warns_above_the_limits() {
     assert_eq!(week.days.len(), 6);
     let friday = week.days.iter().find(|d| d.date == "2026-12-11").unwrap();
     assert_eq!(friday.minutes, after.minutes);
+    assert!(week
+        .days
+        .iter()
+        .filter(|d| d.date != "2026-12-11")
+        .all(|d| !d.items.iter().any(|i| i.id == test.id)));
     // A group drawn from 2nde 3 bears its homework too.
     let group =
         workload::day_load(martin.replica(), "Espagnol LV2 — 2nde 1-2-3", due, None).unwrap();

@@ -35,11 +35,8 @@ export function renderLogin(lang: Lang, server: string, onLogin: (c: Credentials
   intro.textContent = m.loginIntro;
   form.append(h1, intro);
   const inputs: Record<string, HTMLInputElement> = {};
-  for (const [name, label, type, value] of [
-    ["server", m.server, "url", server],
-    ["login", m.login, "text", ""],
-    ["password", m.password, "password", ""],
-  ] as const) {
+  /** A labelled input of the form, in `into`. */
+  const field = (into: HTMLElement, name: string, label: string, type: string): HTMLInputElement => {
     const wrap = document.createElement("div");
     wrap.className = "field";
     const l = document.createElement("label");
@@ -49,13 +46,21 @@ export function renderLogin(lang: Lang, server: string, onLogin: (c: Credentials
     input.id = `login-${name}`;
     input.name = name;
     input.type = type;
+    inputs[name] = input;
+    wrap.append(l, input);
+    into.append(wrap);
+    return input;
+  };
+  for (const [name, label, type, value] of [
+    ["server", m.server, "url", server],
+    ["login", m.login, "text", ""],
+    ["password", m.password, "password", ""],
+  ] as const) {
+    const input = field(form, name, label, type);
     input.value = value;
     input.required = true;
     if (name === "server") input.placeholder = m.serverExample;
     if (name === "password") input.autocomplete = "current-password";
-    inputs[name] = input;
-    wrap.append(l, input);
-    form.append(wrap);
   }
   // An account's first login: its password is a one-time activation code, and the
   // person chooses hers (shown by askNewPassword).
@@ -66,20 +71,9 @@ export function renderLogin(lang: Lang, server: string, onLogin: (c: Credentials
     ["newPassword", m.newPassword],
     ["confirmPassword", m.confirmPassword],
   ] as const) {
-    const wrap = document.createElement("div");
-    wrap.className = "field";
-    const l = document.createElement("label");
-    l.htmlFor = `login-${name}`;
-    l.textContent = label;
-    const input = document.createElement("input");
-    input.id = `login-${name}`;
-    input.name = name;
-    input.type = "password";
+    const input = field(activation, name, label, "password");
     input.autocomplete = "new-password";
     input.minLength = 8;
-    inputs[name] = input;
-    wrap.append(l, input);
-    activation.append(wrap);
   }
   form.append(activation);
   const error = document.createElement("p");
