@@ -10,6 +10,7 @@ packages=(
   xvfb xauth webkit2gtk-driver                       # running it without a display, E2E
   imagemagick                                        # screenshots of the window
   python3-venv                                       # the tests' Python references
+  poppler-utils                                      # pdftotext: the tests read PDFs back
   curl ca-certificates
 )
 missing=()

@@ -31,6 +31,7 @@ fn main() {
         "get_logbook",
         "sign_visa",
         "export_day_pdf",
+        "export_archive_pdf",
         "open_last_export",
         "get_status",
         "sync_now",

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{Data, Keep};
+use ardoise_sync::archive::{ArchiveOf, SchoolYear};
 use ardoise_sync::open_ent::Client;
 use ardoise_sync::views::{self, Who};
 use ardoise_sync::{backend, logbook, Profile, Replica, SyncEngine, SyncError};
@@ -84,6 +85,22 @@ enum Command {
         /// JSON output.
         #[arg(long)]
         json: bool,
+    },
+    /// The year's archive of the cahier de textes as a PDF (from the replica): a class's or
+    /// group's whole logbook, its groups' séances included, or a teacher's own.
+    Archive {
+        /// Class or group name, e.g. "2nde 3".
+        #[arg(long, required_unless_present = "teacher", conflicts_with = "teacher")]
+        audience: Option<String>,
+        /// Teacher's login.
+        #[arg(long)]
+        teacher: Option<String>,
+        /// School year, e.g. 2026-2027. Default: the one of today.
+        #[arg(long)]
+        year: Option<String>,
+        /// Where to write the PDF.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Séances of the cahier de textes.
     Session {
@@ -553,6 +570,38 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             } else {
                 print!("{}", workload_text(&load));
             }
+        }
+        Command::Archive {
+            audience,
+            teacher,
+            year,
+            out,
+        } => {
+            let replica = Replica::open(&profile.replica_path())?;
+            let today = ardoise_protocol::calendar::paris_today(chrono::Utc::now());
+            let year: SchoolYear = match year {
+                Some(y) => y.parse()?,
+                None => SchoolYear::containing(today).ok_or_else(|| SyncError::Refused {
+                    code: ErrorCode::ArchiveInvalidYear,
+                    message: format!("pas d'année scolaire le {today}"),
+                })?,
+            };
+            let of = match (audience, teacher) {
+                (Some(name), _) => ArchiveOf::Audience(name),
+                (None, Some(login)) => ArchiveOf::Teacher(login),
+                (None, None) => {
+                    return Err(SyncError::Refused {
+                        code: ErrorCode::CliInvalidInput,
+                        message: "précisez --audience ou --teacher".into(),
+                    })
+                }
+            };
+            let archive = ardoise_sync::archive::archive(&replica, &of, year, today)?;
+            write_out(&out, &archive.pdf)?;
+            println!(
+                "{} séance(s) et {} travail(s) à faire, année {year}",
+                archive.counts.sessions, archive.counts.homework
+            );
         }
         Command::Timetable(a) => {
             let replica = Replica::open(&profile.replica_path())?;

@@ -5,42 +5,11 @@
 //! lesson is in both its teachers' timetables.
 
 use std::path::Path;
-use std::process::Command;
 
-use ardoise_testkit::{bin, Client, Server};
+use ardoise_testkit::{server_cmd, server_refused, Client, Server};
 use serde_json::Value;
 
 const PASSWORD: &str = "ardoise-sts-2026";
-
-/// `ardoise-server --data DATA ARGS` with `env`, run to its end.
-fn server_run(data: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    Command::new(bin("ardoise-server"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap()
-}
-
-/// A command the server refuses (exit status 2, nothing changed); what it says.
-fn server_refused(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
-    let out = server_run(data, args, env);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "{args:?} not refused: {stderr}");
-    stderr
-}
-
-fn server_cmd(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
-    let out = server_run(data, args, env);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "ardoise-server {args:?}: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
 
 /// `ardoise-server import sts` of the project's pair into `data`, as of `today`; its report.
 fn import_pair(data: &Path, today: &str) -> String {

@@ -4,6 +4,9 @@
 //! Alsace and Moselle keep two more (Vendredi saint and the 26 December): a school there
 //! asks for them with [`Region::AlsaceMoselle`].
 
+use std::fmt;
+use std::str::FromStr;
+
 use chrono::{Datelike, Duration, NaiveDate};
 
 /// Which set of public holidays applies.
@@ -84,6 +87,83 @@ pub fn public_holiday(date: NaiveDate, region: Region) -> Option<&'static str> {
         .map(|(_, name)| name)
 }
 
+/// A school year, written `2026-2027`: from 1 August of its first year to 31 July of the
+/// next, which holds every lesson of the year whatever the school's calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SchoolYear {
+    first: NaiveDate,
+    last: NaiveDate,
+}
+
+impl SchoolYear {
+    /// The year that starts in August of `year`.
+    pub fn starting(year: i32) -> Option<SchoolYear> {
+        Some(SchoolYear {
+            first: NaiveDate::from_ymd_opt(year, 8, 1)?,
+            last: NaiveDate::from_ymd_opt(year.checked_add(1)?, 7, 31)?,
+        })
+    }
+
+    /// The school year `date` is in.
+    pub fn containing(date: NaiveDate) -> Option<SchoolYear> {
+        let first = if date.month() >= 8 {
+            date.year()
+        } else {
+            date.year() - 1
+        };
+        SchoolYear::starting(first)
+    }
+
+    /// Its first day, 1 August.
+    pub fn first_day(self) -> NaiveDate {
+        self.first
+    }
+
+    /// Its last day, 31 July.
+    pub fn last_day(self) -> NaiveDate {
+        self.last
+    }
+
+    /// Whether `date` (YYYY-MM-DD) is in it; `false` for what is not a date.
+    pub fn contains(self, date: &str) -> bool {
+        date.parse::<NaiveDate>()
+            .is_ok_and(|d| self.first <= d && d <= self.last)
+    }
+}
+
+impl fmt::Display for SchoolYear {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.first.year(), self.last.year())
+    }
+}
+
+/// A school year that is not written like `2026-2027`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("année scolaire invalide : « {0} » (attendu : 2026-2027)")]
+pub struct BadSchoolYear(pub String);
+
+impl FromStr for SchoolYear {
+    type Err = BadSchoolYear;
+
+    /// `2026-2027`: two years of four digits, the second after the first.
+    fn from_str(s: &str) -> Result<SchoolYear, BadSchoolYear> {
+        let refused = || BadSchoolYear(s.to_string());
+        let (a, b) = s.trim().split_once('-').ok_or_else(refused)?;
+        let four_digits = |x: &str| x.len() == 4 && x.bytes().all(|c| c.is_ascii_digit());
+        if !four_digits(a) || !four_digits(b) {
+            return Err(refused());
+        }
+        let (a, b): (i32, i32) = (
+            a.parse().map_err(|_| refused())?,
+            b.parse().map_err(|_| refused())?,
+        );
+        if b != a + 1 {
+            return Err(refused());
+        }
+        SchoolYear::starting(a).ok_or_else(refused)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +239,34 @@ mod tests {
             Some("Saint-Étienne")
         );
         assert_eq!(public_holidays(2026, Region::AlsaceMoselle).len(), 13);
+    }
+
+    #[test]
+    fn a_school_year_is_two_following_years() {
+        let year: SchoolYear = "2026-2027".parse().unwrap();
+        assert_eq!(year.first_day().to_string(), "2026-08-01");
+        assert_eq!(year.last_day().to_string(), "2027-07-31");
+        assert_eq!(year.to_string(), "2026-2027");
+        assert!(year.contains("2027-07-04") && year.contains("2026-09-01"));
+        assert!(!year.contains("2026-07-31") && !year.contains("demain"));
+        for bad in [
+            "2026",
+            "2026-2028",
+            "2027-2026",
+            "26-27",
+            "2026-2027x",
+            "abcd-efgh",
+            "",
+        ] {
+            assert_eq!(
+                bad.parse::<SchoolYear>(),
+                Err(BadSchoolYear(bad.into())),
+                "{bad}"
+            );
+        }
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(SchoolYear::containing(day("2027-07-04")), Some(year));
+        assert_eq!(SchoolYear::containing(day("2026-09-01")), Some(year));
+        assert_ne!(SchoolYear::containing(day("2026-07-31")), Some(year));
     }
 }

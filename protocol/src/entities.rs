@@ -90,6 +90,22 @@ impl HomeworkKind {
             HomeworkKind::Other => "other",
         }
     }
+
+    /// The kind its wire name names, `None` for any other name.
+    pub fn from_wire(name: &str) -> Option<HomeworkKind> {
+        HomeworkKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// As the editor and the printed logbook say it, in French.
+    pub fn french(self) -> &'static str {
+        match self {
+            HomeworkKind::Exercise => "exercices",
+            HomeworkKind::Reading => "lecture",
+            HomeworkKind::Test => "évaluation",
+            HomeworkKind::Presentation => "exposé",
+            HomeworkKind::Other => "autre",
+        }
+    }
 }
 
 /// Which weeks a course runs.

@@ -115,6 +115,8 @@ error_codes! {
     LogbookVisaLocked = "logbook.visa_locked",
     /// A visa dated outside the school year.
     LogbookVisaOutOfYear = "logbook.visa_out_of_year",
+    /// A change to an entry of a school year the school has closed (archived).
+    LogbookYearClosed = "logbook.year_closed",
     /// A file name the ENT refuses (reserved, traversal, characters).
     DocumentBadName = "document.bad_name",
     /// A share to no one, to someone unknown, or beyond what the user may give.
@@ -205,6 +207,8 @@ error_codes! {
     ExportOpen = "export.open",
     /// An export destination that could not be used.
     ExportPath = "export.path",
+    /// A school year that is not written like `2026-2027`.
+    ArchiveInvalidYear = "archive.invalid_year",
     /// A value outside the choices offered.
     AppInvalidChoice = "app.invalid_choice",
     /// A date that is not YYYY-MM-DD.

@@ -35,6 +35,7 @@ pub mod net;
 pub mod rules;
 pub mod school_calendar;
 pub mod school_settings;
+pub mod school_year;
 pub mod slips;
 pub mod store;
 pub mod sts;

@@ -60,6 +60,27 @@ enum Command {
     /// The school's settings.
     #[command(subcommand)]
     Config(Config),
+    /// The school years.
+    #[command(subcommand)]
+    Year(Year),
+}
+
+#[derive(Subcommand)]
+enum Year {
+    /// Closes a school year once its last lesson is past: its cahier de textes and its
+    /// lessons are kept, read-only (every change refused), for the archive.
+    Close {
+        /// The year, e.g. 2026-2027.
+        year: String,
+        /// The day it is closed on (default: today in Paris).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        /// The report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lists the closed years.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -405,6 +426,43 @@ fn run(args: &Args, command: &Command) -> i32 {
                 println!("zone = {}", zone.as_deref().unwrap_or("(non définie)"));
                 println!("workload-minutes = {}", workload.max_minutes);
                 println!("workload-assessments = {}", workload.max_assessments);
+                0
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                2
+            }
+        },
+        Command::Year(Year::Close { year, today, json }) => {
+            let year: ardoise_protocol::calendar::SchoolYear = match year.parse() {
+                Ok(y) => y,
+                Err(e) => {
+                    eprintln!("année inchangée : {e}");
+                    return 2;
+                }
+            };
+            let today = today
+                .unwrap_or_else(|| ardoise_protocol::calendar::paris_today(chrono::Utc::now()));
+            outcome(
+                on_store(args, |store| {
+                    ardoise_server::school_year::close(store, year, today)
+                }),
+                *json,
+                |r| r.to_text(),
+                "année inchangée",
+            )
+        }
+        Command::Year(Year::List) => match on_store(args, |store| {
+            ardoise_server::school_year::closed(&*store.read()?)
+        }) {
+            Ok(years) if years.is_empty() => {
+                println!("aucune année close");
+                0
+            }
+            Ok(years) => {
+                for y in years {
+                    println!("{y} close");
+                }
                 0
             }
             Err(e) => {

@@ -250,6 +250,20 @@ fn check_visa(tx: &dyn ReadTx, kind: EntityKind, data: &Data) -> Result<(), Fail
     Ok(())
 }
 
+/// Refuses changes to records dated in a closed school year: its logbook is archived.
+fn check_year_open(tx: &dyn ReadTx, kind: EntityKind, data: &Data) -> Result<(), Fail> {
+    if let Some(year) = crate::school_year::closed_year_of(tx, kind, data)? {
+        return Err(reject(
+            ErrorCode::LogbookYearClosed,
+            format!(
+                "L'année scolaire {year} est close : son cahier de textes est archivé et ne \
+                 change plus."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// A séance or homework keeps its class: its readers are those of its class, and moved,
 /// the first class's replicas would keep it. A lesson goes to another class as a copy.
 fn check_audience_kept(kind: EntityKind, before: &Data, after: &Data) -> Result<(), Fail> {
@@ -394,6 +408,7 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
                 check_visa_bound(tx, &data, now)?;
             }
             check_visa(tx, op.kind, &data)?;
+            check_year_open(tx, op.kind, &data)?;
             put(tx, op.kind, &op.record_id, 1, false, false, data)?;
             Ok(applied(op, 1))
         }
@@ -435,6 +450,8 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
             authorize_write(p, op.kind, Some(&cur.data), &merged, &names)?;
             check_visa(tx, op.kind, &cur.data)?;
             check_visa(tx, op.kind, &merged)?;
+            check_year_open(tx, op.kind, &cur.data)?;
+            check_year_open(tx, op.kind, &merged)?;
             let mut version = cur.version;
             if merged != cur.data {
                 version += 1;
@@ -467,6 +484,7 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
                     "Cet enregistrement n'existe pas.",
                 ));
             };
+            check_year_open(tx, op.kind, &cur.data)?;
             if op.kind == EntityKind::Visa {
                 return revoke_visa(tx, p, op, cur);
             }

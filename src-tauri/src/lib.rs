@@ -96,6 +96,7 @@ pub fn run() {
             commands::direction::get_logbook,
             commands::direction::sign_visa,
             commands::export::export_day_pdf,
+            commands::export::export_archive_pdf,
             commands::export::open_last_export,
             commands::sync::get_status,
             commands::sync::sync_now,

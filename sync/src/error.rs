@@ -45,6 +45,15 @@ pub enum SyncError {
     Io(#[from] std::io::Error),
 }
 
+impl From<ardoise_protocol::calendar::BadSchoolYear> for SyncError {
+    fn from(e: ardoise_protocol::calendar::BadSchoolYear) -> SyncError {
+        SyncError::Refused {
+            code: ErrorCode::ArchiveInvalidYear,
+            message: e.to_string(),
+        }
+    }
+}
+
 impl SyncError {
     /// The stable code of the error.
     pub fn code(&self) -> ErrorCode {

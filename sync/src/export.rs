@@ -61,17 +61,23 @@ pub fn who_label(replica: &Replica, who: &Who) -> Result<Option<String>> {
 /// A file name for the day sheet: `emploi-du-temps[-<who>]-<date>.pdf`, with only letters,
 /// digits and dashes from the label.
 pub fn file_name(label: Option<&str>, date: NaiveDate) -> String {
-    let who: String = label
-        .unwrap_or_default()
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { '-' })
-        .collect();
-    let who: Vec<&str> = who.split('-').filter(|w| !w.is_empty()).collect();
+    let who = slug(label.unwrap_or_default());
     if who.is_empty() {
         format!("emploi-du-temps-{date}.pdf")
     } else {
-        format!("emploi-du-temps-{}-{date}.pdf", who.join("-"))
+        format!("emploi-du-temps-{who}-{date}.pdf")
     }
+}
+
+/// The letters and digits of `label`, words joined by single dashes: « 1re B » → `1re-B`,
+/// what a file name can hold on every system.
+pub(crate) fn slug(label: &str) -> String {
+    let kept: String = label
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect();
+    let words: Vec<&str> = kept.split('-').filter(|w| !w.is_empty()).collect();
+    words.join("-")
 }
 
 /// Lays out the day, one block per class or group, in two columns over as many pages as
@@ -305,7 +311,7 @@ pub fn french_date(date: NaiveDate) -> String {
 }
 
 /// Approximate width of a character in Helvetica, in ems.
-fn char_width(c: char) -> f32 {
+pub(crate) fn char_width(c: char) -> f32 {
     match c {
         'i' | 'l' | 'j' | 't' | 'f' | 'r' | '.' | ',' | ':' | ';' | '\'' | ' ' | '|' | '!' => 0.30,
         'm' | 'w' | 'M' | 'W' | '—' => 0.85,
@@ -315,7 +321,7 @@ fn char_width(c: char) -> f32 {
 }
 
 /// Approximate width in points of `s` (enough to keep lines in their column).
-fn width(s: &str, size: f32) -> f32 {
+pub(crate) fn width(s: &str, size: f32) -> f32 {
     s.chars().map(char_width).sum::<f32>() * size
 }
 

@@ -33,6 +33,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod archive;
 pub mod backend;
 pub mod connectivity;
 pub mod connector;

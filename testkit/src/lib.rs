@@ -186,6 +186,59 @@ impl Drop for Server {
     }
 }
 
+/// `ardoise-server --data DATA ARGS` (an administration command) with `env`, run to its end.
+pub fn server_run(data: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    Command::new(bin("ardoise-server"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+/// An administration command the server refuses (exit status 2, nothing changed); what
+/// it says.
+pub fn server_refused(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = server_run(data, args, env);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?} not refused: {stderr}");
+    stderr
+}
+
+/// An administration command that succeeds; what it prints.
+pub fn server_cmd(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = server_run(data, args, env);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "ardoise-server {args:?}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The text of a PDF file as `pdftotext` (poppler-utils) reads it, white space collapsed:
+/// a line the layout cut in two reads as one.
+pub fn pdf_text(path: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by scripts/install-deps.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// What a client command gave.
 #[derive(Debug)]
 pub struct Out {

@@ -60,6 +60,8 @@ export const restoreOccurrence = (id: string) => invoke<OccurrenceView>("restore
 export const replaceOccurrence = (id: string, substitute: string, note: string | null) =>
   invoke<OccurrenceView>("replace_occurrence", { id, substitute, note });
 export const exportDayPdf = (date: string, of: DayOf | null) => invoke<string | null>("export_day_pdf", { date, of });
+export const exportArchivePdf = (of: DayOf, year: string, today: string) =>
+  invoke<string | null>("export_archive_pdf", { of, year, today });
 export const openLastExport = () => invoke<void>("open_last_export");
 
 export const getLogbook = (teacher: string, from: string, to: string) =>

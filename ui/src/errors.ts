@@ -38,6 +38,10 @@ export const ERROR_TEXTS: Record<Exclude<ErrorCode, "unknown">, Texts> = {
   "logbook.attachment_not_yours": { fr: "Seuls vos propres documents peuvent être joints.", en: "Only your own documents can be attached." },
   "logbook.audience_fixed": { fr: "Une séance publiée ne change pas de classe.", en: "A published entry cannot move to another class." },
   "logbook.visa_locked": { fr: "Entrée visée : elle ne peut plus être modifiée.", en: "Signed-off entry: it can no longer be changed." },
+  "logbook.year_closed": {
+    fr: "Cette année scolaire est close : son cahier de textes est archivé et ne change plus.",
+    en: "This school year is closed: its logbook is archived and no longer changes.",
+  },
   "logbook.visa_out_of_year": { fr: "Un visa doit être daté dans l'année scolaire.", en: "A sign-off must be dated within the school year." },
   "document.bad_name": { fr: "Ce nom de fichier n'est pas accepté par l'ENT.", en: "The ENT does not accept this file name." },
   "document.bad_share": { fr: "Ce partage n'est pas possible.", en: "This share is not possible." },
@@ -85,6 +89,10 @@ export const ERROR_TEXTS: Record<Exclude<ErrorCode, "unknown">, Texts> = {
   "export.open": { fr: "Impossible d'ouvrir le fichier exporté.", en: "The exported file could not be opened." },
   "export.path": { fr: "Cet emplacement ne convient pas à l'export.", en: "This place cannot hold the export." },
   "app.invalid_choice": { fr: "Choix non valide.", en: "Invalid choice." },
+  "archive.invalid_year": {
+    fr: "Année scolaire non valide : elle s'écrit comme 2026-2027.",
+    en: "Invalid school year: write it like 2026-2027.",
+  },
   "app.invalid_date": { fr: "Date non valide.", en: "Invalid date." },
   "app.invalid_zoom": { fr: "Niveau de zoom non valide.", en: "Invalid zoom level." },
   "app.language": { fr: "La langue de la fenêtre n'a pas pu être changée.", en: "The window's language could not be changed." },

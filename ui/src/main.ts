@@ -9,6 +9,7 @@ import {
   copyTargets,
   deleteHomework,
   exportDayPdf,
+  exportArchivePdf,
   getLogbook,
   lastLogin,
   listDrafts,
@@ -59,6 +60,7 @@ import type { Changes } from "./bindings";
 import { reshapes, touches, type Page } from "./changes";
 import { renderConflicts } from "./conflicts";
 import { logoutButton } from "./logout";
+import { archiveButton } from "./archive";
 import { calendarFeedButton } from "./calendarFeed";
 import { renderDocuments, renderTransfers } from "./documents";
 import type { HomeworkRow, Saved } from "./editor";
@@ -315,9 +317,19 @@ async function renderLogbooks(): Promise<void> {
 }
 
 async function exportPdf(): Promise<void> {
-  const m = t(lang);
   const path = await exportDayPdf(current, target ? { kind: target.kind, key: target.key } : null);
-  if (path) toast(m.exported(path), { label: m.open, run: () => void openLastExport().catch(showError) });
+  if (path) exported(path);
+}
+
+/** « PDF enregistré », with a way to open it. */
+function exported(path: string): void {
+  const m = t(lang);
+  toast(m.exported(path), { label: m.open, run: () => void openLastExport().catch(showError) });
+}
+
+/** The year's archive of a class, a group or a teacher, for the school year of the day shown. */
+function yearArchiveButton(of: { kind: "audience" | "teacher"; key: string }): HTMLButtonElement {
+  return archiveButton(lang, of, current, (who, year) => exportArchivePdf(who, year, todayIso), exported, showError);
 }
 
 async function renderOffice(): Promise<void> {
@@ -336,7 +348,9 @@ async function renderOffice(): Promise<void> {
   pdf.textContent = m.exportPdf;
   withIcon(pdf, "pdf");
   pdf.onclick = () => void exportPdf().catch(showError);
-  const nav = [day, print, pdf, documentsButton(), ...accountButtons(), langButton()];
+  const archive =
+    target && target.kind !== "room" ? [yearArchiveButton({ kind: target.kind, key: target.key })] : [];
+  const nav = [day, print, pdf, ...archive, documentsButton(), ...accountButtons(), langButton()];
   const header = pageHeader(me?.displayName ?? "", ...(signsVisas() ? [officeTabs(), ...nav] : nav));
 
   const search = document.createElement("section");
@@ -633,6 +647,8 @@ async function draw(): Promise<void> {
       drafts.onclick = () => void openDrafts();
       tools.push(drafts, documentsButton());
     }
+    // Her own cahier de textes of the year, as the school keeps it.
+    if (me.roles.includes("teacher")) tools.push(yearArchiveButton({ kind: "teacher", key: me.login }));
     // Her timetable in her phone's calendar, where the ENT publishes one.
     if (can("calendarFeed")) tools.push(calendarFeedButton(lang, renewCalendarFeed, showError));
     const header = pageHeader(week.userName, prev, label, next, picker, ...tools, ...accountButtons(), langButton());

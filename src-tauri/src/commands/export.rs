@@ -1,9 +1,12 @@
-//! The day's timetable of every class as a PDF file, saved where the user chooses.
+//! PDF files saved where the user chooses: the day's timetable of every class (or one),
+//! and the year's archive of a cahier de textes.
 
 use std::path::PathBuf;
 
 use ardoise_protocol::ErrorCode;
+use ardoise_sync::archive::{ArchiveOf, SchoolYear};
 use ardoise_sync::views::Who;
+use ardoise_sync::SyncError;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
@@ -13,9 +16,9 @@ use crate::commands::timetable::DayOf;
 use crate::error::{CmdResult, CommandError};
 use crate::state::{lock, AppState};
 
-/// Asks where to save the PDF of `date` for `of` (every class by default) in a native
-/// dialog opened on the Documents folder (else the home folder), the file named after the class and the day;
-/// writes it and returns its path, `None` when the user cancelled.
+/// Asks where to save the PDF of `date` for `of` (every class by default), the file named
+/// after the class and the day; writes it and returns its path, `None` when the user
+/// cancelled.
 #[tauri::command]
 pub async fn export_day_pdf(
     app: AppHandle,
@@ -33,11 +36,76 @@ pub async fn export_day_pdf(
             ardoise_sync::export::file_name(label.as_deref(), day),
         )
     };
+    let saved = save_as(
+        &app,
+        &state,
+        "Enregistrer l'emploi du temps du jour",
+        name,
+        pdf,
+    )
+    .await?;
+    if let Some(path) = &saved {
+        log::info!("emploi du temps du {day} exporté : {path}");
+    }
+    Ok(saved)
+}
+
+/// Asks where to save the year's archive of the cahier de textes of `of` (a class or
+/// group, or a teacher) for `year` (`2026-2027`), made on `today`; writes it and returns
+/// its path, `None` when the user cancelled.
+#[tauri::command]
+pub async fn export_archive_pdf(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    of: DayOf,
+    year: String,
+    today: String,
+) -> CmdResult<Option<String>> {
+    let today = parse_date(&today)?;
+    let year: SchoolYear = year.parse().map_err(SyncError::from)?;
+    let of = match of {
+        DayOf::Audience(name) => ArchiveOf::Audience(name),
+        DayOf::Teacher(login) => ArchiveOf::Teacher(login),
+        DayOf::Room(_) | DayOf::Everyone => {
+            return Err(CommandError::new(
+                ErrorCode::AppInvalidChoice,
+                "une archive est celle d'une classe, d'un groupe ou d'un enseignant",
+            ))
+        }
+    };
+    let made = ardoise_sync::archive::archive(&*state.lock_replica()?, &of, year, today)?;
+    let saved = save_as(
+        &app,
+        &state,
+        "Enregistrer le cahier de textes de l'année",
+        made.file_name,
+        made.pdf,
+    )
+    .await?;
+    if let Some(path) = &saved {
+        log::info!(
+            "cahier de textes {year} exporté ({} séances) : {path}",
+            made.counts.sessions
+        );
+    }
+    Ok(saved)
+}
+
+/// Asks in a native dialog, opened on the Documents folder (else the home folder), where
+/// to save `bytes` as `name`; writes them there and keeps the path for
+/// [`open_last_export`]. The path, `None` when the user cancelled.
+async fn save_as(
+    app: &AppHandle,
+    state: &State<'_, AppState>,
+    title: &str,
+    name: String,
+    bytes: Vec<u8>,
+) -> CmdResult<Option<String>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let mut dialog = app
         .dialog()
         .file()
-        .set_title("Enregistrer l'emploi du temps du jour")
+        .set_title(title)
         .set_file_name(name)
         .add_filter("PDF", &["pdf"]);
     // The Documents folder, or the home folder where there is none (never the folder the
@@ -60,9 +128,8 @@ pub async fn export_day_pdf(
     let path: PathBuf = chosen
         .into_path()
         .map_err(|e| CommandError::new(ErrorCode::ExportPath, e.to_string()))?;
-    std::fs::write(&path, pdf)
+    std::fs::write(&path, bytes)
         .map_err(|e| CommandError::new(ErrorCode::ExportIo, e.to_string()))?;
-    log::info!("emploi du temps du {day} exporté : {}", path.display());
     *lock(&state.last_export)? = Some(path.clone());
     Ok(Some(path.display().to_string()))
 }
