@@ -343,6 +343,16 @@ fn story_2_vie_scolaire_finds_1re_b_and_cancels_the_course() {
         "return (document.querySelector('.dayview h2') || {}).textContent.startsWith('1re B')",
         Duration::from_secs(10),
     );
+    // The class chosen, the archive of its year is one click away.
+    let archive = driver.execute(
+        "const b = document.querySelector('header button.export-archive'); return b ? b.textContent + '|' + b.title : ''",
+        json!([]),
+    );
+    let archive = archive.as_str().unwrap_or_default();
+    assert!(
+        archive.contains("Archive de l'année (PDF)") && archive.contains("2026-2027"),
+        "{archive}"
+    );
     let id = driver.execute(
         "const r = [...document.querySelectorAll('tr.lesson-row')].find(r => r.cells[0].textContent.startsWith('14:00')); return r ? r.dataset.occurrence + '|' + r.textContent : null",
         json!([]),
@@ -592,6 +602,18 @@ fn a_demo_homework_saved_from_the_editor_keeps_its_kind() {
         Duration::from_secs(30),
     );
     show_week(&driver, "2026-11-23");
+    // Her own logbook of the year, from her week.
+    let archive = driver.execute(
+        "return (document.querySelector('header button.export-archive') || {}).textContent || ''",
+        json!([]),
+    );
+    assert!(
+        archive
+            .as_str()
+            .unwrap_or_default()
+            .contains("Archive de l'année (PDF)"),
+        "{archive}"
+    );
     driver.click(&driver.find(&format!("article[data-occurrence='{occurrence}']")));
     driver.wait_until(
         "the editor with the homework",
