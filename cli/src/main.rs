@@ -32,6 +32,32 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum CharterAction {
+    /// The latest version, and whether you accepted it.
+    Show {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accepts the latest version (queued: it goes up with the next sync).
+    Accept,
+    /// Who accepted which version (direction).
+    Status {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publishes a new version from a Markdown file (direction).
+    Publish {
+        /// The Markdown file (UTF-8).
+        file: PathBuf,
+        /// Its title (default: its first `# ` heading).
+        #[arg(long)]
+        title: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Log in to an ENT (password from ARDOISE_PASSWORD or asked).
     /// On an Open ENT NG, Ardoise's application is registered by the ENT's operator:
@@ -85,6 +111,12 @@ enum Command {
         /// JSON output.
         #[arg(long)]
         json: bool,
+    },
+    /// The school's usage charter: read it, accept it, publish a new version (direction),
+    /// see who accepted it (direction).
+    Charter {
+        #[command(subcommand)]
+        action: CharterAction,
     },
     /// The year's archive of the cahier de textes as a PDF (from the replica): a class's or
     /// group's whole logbook, its groups' séances included, or a teacher's own.
@@ -571,6 +603,7 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 print!("{}", workload_text(&load));
             }
         }
+        Command::Charter { action } => charter(&profile, action)?,
         Command::Archive {
             audience,
             teacher,
@@ -758,6 +791,73 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ardoise charter …`.
+fn charter(profile: &Profile, action: CharterAction) -> Result<(), SyncError> {
+    use ardoise_sync::charter;
+    let mut replica = Replica::open(&profile.replica_path())?;
+    let none = || SyncError::Refused {
+        code: ErrorCode::CharterNone,
+        message: "l'établissement n'a pas de charte".into(),
+    };
+    match action {
+        CharterAction::Show { json } => {
+            let view = charter::current(&replica)?.ok_or_else(none)?;
+            if json {
+                print_json(&view);
+            } else {
+                println!("{} (version {})\n", view.title, view.number);
+                println!("{}", view.text.trim_end());
+                match &view.accepted_at {
+                    Some(at) => println!("\nAcceptée le {at}."),
+                    None => println!("\nPas encore acceptée : « ardoise charter accept »."),
+                }
+            }
+        }
+        CharterAction::Accept => {
+            let number = charter::current(&replica)?.ok_or_else(none)?.number;
+            let view = charter::accept(&mut replica, number)?;
+            println!(
+                "Charte version {} acceptée ; envoyée à la prochaine synchronisation.",
+                view.number
+            );
+        }
+        CharterAction::Status { json } => {
+            let status = charter::status(&replica)?;
+            if json {
+                print_json(&status);
+            } else {
+                let Some(current) = status.current else {
+                    return Err(none());
+                };
+                println!(
+                    "Charte version {current} : acceptée par {} personne(s) sur {}.",
+                    status.accepted_current,
+                    status.people.len()
+                );
+                for p in status.people.iter().filter(|p| p.accepted != Some(current)) {
+                    let last = p.accepted.map_or("jamais acceptée".to_string(), |n| {
+                        format!("version {n} acceptée")
+                    });
+                    println!("  {} ({}) : {last}", p.display_name, p.login);
+                }
+            }
+        }
+        CharterAction::Publish { file, title } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| SyncError::Refused {
+                code: ErrorCode::CliIo,
+                message: format!("{} : {e}", file.display()),
+            })?;
+            let title = title.unwrap_or_else(|| ardoise_protocol::entities::charter_title(&text));
+            let view = charter::publish(&mut replica, &title, &text)?;
+            println!(
+                "Charte version {} prête : publiée à la prochaine synchronisation.",
+                view.number
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Writes an exported file and prints its path.

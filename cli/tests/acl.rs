@@ -422,7 +422,10 @@ fn wrong_passwords_get_a_clear_error_and_are_slowed_down() {
     let attempt = |password: &str| {
         client
             .post(format!("{}/v1/auth/login", server.url()))
-            .header("ardoise-protocol", "1")
+            .header(
+                "ardoise-protocol",
+                ardoise_protocol::PROTOCOL_VERSION.to_string(),
+            )
             .json(&json!({"login": "leroy", "password": password}))
             .send()
             .unwrap()
@@ -444,7 +447,10 @@ fn wrong_passwords_get_a_clear_error_and_are_slowed_down() {
     assert_eq!(
         client
             .post(format!("{}/v1/auth/login", server.url()))
-            .header("ardoise-protocol", "1")
+            .header(
+                "ardoise-protocol",
+                ardoise_protocol::PROTOCOL_VERSION.to_string()
+            )
             .json(&json!({"login": "diallo", "password": "ardoise"}))
             .send()
             .unwrap()
@@ -477,7 +483,13 @@ fn requests_without_a_known_protocol_version_or_token_are_refused() {
         (s, body["code"].as_str()),
         (426, Some("protocol.unsupported"))
     );
+    // Protocol 1 knows nothing of the charter's records: its clients are asked to update.
     let (s, body) = get(Some("1"));
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (426, Some("protocol.unsupported"))
+    );
+    let (s, body) = get(Some("2"));
     assert_eq!(
         (s, body["code"].as_str()),
         (401, Some("auth.invalid_token"))
@@ -488,7 +500,10 @@ fn requests_without_a_known_protocol_version_or_token_are_refused() {
         .unwrap()
         .json()
         .unwrap();
-    assert_eq!(health["protocol"], 1);
+    assert_eq!(
+        (health["protocol"].as_u64(), health["minProtocol"].as_u64()),
+        (Some(2), Some(2))
+    );
 }
 
 #[test]
@@ -503,7 +518,10 @@ fn pull_pages_and_snapshots_travel_compressed_and_small_answers_do_not() {
         .unwrap();
     let get = |path: &str| {
         raw.get(format!("{}{path}", server.url()))
-            .header("ardoise-protocol", "1")
+            .header(
+                "ardoise-protocol",
+                ardoise_protocol::PROTOCOL_VERSION.to_string(),
+            )
             .header("accept-encoding", "gzip")
             .bearer_auth(&diallo.token)
             .send()
@@ -527,7 +545,10 @@ fn pull_pages_and_snapshots_travel_compressed_and_small_answers_do_not() {
     );
     let streamed = raw
         .get(format!("{}/v1/snapshot", server.url()))
-        .header("ardoise-protocol", "1")
+        .header(
+            "ardoise-protocol",
+            ardoise_protocol::PROTOCOL_VERSION.to_string(),
+        )
         .header("accept-encoding", "gzip")
         .header("accept", "application/x-ndjson")
         .bearer_auth(&diallo.token)
@@ -557,7 +578,10 @@ fn the_streamed_snapshot_is_the_document_line_by_line_with_a_head_and_an_end() {
     let records = whole["records"].as_array().unwrap();
     let resp = reqwest::blocking::Client::new()
         .get(format!("{}/v1/snapshot", server.url()))
-        .header("ardoise-protocol", "1")
+        .header(
+            "ardoise-protocol",
+            ardoise_protocol::PROTOCOL_VERSION.to_string(),
+        )
         .header("accept", "application/x-ndjson")
         .bearer_auth(&diallo.token)
         .send()

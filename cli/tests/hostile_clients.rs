@@ -85,7 +85,10 @@ fn login_raw(web: &Web, url: &str, login: &str, password: &str, device: Option<&
     }
     send(
         web.post(format!("{url}/v1/auth/login"))
-            .header("ardoise-protocol", "1")
+            .header(
+                "ardoise-protocol",
+                ardoise_protocol::PROTOCOL_VERSION.to_string(),
+            )
             .json(&body),
     )
 }
@@ -567,7 +570,7 @@ fn the_server_holds_against_hostile_clients() {
         ),
         ("an 8 MB login", |w| {
             let before = w.store_bytes();
-            let head = "POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\ncontent-type: application/json\r\ncontent-length: 8000000\r\n\r\n";
+            let head = "POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nardoise-protocol: 2\r\ncontent-type: application/json\r\ncontent-length: 8000000\r\n\r\n";
             let answer = oversized(w.server.port, head, 8 * 1024 + 1);
             assert!(
                 answer.starts_with("HTTP/1.1 413") && answer.contains("protocol.too_large"),
@@ -696,7 +699,10 @@ fn the_server_holds_against_hostile_clients() {
             let refresh = login.body["refreshToken"].as_str().unwrap();
             let out = web()
                 .post(format!("{}/v1/auth/logout", w.url))
-                .header("ardoise-protocol", "1")
+                .header(
+                    "ardoise-protocol",
+                    ardoise_protocol::PROTOCOL_VERSION.to_string(),
+                )
                 .bearer_auth(access)
                 .send()
                 .unwrap();
@@ -704,14 +710,20 @@ fn the_server_holds_against_hostile_clients() {
             send(
                 web()
                     .post(format!("{}/v1/auth/refresh", w.url))
-                    .header("ardoise-protocol", "1")
+                    .header(
+                        "ardoise-protocol",
+                        ardoise_protocol::PROTOCOL_VERSION.to_string(),
+                    )
                     .json(&json!({"refreshToken": refresh})),
             )
             .refused(401, "auth.invalid_token");
             send(
                 web()
                     .get(format!("{}/v1/me", w.url))
-                    .header("ardoise-protocol", "1")
+                    .header(
+                        "ardoise-protocol",
+                        ardoise_protocol::PROTOCOL_VERSION.to_string(),
+                    )
                     .bearer_auth(access),
             )
             .refused(401, "auth.invalid_token");
@@ -720,7 +732,10 @@ fn the_server_holds_against_hostile_clients() {
             send(
                 web()
                     .get(format!("{}/v1/me", w.url))
-                    .header("ardoise-protocol", "1")
+                    .header(
+                        "ardoise-protocol",
+                        ardoise_protocol::PROTOCOL_VERSION.to_string(),
+                    )
                     .bearer_auth("t".repeat(10_000)),
             )
             .refused(401, "auth.invalid_token");
@@ -992,7 +1007,7 @@ fn the_server_holds_against_hostile_clients() {
         }),
         ("a 9 MiB push", |w| {
             let head = format!(
-                "POST /v1/push HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                "POST /v1/push HTTP/1.1\r\nHost: x\r\nardoise-protocol: 2\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
                 w.martin.token,
                 9 * MIB
             );
@@ -1130,13 +1145,13 @@ fn the_server_holds_against_hostile_clients() {
         ("a push body that stops half way", |w| {
             let martin = Http::login(&w.strict.url(), "martin");
             let mut s = TcpStream::connect(format!("127.0.0.1:{}", w.strict.port)).unwrap();
-            write!(s, "POST /v1/push HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{{\"ops\":", martin.token).unwrap();
+            write!(s, "POST /v1/push HTTP/1.1\r\nHost: x\r\nardoise-protocol: 2\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{{\"ops\":", martin.token).unwrap();
             // The server waits for the rest (the body is read: the token was good), then
             // its idle timeout (4 s here) ends it.
             closed_by_server(&mut s, Duration::from_secs(8));
         }),
         ("a login body sent a byte every 500 ms", |w| {
-            let head = "POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\ncontent-type: application/json\r\ncontent-length: 4000\r\n\r\n";
+            let head = "POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nardoise-protocol: 2\r\ncontent-type: application/json\r\ncontent-length: 4000\r\n\r\n";
             // Every byte resets the idle timer; the minimum rate cuts the body when its
             // first window (10 s) is over.
             let (cut, answer) = trickle(w.server.port, head, &[], Duration::from_millis(500));
@@ -1152,7 +1167,7 @@ fn the_server_holds_against_hostile_clients() {
         }),
         ("a push sent fast, then a byte a second", |w| {
             let head = format!(
-                "POST /v1/push HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: 2000000\r\n\r\n",
+                "POST /v1/push HTTP/1.1\r\nHost: x\r\nardoise-protocol: 2\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: 2000000\r\n\r\n",
                 w.martin.token
             );
             // A fast start buys no long trickle: every window must bring its share.
@@ -1168,7 +1183,7 @@ fn the_server_holds_against_hostile_clients() {
         ("a push body without a token", |w| {
             // Refused before a byte of its body is read: nothing of it is held.
             let mut s = TcpStream::connect(format!("127.0.0.1:{}", w.server.port)).unwrap();
-            s.write_all(b"POST /v1/push HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\ncontent-type: application/json\r\ncontent-length: 8000000\r\n\r\n").unwrap();
+            s.write_all(b"POST /v1/push HTTP/1.1\r\nHost: x\r\nardoise-protocol: 2\r\ncontent-type: application/json\r\ncontent-length: 8000000\r\n\r\n").unwrap();
             s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
             let mut answer = vec![0u8; 4096];
             let n = s.read(&mut answer).unwrap_or(0);
@@ -1191,7 +1206,7 @@ fn the_server_holds_against_hostile_clients() {
             );
             assert_eq!(open.status, 200);
             let mut s = TcpStream::connect(format!("127.0.0.1:{}", w.strict.port)).unwrap();
-            write!(s, "PATCH /v1/uploads/{hash} HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\nauthorization: Bearer {}\r\nupload-offset: 0\r\ncontent-length: {}\r\n\r\n", martin.token, content.len()).unwrap();
+            write!(s, "PATCH /v1/uploads/{hash} HTTP/1.1\r\nHost: x\r\nardoise-protocol: 2\r\nauthorization: Bearer {}\r\nupload-offset: 0\r\ncontent-length: {}\r\n\r\n", martin.token, content.len()).unwrap();
             s.write_all(&content[..1000]).unwrap();
             std::thread::sleep(Duration::from_millis(300));
             // While the stalled chunk holds the upload, a retry is told to come back.
@@ -1228,7 +1243,7 @@ fn the_server_holds_against_hostile_clients() {
             let diallo = Http::login(&strict, "diallo");
             let fds = open_fds(pid);
             let mut s = TcpStream::connect(format!("127.0.0.1:{}", w.strict.port)).unwrap();
-            write!(s, "GET /v1/snapshot HTTP/1.1\r\nHost: x\r\nardoise-protocol: 1\r\naccept: application/x-ndjson\r\nauthorization: Bearer {}\r\n\r\n", diallo.token).unwrap();
+            write!(s, "GET /v1/snapshot HTTP/1.1\r\nHost: x\r\nardoise-protocol: 2\r\naccept: application/x-ndjson\r\nauthorization: Bearer {}\r\n\r\n", diallo.token).unwrap();
             // Read nothing, keep the socket open: the server's writes stall, the server
             // closes the connection, and the read of the store made for it ends (its
             // database connection closed with it).

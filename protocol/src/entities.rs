@@ -383,6 +383,45 @@ pub struct Visa {
     pub signed_at: String,
 }
 
+/// A version of the school's usage charter (charte d'usage): its number (1, 2…), its title
+/// and its text in Markdown, shown as text (never as HTML). Each new version is a new
+/// record; everyone accepts the latest before using the app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Charter {
+    pub number: u32,
+    pub title: String,
+    pub text: String,
+    /// Stamped by the server when it takes the version.
+    pub published_at: String,
+}
+
+/// One person's acceptance of one version of the charter, dated when they accepted it (on
+/// their device, online or not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct CharterAcceptance {
+    pub user_id: String,
+    pub number: u32,
+    pub accepted_at: String,
+}
+
+/// The highest version number a charter may have.
+pub const MAX_CHARTER_NUMBER: u32 = 10_000;
+
+/// The title of a charter written in Markdown: its first `# ` heading, else « Charte
+/// d'usage ».
+pub fn charter_title(markdown: &str) -> String {
+    markdown
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("# "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map_or("Charte d'usage".into(), str::to_string)
+}
+
 /// A document of the espace documentaire: where it is, its head version and the list of its
 /// immutable versions (appended by the server), who it is shared with, and whether it is in
 /// the trash (documents are never hard-deleted by a client).
@@ -808,6 +847,26 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             }
             check_timestamp(kind, "signedAt", &v.signed_at)?;
             Ok(v.comment.len())
+        }),
+        K::Charter => roundtrip::<Charter>(kind, data, |c| {
+            if !(1..=MAX_CHARTER_NUMBER).contains(&c.number) {
+                return Err(invalid(kind, "number : de 1 à 10000"));
+            }
+            if c.title.trim().is_empty() || c.text.trim().is_empty() {
+                return Err(invalid(kind, "une charte a un titre et un texte"));
+            }
+            check_text(kind, "title", &c.title, MAX_SHORT_TEXT)?;
+            check_text(kind, "text", &c.text, MAX_LONG_TEXT)?;
+            check_timestamp(kind, "publishedAt", &c.published_at)?;
+            Ok(c.title.len() + c.text.len())
+        }),
+        K::CharterAcceptance => roundtrip::<CharterAcceptance>(kind, data, |a| {
+            check_ref(kind, "userId", &a.user_id)?;
+            if !(1..=MAX_CHARTER_NUMBER).contains(&a.number) {
+                return Err(invalid(kind, "number : de 1 à 10000"));
+            }
+            check_timestamp(kind, "acceptedAt", &a.accepted_at)?;
+            Ok(0)
         }),
         K::Document => roundtrip::<Document>(kind, data, |d| {
             // Loose on purpose: the server checks names strictly (documents::name_problem)

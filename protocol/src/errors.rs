@@ -117,6 +117,11 @@ error_codes! {
     LogbookVisaOutOfYear = "logbook.visa_out_of_year",
     /// A change to an entry of a school year the school has closed (archived).
     LogbookYearClosed = "logbook.year_closed",
+    /// A charter version that is not the next one (publishing) or not the current one
+    /// (accepting).
+    CharterVersion = "charter.version",
+    /// The school has no charter.
+    CharterNone = "charter.none",
     /// A file name the ENT refuses (reserved, traversal, characters).
     DocumentBadName = "document.bad_name",
     /// A share to no one, to someone unknown, or beyond what the user may give.

@@ -37,10 +37,13 @@ pub use errors::ErrorCode;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-/// Version of the protocol spoken by this build. The server serves this one and the previous.
-pub const PROTOCOL_VERSION: u32 = 1;
-/// Oldest protocol version the server still serves.
-pub const MIN_PROTOCOL_VERSION: u32 = 1;
+/// Version of the protocol spoken by this build. Version 2 added the school's charter
+/// (kinds `charter` and `charterAcceptance`).
+pub const PROTOCOL_VERSION: u32 = 2;
+/// Oldest protocol version the server still serves. A client of version 1 would meet
+/// records of kinds it cannot read, so it is asked to update (`protocol.unsupported`); its
+/// edits wait in its replica meanwhile, and the updated app sends them (ADR 0017).
+pub const MIN_PROTOCOL_VERSION: u32 = 2;
 /// HTTP header carrying the protocol version on every request.
 pub const PROTOCOL_HEADER: &str = "ardoise-protocol";
 /// Largest response body a client accepts for a pull page, a push or a login.
@@ -84,13 +87,17 @@ pub enum EntityKind {
     Visa,
     /// Metadata of a document of the espace documentaire.
     Document,
+    /// A version of the school's usage charter (charte d'usage), in Markdown.
+    Charter,
+    /// One person's acceptance of one version of the charter.
+    CharterAcceptance,
     /// A conflict revision: an edit that could not be applied as is.
     Conflict,
 }
 
 impl EntityKind {
     /// Every kind, in the order a replica applies them (referenced kinds first).
-    pub const ALL: [EntityKind; 14] = [
+    pub const ALL: [EntityKind; 16] = [
         EntityKind::School,
         EntityKind::Week,
         EntityKind::Holiday,
@@ -104,6 +111,8 @@ impl EntityKind {
         EntityKind::Homework,
         EntityKind::Visa,
         EntityKind::Document,
+        EntityKind::Charter,
+        EntityKind::CharterAcceptance,
         EntityKind::Conflict,
     ];
 
@@ -123,6 +132,8 @@ impl EntityKind {
             EntityKind::Homework => "homework",
             EntityKind::Visa => "visa",
             EntityKind::Document => "document",
+            EntityKind::Charter => "charter",
+            EntityKind::CharterAcceptance => "charterAcceptance",
             EntityKind::Conflict => "conflict",
         }
     }

@@ -7,6 +7,7 @@
 //! | vie scolaire | the whole timetable; the published logbook | occurrence status, substitute and note |
 //! | direction, inspector | the whole timetable; the published logbook; visas | visas (signed by themselves, up to the end of the school year); direction also occurrence status, and revokes visas |
 //! | pupil, parent | timetable and published entries of their own class and its groups | nothing |
+//! | everyone | the charter; their own acceptances (the direction: everyone's) | their own acceptance of the charter; the direction publishes its versions |
 //!
 //! Staff own documents and share them with colleagues (who may be editors), and with the
 //! audiences, pupils and parents they teach (read only).
@@ -165,6 +166,15 @@ pub fn read_access(p: &Principal, kind: EntityKind, data: &Data) -> Access {
                 Access::Hidden
             }
         }
+        K::Charter => Access::Full,
+        // Who accepted the charter is the direction's to know, and one's own.
+        K::CharterAcceptance => {
+            if str_of(data, "userId") == p.id || p.is(Role::Direction) {
+                Access::Full
+            } else {
+                Access::Hidden
+            }
+        }
         K::Conflict => {
             if str_of(data, "authorId") == p.id {
                 Access::Full
@@ -257,6 +267,25 @@ pub fn authorize_write(
             }
             Ok(())
         }
+        K::Charter => {
+            if !p.is(Role::Direction) {
+                return Err(forbidden("Seule la direction publie la charte."));
+            }
+            if current.is_some() {
+                return Err(forbidden(
+                    "Une version de la charte ne se modifie pas : publiez-en une nouvelle.",
+                ));
+            }
+            Ok(())
+        }
+        K::CharterAcceptance => {
+            if current.is_some() || str_of(new, "userId") != p.id {
+                return Err(forbidden(
+                    "Chacun accepte la charte pour soi, une fois par version.",
+                ));
+            }
+            Ok(())
+        }
         _ => Err(forbidden(
             "Ce type d'enregistrement n'est pas modifiable depuis un client.",
         )),
@@ -327,6 +356,41 @@ mod tests {
         assert_eq!(
             read_access(&pupil, EntityKind::Homework, m),
             Access::Redacted
+        );
+    }
+
+    #[test]
+    fn the_charter_is_everyones_and_acceptances_are_ones_own_and_the_directions() {
+        let teacher = principal("t1", Role::Teacher, &["c1"]);
+        let colleague = principal("t2", Role::Teacher, &["c1"]);
+        let pupil = principal("e", Role::Pupil, &["c1"]);
+        let head = principal("d", Role::Direction, &[]);
+        let inspector = principal("i", Role::Inspector, &[]);
+        let charter = json!({"number": 1}).as_object().unwrap().clone();
+        for p in [&teacher, &pupil, &head, &inspector] {
+            assert_eq!(read_access(p, EntityKind::Charter, &charter), Access::Full);
+        }
+        let accepted = json!({"userId": "t1", "number": 1})
+            .as_object()
+            .unwrap()
+            .clone();
+        let k = EntityKind::CharterAcceptance;
+        assert_eq!(read_access(&teacher, k, &accepted), Access::Full);
+        assert_eq!(read_access(&head, k, &accepted), Access::Full);
+        for p in [&colleague, &pupil, &inspector] {
+            assert_eq!(read_access(p, k, &accepted), Access::Hidden, "{}", p.id);
+        }
+        // One accepts for oneself, once; only the direction publishes.
+        assert!(authorize_write(&teacher, k, None, &accepted, &[]).is_ok());
+        assert!(authorize_write(&colleague, k, None, &accepted, &[]).is_err());
+        assert!(authorize_write(&teacher, k, Some(&accepted), &accepted, &[]).is_err());
+        assert!(authorize_write(&head, EntityKind::Charter, None, &charter, &[]).is_ok());
+        for p in [&teacher, &pupil, &inspector] {
+            let refused = authorize_write(p, EntityKind::Charter, None, &charter, &[]);
+            assert_eq!(refused.unwrap_err().code, ErrorCode::AclForbidden);
+        }
+        assert!(
+            authorize_write(&head, EntityKind::Charter, Some(&charter), &charter, &[]).is_err()
         );
     }
 

@@ -28,6 +28,7 @@ pub mod accounts;
 pub mod acl;
 pub mod auth;
 pub mod blobs;
+pub mod charter;
 pub mod feed;
 pub mod http;
 pub mod import;
@@ -111,7 +112,7 @@ pub fn open(dir: &Path) -> anyhow::Result<Ent> {
 
 /// The bytes of a file an administrator gives a command, refused (as a sentence) when it
 /// cannot be read or is over `max` bytes — checked before it is read.
-pub(crate) fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+pub fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
     let size = std::fs::metadata(path)
         .map_err(|e| format!("illisible ({e})"))?
         .len();

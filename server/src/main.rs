@@ -63,6 +63,28 @@ enum Command {
     /// The school years.
     #[command(subcommand)]
     Year(Year),
+    /// The school's usage charter.
+    #[command(subcommand)]
+    Charter(CharterCmd),
+}
+
+#[derive(Subcommand)]
+enum CharterCmd {
+    /// Publishes a new version of the charter (Markdown, UTF-8): everyone accepts it at
+    /// their next start of the app.
+    Publish {
+        /// The Markdown file.
+        file: PathBuf,
+        /// Its title (default: its first `# ` heading).
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Who accepted which version: the count, then those who have not accepted the latest.
+    Status {
+        /// Everyone, as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -452,6 +474,35 @@ fn run(args: &Args, command: &Command) -> i32 {
                 "année inchangée",
             )
         }
+        Command::Charter(CharterCmd::Publish { file, title }) => {
+            let text = match ardoise_server::read_limited(file, 256 * 1024)
+                .and_then(|b| String::from_utf8(b).map_err(|_| "pas en UTF-8".to_string()))
+            {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("charte inchangée : {} : {e}", file.display());
+                    return 2;
+                }
+            };
+            let title = title
+                .clone()
+                .unwrap_or_else(|| ardoise_protocol::entities::charter_title(&text));
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            outcome(
+                on_store(args, |store| {
+                    ardoise_server::charter::publish(store, &title, &text, &now)
+                }),
+                false,
+                |p| format!("Charte version {} publiée : {}\n", p.number, p.title),
+                "charte inchangée",
+            )
+        }
+        Command::Charter(CharterCmd::Status { json }) => outcome(
+            on_store(args, ardoise_server::charter::status),
+            *json,
+            |s| s.to_text(),
+            "état de la charte illisible",
+        ),
         Command::Year(Year::List) => match on_store(args, |store| {
             ardoise_server::school_year::closed(&*store.read()?)
         }) {

@@ -264,6 +264,46 @@ fn check_year_open(tx: &dyn ReadTx, kind: EntityKind, data: &Data) -> Result<(),
     Ok(())
 }
 
+/// A new version of the charter is the next number, under the id `charter-<number>`, and
+/// is dated by the server.
+fn charter_version(tx: &dyn ReadTx, id: &str, mut data: Data, now: &str) -> Result<Data, Fail> {
+    let number = data.get("number").and_then(Value::as_u64).unwrap_or(0);
+    let next = crate::charter::latest(tx)?.map_or(1, |(n, _)| u64::from(n) + 1);
+    if number != next {
+        return Err(reject(
+            ErrorCode::CharterVersion,
+            format!("La prochaine version de la charte est la {next}, pas la {number}."),
+        ));
+    }
+    if id != crate::charter::record_id(next as u32) {
+        return Err(reject(
+            ErrorCode::ProtocolInvalidData,
+            format!("La version {next} de la charte a pour identifiant « charter-{next} »."),
+        ));
+    }
+    data.insert("publishedAt".into(), Value::String(now.to_string()));
+    Ok(data)
+}
+
+/// An acceptance is of a version that exists. Its date is the device's, as the user
+/// accepted (offline too): a device with a wrong clock must not lose an acceptance.
+fn charter_acceptance(tx: &dyn ReadTx, data: Data) -> Result<Data, Fail> {
+    let number = data.get("number").and_then(Value::as_u64).unwrap_or(0);
+    let exists = tx
+        .get_record(
+            EntityKind::Charter,
+            &crate::charter::record_id(number as u32),
+        )?
+        .is_some_and(|r| !r.deleted);
+    if !exists {
+        return Err(reject(
+            ErrorCode::CharterVersion,
+            format!("La version {number} de la charte n'existe pas."),
+        ));
+    }
+    Ok(data)
+}
+
 /// A séance or homework keeps its class: its readers are those of its class, and moved,
 /// the first class's replicas would keep it. A lesson goes to another class as a copy.
 fn check_audience_kept(kind: EntityKind, before: &Data, after: &Data) -> Result<(), Fail> {
@@ -407,6 +447,11 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
             if op.kind == EntityKind::Visa {
                 check_visa_bound(tx, &data, now)?;
             }
+            let data = match op.kind {
+                EntityKind::Charter => charter_version(tx, &op.record_id, data, now)?,
+                EntityKind::CharterAcceptance => charter_acceptance(tx, data)?,
+                _ => data,
+            };
             check_visa(tx, op.kind, &data)?;
             check_year_open(tx, op.kind, &data)?;
             put(tx, op.kind, &op.record_id, 1, false, false, data)?;

@@ -39,7 +39,10 @@ fn get_as_head(url: &str, path: &str) -> serde_json::Value {
     let client = reqwest::blocking::Client::new();
     let login: serde_json::Value = client
         .post(format!("{url}/v1/auth/login"))
-        .header("ardoise-protocol", "1")
+        .header(
+            "ardoise-protocol",
+            ardoise_protocol::PROTOCOL_VERSION.to_string(),
+        )
         .json(&serde_json::json!({"login": "bernard", "password": "ardoise"}))
         .send()
         .unwrap()
@@ -47,7 +50,10 @@ fn get_as_head(url: &str, path: &str) -> serde_json::Value {
         .unwrap();
     client
         .get(format!("{url}{path}"))
-        .header("ardoise-protocol", "1")
+        .header(
+            "ardoise-protocol",
+            ardoise_protocol::PROTOCOL_VERSION.to_string(),
+        )
         .bearer_auth(login["accessToken"].as_str().unwrap())
         .send()
         .unwrap()

@@ -52,6 +52,9 @@ pub fn typescript() -> String {
         ardoise_sync::docs::Direction::decl(&cfg),
         ardoise_sync::docs::TransferView::decl(&cfg),
         views::DocumentsView::decl(&cfg),
+        ardoise_sync::charter::CharterView::decl(&cfg),
+        ardoise_sync::charter::Acceptance::decl(&cfg),
+        ardoise_sync::charter::CharterStatus::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `make bindings` (src-tauri/src/bindings.rs).\n\

@@ -777,6 +777,47 @@ fn a_sync_lands_while_the_editor_is_open() {
 
 /// A pupil opens on her class's week (lessons of the class and its groups), without the
 /// teacher's tools, and a lesson card opens nothing.
+fn the_charter_comes_first_then_the_week_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    // The newcomer of the demo school has not accepted the charter.
+    let nouveau = Client::login_and_sync(dir.path(), &server.url(), "nouveau");
+    let driver = launch(&nouveau.profile, &dir.path().join("xdg"));
+    driver.wait_until(
+        "the charter, before anything else",
+        "return document.body.dataset.ready === 'true' && !!document.querySelector('main.charter button.accept-charter')",
+        Duration::from_secs(30),
+    );
+    let page = driver.execute(
+        "return { text: document.querySelector('main.charter').textContent, week: !!document.querySelector('.week, article[data-occurrence]'), h2: (document.querySelector('.charter-text h2') || {}).textContent }",
+        json!([]),
+    );
+    assert_eq!(page["week"], json!(false), "nothing else before: {page}");
+    assert_eq!(
+        page["h2"],
+        json!("Charte d'usage du numérique du Lycée Marie-Curie")
+    );
+    let text = page["text"].as_str().unwrap();
+    assert!(
+        text.contains("Le cahier de textes") && text.contains("Version 1, publiée le 28/08/2026"),
+        "{text}"
+    );
+    screen(&driver, "charter");
+    driver.click(&driver.find("button.accept-charter"));
+    driver.wait_until(
+        "the week, once accepted",
+        "return document.body.dataset.ready === 'true' && !document.querySelector('main.charter') && !!document.querySelector('.week-label')",
+        Duration::from_secs(15),
+    );
+    wait_all_sent(&driver, "the acceptance to go up", Duration::from_secs(20));
+    let accepted = Http::login(&server.url(), "bernard")
+        .snapshot()
+        .into_iter()
+        .filter(|r| r["kind"] == "charterAcceptance" && r["data"]["userId"] == "usr-nouveau")
+        .count();
+    assert_eq!(accepted, 1, "one acceptance on the server");
+}
+
 fn a_pupil_opens_on_her_class_week() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::demo(dir.path());
@@ -1151,7 +1192,7 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 13] = [
+    let stories: [Story; 14] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
@@ -1174,6 +1215,7 @@ fn main() {
         ),
         ("documents", documents_browsed_and_kept_offline),
         ("pupil", a_pupil_opens_on_her_class_week),
+        ("charter", the_charter_comes_first_then_the_week_opens),
         ("sync_under_editor", a_sync_lands_while_the_editor_is_open),
         (
             "homework_kind",

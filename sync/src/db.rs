@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_homework_kinds.sql"),
     include_str!("../migrations/0005_co_teaching.sql"),
     include_str!("../migrations/0006_school_workload_limits.sql"),
+    include_str!("../migrations/0007_charter.sql"),
 ];
 
 /// Schema version this build writes.
@@ -218,6 +219,7 @@ mod tests {
         (3, include_str!("../tests/schemas/replica_v3.sql")),
         (4, include_str!("../tests/schemas/replica_v4.sql")),
         (5, include_str!("../tests/schemas/replica_v5.sql")),
+        (6, include_str!("../tests/schemas/replica_v6.sql")),
     ];
 
     fn schema_of(conn: &Connection) -> Vec<(String, String)> {

@@ -35,6 +35,7 @@
 
 pub mod archive;
 pub mod backend;
+pub mod charter;
 pub mod connectivity;
 pub mod connector;
 pub mod db;

@@ -34,14 +34,27 @@ impl Me {
         let (_, data) = replica
             .get(EntityKind::User, &id)?
             .ok_or_else(|| SyncError::NotFound("utilisateur (synchronisez d'abord)".into()))?;
+        let roles: Vec<Role> = serde_json::from_value(data["roles"].clone()).unwrap_or_default();
+        let mut audience_ids: Vec<String> =
+            serde_json::from_value(data["audienceIds"].clone()).unwrap_or_default();
+        if roles.contains(&Role::Teacher) {
+            // The classes and groups of her lessons are hers too, whatever her account
+            // lists: an ENT may list her classes but not the groups she teaches.
+            for a in crate::queries::taught_audiences(replica.conn(), &id)? {
+                if !audience_ids.contains(&a) {
+                    audience_ids.push(a);
+                }
+            }
+        }
         Ok(Me {
             id,
-            roles: serde_json::from_value(data["roles"].clone()).unwrap_or_default(),
-            audience_ids: serde_json::from_value(data["audienceIds"].clone()).unwrap_or_default(),
+            roles,
+            audience_ids,
         })
     }
 
-    fn is(&self, role: Role) -> bool {
+    /// Has this role.
+    pub fn is(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
 }

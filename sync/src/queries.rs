@@ -514,6 +514,19 @@ pub fn visa_until(
         .flatten())
 }
 
+const TAUGHT_AUDIENCES: &str = "
+SELECT DISTINCT audience_id FROM course_occurrences WHERE teacher_id = ?1
+UNION
+SELECT DISTINCT o.audience_id FROM lesson_co_teachers c
+  JOIN course_occurrences o ON o.id = c.occurrence_id WHERE c.teacher_id = ?1";
+
+/// The classes and groups a teacher has lessons with, as first teacher or co-teacher.
+pub fn taught_audiences(conn: &Connection, teacher_id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(TAUGHT_AUDIENCES)?;
+    let rows = stmt.query_map([teacher_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Name of an audience by id.
 pub fn audience_name(conn: &Connection, id: &str) -> Result<String> {
     lookup(conn, "SELECT name FROM audiences WHERE id = ?1", id)
@@ -586,6 +599,7 @@ mod tests {
                 2,
             ),
             ("next lesson of a class", NEXT_LESSON.to_string(), 1),
+            ("classes of a teacher", TAUGHT_AUDIENCES.to_string(), 1),
             ("homework counts of a week", HOMEWORK_COUNTS.to_string(), 3),
             (
                 "one record",

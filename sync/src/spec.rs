@@ -193,6 +193,25 @@ const SPECS: &[Spec] = &[
         ],
     },
     Spec {
+        kind: EntityKind::Charter,
+        table: "charters",
+        cols: &[
+            ("number", "number", Int),
+            ("title", "title", Text),
+            ("text", "text", Text),
+            ("publishedAt", "published_at", Text),
+        ],
+    },
+    Spec {
+        kind: EntityKind::CharterAcceptance,
+        table: "charter_acceptances",
+        cols: &[
+            ("userId", "user_id", Text),
+            ("number", "number", Int),
+            ("acceptedAt", "accepted_at", Text),
+        ],
+    },
+    Spec {
         kind: EntityKind::Conflict,
         table: "conflicts",
         cols: &[

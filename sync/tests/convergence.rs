@@ -43,7 +43,7 @@ use ardoise_server::rules;
 use ardoise_server::store::{SqliteStore, Store};
 use ardoise_sync::spec::spec;
 use ardoise_sync::{
-    logbook, views, Capabilities, Connector, Profile, Replica, SyncEngine, SyncError,
+    charter, logbook, views, Capabilities, Connector, Profile, Replica, SyncEngine, SyncError,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -234,6 +234,10 @@ impl Sim {
                 }
                 let data = rec.filter(|r| !r.deleted).map(|r| r.data);
                 for (name, change) in &op.fields {
+                    // The server dates a version of the charter itself.
+                    if op.kind == EntityKind::Charter && name == "publishedAt" {
+                        continue;
+                    }
                     let in_record = data.as_ref().and_then(|d| d.get(name)) == Some(&change.new);
                     let kept = conflict.as_ref().is_some_and(|c| {
                         c["authorId"] == json!(p.id) && c["fields"][name]["mine"] == change.new
@@ -486,6 +490,21 @@ fn act(rng: &mut Rng, engine: &mut SyncEngine, c: usize, n: usize) -> String {
     );
     let pick = |rng: &mut Rng, v: &[String]| v.get(rng.below(v.len().max(1))).cloned();
     let (what, result) = match CLIENTS[c].0 {
+        // The charter: the direction publishes a new version now and then; everyone
+        // accepts the latest they have.
+        "bernard" if rng.below(12) == 0 => (
+            "publish charter",
+            charter::publish(replica, &format!("Charte {mark}"), &format!("Texte {mark}"))
+                .map(drop),
+        ),
+        _ if rng.below(10) == 0 => match charter::to_accept(replica) {
+            Ok(Some(latest)) => (
+                "accept charter",
+                charter::accept(replica, latest.number).map(drop),
+            ),
+            Ok(None) => ("no charter to accept", Ok(())),
+            Err(e) => ("accept charter", Err(e)),
+        },
         "martin" => {
             let sessions = ids(
                 replica,

@@ -62,7 +62,8 @@ fn data(v: Value) -> ardoise_protocol::Data {
 
 /// A weekday of the current week with lessons (the fake has lessons Monday to Friday).
 fn a_school_day(engine: &SyncEngine) -> String {
-    let today = chrono::Utc::now().date_naive();
+    // Today as the connector's window counts it: in Paris.
+    let today = ardoise_protocol::calendar::paris_today(chrono::Utc::now());
     (0..14)
         .map(|d| today + chrono::Duration::days(d))
         .map(|d| d.to_string())

@@ -680,7 +680,10 @@ impl Http {
             .unwrap();
         let resp = client
             .post(format!("{base}/v1/auth/login"))
-            .header("ardoise-protocol", "1")
+            .header(
+                "ardoise-protocol",
+                ardoise_protocol::PROTOCOL_VERSION.to_string(),
+            )
             .json(&serde_json::json!({"login": user, "password": "ardoise"}))
             .send()
             .unwrap();
@@ -701,7 +704,10 @@ impl Http {
         let resp = self
             .client
             .get(format!("{}{path}", self.base))
-            .header("ardoise-protocol", "1")
+            .header(
+                "ardoise-protocol",
+                ardoise_protocol::PROTOCOL_VERSION.to_string(),
+            )
             .bearer_auth(&self.token)
             .send()
             .unwrap();
@@ -712,7 +718,10 @@ impl Http {
         let resp = self
             .client
             .post(format!("{}/v1/push", self.base))
-            .header("ardoise-protocol", "1")
+            .header(
+                "ardoise-protocol",
+                ardoise_protocol::PROTOCOL_VERSION.to_string(),
+            )
             .bearer_auth(&self.token)
             .json(&serde_json::json!({ "ops": ops }))
             .send()
@@ -725,7 +734,10 @@ impl Http {
     pub fn request(&self, method: &str, path: &str) -> reqwest::blocking::RequestBuilder {
         self.client
             .request(method.parse().unwrap(), format!("{}{path}", self.base))
-            .header("ardoise-protocol", "1")
+            .header(
+                "ardoise-protocol",
+                ardoise_protocol::PROTOCOL_VERSION.to_string(),
+            )
             .bearer_auth(&self.token)
     }
 

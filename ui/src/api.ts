@@ -3,6 +3,8 @@
 // names and argument names are written here, and api.test.ts pins them.
 import { invoke } from "@tauri-apps/api/core";
 import type {
+  CharterStatus,
+  CharterView,
   CommandError,
   ConflictView,
   DayLoad,
@@ -63,6 +65,10 @@ export const exportDayPdf = (date: string, of: DayOf | null) => invoke<string | 
 export const exportArchivePdf = (of: DayOf, year: string, today: string) =>
   invoke<string | null>("export_archive_pdf", { of, year, today });
 export const openLastExport = () => invoke<void>("open_last_export");
+
+export const charterToAccept = () => invoke<CharterView | null>("charter_to_accept");
+export const acceptCharter = (number: number) => invoke<CharterView>("accept_charter", { number });
+export const charterStatus = () => invoke<CharterStatus>("charter_status");
 
 export const getLogbook = (teacher: string, from: string, to: string) =>
   invoke<TeacherLogbook>("get_logbook", { teacher, from, to });

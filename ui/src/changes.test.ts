@@ -22,6 +22,12 @@ describe("what a sync changed, per page", () => {
     expect(touches("documents", changes({ remote: ["session", "courseOccurrence"] }))).toBe(false);
   });
 
+  it("redraws every page for a new version of the charter, asked for before anything else", () => {
+    expect(touches("home", changes({ remote: ["charter"] }))).toBe(true);
+    expect(touches("documents", changes({ remote: ["charter"] }))).toBe(true);
+    expect(touches("documents", changes({ remote: ["charterAcceptance"] }))).toBe(false);
+  });
+
   it("takes everything as changed when the shell could not say all that changed", () => {
     expect(touches("home", changes({ complete: false }))).toBe(true);
     expect(touches("documents", changes({ complete: false }))).toBe(true);

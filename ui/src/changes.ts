@@ -8,10 +8,13 @@ export type Page = "home" | "documents";
  * documents (pulled, or changed on this computer by the synced folder); the home page
  * (the week, the day views, the logbooks) shows the rest as the ENT sends it — the user's
  * own edits are drawn when they are saved. When the shell could not say everything that
- * changed, every page takes it as changed.
+ * changed, every page takes it as changed. A new version of the charter touches every
+ * page: it is asked for before anything else.
  */
 export function touches(page: Page, changes: Changes): boolean {
   if (!changes.complete) return true;
+  // A new version of the charter is shown before anything else, on every page.
+  if (changes.remote.includes("charter")) return true;
   if (page === "documents") return [...changes.remote, ...changes.local].includes("document");
   return changes.remote.some((kind) => kind !== "document");
 }

@@ -43,6 +43,11 @@ export const ERROR_TEXTS: Record<Exclude<ErrorCode, "unknown">, Texts> = {
     en: "This school year is closed: its logbook is archived and no longer changes.",
   },
   "logbook.visa_out_of_year": { fr: "Un visa doit être daté dans l'année scolaire.", en: "A sign-off must be dated within the school year." },
+  "charter.version": {
+    fr: "Cette version de la charte n'est plus la dernière : relisez la nouvelle.",
+    en: "This version of the charter is no longer the latest: read the new one.",
+  },
+  "charter.none": { fr: "L'établissement n'a pas de charte.", en: "The school has no charter." },
   "document.bad_name": { fr: "Ce nom de fichier n'est pas accepté par l'ENT.", en: "The ENT does not accept this file name." },
   "document.bad_share": { fr: "Ce partage n'est pas possible.", en: "This share is not possible." },
   "document.blob_missing": { fr: "Contenu du document introuvable sur le serveur.", en: "The document's content is missing on the server." },

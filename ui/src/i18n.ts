@@ -211,6 +211,28 @@ const messages = {
     chooseMirror: "Synchroniser un dossier de cet ordinateur…",
     changeMirror: "Changer",
     stopMirror: "Arrêter",
+    charterIntro: "Avant d'utiliser Ardoise, lisez la charte d'usage de l'établissement et acceptez-la.",
+    charterVersion: (n: number, date: string) => `Version ${n}, publiée le ${date}.`,
+    charterAccept: "J'ai lu la charte et je l'accepte",
+    charterAccepted: "Version acceptée",
+    charterAcceptedAt: "Acceptée le",
+    charterName: "Nom",
+    charterRoles: "Rôle",
+    charterNever: "jamais acceptée",
+    charterNone: "L'établissement n'a pas encore de charte.",
+    charterTab: "Charte",
+    charterVersionNumber: (n: number) => `version ${n}`,
+    charterSummary: (n: number, accepted: number, total: number) =>
+      `Charte, version ${n} : acceptée par ${accepted} personne${accepted > 1 ? "s" : ""} sur ${total}`,
+    role: (r: string) =>
+      ({
+        teacher: "enseignant",
+        vie_scolaire: "vie scolaire",
+        direction: "direction",
+        inspector: "inspection",
+        pupil: "élève",
+        parent: "parent",
+      })[r] ?? r,
   },
   en: {
     online: "Online",
@@ -418,6 +440,28 @@ const messages = {
     chooseMirror: "Sync a folder of this computer…",
     changeMirror: "Change",
     stopMirror: "Stop",
+    charterIntro: "Before using Ardoise, read the school's usage charter and accept it.",
+    charterVersion: (n: number, date: string) => `Version ${n}, published on ${date}.`,
+    charterAccept: "I have read the charter and accept it",
+    charterAccepted: "Version accepted",
+    charterAcceptedAt: "Accepted on",
+    charterName: "Name",
+    charterRoles: "Role",
+    charterNever: "never accepted",
+    charterNone: "The school has no charter yet.",
+    charterTab: "Charter",
+    charterVersionNumber: (n: number) => `version ${n}`,
+    charterSummary: (n: number, accepted: number, total: number) =>
+      `Charter, version ${n}: accepted by ${accepted} ${accepted === 1 ? "person" : "people"} out of ${total}`,
+    role: (r: string) =>
+      ({
+        teacher: "teacher",
+        vie_scolaire: "school life",
+        direction: "head",
+        inspector: "inspector",
+        pupil: "pupil",
+        parent: "parent",
+      })[r] ?? r,
   },
 };
 

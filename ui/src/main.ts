@@ -10,6 +10,10 @@ import {
   deleteHomework,
   exportDayPdf,
   exportArchivePdf,
+  acceptCharter,
+  charterStatus,
+  charterToAccept,
+  type CharterView,
   getLogbook,
   lastLogin,
   listDrafts,
@@ -61,6 +65,7 @@ import { reshapes, touches, type Page } from "./changes";
 import { renderConflicts } from "./conflicts";
 import { logoutButton } from "./logout";
 import { archiveButton } from "./archive";
+import { charterPage, charterStatusView } from "./charter";
 import { calendarFeedButton } from "./calendarFeed";
 import { renderDocuments, renderTransfers } from "./documents";
 import type { HomeworkRow, Saved } from "./editor";
@@ -99,7 +104,7 @@ let status: SyncStatus | null = null;
 let lessons: Occurrence[] = [];
 let me: Me | null = null;
 let target: Target | null = null;
-let officeTab: "day" | "logbooks" = "day";
+let officeTab: "day" | "logbooks" | "charter" = "day";
 let reader: { teacher: Target | null; from: string; to: string } = { teacher: null, from: "", to: "" };
 /** The screen shown: the week (or the office view), or the espace documentaire. */
 let page: Page = "home";
@@ -240,7 +245,10 @@ function officeTabs(): HTMLElement {
   const tabs = document.createElement("div");
   tabs.className = "tabs";
   tabs.setAttribute("role", "tablist");
-  for (const [id, label] of [["day", m.whereTab], ["logbooks", m.logbooks]] as const) {
+  const choices = [["day", m.whereTab], ["logbooks", m.logbooks]] as [typeof officeTab, string][];
+  // Who accepted the charter is the direction's to see.
+  if (me?.roles.includes("direction")) choices.push(["charter", m.charterTab]);
+  for (const [id, label] of choices) {
     const b = document.createElement("button");
     b.setAttribute("role", "tab");
     b.setAttribute("aria-selected", String(officeTab === id));
@@ -335,6 +343,7 @@ function yearArchiveButton(of: { kind: "audience" | "teacher"; key: string }): H
 async function renderOffice(): Promise<void> {
   const m = t(lang);
   if (officeTab === "logbooks" && signsVisas()) return renderLogbooks();
+  if (officeTab === "charter" && me?.roles.includes("direction")) return renderCharterStatus();
   const day = dateInput(m.day, current, (d) => {
     current = d;
     void render();
@@ -611,6 +620,12 @@ async function draw(): Promise<void> {
       await showLogin();
       return;
     }
+    // The charter's latest version, before anything else, until it is accepted.
+    const charter = await charterToAccept();
+    if (charter) {
+      renderCharterGate(charter);
+      return;
+    }
     if (page === "documents") {
       await renderDocumentsPage();
       return;
@@ -668,6 +683,33 @@ async function draw(): Promise<void> {
     p.textContent = `${m.error} : ${errorText(lang, err.code, err.message)}`;
     app.replaceChildren(p);
   }
+}
+
+/** The charter to accept, instead of the app; once accepted, the app. */
+function renderCharterGate(charter: CharterView): void {
+  const header = pageHeader(me?.displayName ?? "", ...accountButtons(), langButton());
+  const main = charterPage(
+    charter,
+    lang,
+    async () => {
+      await acceptCharter(charter.number);
+      await render();
+    },
+    showError,
+  );
+  app.replaceChildren(header, main);
+  if (status) app.append(renderStatus(status, lang));
+  document.body.dataset.ready = "true";
+}
+
+/** The direction's charter tab: who accepted which version. */
+async function renderCharterStatus(): Promise<void> {
+  const header = pageHeader(me?.displayName ?? "", officeTabs(), ...accountButtons(), langButton());
+  const main = document.createElement("main");
+  main.append(charterStatusView(await charterStatus(), lang));
+  app.replaceChildren(header, main);
+  if (status) app.append(renderStatus(status, lang));
+  document.body.dataset.ready = "true";
 }
 
 async function renderDocumentsPage(): Promise<void> {

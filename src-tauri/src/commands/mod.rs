@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use crate::error::{CmdResult, CommandError};
 
 pub mod account;
+pub mod charter;
 pub mod conflicts;
 pub mod direction;
 pub mod documents;

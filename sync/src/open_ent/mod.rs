@@ -135,23 +135,10 @@ pub struct OpenEntConnector {
     full_every: chrono::Duration,
 }
 
+/// Today in Paris, what the sync window is around.
 fn paris_today() -> NaiveDate {
-    // Europe/Paris without a time-zone database: UTC+1, +2 in summer time (last Sunday
-    // of March to last Sunday of October, at 01:00 UTC).
-    let now = chrono::Utc::now().naive_utc();
-    let last_sunday = |month: u32| {
-        let mut d =
-            NaiveDate::from_ymd_opt(now.date().year_ce().1 as i32, month, 31).unwrap_or(now.date());
-        while d.weekday() != chrono::Weekday::Sun {
-            d = d.pred_opt().unwrap_or(d);
-        }
-        d.and_hms_opt(1, 0, 0).unwrap_or(now)
-    };
-    let summer = now >= last_sunday(3) && now < last_sunday(10);
-    (now + chrono::Duration::hours(if summer { 2 } else { 1 })).date()
+    ardoise_protocol::calendar::paris_today(chrono::Utc::now())
 }
-
-use chrono::Datelike;
 
 fn ent_error(status: reqwest::StatusCode, body: &[u8]) -> SyncError {
     let json: Option<Value> = serde_json::from_slice(body).ok();

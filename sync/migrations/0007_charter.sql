@@ -1,0 +1,20 @@
+-- The school's usage charter (protocol 2): its versions, and the acceptances this replica
+-- may read (one's own; the direction's replica, everyone's). Replicas synced before this
+-- version have none: the server refused their protocol 1 once it had a charter to send,
+-- so nothing of the charter was skipped, and the next pull brings it.
+CREATE TABLE charters (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL,
+    number INTEGER NOT NULL,      -- 1, 2…: the latest is the one to accept
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,           -- Markdown, shown as text
+    published_at TEXT NOT NULL    -- RFC 3339, the server's
+);
+CREATE INDEX charters_number ON charters(number);
+
+CREATE TABLE charter_acceptances (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    number INTEGER NOT NULL,      -- the version accepted
+    accepted_at TEXT NOT NULL     -- RFC 3339, when the user accepted (their device's clock)
+);
+CREATE INDEX charter_acceptances_user ON charter_acceptances(user_id, number);
