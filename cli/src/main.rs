@@ -32,6 +32,44 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum NewsAction {
+    /// The news shown today (unread ones marked « * »).
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shows one item and marks it read on this device.
+    Read {
+        /// Its id.
+        id: String,
+    },
+    /// Publishes an item (direction, vie scolaire); queued until the next sync.
+    Publish {
+        /// Its title.
+        #[arg(long)]
+        title: String,
+        /// Its text (Markdown), or `-` to read it from standard input.
+        #[arg(long)]
+        text: String,
+        /// Who it is for: `school`, `staff`, or a class or group's name.
+        #[arg(long, default_value = "school")]
+        audience: String,
+        /// First day shown (default: today).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Last day shown.
+        #[arg(long)]
+        until: NaiveDate,
+    },
+    /// Deletes an item (one's own; the direction: any).
+    Delete {
+        /// Its id.
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum CharterAction {
     /// The latest version, and whether you accepted it.
     Show {
@@ -111,6 +149,11 @@ enum Command {
         /// JSON output.
         #[arg(long)]
         json: bool,
+    },
+    /// The school's news: read them, publish one (direction, vie scolaire).
+    News {
+        #[command(subcommand)]
+        action: NewsAction,
     },
     /// The school's usage charter: read it, accept it, publish a new version (direction),
     /// see who accepted it (direction).
@@ -604,6 +647,7 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             }
         }
         Command::Charter { action } => charter(&profile, action)?,
+        Command::News { action } => news(&profile, action)?,
         Command::Archive {
             audience,
             teacher,
@@ -791,6 +835,80 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ardoise news …`.
+fn news(profile: &Profile, action: NewsAction) -> Result<(), SyncError> {
+    use ardoise_protocol::entities::NewsAudience;
+    use ardoise_sync::news;
+    let mut replica = Replica::open(&profile.replica_path())?;
+    let today = ardoise_protocol::calendar::paris_today(chrono::Utc::now());
+    match action {
+        NewsAction::List { json } => {
+            let items = news::list(&replica, today)?;
+            if json {
+                print_json(&items);
+            } else if items.is_empty() {
+                println!("Aucune actualité.");
+            } else {
+                for n in items {
+                    let mark = if n.read { ' ' } else { '*' };
+                    println!(
+                        "{mark} {} — {} (du {} au {}, {}) [{}]",
+                        n.from, n.title, n.from, n.until, n.author, n.id
+                    );
+                }
+            }
+        }
+        NewsAction::Read { id } => {
+            let item = news::list(&replica, today)?
+                .into_iter()
+                .find(|n| n.id == id)
+                .ok_or_else(|| SyncError::NotFound(format!("actualité {id}")))?;
+            news::mark_read(&replica, &id)?;
+            println!("{}\n\n{}", item.title, item.text.trim_end());
+        }
+        NewsAction::Publish {
+            title,
+            text,
+            audience,
+            from,
+            until,
+        } => {
+            let text = if text == "-" {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .map_err(|e| SyncError::Refused {
+                        code: ErrorCode::CliIo,
+                        message: e.to_string(),
+                    })?;
+                s
+            } else {
+                text
+            };
+            let (audience, audience_name) = match audience.as_str() {
+                "school" => (NewsAudience::School, None),
+                "staff" => (NewsAudience::Staff, None),
+                name => (NewsAudience::Class, Some(name.to_string())),
+            };
+            let saved = news::save(
+                &mut replica,
+                &news::NewsInput {
+                    id: None,
+                    title,
+                    text,
+                    audience,
+                    audience_name,
+                    from: from.unwrap_or(today).to_string(),
+                    until: until.to_string(),
+                },
+            )?;
+            print_json(&saved);
+        }
+        NewsAction::Delete { id } => news::delete(&mut replica, &id)?,
+    }
+    Ok(())
 }
 
 /// `ardoise charter …`.

@@ -408,6 +408,43 @@ pub struct CharterAcceptance {
     pub accepted_at: String,
 }
 
+/// Who a news item is for.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NewsAudience {
+    /// Everyone: staff, pupils, parents.
+    School,
+    /// The staff only (teachers, vie scolaire, direction, inspectors).
+    Staff,
+    /// One class or group (its `audienceId`): its pupils and parents, and the staff.
+    Class,
+}
+
+/// A news item (actualité) of the school: published by the direction or the vie scolaire
+/// to an audience, shown from its first day to its last; its text is Markdown, shown as
+/// text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct News {
+    pub author_id: String,
+    pub audience: NewsAudience,
+    /// The class or group, for [`NewsAudience::Class`] only.
+    #[serde(default)]
+    pub audience_id: Option<String>,
+    pub title: String,
+    pub text: String,
+    /// First day shown.
+    pub from: NaiveDate,
+    /// Last day shown; after it the item leaves the replicas.
+    pub until: NaiveDate,
+    pub created_at: String,
+}
+
+/// The longest a news item is shown, in days.
+pub const MAX_NEWS_DAYS: i64 = 366;
+
 /// The highest version number a charter may have.
 pub const MAX_CHARTER_NUMBER: u32 = 10_000;
 
@@ -867,6 +904,33 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             }
             check_timestamp(kind, "acceptedAt", &a.accepted_at)?;
             Ok(0)
+        }),
+        K::News => roundtrip::<News>(kind, data, |n| {
+            check_ref(kind, "authorId", &n.author_id)?;
+            match (n.audience, &n.audience_id) {
+                (NewsAudience::Class, Some(id)) => check_ref(kind, "audienceId", id)?,
+                (NewsAudience::Class, None) => {
+                    return Err(invalid(kind, "une actualité de classe nomme sa classe"))
+                }
+                (_, Some(_)) => return Err(invalid(kind, "audienceId seulement pour une classe")),
+                (_, None) => {}
+            }
+            if n.title.trim().is_empty() {
+                return Err(invalid(kind, "une actualité a un titre"));
+            }
+            check_text(kind, "title", &n.title, MAX_SHORT_TEXT)?;
+            check_text(kind, "text", &n.text, MAX_LONG_TEXT)?;
+            check_date(kind, "from", n.from)?;
+            check_date(kind, "until", n.until)?;
+            let days = (n.until - n.from).num_days();
+            if !(0..=MAX_NEWS_DAYS).contains(&days) {
+                return Err(invalid(
+                    kind,
+                    "until : le même jour que from ou après, un an au plus",
+                ));
+            }
+            check_timestamp(kind, "createdAt", &n.created_at)?;
+            Ok(n.title.len() + n.text.len())
         }),
         K::Document => roundtrip::<Document>(kind, data, |d| {
             // Loose on purpose: the server checks names strictly (documents::name_problem)

@@ -38,7 +38,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// Version of the protocol spoken by this build. Version 2 added the school's charter
-/// (kinds `charter` and `charterAcceptance`).
+/// (kinds `charter` and `charterAcceptance`) and its news (`news`).
 pub const PROTOCOL_VERSION: u32 = 2;
 /// Oldest protocol version the server still serves. A client of version 1 would meet
 /// records of kinds it cannot read, so it is asked to update (`protocol.unsupported`); its
@@ -91,13 +91,15 @@ pub enum EntityKind {
     Charter,
     /// One person's acceptance of one version of the charter.
     CharterAcceptance,
+    /// A news item (actualité) for the school, the staff or a class.
+    News,
     /// A conflict revision: an edit that could not be applied as is.
     Conflict,
 }
 
 impl EntityKind {
     /// Every kind, in the order a replica applies them (referenced kinds first).
-    pub const ALL: [EntityKind; 16] = [
+    pub const ALL: [EntityKind; 17] = [
         EntityKind::School,
         EntityKind::Week,
         EntityKind::Holiday,
@@ -113,6 +115,7 @@ impl EntityKind {
         EntityKind::Document,
         EntityKind::Charter,
         EntityKind::CharterAcceptance,
+        EntityKind::News,
         EntityKind::Conflict,
     ];
 
@@ -134,6 +137,7 @@ impl EntityKind {
             EntityKind::Document => "document",
             EntityKind::Charter => "charter",
             EntityKind::CharterAcceptance => "charterAcceptance",
+            EntityKind::News => "news",
             EntityKind::Conflict => "conflict",
         }
     }

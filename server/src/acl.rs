@@ -7,7 +7,7 @@
 //! | vie scolaire | the whole timetable; the published logbook | occurrence status, substitute and note |
 //! | direction, inspector | the whole timetable; the published logbook; visas | visas (signed by themselves, up to the end of the school year); direction also occurrence status, and revokes visas |
 //! | pupil, parent | timetable and published entries of their own class and its groups | nothing |
-//! | everyone | the charter; their own acceptances (the direction: everyone's) | their own acceptance of the charter; the direction publishes its versions |
+//! | everyone | the charter; their own acceptances (the direction: everyone's); the news for the school, for the staff (staff), for their class (its pupils and parents, and the staff) | their own acceptance of the charter; the direction publishes its versions; the direction and the vie scolaire publish news, change and delete their own (the direction: any) |
 //!
 //! Staff own documents and share them with colleagues (who may be editors), and with the
 //! audiences, pupils and parents they teach (read only).
@@ -167,6 +167,18 @@ pub fn read_access(p: &Principal, kind: EntityKind, data: &Data) -> Access {
             }
         }
         K::Charter => Access::Full,
+        K::News => {
+            let readers = match str_of(data, "audience") {
+                "school" => true,
+                "staff" => p.is_staff(),
+                _ => p.is_staff() || p.audiences.contains(str_of(data, "audienceId")),
+            };
+            if readers || str_of(data, "authorId") == p.id {
+                Access::Full
+            } else {
+                Access::Hidden
+            }
+        }
         // Who accepted the charter is the direction's to know, and one's own.
         K::CharterAcceptance => {
             if str_of(data, "userId") == p.id || p.is(Role::Direction) {
@@ -204,6 +216,10 @@ pub fn redact(kind: EntityKind, mut data: Data, access: Access) -> Data {
 fn forbidden(msg: &str) -> ApiError {
     ApiError::new(ErrorCode::AclForbidden, msg)
 }
+
+/// News fields set at creation, never changed: its readers must not change under the
+/// replicas that hold it (publish another item for another audience).
+const NEWS_FIXED_FIELDS: [&str; 4] = ["authorId", "createdAt", "audience", "audienceId"];
 
 /// Occurrence fields vie scolaire and direction may change.
 const OCCURRENCE_STATUS_FIELDS: [&str; 3] = ["status", "substituteId", "note"];
@@ -263,6 +279,31 @@ pub fn authorize_write(
             if current.is_some() || str_of(new, "signerId") != p.id {
                 return Err(forbidden(
                     "Un visa est signé par vous et ne se modifie pas.",
+                ));
+            }
+            Ok(())
+        }
+        K::News => {
+            if !(p.is(Role::Direction) || p.is(Role::VieScolaire)) {
+                return Err(forbidden(
+                    "Seules la direction et la vie scolaire publient des actualités.",
+                ));
+            }
+            // One's own items; the direction also those of the vie scolaire.
+            let own = current.is_none_or(|c| str_of(c, "authorId") == p.id);
+            if !(own || p.is(Role::Direction))
+                || current.is_none() && str_of(new, "authorId") != p.id
+            {
+                return Err(forbidden(
+                    "Vous ne pouvez modifier que vos propres actualités.",
+                ));
+            }
+            if changed
+                .iter()
+                .any(|f| current.is_some() && NEWS_FIXED_FIELDS.contains(&f.as_str()))
+            {
+                return Err(forbidden(
+                    "L'auteur, le public et la date de création d'une actualité ne changent pas.",
                 ));
             }
             Ok(())
@@ -392,6 +433,58 @@ mod tests {
         assert!(
             authorize_write(&head, EntityKind::Charter, Some(&charter), &charter, &[]).is_err()
         );
+    }
+
+    #[test]
+    fn news_reach_their_audience_and_are_written_by_the_direction_and_vie_scolaire() {
+        let teacher = principal("t1", Role::Teacher, &["c1"]);
+        let pupil = principal("e", Role::Pupil, &["c1"]);
+        let other_pupil = principal("e2", Role::Pupil, &["c2"]);
+        let parent = principal("p", Role::Parent, &["c1"]);
+        let cpe = principal("v", Role::VieScolaire, &[]);
+        let head = principal("d", Role::Direction, &[]);
+        let news = |audience: &str, to: Option<&str>, author: &str| {
+            json!({"audience": audience, "audienceId": to, "authorId": author})
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        let k = EntityKind::News;
+        let school = news("school", None, "d");
+        let staff = news("staff", None, "d");
+        let class = news("class", Some("c1"), "v");
+        for p in [&teacher, &pupil, &other_pupil, &parent, &cpe, &head] {
+            assert_eq!(read_access(p, k, &school), Access::Full, "{}", p.id);
+        }
+        for p in [&teacher, &cpe, &head] {
+            assert_eq!(read_access(p, k, &staff), Access::Full, "{}", p.id);
+            assert_eq!(read_access(p, k, &class), Access::Full, "{}", p.id);
+        }
+        for p in [&pupil, &parent, &other_pupil] {
+            assert_eq!(read_access(p, k, &staff), Access::Hidden, "{}", p.id);
+        }
+        assert_eq!(read_access(&pupil, k, &class), Access::Full);
+        assert_eq!(read_access(&parent, k, &class), Access::Full);
+        assert_eq!(read_access(&other_pupil, k, &class), Access::Hidden);
+
+        // Written by the direction and the vie scolaire, each in their own name.
+        assert!(authorize_write(&cpe, k, None, &class, &[]).is_ok());
+        assert!(authorize_write(&head, k, None, &school, &[]).is_ok());
+        assert!(
+            authorize_write(&head, k, None, &class, &[]).is_err(),
+            "as someone else"
+        );
+        for p in [&teacher, &pupil, &parent] {
+            let refused = authorize_write(p, k, None, &news("school", None, &p.id), &[]);
+            assert_eq!(refused.unwrap_err().code, ErrorCode::AclForbidden);
+        }
+        // Changed by their author, or the direction; never their audience or author.
+        let title = ["title".to_string()];
+        assert!(authorize_write(&cpe, k, Some(&class), &class, &title).is_ok());
+        assert!(authorize_write(&head, k, Some(&class), &class, &title).is_ok());
+        assert!(authorize_write(&cpe, k, Some(&school), &school, &title).is_err());
+        let moved = ["audience".to_string()];
+        assert!(authorize_write(&cpe, k, Some(&class), &class, &moved).is_err());
     }
 
     #[test]

@@ -533,7 +533,10 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
             if op.kind == EntityKind::Visa {
                 return revoke_visa(tx, p, op, cur);
             }
-            if !matches!(op.kind, EntityKind::Session | EntityKind::Homework) {
+            if !matches!(
+                op.kind,
+                EntityKind::Session | EntityKind::Homework | EntityKind::News
+            ) {
                 return Err(reject(
                     ErrorCode::AclForbidden,
                     "Ce type d'enregistrement ne se supprime pas.",

@@ -55,6 +55,9 @@ pub fn typescript() -> String {
         ardoise_sync::charter::CharterView::decl(&cfg),
         ardoise_sync::charter::Acceptance::decl(&cfg),
         ardoise_sync::charter::CharterStatus::decl(&cfg),
+        ardoise_protocol::entities::NewsAudience::decl(&cfg),
+        ardoise_sync::news::NewsView::decl(&cfg),
+        ardoise_sync::news::NewsInput::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `make bindings` (src-tauri/src/bindings.rs).\n\

@@ -954,6 +954,34 @@ fn story_5_direction_reads_a_logbook_and_signs_it_off() {
         })
         .collect();
     assert_eq!(visas.len(), 1, "the ENT has the visa, once");
+
+    // The charter's tab: who accepted it, the newcomer who has not at the top.
+    driver.click(&driver.find("button[data-tab='charter']"));
+    driver.wait_until(
+        "who accepted the charter",
+        "return !!document.querySelector('.charter-status table.charter-people tbody tr')",
+        Duration::from_secs(10),
+    );
+    let seen = driver.execute(
+        "return { h2: document.querySelector('.charter-status h2').textContent, first: document.querySelector('table.charter-people tbody tr').textContent }",
+        json!([]),
+    );
+    assert!(
+        seen["h2"]
+            .as_str()
+            .unwrap()
+            .starts_with("Charte, version 1 : acceptée par"),
+        "{seen}"
+    );
+    assert!(
+        seen["first"]
+            .as_str()
+            .unwrap()
+            .contains("M. Hugo Lambert (nouveau)")
+            && seen["first"].as_str().unwrap().contains("jamais acceptée"),
+        "{seen}"
+    );
+    screen(&driver, "charter-status");
 }
 
 /// Documents: Martin browses her course folder, keeps it offline (the transfer loop fetches

@@ -15,7 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_homework_kinds.sql"),
     include_str!("../migrations/0005_co_teaching.sql"),
     include_str!("../migrations/0006_school_workload_limits.sql"),
-    include_str!("../migrations/0007_charter.sql"),
+    include_str!("../migrations/0007_charter_and_news.sql"),
 ];
 
 /// Schema version this build writes.

@@ -46,6 +46,7 @@ pub mod export;
 pub mod folder_sync;
 pub mod ical;
 pub mod logbook;
+pub mod news;
 pub mod open_ent;
 pub mod profile;
 mod queries;

@@ -212,6 +212,20 @@ const SPECS: &[Spec] = &[
         ],
     },
     Spec {
+        kind: EntityKind::News,
+        table: "news",
+        cols: &[
+            ("authorId", "author_id", Text),
+            ("audience", "audience", Text),
+            ("audienceId", "audience_id", Text),
+            ("title", "title", Text),
+            ("text", "text", Text),
+            ("from", "from_date", Text),
+            ("until", "until_date", Text),
+            ("createdAt", "created_at", Text),
+        ],
+    },
+    Spec {
         kind: EntityKind::Conflict,
         table: "conflicts",
         cols: &[

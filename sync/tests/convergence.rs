@@ -43,7 +43,7 @@ use ardoise_server::rules;
 use ardoise_server::store::{SqliteStore, Store};
 use ardoise_sync::spec::spec;
 use ardoise_sync::{
-    charter, logbook, views, Capabilities, Connector, Profile, Replica, SyncEngine, SyncError,
+    charter, logbook, news, views, Capabilities, Connector, Profile, Replica, SyncEngine, SyncError,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -82,6 +82,8 @@ struct Stats {
     rejected: usize,
     redelivered: usize,
     restarts: usize,
+    /// Ops first applied or answered, by kind: every kind the script writes is covered.
+    by_kind: BTreeMap<&'static str, usize>,
 }
 
 /// The backend under test: its name, and what it guarantees by itself.
@@ -194,6 +196,7 @@ impl Sim {
     /// conflict revision for its author.
     fn check_first(&mut self, p: &Principal, op: &Op, r: &OpResult) {
         self.stats.ops += 1;
+        *self.stats.by_kind.entry(op.kind.as_str()).or_default() += 1;
         let tx = self.store.read().unwrap();
         let rec = tx.get_record(op.kind, &op.record_id).unwrap();
         let conflict = r.conflict_id.as_ref().and_then(|id| {
@@ -497,6 +500,8 @@ fn act(rng: &mut Rng, engine: &mut SyncEngine, c: usize, n: usize) -> String {
             charter::publish(replica, &format!("Charte {mark}"), &format!("Texte {mark}"))
                 .map(drop),
         ),
+        // News: the direction and the vie scolaire write, change and delete their own.
+        "bernard" | "diallo" if rng.below(8) == 0 => news_act(rng, replica, &mark),
         _ if rng.below(10) == 0 => match charter::to_accept(replica) {
             Ok(Some(latest)) => (
                 "accept charter",
@@ -615,6 +620,57 @@ fn act(rng: &mut Rng, engine: &mut SyncEngine, c: usize, n: usize) -> String {
             CLIENTS[c].1,
             e.code()
         ),
+    }
+}
+
+/// A news action of the direction or the vie scolaire: a new item (for the school, the
+/// staff or 2nde 3), or a change to or the deletion of one of their own.
+fn news_act(
+    rng: &mut Rng,
+    replica: &mut Replica,
+    mark: &str,
+) -> (&'static str, ardoise_sync::Result<()>) {
+    use ardoise_protocol::entities::NewsAudience;
+    let today = ardoise_protocol::calendar::paris_today(chrono::Utc::now());
+    let until = (today + chrono::Duration::days(30)).to_string();
+    let mine: Vec<String> = news::list(replica, today)
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.mine)
+        .map(|n| n.id)
+        .collect();
+    let input = |id: Option<String>, audience, name: Option<&str>| news::NewsInput {
+        id,
+        title: format!("Actualité {mark}"),
+        text: format!("Texte {mark}"),
+        audience,
+        audience_name: name.map(str::to_string),
+        from: today.to_string(),
+        until: until.clone(),
+    };
+    match rng.below(4) {
+        0 if !mine.is_empty() => {
+            let id = mine[rng.below(mine.len())].clone();
+            (
+                "edit news",
+                news::save(replica, &input(Some(id), NewsAudience::School, None)).map(drop),
+            )
+        }
+        1 if !mine.is_empty() => {
+            let id = mine[rng.below(mine.len())].clone();
+            ("delete news", news::delete(replica, &id))
+        }
+        n => {
+            let (audience, name) = [
+                (NewsAudience::School, None),
+                (NewsAudience::Staff, None),
+                (NewsAudience::Class, Some("2nde 3")),
+            ][n % 3];
+            (
+                "new news",
+                news::save(replica, &input(None, audience, name)).map(drop),
+            )
+        }
     }
 }
 
@@ -987,6 +1043,9 @@ fn replicas_converge_and_nothing_is_lost_or_duplicated() {
                 total.rejected += o.stats.rejected;
                 total.redelivered += o.stats.redelivered;
                 total.restarts += o.stats.restarts;
+                for (kind, n) in o.stats.by_kind {
+                    *total.by_kind.entry(kind).or_default() += n;
+                }
             }
             Err(failure) => failures.push((seed, failure)),
         }
@@ -1014,12 +1073,18 @@ fn replicas_converge_and_nothing_is_lost_or_duplicated() {
     .unwrap();
     writeln!(
         std::io::stderr(),
-        "convergence: seeds={count} ops={ops} lost=0 duplicated=0 applied={} conflicts={} rejected={} redelivered={} restarts={} first_seed={first} secs={:.1}",
+        "convergence: seeds={count} ops={ops} lost=0 duplicated=0 applied={} conflicts={} rejected={} redelivered={} restarts={} kinds={} first_seed={first} secs={:.1}",
         total.applied,
         total.conflicts,
         total.rejected,
         total.redelivered,
         total.restarts,
+        total
+            .by_kind
+            .iter()
+            .map(|(k, n)| format!("{k}:{n}"))
+            .collect::<Vec<_>>()
+            .join(","),
         started.elapsed().as_secs_f64()
     )
     .unwrap();

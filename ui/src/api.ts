@@ -15,6 +15,8 @@ import type {
   HomeworkInput,
   HomeworkView,
   LastLogin,
+  NewsInput,
+  NewsView,
   Me,
   OccurrenceView,
   SessionInput,
@@ -69,6 +71,11 @@ export const openLastExport = () => invoke<void>("open_last_export");
 export const charterToAccept = () => invoke<CharterView | null>("charter_to_accept");
 export const acceptCharter = (number: number) => invoke<CharterView>("accept_charter", { number });
 export const charterStatus = () => invoke<CharterStatus>("charter_status");
+
+export const listNews = (today: string) => invoke<NewsView[]>("list_news", { today });
+export const markNewsRead = (id: string) => invoke<void>("mark_news_read", { id });
+export const saveNews = (input: NewsInput) => invoke<NewsView>("save_news", { input });
+export const deleteNews = (id: string) => invoke<void>("delete_news", { id });
 
 export const getLogbook = (teacher: string, from: string, to: string) =>
   invoke<TeacherLogbook>("get_logbook", { teacher, from, to });

@@ -6,6 +6,7 @@ import {
   FileDown,
   FolderOpen,
   Languages,
+  Newspaper,
   LogOut,
   NotebookPen,
   Printer,
@@ -25,6 +26,7 @@ const ICONS = {
   switchUser: Users,
   logout: LogOut,
   language: Languages,
+  news: Newspaper,
 } satisfies Record<string, IconNode>;
 
 export type IconName = keyof typeof ICONS;

@@ -14,6 +14,10 @@ import {
   charterStatus,
   charterToAccept,
   type CharterView,
+  deleteNews,
+  listNews,
+  markNewsRead,
+  saveNews,
   getLogbook,
   lastLogin,
   listDrafts,
@@ -66,6 +70,7 @@ import { renderConflicts } from "./conflicts";
 import { logoutButton } from "./logout";
 import { archiveButton } from "./archive";
 import { charterPage, charterStatusView } from "./charter";
+import { newsButton, newsDialog } from "./news";
 import { calendarFeedButton } from "./calendarFeed";
 import { renderDocuments, renderTransfers } from "./documents";
 import type { HomeworkRow, Saved } from "./editor";
@@ -329,6 +334,29 @@ async function exportPdf(): Promise<void> {
   if (path) exported(path);
 }
 
+/** Whether the user writes news: the direction and the vie scolaire. */
+function publishesNews(): boolean {
+  const roles = me?.roles ?? [];
+  return roles.includes("direction") || roles.includes("vie_scolaire");
+}
+
+/** The header's « Actualités » button, with the news shown today. */
+async function newsHeaderButton(): Promise<HTMLButtonElement> {
+  const items = await listNews(todayIso).catch(() => []);
+  return newsButton(lang, items, () =>
+    document.body.append(
+      newsDialog(lang, items, todayIso, publishesNews(), {
+        markRead: markNewsRead,
+        save: saveNews,
+        remove: deleteNews,
+        reload: () => listNews(todayIso),
+        closed: () => void render(),
+        failed: showError,
+      }),
+    ),
+  );
+}
+
 /** « PDF enregistré », with a way to open it. */
 function exported(path: string): void {
   const m = t(lang);
@@ -359,7 +387,7 @@ async function renderOffice(): Promise<void> {
   pdf.onclick = () => void exportPdf().catch(showError);
   const archive =
     target && target.kind !== "room" ? [yearArchiveButton({ kind: target.kind, key: target.key })] : [];
-  const nav = [day, print, pdf, ...archive, documentsButton(), ...accountButtons(), langButton()];
+  const nav = [day, print, pdf, ...archive, await newsHeaderButton(), documentsButton(), ...accountButtons(), langButton()];
   const header = pageHeader(me?.displayName ?? "", ...(signsVisas() ? [officeTabs(), ...nav] : nav));
 
   const search = document.createElement("section");
@@ -662,6 +690,7 @@ async function draw(): Promise<void> {
       drafts.onclick = () => void openDrafts();
       tools.push(drafts, documentsButton());
     }
+    tools.push(await newsHeaderButton());
     // Her own cahier de textes of the year, as the school keeps it.
     if (me.roles.includes("teacher")) tools.push(yearArchiveButton({ kind: "teacher", key: me.login }));
     // Her timetable in her phone's calendar, where the ENT publishes one.

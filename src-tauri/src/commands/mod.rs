@@ -12,6 +12,7 @@ pub mod direction;
 pub mod documents;
 pub mod export;
 pub mod logbook;
+pub mod news;
 pub mod sync;
 pub mod timetable;
 pub mod view;

@@ -205,8 +205,14 @@ impl SyncEngine {
             self.online = false;
         }
         if result.is_ok() {
-            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            self.replica.set_state(keys::LAST_SYNC, &now)?;
+            let now = chrono::Utc::now();
+            let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            self.replica.set_state(keys::LAST_SYNC, &stamp)?;
+            // News past their last day leave the replica.
+            crate::news::purge_expired(
+                &self.replica,
+                ardoise_protocol::calendar::paris_today(now),
+            )?;
         }
         self.emit(false);
         result

@@ -18,3 +18,24 @@ CREATE TABLE charter_acceptances (
     accepted_at TEXT NOT NULL     -- RFC 3339, when the user accepted (their device's clock)
 );
 CREATE INDEX charter_acceptances_user ON charter_acceptances(user_id, number);
+
+-- The school's news (protocol 2), as this replica may read them: for the school, for the
+-- staff, or for one class or group. An item leaves the replica once its last day is past.
+CREATE TABLE news (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL,
+    author_id TEXT NOT NULL,
+    audience TEXT NOT NULL,       -- school | staff | class
+    audience_id TEXT,             -- the class or group, for 'class'
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,           -- Markdown, shown as text
+    from_date TEXT NOT NULL,      -- first day shown
+    until_date TEXT NOT NULL,     -- last day shown
+    created_at TEXT NOT NULL      -- RFC 3339
+);
+CREATE INDEX news_until ON news(until_date);
+
+-- Which news this device has shown its user (unread marks). Kept here only, never sent.
+CREATE TABLE news_read (
+    news_id TEXT PRIMARY KEY,
+    read_at TEXT NOT NULL         -- RFC 3339
+) WITHOUT ROWID;
