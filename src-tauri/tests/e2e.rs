@@ -777,6 +777,94 @@ fn a_sync_lands_while_the_editor_is_open() {
 
 /// A pupil opens on her class's week (lessons of the class and its groups), without the
 /// teacher's tools, and a lesson card opens nothing.
+fn news_written_offline_by_the_direction_reach_the_pupil() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::demo(dir.path());
+    let bernard = Client::login_and_sync(dir.path(), &server.url(), "bernard");
+    let eleve = Client::login_and_sync(dir.path(), &server.url(), "eleve");
+    {
+        let driver = launch(&bernard.profile, &dir.path().join("xdg-bernard"));
+        driver.wait_until(
+            "the office view",
+            "return document.body.dataset.ready === 'true' && !!document.querySelector('button.news-button')",
+            Duration::from_secs(30),
+        );
+        // The network goes; the direction writes for 2nde 1 all the same.
+        server.stop();
+        driver.click(&driver.find("button.news-button"));
+        driver.wait_until(
+            "the news form",
+            "return !!document.querySelector('form.news-form')",
+            Duration::from_secs(10),
+        );
+        driver.type_into(&driver.find("#news-title"), "Sortie au musée d'Orsay");
+        driver.type_into(
+            &driver.find("#news-text"),
+            "Départ **8 h** devant le lycée, retour vers 17 h.",
+        );
+        driver.execute(
+            "const s = document.getElementById('news-audience'); s.value = 'class'; s.dispatchEvent(new Event('change'));",
+            json!([]),
+        );
+        driver.type_into(&driver.find("#news-class"), "2nde 1");
+        driver.click(&driver.find("button.publish-news"));
+        driver.wait_until(
+            "the item in the list, waiting to go up",
+            "return [...document.querySelectorAll('.news-list article h3')].some(h => h.textContent.includes('Sortie au musée'))",
+            Duration::from_secs(10),
+        );
+        screen(&driver, "news-written-offline");
+        driver.click(&driver.find("div.news button.close"));
+        driver.wait_until(
+            "the edit waiting",
+            &format!("return ({STATUS_TEXT}).includes('1 modification en attente')"),
+            Duration::from_secs(10),
+        );
+        server.start();
+        wait_all_sent(&driver, "the item sent", Duration::from_secs(30));
+    }
+    // The pupil opens the app: the item is there, unread, with the demo school's.
+    eleve.run(&["sync"]).ok();
+    let unread = eleve.run(&["news", "list", "--json"]).ok().json();
+    let unread = unread.as_array().unwrap().len();
+    assert!(unread >= 2, "the demo's items and this one");
+    let driver = launch(&eleve.profile, &dir.path().join("xdg-eleve"));
+    driver.wait_until(
+        "the unread news",
+        &format!("return document.body.dataset.ready === 'true' && (document.querySelector('button.news-button') || {{}}).textContent === 'Actualités ({unread})'"),
+        Duration::from_secs(30),
+    );
+    driver.click(&driver.find("button.news-button"));
+    driver.wait_until(
+        "the item",
+        "return [...document.querySelectorAll('.news-list article.unread strong')].some(s => s.textContent === '8 h' && s.closest('article').querySelector('h3').textContent.includes('Sortie au musée'))",
+        Duration::from_secs(10),
+    );
+    let seen = driver.execute(
+        "const a = [...document.querySelectorAll('.news-list article')].find(a => a.textContent.includes('Sortie au musée')); return { form: !!document.querySelector('form.news-form'), meta: a.querySelector('.meta').textContent }",
+        json!([]),
+    );
+    assert_eq!(
+        seen["form"],
+        json!(false),
+        "a pupil does not publish: {seen}"
+    );
+    assert!(
+        seen["meta"]
+            .as_str()
+            .unwrap()
+            .ends_with("Mme Hélène Bernard — 2nde 1"),
+        "{seen}"
+    );
+    screen(&driver, "news-pupil");
+    driver.click(&driver.find("div.news button.close"));
+    driver.wait_until(
+        "read once shown",
+        "return document.body.dataset.ready === 'true' && (document.querySelector('button.news-button') || {}).textContent === 'Actualités'",
+        Duration::from_secs(10),
+    );
+}
+
 fn the_charter_comes_first_then_the_week_opens() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::demo(dir.path());
@@ -809,13 +897,22 @@ fn the_charter_comes_first_then_the_week_opens() {
         "return document.body.dataset.ready === 'true' && !document.querySelector('main.charter') && !!document.querySelector('.week-label')",
         Duration::from_secs(15),
     );
-    wait_all_sent(&driver, "the acceptance to go up", Duration::from_secs(20));
-    let accepted = Http::login(&server.url(), "bernard")
-        .snapshot()
-        .into_iter()
-        .filter(|r| r["kind"] == "charterAcceptance" && r["data"]["userId"] == "usr-nouveau")
-        .count();
+    // The acceptance goes up by itself, once.
+    let http = Http::login(&server.url(), "bernard");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let accepted = loop {
+        let n = http
+            .snapshot()
+            .into_iter()
+            .filter(|r| r["kind"] == "charterAcceptance" && r["data"]["userId"] == "usr-nouveau")
+            .count();
+        if n > 0 || std::time::Instant::now() > deadline {
+            break n;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
     assert_eq!(accepted, 1, "one acceptance on the server");
+    wait_all_sent(&driver, "the status to say so", Duration::from_secs(20));
 }
 
 fn a_pupil_opens_on_her_class_week() {
@@ -1220,7 +1317,7 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 14] = [
+    let stories: [Story; 15] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
@@ -1244,6 +1341,10 @@ fn main() {
         ("documents", documents_browsed_and_kept_offline),
         ("pupil", a_pupil_opens_on_her_class_week),
         ("charter", the_charter_comes_first_then_the_week_opens),
+        (
+            "news",
+            news_written_offline_by_the_direction_reach_the_pupil,
+        ),
         ("sync_under_editor", a_sync_lands_while_the_editor_is_open),
         (
             "homework_kind",

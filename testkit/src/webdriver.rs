@@ -114,7 +114,17 @@ impl Driver {
             if self.execute(script, json!([])) == Value::Bool(true) {
                 return start.elapsed();
             }
-            assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+            if start.elapsed() >= timeout {
+                // What the window shows, to tell why from the log alone.
+                let page = self.execute(
+                    "const t = document.body.innerText; return t.length > 3000 ? t.slice(0, 1500) + '\\n[…]\\n' + t.slice(-1500) : t",
+                    json!([]),
+                );
+                panic!(
+                    "timed out waiting for {what}; the window shows:\n{}",
+                    page.as_str().unwrap_or_default()
+                );
+            }
             std::thread::sleep(Duration::from_millis(25));
         }
     }
@@ -141,11 +151,22 @@ impl Driver {
 
     /// Clicks an element.
     pub fn click(&self, e: &Element) {
-        self.call(
+        // As a person would: scrolled to the middle of its pane first, clear of the status
+        // bar at the bottom of the window.
+        self.execute(
+            "arguments[0].scrollIntoView({block: 'center'})",
+            json!([{ ELEMENT_KEY: e.0 }]),
+        );
+        let answer = self.call(
             reqwest::Method::POST,
             &format!("/element/{}/click", e.0),
             Some(json!({})),
         );
+        // A click the window did not take (covered by another element…) fails here, not
+        // later as a wait that never ends.
+        if let Some(error) = answer.get("error") {
+            panic!("click refused: {error}: {}", answer["message"]);
+        }
     }
 
     /// Replaces the text of a field.
