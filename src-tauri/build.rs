@@ -38,6 +38,8 @@ fn main() {
         "mark_news_read",
         "save_news",
         "delete_news",
+        "todo_list",
+        "set_homework_done",
         "export_archive_pdf",
         "open_last_export",
         "get_status",

@@ -150,6 +150,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The homework to do, by due day (a pupil's, with their « fait » ticks; a parent's
+    /// child's), from the replica.
+    Todo {
+        /// First due day (default: today).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// How many days.
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ticks a homework done (a pupil); `--undo` unticks it. Queued like any edit.
+    Done {
+        /// The homework's id.
+        id: String,
+        /// Untick it.
+        #[arg(long)]
+        undo: bool,
+    },
     /// The school's news: read them, publish one (direction, vie scolaire).
     News {
         #[command(subcommand)]
@@ -648,6 +669,39 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
         }
         Command::Charter { action } => charter(&profile, action)?,
         Command::News { action } => news(&profile, action)?,
+        Command::Todo { from, days, json } => {
+            let replica = Replica::open(&profile.replica_path())?;
+            let from =
+                from.unwrap_or_else(|| ardoise_protocol::calendar::paris_today(chrono::Utc::now()));
+            let items = ardoise_sync::todo::todo(&replica, from, days)?;
+            if json {
+                print_json(&items);
+            } else if items.is_empty() {
+                println!(
+                    "Rien à faire du {from} au {}.",
+                    from + chrono::Duration::days(i64::from(days.max(1)) - 1)
+                );
+            } else {
+                for i in items {
+                    let tick = match i.done {
+                        Some(true) => "[x] ",
+                        Some(false) => "[ ] ",
+                        None => "",
+                    };
+                    println!(
+                        "{tick}{} {} — {} [{}]",
+                        i.due_on,
+                        i.subject,
+                        i.description.join(" "),
+                        i.id
+                    );
+                }
+            }
+        }
+        Command::Done { id, undo } => {
+            let mut replica = Replica::open(&profile.replica_path())?;
+            ardoise_sync::todo::set_done(&mut replica, &id, !undo)?;
+        }
         Command::Archive {
             audience,
             teacher,

@@ -408,6 +408,21 @@ pub struct CharterAcceptance {
     pub accepted_at: String,
 }
 
+/// A pupil's « fait » tick on a homework, private to them and kept on all their devices.
+/// Each tick or untick is a record of its own, never changed: the latest (by `at`, then
+/// id) says whether the homework is done, so two devices ticking offline lose nothing and
+/// never conflict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct HomeworkDone {
+    pub user_id: String,
+    pub homework_id: String,
+    pub done: bool,
+    /// When the pupil ticked (their device's clock).
+    pub at: String,
+}
+
 /// Who a news item is for.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -903,6 +918,12 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
                 return Err(invalid(kind, "number : de 1 à 10000"));
             }
             check_timestamp(kind, "acceptedAt", &a.accepted_at)?;
+            Ok(0)
+        }),
+        K::HomeworkDone => roundtrip::<HomeworkDone>(kind, data, |d| {
+            check_ref(kind, "userId", &d.user_id)?;
+            check_ref(kind, "homeworkId", &d.homework_id)?;
+            check_timestamp(kind, "at", &d.at)?;
             Ok(0)
         }),
         K::News => roundtrip::<News>(kind, data, |n| {

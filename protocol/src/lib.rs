@@ -38,7 +38,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// Version of the protocol spoken by this build. Version 2 added the school's charter
-/// (kinds `charter` and `charterAcceptance`) and its news (`news`).
+/// (kinds `charter` and `charterAcceptance`), its news (`news`) and the pupils' « fait »
+/// ticks (`homeworkDone`).
 pub const PROTOCOL_VERSION: u32 = 2;
 /// Oldest protocol version the server still serves. A client of version 1 would meet
 /// records of kinds it cannot read, so it is asked to update (`protocol.unsupported`); its
@@ -93,13 +94,15 @@ pub enum EntityKind {
     CharterAcceptance,
     /// A news item (actualité) for the school, the staff or a class.
     News,
+    /// A pupil's « fait » tick (or untick) on a homework.
+    HomeworkDone,
     /// A conflict revision: an edit that could not be applied as is.
     Conflict,
 }
 
 impl EntityKind {
     /// Every kind, in the order a replica applies them (referenced kinds first).
-    pub const ALL: [EntityKind; 17] = [
+    pub const ALL: [EntityKind; 18] = [
         EntityKind::School,
         EntityKind::Week,
         EntityKind::Holiday,
@@ -116,6 +119,7 @@ impl EntityKind {
         EntityKind::Charter,
         EntityKind::CharterAcceptance,
         EntityKind::News,
+        EntityKind::HomeworkDone,
         EntityKind::Conflict,
     ];
 
@@ -138,6 +142,7 @@ impl EntityKind {
             EntityKind::Charter => "charter",
             EntityKind::CharterAcceptance => "charterAcceptance",
             EntityKind::News => "news",
+            EntityKind::HomeworkDone => "homeworkDone",
             EntityKind::Conflict => "conflict",
         }
     }

@@ -7,7 +7,7 @@
 //! | vie scolaire | the whole timetable; the published logbook | occurrence status, substitute and note |
 //! | direction, inspector | the whole timetable; the published logbook; visas | visas (signed by themselves, up to the end of the school year); direction also occurrence status, and revokes visas |
 //! | pupil, parent | timetable and published entries of their own class and its groups | nothing |
-//! | everyone | the charter; their own acceptances (the direction: everyone's); the news for the school, for the staff (staff), for their class (its pupils and parents, and the staff) | their own acceptance of the charter; the direction publishes its versions; the direction and the vie scolaire publish news, change and delete their own (the direction: any) |
+//! | everyone | the charter; their own acceptances (the direction: everyone's); the news for the school, for the staff (staff), for their class (its pupils and parents, and the staff); a pupil, their own « fait » ticks | their own acceptance of the charter; a pupil, their ticks; the direction publishes its versions; the direction and the vie scolaire publish news, change and delete their own (the direction: any) |
 //!
 //! Staff own documents and share them with colleagues (who may be editors), and with the
 //! audiences, pupils and parents they teach (read only).
@@ -167,6 +167,14 @@ pub fn read_access(p: &Principal, kind: EntityKind, data: &Data) -> Access {
             }
         }
         K::Charter => Access::Full,
+        // A pupil's ticks are theirs alone (not even their parents').
+        K::HomeworkDone => {
+            if str_of(data, "userId") == p.id {
+                Access::Full
+            } else {
+                Access::Hidden
+            }
+        }
         K::News => {
             let readers = match str_of(data, "audience") {
                 "school" => true,
@@ -315,6 +323,14 @@ pub fn authorize_write(
             if current.is_some() {
                 return Err(forbidden(
                     "Une version de la charte ne se modifie pas : publiez-en une nouvelle.",
+                ));
+            }
+            Ok(())
+        }
+        K::HomeworkDone => {
+            if !p.is(Role::Pupil) || current.is_some() || str_of(new, "userId") != p.id {
+                return Err(forbidden(
+                    "Seul un élève coche son travail fait, pour lui-même.",
                 ));
             }
             Ok(())
@@ -485,6 +501,30 @@ mod tests {
         assert!(authorize_write(&cpe, k, Some(&school), &school, &title).is_err());
         let moved = ["audience".to_string()];
         assert!(authorize_write(&cpe, k, Some(&class), &class, &moved).is_err());
+    }
+
+    #[test]
+    fn a_pupils_ticks_are_hers_alone() {
+        let pupil = principal("e", Role::Pupil, &["c1"]);
+        let classmate = principal("e2", Role::Pupil, &["c1"]);
+        let parent = principal("p", Role::Parent, &["c1"]);
+        let teacher = principal("t1", Role::Teacher, &["c1"]);
+        let head = principal("d", Role::Direction, &[]);
+        let k = EntityKind::HomeworkDone;
+        let tick = json!({"userId": "e", "homeworkId": "h1", "done": true})
+            .as_object()
+            .unwrap()
+            .clone();
+        assert_eq!(read_access(&pupil, k, &tick), Access::Full);
+        for p in [&classmate, &parent, &teacher, &head] {
+            assert_eq!(read_access(p, k, &tick), Access::Hidden, "{}", p.id);
+        }
+        assert!(authorize_write(&pupil, k, None, &tick, &[]).is_ok());
+        for p in [&classmate, &parent, &teacher] {
+            assert!(authorize_write(p, k, None, &tick, &[]).is_err(), "{}", p.id);
+        }
+        // A tick is never changed: a new one says otherwise.
+        assert!(authorize_write(&pupil, k, Some(&tick), &tick, &["done".into()]).is_err());
     }
 
     #[test]

@@ -304,6 +304,22 @@ fn charter_acceptance(tx: &dyn ReadTx, data: Data) -> Result<Data, Fail> {
     Ok(data)
 }
 
+/// A tick is on a homework the pupil may read (published, for their class or a group of
+/// it): a record they cannot see is, to them, one that does not exist. One deleted since
+/// (ticked offline before its teacher removed it) takes the tick, which changes nothing.
+fn homework_done(tx: &dyn ReadTx, p: &Principal, data: Data) -> Result<Data, Fail> {
+    let homework = tx.get_record(EntityKind::Homework, str_of(&data, "homeworkId"))?;
+    match homework {
+        Some(h) if h.deleted || read_access(p, EntityKind::Homework, &h.data) != Access::Hidden => {
+            Ok(data)
+        }
+        _ => Err(reject(
+            ErrorCode::RecordNotFound,
+            "Ce travail à faire n'existe pas.",
+        )),
+    }
+}
+
 /// A séance or homework keeps its class: its readers are those of its class, and moved,
 /// the first class's replicas would keep it. A lesson goes to another class as a copy.
 fn check_audience_kept(kind: EntityKind, before: &Data, after: &Data) -> Result<(), Fail> {
@@ -450,6 +466,7 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
             let data = match op.kind {
                 EntityKind::Charter => charter_version(tx, &op.record_id, data, now)?,
                 EntityKind::CharterAcceptance => charter_acceptance(tx, data)?,
+                EntityKind::HomeworkDone => homework_done(tx, p, data)?,
                 _ => data,
             };
             check_visa(tx, op.kind, &data)?;

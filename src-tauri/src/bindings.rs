@@ -58,6 +58,7 @@ pub fn typescript() -> String {
         ardoise_protocol::entities::NewsAudience::decl(&cfg),
         ardoise_sync::news::NewsView::decl(&cfg),
         ardoise_sync::news::NewsInput::decl(&cfg),
+        ardoise_sync::todo::TodoItem::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `make bindings` (src-tauri/src/bindings.rs).\n\

@@ -103,6 +103,8 @@ pub fn run() {
             commands::news::mark_news_read,
             commands::news::save_news,
             commands::news::delete_news,
+            commands::todo::todo_list,
+            commands::todo::set_homework_done,
             commands::export::export_archive_pdf,
             commands::export::open_last_export,
             commands::sync::get_status,

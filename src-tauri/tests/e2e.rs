@@ -280,6 +280,20 @@ fn story_1_a_lesson_written_offline_goes_up_by_itself() {
         Duration::from_secs(15),
     );
     screen(&driver, "story1-offline");
+    // « Aide » says what to do, and what is waiting right now.
+    driver.click(&driver.find("button.help-button"));
+    driver.wait_until(
+        "the help page with what waits",
+        "const now = document.querySelector('main.help .help-now'); return !!now && now.textContent.includes('2 modifications en attente') && now.textContent.includes('Hors ligne')",
+        Duration::from_secs(10),
+    );
+    screen(&driver, "help-offline");
+    driver.click(&driver.find("header button.back"));
+    driver.wait_until(
+        "the week again",
+        "return document.body.dataset.ready === 'true' && !!document.querySelector('.week-label')",
+        Duration::from_secs(10),
+    );
 
     server.start();
     wait_all_sent(
@@ -865,6 +879,70 @@ fn news_written_offline_by_the_direction_reach_the_pupil() {
     );
 }
 
+fn a_pupil_ticks_her_homework_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    // Martin gives 2nde 1 something to read for the day after tomorrow.
+    let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let today = ardoise_protocol::calendar::paris_today(chrono::Utc::now());
+    martin
+        .run_with(
+            &["homework", "save"],
+            &json!({"audience": "2nde 1", "subject": "HIGEO", "givenOn": today,
+                    "dueOn": today + chrono::Duration::days(2),
+                    "description": "<p>Lire le document 3 page 112</p>", "kind": "reading",
+                    "estimatedMinutes": 25, "state": "published"})
+            .to_string(),
+        )
+        .ok();
+    martin.run(&["sync"]).ok();
+    let eleve = Client::login_and_sync(dir.path(), &server.url(), "eleve");
+    let driver = launch(&eleve.profile, &dir.path().join("xdg"));
+    driver.wait_until(
+        "her week, with homework to do",
+        "return document.body.dataset.ready === 'true' && /^Travail à faire \\(\\d+\\)$/.test((document.querySelector('button.todo-button') || {}).textContent)",
+        Duration::from_secs(30),
+    );
+    driver.click(&driver.find("button.todo-button"));
+    let item = "[...document.querySelectorAll('li.todo-item')].find(li => li.textContent.includes('Lire le document 3 page 112'))";
+    driver.wait_until(
+        "martin's homework in the list",
+        &format!("const li = {item}; return !!li && li.textContent.includes('Lecture, 25 min — Mme Claire Martin')"),
+        Duration::from_secs(10),
+    );
+    driver.execute(
+        &format!("const box = {item}.querySelector('input[type=checkbox]'); box.click();"),
+        json!([]),
+    );
+    driver.wait_until(
+        "ticked",
+        &format!("return {item}.classList.contains('done')"),
+        Duration::from_secs(10),
+    );
+    screen(&driver, "todo-pupil");
+    driver.click(&driver.find("div.todo button.close"));
+    // The tick goes up by itself; it is hers alone.
+    let http = Http::login(&server.url(), "eleve");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let ticks = loop {
+        let n = http
+            .snapshot()
+            .into_iter()
+            .filter(|r| r["kind"] == "homeworkDone" && r["data"]["done"] == true)
+            .count();
+        if n > 0 || std::time::Instant::now() > deadline {
+            break n;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(ticks, 1, "one tick on the server");
+    let todo = eleve.run(&["todo", "--json"]).ok().json();
+    assert!(
+        todo.as_array().unwrap().iter().any(|i| i["done"] == true),
+        "{todo}"
+    );
+}
+
 fn the_charter_comes_first_then_the_week_opens() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::demo(dir.path());
@@ -1317,7 +1395,7 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 15] = [
+    let stories: [Story; 16] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
@@ -1341,6 +1419,7 @@ fn main() {
         ("documents", documents_browsed_and_kept_offline),
         ("pupil", a_pupil_opens_on_her_class_week),
         ("charter", the_charter_comes_first_then_the_week_opens),
+        ("todo", a_pupil_ticks_her_homework_done),
         (
             "news",
             news_written_offline_by_the_direction_reach_the_pupil,

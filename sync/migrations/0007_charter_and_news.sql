@@ -39,3 +39,14 @@ CREATE TABLE news_read (
     news_id TEXT PRIMARY KEY,
     read_at TEXT NOT NULL         -- RFC 3339
 ) WITHOUT ROWID;
+
+-- A pupil's « fait » ticks (protocol 2), in this replica only for its own pupil: each
+-- tick or untick is a record; the latest (by `at`, then id) says whether it is done.
+CREATE TABLE homework_done (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    homework_id TEXT NOT NULL,
+    done TEXT NOT NULL,           -- JSON true | false
+    at TEXT NOT NULL              -- RFC 3339, the pupil's device
+);
+CREATE INDEX homework_done_homework ON homework_done(homework_id, at);

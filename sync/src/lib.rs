@@ -54,6 +54,8 @@ pub mod replica;
 pub mod scheduler;
 pub mod secrets;
 pub mod spec;
+mod text;
+pub mod todo;
 pub mod views;
 pub mod workload;
 

@@ -226,6 +226,16 @@ const SPECS: &[Spec] = &[
         ],
     },
     Spec {
+        kind: EntityKind::HomeworkDone,
+        table: "homework_done",
+        cols: &[
+            ("userId", "user_id", Text),
+            ("homeworkId", "homework_id", Text),
+            ("done", "done", Json),
+            ("at", "at", Text),
+        ],
+    },
+    Spec {
         kind: EntityKind::Conflict,
         table: "conflicts",
         cols: &[

@@ -1,14 +1,15 @@
 //! The conformance suite (ADR 0011), and model-based convergence (docs/guarantees.md, T1
-//! and T2): the real sync engine of four replicas —
-//! two devices of one teacher, the vie scolaire, the direction — against the real rules of
-//! the reference server, in one thread, through a simulated network that the seed drives.
+//! and T2): the real sync engine of five replicas — two devices of one teacher, the vie
+//! scolaire, the direction, a pupil — against the real rules of the reference server, in
+//! one thread, through a simulated network that the seed drives.
 //!
 //! Each seed runs a random script: séances and homework written, edited, published, deleted,
-//! conflicts resolved, lessons cancelled, visas signed, interleaved with syncs whose every
-//! call may lose its request, lose its answer after the server committed, be delivered twice,
-//! or be held back and delivered late (after newer requests); devices go offline and come
-//! back, the server restarts, its clock jumps. Then the network heals and every queue drains,
-//! and the guarantees are checked:
+//! conflicts resolved, lessons cancelled, visas signed, the charter published and accepted,
+//! news written, changed and deleted, homework ticked done by the pupil, interleaved with
+//! syncs whose every call may lose its request, lose its answer after the server
+//! committed, be delivered twice, or be held back and delivered late (after newer
+//! requests); devices go offline and come back, the server restarts, its clock jumps. Then
+//! the network heals and every queue drains, and the guarantees are checked:
 //! - no loss: every op a user saved reached the server; when first applied, each value it
 //!   set was either in the record or in a conflict revision for its author; a refusal is
 //!   only the visa lock, and it is shown (quarantined) on the device that made it;
@@ -49,11 +50,12 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 /// The four replicas: (login, profile folder).
-const CLIENTS: [(&str, &str); 4] = [
+const CLIENTS: [(&str, &str); 5] = [
     ("martin", "martin-laptop"),
     ("martin", "martin-desktop"),
     ("diallo", "diallo"),
     ("bernard", "bernard"),
+    ("eleve", "eleve"),
 ];
 
 /// The weeks the script works in: written lessons before the demo's "today", empty after.
@@ -500,6 +502,23 @@ fn act(rng: &mut Rng, engine: &mut SyncEngine, c: usize, n: usize) -> String {
             charter::publish(replica, &format!("Charte {mark}"), &format!("Texte {mark}"))
                 .map(drop),
         ),
+        // The pupil ticks and unticks her class's homework (the demo's, before the script's
+        // weeks: the teacher's new homework is for her own classes).
+        "eleve" if rng.below(2) == 0 => {
+            let homework = ardoise_sync::todo::todo(
+                replica,
+                chrono::NaiveDate::parse_from_str("2026-09-01", "%F").unwrap(),
+                300,
+            )
+            .unwrap();
+            match homework.get(rng.below(homework.len().max(1))) {
+                Some(h) => (
+                    "tick homework",
+                    ardoise_sync::todo::set_done(replica, &h.id, h.done != Some(true)),
+                ),
+                None => ("no homework to tick", Ok(())),
+            }
+        }
         // News: the direction and the vie scolaire write, change and delete their own.
         "bernard" | "diallo" if rng.below(8) == 0 => news_act(rng, replica, &mark),
         _ if rng.below(10) == 0 => match charter::to_accept(replica) {

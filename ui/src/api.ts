@@ -23,6 +23,7 @@ import type {
   SessionView,
   SyncStatus,
   Target,
+  TodoItem,
   TeacherLogbook,
   TransferView,
   WeekView,
@@ -76,6 +77,9 @@ export const listNews = (today: string) => invoke<NewsView[]>("list_news", { tod
 export const markNewsRead = (id: string) => invoke<void>("mark_news_read", { id });
 export const saveNews = (input: NewsInput) => invoke<NewsView>("save_news", { input });
 export const deleteNews = (id: string) => invoke<void>("delete_news", { id });
+
+export const todoList = (from: string, days: number) => invoke<TodoItem[]>("todo_list", { from, days });
+export const setHomeworkDone = (id: string, done: boolean) => invoke<void>("set_homework_done", { id, done });
 
 export const getLogbook = (teacher: string, from: string, to: string) =>
   invoke<TeacherLogbook>("get_logbook", { teacher, from, to });

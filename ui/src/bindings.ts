@@ -3,7 +3,7 @@
 
 export type Role = "teacher" | "vie_scolaire" | "direction" | "inspector" | "pupil" | "parent";
 
-export type EntityKind = "school" | "week" | "holiday" | "user" | "subject" | "room" | "audience" | "course" | "courseOccurrence" | "session" | "homework" | "visa" | "document" | "charter" | "charterAcceptance" | "news" | "conflict";
+export type EntityKind = "school" | "week" | "holiday" | "user" | "subject" | "room" | "audience" | "course" | "courseOccurrence" | "session" | "homework" | "visa" | "document" | "charter" | "charterAcceptance" | "news" | "homeworkDone" | "conflict";
 
 export type Changes = { 
 /**
@@ -881,6 +881,52 @@ from: string,
  * Last day shown, YYYY-MM-DD.
  */
 until: string, };
+
+export type TodoItem = { 
+/**
+ * Homework id.
+ */
+id: string, 
+/**
+ * Due day, YYYY-MM-DD.
+ */
+dueOn: string, 
+/**
+ * Day it was given, YYYY-MM-DD.
+ */
+givenOn: string, 
+/**
+ * The subject's label.
+ */
+subject: string, 
+/**
+ * The subject's colour, `#rrggbb`.
+ */
+color: string, 
+/**
+ * The teacher's name.
+ */
+teacher: string, 
+/**
+ * The class or group it was given to.
+ */
+audience: string, 
+/**
+ * What to do, as paragraphs of plain text.
+ */
+description: Array<string>, 
+/**
+ * Exercise, reading, test…
+ */
+kind: HomeworkKind, 
+/**
+ * Estimated minutes, when the teacher gave them.
+ */
+minutes: number | null, 
+/**
+ * For a pupil, whether they ticked it done; `None` for anyone else.
+ */
+done: boolean | null, };
 
 /** Every error code but `unknown`, in the order of the Rust enum. */
 export const ERROR_CODES: readonly ErrorCode[] = ["acl.forbidden","auth.account_disabled","auth.activation_required","auth.activation_expired","auth.weak_password","auth.invalid_credentials","auth.invalid_login","auth.invalid_token","auth.logged_out","auth.too_long","auth.too_many_attempts","protocol.content_type","protocol.invalid_body","protocol.invalid_data","protocol.invalid_id","protocol.invalid_json","protocol.invalid_op","protocol.invalid_path","protocol.invalid_query","protocol.method_not_allowed","protocol.missing_version","protocol.not_found","protocol.too_large","protocol.too_many_hashes","protocol.too_many_ops","protocol.unsupported","record.exists","record.not_found","logbook.already_written","logbook.attachment_not_yours","logbook.audience_fixed","logbook.visa_locked","logbook.visa_out_of_year","logbook.year_closed","charter.version","charter.none","document.bad_name","document.bad_share","document.blob_missing","document.cache_damaged","document.not_downloaded","document.not_in_trash","documents.open","documents.path","documents.unsupported","quota.exceeded","backend.unsupported","backend.invalid_client","blob.bad_range","blob.not_found","upload.bad_hash","upload.bad_offset","upload.busy","upload.chunk_too_large","upload.hash_mismatch","upload.not_found","upload.offset_mismatch","upload.too_large","upload.too_long","server.busy","server.internal","server.storage","sync.bad_response","sync.offline","sync.rejected","replica.bad_key","replica.corrupt","replica.not_found","replica.storage","replica.wrong_key","profile.io","profile.other_user","logout.fixed_profile","logout.none","logout.pending","mirror.unsafe_path","mirror.watch","export.io","export.none","export.open","export.path","archive.invalid_year","app.invalid_choice","app.invalid_date","app.invalid_zoom","app.language","app.lock","app.sync_stopped","app.task","app.thread","app.zoom","cli.invalid_input","cli.io"];

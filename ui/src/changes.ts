@@ -1,7 +1,7 @@
 import type { Changes, SyncStatus } from "./bindings";
 
 /** The pages of the window. */
-export type Page = "home" | "documents";
+export type Page = "home" | "documents" | "help";
 
 /**
  * Whether what changed in the replica touches what `page` shows: the documents page shows
@@ -16,6 +16,7 @@ export function touches(page: Page, changes: Changes): boolean {
   // A new version of the charter is shown before anything else, on every page.
   if (changes.remote.includes("charter")) return true;
   if (page === "documents") return [...changes.remote, ...changes.local].includes("document");
+  if (page === "help") return false; // it shows the sync status, not the replica
   return changes.remote.some((kind) => kind !== "document");
 }
 

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { CharterStatus, CharterView } from "./bindings";
 import { charterPage, charterStatusView, markdownNodes } from "./charter";
 
-const html = (nodes: HTMLElement[]) => nodes.map((n) => n.outerHTML).join("");
+/** The nodes' tree as tags and texts, written like markup to read the test easily. */
+const shape = (n: Node): string =>
+  n.nodeType === Node.TEXT_NODE
+    ? (n.textContent ?? "")
+    : `<${(n as Element).tagName.toLowerCase()}>${[...n.childNodes].map(shape).join("")}</${(n as Element).tagName.toLowerCase()}>`;
+const html = (nodes: HTMLElement[]) => nodes.map(shape).join("");
 
 describe("the charter's Markdown", () => {
   it("gives headings one level down, paragraphs, lists and emphasis as nodes", () => {

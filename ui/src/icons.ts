@@ -2,6 +2,7 @@ import {
   CalendarSync,
   ChevronLeft,
   ChevronRight,
+  CircleHelp,
   createElement,
   FileDown,
   FolderOpen,
@@ -27,6 +28,7 @@ const ICONS = {
   logout: LogOut,
   language: Languages,
   news: Newspaper,
+  help: CircleHelp,
 } satisfies Record<string, IconNode>;
 
 export type IconName = keyof typeof ICONS;

@@ -16,6 +16,8 @@ import {
   type CharterView,
   deleteNews,
   listNews,
+  setHomeworkDone,
+  todoList,
   markNewsRead,
   saveNews,
   getLogbook,
@@ -71,6 +73,8 @@ import { logoutButton } from "./logout";
 import { archiveButton } from "./archive";
 import { charterPage, charterStatusView } from "./charter";
 import { newsButton, newsDialog } from "./news";
+import { helpPage } from "./help";
+import { todoButton, todoDialog } from "./todo";
 import { calendarFeedButton } from "./calendarFeed";
 import { renderDocuments, renderTransfers } from "./documents";
 import type { HomeworkRow, Saved } from "./editor";
@@ -357,6 +361,17 @@ async function newsHeaderButton(): Promise<HTMLButtonElement> {
   );
 }
 
+/** A pupil's or parent's « Travail à faire » button: the next two weeks' homework. */
+async function todoHeaderButton(): Promise<HTMLButtonElement> {
+  const items = await todoList(todayIso, 14).catch(() => []);
+  const pupil = me?.roles.includes("pupil") ?? false;
+  return todoButton(lang, items, () =>
+    document.body.append(
+      todoDialog(lang, items, pupil ? setHomeworkDone : null, () => void render(), showError),
+    ),
+  );
+}
+
 /** « PDF enregistré », with a way to open it. */
 function exported(path: string): void {
   const m = t(lang);
@@ -387,7 +402,7 @@ async function renderOffice(): Promise<void> {
   pdf.onclick = () => void exportPdf().catch(showError);
   const archive =
     target && target.kind !== "room" ? [yearArchiveButton({ kind: target.kind, key: target.key })] : [];
-  const nav = [day, print, pdf, ...archive, await newsHeaderButton(), documentsButton(), ...accountButtons(), langButton()];
+  const nav = [day, print, pdf, ...archive, await newsHeaderButton(), documentsButton(), helpButton(), ...accountButtons(), langButton()];
   const header = pageHeader(me?.displayName ?? "", ...(signsVisas() ? [officeTabs(), ...nav] : nav));
 
   const search = document.createElement("section");
@@ -658,6 +673,10 @@ async function draw(): Promise<void> {
       await renderDocumentsPage();
       return;
     }
+    if (page === "help") {
+      renderHelpPage();
+      return;
+    }
     if (isOffice()) {
       await renderOffice();
       return;
@@ -690,7 +709,8 @@ async function draw(): Promise<void> {
       drafts.onclick = () => void openDrafts();
       tools.push(drafts, documentsButton());
     }
-    tools.push(await newsHeaderButton());
+    if (isLearner()) tools.push(await todoHeaderButton());
+    tools.push(await newsHeaderButton(), helpButton());
     // Her own cahier de textes of the year, as the school keeps it.
     if (me.roles.includes("teacher")) tools.push(yearArchiveButton({ kind: "teacher", key: me.login }));
     // Her timetable in her phone's calendar, where the ENT publishes one.
@@ -737,6 +757,34 @@ async function renderCharterStatus(): Promise<void> {
   const main = document.createElement("main");
   main.append(charterStatusView(await charterStatus(), lang));
   app.replaceChildren(header, main);
+  if (status) app.append(renderStatus(status, lang));
+  document.body.dataset.ready = "true";
+}
+
+/** The header button that opens « Aide ». */
+function helpButton(): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.className = "help-button";
+  b.textContent = t(lang).help;
+  withIcon(b, "help");
+  b.onclick = () => {
+    page = "help";
+    void render();
+  };
+  return b;
+}
+
+function renderHelpPage(): void {
+  const m = t(lang);
+  const back = document.createElement("button");
+  back.className = "back";
+  back.textContent = m.back;
+  back.onclick = () => {
+    page = "home";
+    void render();
+  };
+  const header = pageHeader(m.help, back, ...accountButtons(), langButton());
+  app.replaceChildren(header, helpPage(status, lang));
   if (status) app.append(renderStatus(status, lang));
   document.body.dataset.ready = "true";
 }
@@ -876,7 +924,8 @@ async function start(): Promise<void> {
     const footer = app.querySelector("footer.status");
     // The first status after a sign-in, or another ENT's capabilities, reshape the page;
     // otherwise only the status bar changes.
-    if (me && (!footer || reshapes(before, status)) && !typingInPage()) void render();
+    // The help page says what is waiting: it follows the status.
+    if (me && (!footer || reshapes(before, status) || page === "help") && !typingInPage()) void render();
     else footer?.replaceWith(renderStatus(status, lang));
   });
   // What a sync changed, by kind: the page redraws when it shows some of it — behind an

@@ -15,6 +15,7 @@ pub mod logbook;
 pub mod news;
 pub mod sync;
 pub mod timetable;
+pub mod todo;
 pub mod view;
 
 /// A YYYY-MM-DD date from the UI.
