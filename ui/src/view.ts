@@ -152,7 +152,8 @@ export function renderWeek(w: WeekView, lang: Lang, today: string, opens = true,
     const lessons = w.occurrences.filter((o) => o.date === day);
     const col = el("div", { class: `day${day === today ? " today" : ""}` });
     const holiday = w.holidays[day];
-    const title = el("h2", {}, formatDay(day, lang));
+    // The day's name gives way (ellipsis) to the « aujourd'hui » tag, never the reverse.
+    const title = el("h2", {}, el("span", { class: "day-name" }, formatDay(day, lang)));
     if (day === today) title.append(el("span", { class: "today-tag" }, m.today));
     col.append(title);
     const body = el("div", { class: "lessons" });
