@@ -250,8 +250,9 @@ fn check_visa(tx: &dyn ReadTx, kind: EntityKind, data: &Data) -> Result<(), Fail
     Ok(())
 }
 
-/// Refuses changes to records dated in a closed school year: its logbook is archived.
-fn check_year_open(tx: &dyn ReadTx, kind: EntityKind, data: &Data) -> Result<(), Fail> {
+/// Refuses changes to records dated in a closed school year (as stored, or as the change
+/// would leave them): its logbook is archived.
+fn check_year_open(tx: &dyn ReadTx, kind: EntityKind, data: &[&Data]) -> Result<(), Fail> {
     if let Some(year) = crate::school_year::closed_year_of(tx, kind, data)? {
         return Err(reject(
             ErrorCode::LogbookYearClosed,
@@ -470,7 +471,7 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
                 _ => data,
             };
             check_visa(tx, op.kind, &data)?;
-            check_year_open(tx, op.kind, &data)?;
+            check_year_open(tx, op.kind, &[&data])?;
             put(tx, op.kind, &op.record_id, 1, false, false, data)?;
             Ok(applied(op, 1))
         }
@@ -512,8 +513,7 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
             authorize_write(p, op.kind, Some(&cur.data), &merged, &names)?;
             check_visa(tx, op.kind, &cur.data)?;
             check_visa(tx, op.kind, &merged)?;
-            check_year_open(tx, op.kind, &cur.data)?;
-            check_year_open(tx, op.kind, &merged)?;
+            check_year_open(tx, op.kind, &[&cur.data, &merged])?;
             let mut version = cur.version;
             if merged != cur.data {
                 version += 1;
@@ -546,7 +546,7 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
                     "Cet enregistrement n'existe pas.",
                 ));
             };
-            check_year_open(tx, op.kind, &cur.data)?;
+            check_year_open(tx, op.kind, &[&cur.data])?;
             if op.kind == EntityKind::Visa {
                 return revoke_visa(tx, p, op, cur);
             }

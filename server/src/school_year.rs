@@ -42,19 +42,21 @@ pub fn closed(tx: &dyn ReadTx) -> Result<Vec<SchoolYear>, StoreError> {
     Ok(years)
 }
 
-/// The closed year a record of `kind` with `data` is dated in, if any.
+/// The closed year one of the versions `data` of a record of `kind` is dated in, if any
+/// (the closed years read once for all of them; never for kinds no year holds).
 pub fn closed_year_of(
     tx: &dyn ReadTx,
     kind: EntityKind,
-    data: &Data,
+    data: &[&Data],
 ) -> Result<Option<SchoolYear>, StoreError> {
     let Some(field) = dated_by(kind) else {
         return Ok(None);
     };
-    let Some(date) = data.get(field).and_then(|v| v.as_str()) else {
-        return Ok(None);
-    };
-    Ok(closed(tx)?.into_iter().find(|y| y.contains(date)))
+    let closed = closed(tx)?;
+    Ok(data
+        .iter()
+        .filter_map(|d| d.get(field).and_then(|v| v.as_str()))
+        .find_map(|date| closed.iter().copied().find(|y| y.contains(date))))
 }
 
 /// What closing a year did.

@@ -89,6 +89,20 @@ fn show_week(driver: &Driver, date: &str) {
 const STATUS_TEXT: &str = "(document.querySelector('footer.status') || {}).textContent || ''";
 
 /// Waits until the status bar says online with nothing pending: every edit went up.
+/// How many records of what the server gives `login` pass `keep`: asked every half second
+/// until there is one, for 30 s at most (what the app sends by itself takes a sync).
+fn on_server(url: &str, login: &str, keep: impl Fn(&serde_json::Value) -> bool) -> usize {
+    let http = Http::login(url, login);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let n = http.snapshot().iter().filter(|r| keep(r)).count();
+        if n > 0 || std::time::Instant::now() > deadline {
+            return n;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 fn wait_all_sent(driver: &Driver, what: &str, within: Duration) {
     driver.wait_until(
         what,
@@ -922,19 +936,9 @@ fn a_pupil_ticks_her_homework_done() {
     screen(&driver, "todo-pupil");
     driver.click(&driver.find("div.todo button.close"));
     // The tick goes up by itself; it is hers alone.
-    let http = Http::login(&server.url(), "eleve");
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let ticks = loop {
-        let n = http
-            .snapshot()
-            .into_iter()
-            .filter(|r| r["kind"] == "homeworkDone" && r["data"]["done"] == true)
-            .count();
-        if n > 0 || std::time::Instant::now() > deadline {
-            break n;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let ticks = on_server(&server.url(), "eleve", |r| {
+        r["kind"] == "homeworkDone" && r["data"]["done"] == true
+    });
     assert_eq!(ticks, 1, "one tick on the server");
     let todo = eleve.run(&["todo", "--json"]).ok().json();
     assert!(
@@ -976,19 +980,9 @@ fn the_charter_comes_first_then_the_week_opens() {
         Duration::from_secs(15),
     );
     // The acceptance goes up by itself, once.
-    let http = Http::login(&server.url(), "bernard");
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let accepted = loop {
-        let n = http
-            .snapshot()
-            .into_iter()
-            .filter(|r| r["kind"] == "charterAcceptance" && r["data"]["userId"] == "usr-nouveau")
-            .count();
-        if n > 0 || std::time::Instant::now() > deadline {
-            break n;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let accepted = on_server(&server.url(), "bernard", |r| {
+        r["kind"] == "charterAcceptance" && r["data"]["userId"] == "usr-nouveau"
+    });
     assert_eq!(accepted, 1, "one acceptance on the server");
     wait_all_sent(&driver, "the status to say so", Duration::from_secs(20));
 }

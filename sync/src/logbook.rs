@@ -34,22 +34,10 @@ impl Me {
         let (_, data) = replica
             .get(EntityKind::User, &id)?
             .ok_or_else(|| SyncError::NotFound("utilisateur (synchronisez d'abord)".into()))?;
-        let roles: Vec<Role> = serde_json::from_value(data["roles"].clone()).unwrap_or_default();
-        let mut audience_ids: Vec<String> =
-            serde_json::from_value(data["audienceIds"].clone()).unwrap_or_default();
-        if roles.contains(&Role::Teacher) {
-            // The classes and groups of her lessons are hers too, whatever her account
-            // lists: an ENT may list her classes but not the groups she teaches.
-            for a in crate::queries::taught_audiences(replica.conn(), &id)? {
-                if !audience_ids.contains(&a) {
-                    audience_ids.push(a);
-                }
-            }
-        }
         Ok(Me {
             id,
-            roles,
-            audience_ids,
+            roles: serde_json::from_value(data["roles"].clone()).unwrap_or_default(),
+            audience_ids: serde_json::from_value(data["audienceIds"].clone()).unwrap_or_default(),
         })
     }
 
@@ -122,7 +110,7 @@ fn check_entry_visa(
     )
 }
 
-fn check_teacher_may_write(me: &Me, data: &Data) -> Result<()> {
+fn check_teacher_may_write(replica: &Replica, me: &Me, data: &Data) -> Result<()> {
     if !me.is(Role::Teacher) {
         return Err(SyncError::refused(
             ErrorCode::AclForbidden,
@@ -130,7 +118,11 @@ fn check_teacher_may_write(me: &Me, data: &Data) -> Result<()> {
         ));
     }
     let audience = data["audienceId"].as_str().unwrap_or("");
-    if !me.audience_ids.iter().any(|a| a == audience) {
+    // Her account's classes, or the class or group of one of her lessons: an ENT may list
+    // her classes but not the groups she teaches (asked only then).
+    if !me.audience_ids.iter().any(|a| a == audience)
+        && !crate::queries::teaches(replica.conn(), &me.id, audience)?
+    {
         return Err(SyncError::refused(
             ErrorCode::AclForbidden,
             "Vous n'enseignez pas à cette classe ou ce groupe.",
@@ -144,7 +136,7 @@ fn check_teacher_may_write(me: &Me, data: &Data) -> Result<()> {
 fn checked(replica: &Replica, me: &Me, kind: EntityKind, data: &Data) -> Result<Data> {
     let data = validate(kind, data)?;
     crate::open_ent::check_fits(replica, kind, &data)?;
-    check_teacher_may_write(me, &data)?;
+    check_teacher_may_write(replica, me, &data)?;
     check_entry_visa(replica, &me.id, kind, &data)?;
     Ok(data)
 }

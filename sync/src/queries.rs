@@ -514,17 +514,17 @@ pub fn visa_until(
         .flatten())
 }
 
-const TAUGHT_AUDIENCES: &str = "
-SELECT DISTINCT audience_id FROM course_occurrences WHERE teacher_id = ?1
-UNION
-SELECT DISTINCT o.audience_id FROM lesson_co_teachers c
-  JOIN course_occurrences o ON o.id = c.occurrence_id WHERE c.teacher_id = ?1";
+const TEACHES: &str = "
+SELECT EXISTS (SELECT 1 FROM course_occurrences WHERE teacher_id = ?1 AND audience_id = ?2)
+    OR EXISTS (SELECT 1 FROM lesson_co_teachers c
+                 JOIN course_occurrences o ON o.id = c.occurrence_id
+                WHERE c.teacher_id = ?1 AND o.audience_id = ?2)";
 
-/// The classes and groups a teacher has lessons with, as first teacher or co-teacher.
-pub fn taught_audiences(conn: &Connection, teacher_id: &str) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(TAUGHT_AUDIENCES)?;
-    let rows = stmt.query_map([teacher_id], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// Whether a teacher has a lesson with an audience, as first teacher or co-teacher.
+pub fn teaches(conn: &Connection, teacher_id: &str, audience_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(TEACHES)?
+        .query_row([teacher_id, audience_id], |r| r.get(0))?)
 }
 
 /// Name of an audience by id.
@@ -599,7 +599,7 @@ mod tests {
                 2,
             ),
             ("next lesson of a class", NEXT_LESSON.to_string(), 1),
-            ("classes of a teacher", TAUGHT_AUDIENCES.to_string(), 1),
+            ("a teacher's lesson with a class", TEACHES.to_string(), 2),
             ("homework counts of a week", HOMEWORK_COUNTS.to_string(), 3),
             (
                 "one record",

@@ -195,6 +195,25 @@ function nowInParis(): string {
   return new Date().toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris" });
 }
 
+/** Shows a screen: its header, its content and the status bar; `ready` tells the tests. */
+function showPage(header: HTMLElement, main: HTMLElement, ready = "true"): void {
+  app.replaceChildren(header, main);
+  if (status) app.append(renderStatus(status, lang));
+  document.body.dataset.ready = ready;
+}
+
+/** « Retour »: back to the home screen, from Documents or Aide. */
+function backButton(): HTMLButtonElement {
+  const back = document.createElement("button");
+  back.className = "back";
+  back.textContent = t(lang).back;
+  back.onclick = () => {
+    page = "home";
+    void render();
+  };
+  return back;
+}
+
 /** The header of every screen: "Ardoise — <name>" and its navigation. */
 function pageHeader(name: string, ...nav: HTMLElement[]): HTMLElement {
   const header = document.createElement("header");
@@ -328,9 +347,7 @@ async function renderLogbooks(): Promise<void> {
       : null;
     main.append(renderLogbook(book, todayIso, lang, onSign, m.noVisas));
   }
-  app.replaceChildren(header, main);
-  if (status) app.append(renderStatus(status, lang));
-  document.body.dataset.ready = "true";
+  showPage(header, main);
 }
 
 async function exportPdf(): Promise<void> {
@@ -451,9 +468,7 @@ async function renderOffice(): Promise<void> {
     ),
   );
   if (!marks) main.append(el("p", { class: "unsupported" }, m.noLessonStatus));
-  app.replaceChildren(header, main);
-  if (status) app.append(renderStatus(status, lang));
-  document.body.dataset.ready = "true";
+  showPage(header, main);
 }
 
 function showError(e: unknown): void {
@@ -746,9 +761,7 @@ function renderCharterGate(charter: CharterView): void {
     },
     showError,
   );
-  app.replaceChildren(header, main);
-  if (status) app.append(renderStatus(status, lang));
-  document.body.dataset.ready = "true";
+  showPage(header, main);
 }
 
 /** The direction's charter tab: who accepted which version. */
@@ -756,9 +769,7 @@ async function renderCharterStatus(): Promise<void> {
   const header = pageHeader(me?.displayName ?? "", officeTabs(), ...accountButtons(), langButton());
   const main = document.createElement("main");
   main.append(charterStatusView(await charterStatus(), lang));
-  app.replaceChildren(header, main);
-  if (status) app.append(renderStatus(status, lang));
-  document.body.dataset.ready = "true";
+  showPage(header, main);
 }
 
 /** The header button that opens « Aide ». */
@@ -776,30 +787,16 @@ function helpButton(): HTMLButtonElement {
 
 function renderHelpPage(): void {
   const m = t(lang);
-  const back = document.createElement("button");
-  back.className = "back";
-  back.textContent = m.back;
-  back.onclick = () => {
-    page = "home";
-    void render();
-  };
+  const back = backButton();
   const header = pageHeader(m.help, back, ...accountButtons(), langButton());
-  app.replaceChildren(header, helpPage(status, lang));
-  if (status) app.append(renderStatus(status, lang));
-  document.body.dataset.ready = "true";
+  showPage(header, helpPage(status, lang));
 }
 
 async function renderDocumentsPage(): Promise<void> {
   const m = t(lang);
   const [view, queue] = await Promise.all([listDocuments(), listTransfers()]);
   transfers = queue;
-  const back = document.createElement("button");
-  back.className = "back";
-  back.textContent = m.back;
-  back.onclick = () => {
-    page = "home";
-    void render();
-  };
+  const back = backButton();
   const header = pageHeader(m.documentsTitle, back, ...accountButtons(), langButton());
   const main = document.createElement("main");
   main.append(
@@ -827,9 +824,7 @@ async function renderDocumentsPage(): Promise<void> {
       stopMirror: () => edited(stopMirror()),
     }),
   );
-  app.replaceChildren(header, main);
-  if (status) app.append(renderStatus(status, lang));
-  document.body.dataset.ready = "documents";
+  showPage(header, main, "documents");
 }
 
 /** Live progress of the file under way, without redrawing the rest of the page. */
