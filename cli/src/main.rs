@@ -198,6 +198,31 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// A report for the school's support staff (versions, sync state, error codes, the
+    /// app's log): no lesson text, no name, no token. Saved to a file, or queued for the
+    /// ENT's assistance inbox (sent with the next sync).
+    SupportBundle {
+        /// The zip file to write.
+        #[arg(long, required_unless_present = "send")]
+        out: Option<PathBuf>,
+        /// Queue it for the assistance inbox.
+        #[arg(long)]
+        send: bool,
+    },
+    /// The direction's indicators over a period, computed by the ENT (needs the network):
+    /// lessons held and séances written per class and per teacher, homework, offline
+    /// edits, conflicts, active users per role and week, the charter's acceptance.
+    Indicators {
+        /// First day (YYYY-MM-DD).
+        #[arg(long)]
+        from: NaiveDate,
+        /// Last day (YYYY-MM-DD).
+        #[arg(long)]
+        until: NaiveDate,
+        /// JSON rather than CSV.
+        #[arg(long)]
+        json: bool,
+    },
     /// Séances of the cahier de textes.
     Session {
         #[command(subcommand)]
@@ -702,6 +727,50 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             let mut replica = Replica::open(&profile.replica_path())?;
             ardoise_sync::todo::set_done(&mut replica, &id, !undo)?;
         }
+        Command::SupportBundle { out, send } => {
+            let replica = Replica::open(&profile.replica_path())?;
+            let maker = ardoise_sync::support::Maker {
+                app: format!("ardoise (ligne de commande) {}", env!("CARGO_PKG_VERSION")),
+                logs: app_logs(),
+            };
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let bundle = ardoise_sync::support::build(&replica, &profile.info()?, &maker, &now)?;
+            if let Some(out) = out {
+                write_out(&out, &bundle)?;
+            }
+            if send {
+                let id = ardoise_sync::support::queue(&replica, &bundle, &now)?;
+                drop(replica);
+                let profile_path = profile.replica_path();
+                eprintln!("Rapport {id} prêt : il part avec la prochaine synchronisation.");
+                match engine(profile)?.sync_once() {
+                    Ok(_) => eprintln!("Synchronisé."),
+                    Err(SyncError::Offline(_)) => {
+                        eprintln!("Hors ligne : le rapport attend dans la file.")
+                    }
+                    Err(e) => return Err(e),
+                }
+                let replica = Replica::open(&profile_path)?;
+                if let Some(r) = ardoise_sync::support::reports(&replica)?
+                    .into_iter()
+                    .find(|r| r.id == id)
+                {
+                    match (&r.sent_at, &r.refused) {
+                        (Some(at), _) => println!("{id} envoyé {at}"),
+                        (_, Some(code)) => println!("{id} refusé [{code}]"),
+                        _ => println!("{id} en attente"),
+                    }
+                }
+            }
+        }
+        Command::Indicators { from, until, json } => {
+            let indicators = engine(profile)?.indicators(from, until)?;
+            if json {
+                print_json(&indicators);
+            } else {
+                print!("{}", indicators.to_csv().trim_start_matches('\u{feff}'));
+            }
+        }
         Command::Archive {
             audience,
             teacher,
@@ -1033,6 +1102,26 @@ fn charter(profile: &Profile, action: CharterAction) -> Result<(), SyncError> {
 }
 
 /// Writes an exported file and prints its path.
+/// The desktop app's log files, where it writes them on this computer.
+fn app_logs() -> Vec<PathBuf> {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")));
+    let Some(dir) = data.map(|d| d.join("fr.ardoise.app/logs")) else {
+        return Vec::new();
+    };
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "log"))
+                .collect()
+        })
+        .unwrap_or_default();
+    logs.sort();
+    logs
+}
+
 fn write_out(path: &std::path::Path, bytes: &[u8]) -> Result<ExitCode, SyncError> {
     std::fs::write(path, bytes).map_err(|e| SyncError::Refused {
         code: ErrorCode::CliIo,

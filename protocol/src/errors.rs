@@ -122,6 +122,13 @@ error_codes! {
     CharterVersion = "charter.version",
     /// The school has no charter.
     CharterNone = "charter.none",
+    /// A support report that is not a bundle Ardoise makes (not a zip, too many files,
+    /// too large once unpacked).
+    SupportInvalid = "support.invalid",
+    /// More support reports from one person in a day than the server takes.
+    SupportTooMany = "support.too_many",
+    /// A period for the indicators that is not a span of at most a year.
+    IndicatorsInvalidPeriod = "indicators.invalid_period",
     /// A file name the ENT refuses (reserved, traversal, characters).
     DocumentBadName = "document.bad_name",
     /// A share to no one, to someone unknown, or beyond what the user may give.

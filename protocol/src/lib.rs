@@ -25,6 +25,7 @@ pub mod documents;
 pub mod entities;
 pub mod errors;
 pub mod ical;
+pub mod indicators;
 pub mod merge;
 pub mod pdf;
 pub mod visa;
@@ -450,6 +451,20 @@ pub struct UserInfo {
 pub struct CalendarFeed {
     /// `/ical/<secret>.ics`.
     pub path: String,
+}
+
+/// Support reports (`POST /v1/support/<id>`, a zip): the limits both sides hold to.
+pub mod support {
+    /// The most bytes of one report.
+    pub const MAX_BUNDLE_BYTES: usize = 2 * 1024 * 1024;
+    /// The most files in one report.
+    pub const MAX_ENTRIES: usize = 16;
+    /// The most bytes of one report's files, unpacked.
+    pub const MAX_UNPACKED_BYTES: u64 = 16 * 1024 * 1024;
+    /// The most reports one person sends in a day.
+    pub const MAX_PER_DAY: u64 = 10;
+    /// The media type of a report.
+    pub const CONTENT_TYPE: &str = "application/zip";
 }
 
 /// Tokens issued by login or refresh.

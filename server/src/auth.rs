@@ -205,6 +205,7 @@ fn issue(
     };
     tx.put_token(&token_hash(&access), "access", &row(ACCESS_TTL))?;
     tx.put_token(&token_hash(&refresh), "refresh", &row(REFRESH_TTL))?;
+    crate::indicators::note_activity(tx, &p.id, now)?;
     Ok(TokenResponse {
         access_token: access,
         refresh_token: refresh,

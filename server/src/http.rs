@@ -213,6 +213,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/blobs/{hash}", get(blob_get))
         .route("/v1/uploads", post(upload_open))
         .route("/v1/uploads/{hash}", get(upload_get).patch(upload_chunk))
+        .route(
+            "/v1/support/{id}",
+            post(support_report).layer(DefaultBodyLimit::max(
+                ardoise_protocol::support::MAX_BUNDLE_BYTES,
+            )),
+        )
+        .route("/v1/indicators", get(indicators))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     let api = Router::new()
         .merge(auth)
@@ -683,6 +690,103 @@ async fn calendar_feed(
         body,
     )
         .into_response())
+}
+
+/// `POST /v1/support/<id>`: a support report (a zip), stored for the school's support
+/// staff. 204 when stored, or when it was already (a retry).
+async fn support_report(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<StatusCode, HttpError> {
+    use crate::support::SupportError;
+    let Path(id) = id.map_err(path_rejection)?;
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| {
+        HttpError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::ProtocolInvalidPath,
+            "Un rapport est nommé par un UUID.",
+        )
+    })?;
+    let zip = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        == Some(ardoise_protocol::support::CONTENT_TYPE);
+    if !zip {
+        return Err(HttpError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::ProtocolContentType,
+            "Un rapport est envoyé en application/zip.",
+        ));
+    }
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            HttpError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::ProtocolInvalidBody,
+                "Corps de la requête illisible.",
+            )
+        }
+    })?;
+    let store = state.store.clone();
+    blocking(
+        move || match crate::support::receive(&*store, &p.id, id, &body, now_unix()) {
+            Ok(_) => Ok(StatusCode::NO_CONTENT),
+            Err(SupportError::Store(e)) => Err(e.into()),
+            Err(e @ SupportError::Invalid(_)) => Err(HttpError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::SupportInvalid,
+                e.to_string(),
+            )),
+            Err(e @ SupportError::TooMany) => Err(HttpError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::SupportTooMany,
+                e.to_string(),
+            )),
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct PeriodQuery {
+    from: chrono::NaiveDate,
+    until: chrono::NaiveDate,
+}
+
+/// `GET /v1/indicators?from=…&until=…`: the direction's indicators over the period.
+async fn indicators(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    q: Result<Query<PeriodQuery>, QueryRejection>,
+) -> HttpResult<ardoise_protocol::indicators::Indicators> {
+    if !p.roles.contains(&ardoise_protocol::Role::Direction) {
+        return Err(HttpError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::AclForbidden,
+            "Les indicateurs sont réservés à la direction.",
+        ));
+    }
+    let Query(q) = q.map_err(query_rejection)?;
+    crate::indicators::check_period(q.from, q.until).map_err(|e| {
+        HttpError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::IndicatorsInvalidPeriod,
+            e.to_string(),
+        )
+    })?;
+    let store = state.store.clone();
+    let today = ardoise_protocol::calendar::paris_today(chrono::Utc::now());
+    blocking(move || {
+        Ok(Json(crate::indicators::compute(
+            &*store, q.from, q.until, today,
+        )?))
+    })
+    .await
 }
 
 async fn me(Auth(p): Auth) -> HttpResult<ardoise_protocol::UserInfo> {

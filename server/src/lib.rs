@@ -32,6 +32,7 @@ pub mod charter;
 pub mod feed;
 pub mod http;
 pub mod import;
+pub mod indicators;
 pub mod net;
 pub mod rules;
 pub mod school_calendar;
@@ -40,6 +41,7 @@ pub mod school_year;
 pub mod slips;
 pub mod store;
 pub mod sts;
+pub mod support;
 pub mod users_csv;
 
 use std::future::Future;

@@ -66,6 +66,39 @@ enum Command {
     /// The school's usage charter.
     #[command(subcommand)]
     Charter(CharterCmd),
+    /// The assistance inbox: the support reports the apps sent.
+    #[command(subcommand)]
+    Support(SupportCmd),
+    /// The direction's indicators over a period, as CSV (or JSON).
+    Indicators {
+        /// First day (YYYY-MM-DD).
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day (YYYY-MM-DD).
+        #[arg(long)]
+        until: chrono::NaiveDate,
+        /// As JSON rather than CSV.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SupportCmd {
+    /// Lists the reports received, newest first: id, when, who, size.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Saves one report's zip to a file.
+    Save {
+        /// The report's id.
+        id: String,
+        /// The zip file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -496,6 +529,63 @@ fn run(args: &Args, command: &Command) -> i32 {
                 |p| format!("Charte version {} publiée : {}\n", p.number, p.title),
                 "charte inchangée",
             )
+        }
+        Command::Support(SupportCmd::List { json }) => outcome(
+            on_store(args, ardoise_server::support::list),
+            *json,
+            |reports| {
+                if reports.is_empty() {
+                    return "aucun rapport reçu\n".to_string();
+                }
+                reports
+                    .iter()
+                    .map(|r| {
+                        let at = chrono::DateTime::from_timestamp(r.report.received_at, 0)
+                            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                            .unwrap_or_default();
+                        format!(
+                            "{}  {at}  {}  {} octets\n",
+                            r.report.id,
+                            r.login.as_deref().unwrap_or(&r.report.user_id),
+                            r.report.size
+                        )
+                    })
+                    .collect()
+            },
+            "rapports illisibles",
+        ),
+        Command::Support(SupportCmd::Save { id, out }) => {
+            match on_store(args, |store| ardoise_server::support::bundle(store, id)) {
+                Ok(Some(zip)) => match std::fs::write(out, zip) {
+                    Ok(()) => {
+                        println!("rapport {id} enregistré : {}", out.display());
+                        0
+                    }
+                    Err(e) => {
+                        eprintln!("rapport non enregistré : {} : {e}", out.display());
+                        2
+                    }
+                },
+                Ok(None) => {
+                    eprintln!("aucun rapport {id}");
+                    2
+                }
+                Err(e) => {
+                    eprintln!("rapport illisible : {e}");
+                    2
+                }
+            }
+        }
+        Command::Indicators { from, until, json } => {
+            let today = ardoise_protocol::calendar::paris_today(chrono::Utc::now());
+            let result = ardoise_server::indicators::check_period(*from, *until)
+                .map_err(|e| e.to_string())
+                .and_then(|()| {
+                    on_store(args, |store| {
+                        ardoise_server::indicators::compute(store, *from, *until, today)
+                    })
+                });
+            outcome(result, *json, |i| i.to_csv(), "indicateurs non calculés")
         }
         Command::Charter(CharterCmd::Status { json }) => outcome(
             on_store(args, ardoise_server::charter::status),

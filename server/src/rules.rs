@@ -206,6 +206,9 @@ pub fn apply_op(
         }
     };
     tx.put_op_result(&p.id, &result)?;
+    let at = chrono::DateTime::parse_from_rfc3339(now)
+        .map_or_else(|_| chrono::Utc::now().timestamp(), |t| t.timestamp());
+    crate::indicators::log_op(&mut *tx, &p.id, op, &result, at)?;
     tx.commit()?;
     Ok(result)
 }

@@ -112,6 +112,51 @@ pub trait ReadTx {
     /// documents (trash included, whoever owns the document), their open uploads, and the
     /// blobs they uploaded that no live document holds yet (until collected).
     fn storage_used(&self, user_id: &str) -> Result<u64>;
+    /// The support reports received, newest first (without their bundles).
+    fn support_reports(&self) -> Result<Vec<SupportReport>>;
+    /// One support report and its bundle.
+    fn support_report(&self, id: &str) -> Result<Option<(SupportReport, Vec<u8>)>>;
+    /// How many support reports `user_id` sent since `since` (unix seconds).
+    fn support_reports_since(&self, user_id: &str, since: i64) -> Result<u64>;
+    /// Who was active in the weeks from `from_week` to `until_week` (their Mondays).
+    fn activity(&self, from_week: &str, until_week: &str) -> Result<Vec<(String, String)>>;
+    /// The ops received from `from` to `until` (unix seconds, `until` excluded).
+    fn op_log(&self, from: i64, until: i64) -> Result<Vec<OpLogRow>>;
+}
+
+/// A support report as the server lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SupportReport {
+    /// Made by the app (UUID).
+    pub id: String,
+    /// Who sent it.
+    pub user_id: String,
+    /// Unix seconds.
+    pub received_at: i64,
+    /// Bytes of its zip.
+    pub size: u64,
+}
+
+/// One op as the indicators count it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpLogRow {
+    /// Who sent it.
+    pub user_id: String,
+    /// Kind of its record (wire name).
+    pub kind: String,
+    /// Its record.
+    pub record_id: String,
+    /// `create`, `update`, `delete`, `resolve`.
+    pub action: String,
+    /// For a resolution: `mine` or `theirs`.
+    pub keep: Option<String>,
+    /// `applied`, `conflict`, `rejected`.
+    pub outcome: String,
+    /// When it was made on the device (unix seconds), when its id says so.
+    pub made_at: Option<i64>,
+    /// When it arrived (unix seconds).
+    pub received_at: i64,
 }
 
 /// A live record whose data is JSON text already (see [`WriteTx::put_json_records`]).
@@ -216,6 +261,12 @@ pub trait WriteTx: ReadTx {
     fn put_upload(&mut self, user_id: &str, hash: &str, size: u64, now: i64) -> Result<()>;
     /// Closes an upload.
     fn delete_upload(&mut self, user_id: &str, hash: &str) -> Result<()>;
+    /// Stores a support report; false when one with this id was stored already (kept).
+    fn put_support_report(&mut self, report: &SupportReport, bundle: &[u8]) -> Result<bool>;
+    /// Notes that `user_id` was active in the week starting on `week` (its Monday).
+    fn put_activity(&mut self, user_id: &str, week: &str) -> Result<()>;
+    /// Logs an op applied once (never its retries).
+    fn put_op_log(&mut self, op_id: &str, row: &OpLogRow) -> Result<()>;
     /// Commits.
     fn commit(self: Box<Self>) -> Result<()>;
 }
@@ -251,6 +302,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_homework_kinds.sql"),
     include_str!("../migrations/0003_accounts_disabled_and_calendar_feeds.sql"),
     include_str!("../migrations/0004_settings_and_activation_codes.sql"),
+    include_str!("../migrations/0005_support_and_indicators.sql"),
 ];
 
 /// Brings the schema up to date, each migration in its own transaction.
@@ -394,6 +446,15 @@ const SNAPSHOT_SQL: &str = "SELECT kind, id, version, change_seq, deleted, ever_
      WHERE deleted = 0
      ORDER BY kind, json_extract(data, '$.date'), json_extract(data, '$.start'),
               json_extract(data, '$.givenOn'), id";
+
+fn support_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SupportReport> {
+    Ok(SupportReport {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        received_at: r.get(2)?,
+        size: r.get::<_, i64>(3)? as u64,
+    })
+}
 
 fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, StoredRecord)> {
     let kind: String = row.get(0)?;
@@ -706,6 +767,64 @@ impl ReadTx for SqliteTx<'_> {
             .query_row([user_id], |r| r.get(0))?;
         Ok(used.max(0) as u64)
     }
+
+    fn support_reports(&self) -> Result<Vec<SupportReport>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, user_id, received_at, length(bundle) FROM support_reports
+             ORDER BY received_at DESC, id",
+        )?;
+        let rows = stmt.query_map([], support_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn support_report(&self, id: &str) -> Result<Option<(SupportReport, Vec<u8>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, user_id, received_at, length(bundle), bundle FROM support_reports
+                 WHERE id = ?1",
+                [id],
+                |r| Ok((support_row(r)?, r.get(4)?)),
+            )
+            .optional()?)
+    }
+
+    fn support_reports_since(&self, user_id: &str, since: i64) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM support_reports WHERE user_id = ?1 AND received_at >= ?2",
+            params![user_id, since],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    fn activity(&self, from_week: &str, until_week: &str) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT user_id, week FROM activity WHERE week >= ?1 AND week <= ?2")?;
+        let rows = stmt.query_map([from_week, until_week], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn op_log(&self, from: i64, until: i64) -> Result<Vec<OpLogRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT user_id, kind, record_id, action, keep, outcome, made_at, received_at
+             FROM op_log WHERE received_at >= ?1 AND received_at < ?2",
+        )?;
+        let rows = stmt.query_map([from, until], |r| {
+            Ok(OpLogRow {
+                user_id: r.get(0)?,
+                kind: r.get(1)?,
+                record_id: r.get(2)?,
+                action: r.get(3)?,
+                keep: r.get(4)?,
+                outcome: r.get(5)?,
+                made_at: r.get(6)?,
+                received_at: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }
 
 impl WriteTx for SqliteTx<'_> {
@@ -953,6 +1072,43 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn put_support_report(&mut self, report: &SupportReport, bundle: &[u8]) -> Result<bool> {
+        let added = self.conn.execute(
+            "INSERT INTO support_reports (id, user_id, received_at, bundle) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO NOTHING",
+            params![report.id, report.user_id, report.received_at, bundle],
+        )?;
+        Ok(added == 1)
+    }
+
+    fn put_activity(&mut self, user_id: &str, week: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO activity (user_id, week) VALUES (?1, ?2)")?
+            .execute([user_id, week])?;
+        Ok(())
+    }
+
+    fn put_op_log(&mut self, op_id: &str, row: &OpLogRow) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO op_log (op_id, user_id, kind, record_id, action, keep,
+                                               outcome, made_at, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                op_id,
+                row.user_id,
+                row.kind,
+                row.record_id,
+                row.action,
+                row.keep,
+                row.outcome,
+                row.made_at,
+                row.received_at
+            ])?;
+        Ok(())
+    }
+
     fn commit(mut self: Box<Self>) -> Result<()> {
         self.conn.execute_batch("COMMIT")?;
         self.done = true;
@@ -1099,6 +1255,7 @@ mod tests {
         (1, include_str!("../tests/schemas/store_v1.sql")),
         (2, include_str!("../tests/schemas/store_v2.sql")),
         (3, include_str!("../tests/schemas/store_v3.sql")),
+        (4, include_str!("../tests/schemas/store_v4.sql")),
     ];
 
     fn schema_of(path: &Path) -> Vec<(String, String)> {

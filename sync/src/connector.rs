@@ -47,6 +47,10 @@ pub struct Capabilities {
     pub documents: bool,
     /// The ENT publishes the user's timetable for a calendar to subscribe to.
     pub calendar_feed: bool,
+    /// The ENT has an assistance inbox for support reports (else they are saved to a file).
+    pub assistance: bool,
+    /// The ENT computes the direction's indicators.
+    pub indicators: bool,
 }
 
 impl Capabilities {
@@ -60,6 +64,8 @@ impl Capabilities {
         visas: true,
         documents: true,
         calendar_feed: true,
+        assistance: true,
+        indicators: true,
     };
 }
 
@@ -113,6 +119,26 @@ pub trait Connector: Send {
         Err(SyncError::refused(
             ErrorCode::BackendUnsupported,
             "Cet ENT ne publie pas d'abonnement d'agenda.",
+        ))
+    }
+    /// Sends a support report (a zip) to the ENT's assistance inbox, named by `id`: sent
+    /// twice, it is stored once.
+    fn send_support(&self, _token: &str, _id: &str, _bundle: &[u8]) -> Result<()> {
+        Err(SyncError::refused(
+            ErrorCode::BackendUnsupported,
+            "Cet ENT n'a pas de boîte d'assistance : enregistrez le rapport dans un fichier.",
+        ))
+    }
+    /// The direction's indicators from `from` to `until`.
+    fn indicators(
+        &self,
+        _token: &str,
+        _from: chrono::NaiveDate,
+        _until: chrono::NaiveDate,
+    ) -> Result<ardoise_protocol::indicators::Indicators> {
+        Err(SyncError::refused(
+            ErrorCode::BackendUnsupported,
+            "Cet ENT ne calcule pas d'indicateurs pour Ardoise.",
         ))
     }
     /// What a backend without a change feed or server-side ids must remember between
@@ -512,6 +538,40 @@ impl Connector for HttpConnector {
             .post(self.url("/v1/calendar-feed"))
             .bearer_auth(token);
         self.send(req, 4096)
+    }
+
+    fn send_support(&self, token: &str, id: &str, bundle: &[u8]) -> Result<()> {
+        let req = self
+            .client
+            .post(self.url(&format!("/v1/support/{id}")))
+            .bearer_auth(token)
+            .header("content-type", ardoise_protocol::support::CONTENT_TYPE)
+            .body(bundle.to_vec());
+        let resp = self
+            .with_protocol(req)
+            .send()
+            .map_err(|e| self.transport_error(e))?;
+        if resp.status().is_success() {
+            return Ok(());
+        }
+        // An error answer is read like any other; a success there is not one.
+        match self.read_answer::<serde_json::Value>(resp, 64 * 1024) {
+            Err(e) => Err(e),
+            Ok(_) => Err(SyncError::BadResponse("rapport : statut inattendu".into())),
+        }
+    }
+
+    fn indicators(
+        &self,
+        token: &str,
+        from: chrono::NaiveDate,
+        until: chrono::NaiveDate,
+    ) -> Result<ardoise_protocol::indicators::Indicators> {
+        let req = self
+            .client
+            .get(self.url(&format!("/v1/indicators?from={from}&until={until}")))
+            .bearer_auth(token);
+        self.send(req, 4 * 1024 * 1024)
     }
 
     fn logout(&self, token: &str) -> Result<()> {

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_co_teaching.sql"),
     include_str!("../migrations/0006_school_workload_limits.sql"),
     include_str!("../migrations/0007_charter_and_news.sql"),
+    include_str!("../migrations/0008_sync_journal_and_support.sql"),
 ];
 
 /// Schema version this build writes.
@@ -220,6 +221,7 @@ mod tests {
         (4, include_str!("../tests/schemas/replica_v4.sql")),
         (5, include_str!("../tests/schemas/replica_v5.sql")),
         (6, include_str!("../tests/schemas/replica_v6.sql")),
+        (7, include_str!("../tests/schemas/replica_v7.sql")),
     ];
 
     fn schema_of(conn: &Connection) -> Vec<(String, String)> {

@@ -54,6 +54,7 @@ pub mod replica;
 pub mod scheduler;
 pub mod secrets;
 pub mod spec;
+pub mod support;
 mod text;
 pub mod todo;
 pub mod views;

@@ -48,6 +48,18 @@ export const ERROR_TEXTS: Record<Exclude<ErrorCode, "unknown">, Texts> = {
     en: "This version of the charter is no longer the latest: read the new one.",
   },
   "charter.none": { fr: "L'établissement n'a pas de charte.", en: "The school has no charter." },
+  "support.invalid": {
+    fr: "Ce rapport n'est pas un rapport d'Ardoise : l'ENT l'a refusé.",
+    en: "This is not an Ardoise report: the ENT refused it.",
+  },
+  "support.too_many": {
+    fr: "Trop de rapports envoyés aujourd'hui : réessayez demain ou enregistrez-le dans un fichier.",
+    en: "Too many reports sent today: try again tomorrow or save it to a file.",
+  },
+  "indicators.invalid_period": {
+    fr: "La période doit aller d'une date à une date plus tardive, sur un an au plus.",
+    en: "The period must run from one date to a later one, a year at most.",
+  },
   "document.bad_name": { fr: "Ce nom de fichier n'est pas accepté par l'ENT.", en: "The ENT does not accept this file name." },
   "document.bad_share": { fr: "Ce partage n'est pas possible.", en: "This share is not possible." },
   "document.blob_missing": { fr: "Contenu du document introuvable sur le serveur.", en: "The document's content is missing on the server." },

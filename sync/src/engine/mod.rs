@@ -141,6 +141,15 @@ impl SyncEngine {
         self.listener = Some(Box::new(f));
     }
 
+    /// The direction's indicators from `from` to `until`, computed by the ENT.
+    pub fn indicators(
+        &mut self,
+        from: chrono::NaiveDate,
+        until: chrono::NaiveDate,
+    ) -> Result<ardoise_protocol::indicators::Indicators> {
+        self.authed(|c, token| c.indicators(token, from, until))
+    }
+
     /// A new address of the user's calendar subscription, whole (the ENT's base URL and
     /// the path it gave); the previous address stops working. Needs the network.
     pub fn renew_calendar_feed(&mut self) -> Result<String> {
@@ -192,6 +201,17 @@ impl SyncEngine {
 
     /// One full sync: push everything pending, then pull everything new.
     pub fn sync_once(&mut self) -> Result<SyncReport> {
+        let started = std::time::Instant::now();
+        let result = self.sync_probed();
+        // The journal is for the help page and support reports: a failure to write it
+        // never fails the sync.
+        if let Err(e) = crate::support::record_sync(&self.replica, &result, started) {
+            tracing::warn!("sync journal: {e}");
+        }
+        result
+    }
+
+    fn sync_probed(&mut self) -> Result<SyncReport> {
         if !self.probe() {
             self.emit(false);
             return Err(SyncError::Offline(
@@ -199,7 +219,17 @@ impl SyncEngine {
             ));
         }
         self.emit(true);
-        let result = self.push_then_pull();
+        let mut result = self.push_then_pull();
+        if result.is_ok() {
+            // Support reports go once the edits are up; one that cannot go waits.
+            // The sync just renewed the token if it had to.
+            let sent = self.replica.tokens().and_then(|t| {
+                crate::support::send_waiting(&self.replica, &*self.connector, &t.access_token)
+            });
+            if let Err(e) = sent {
+                result = Err(e);
+            }
+        }
         self.progress = None;
         if let Err(SyncError::Offline(_)) = &result {
             self.online = false;

@@ -86,6 +86,8 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     visas: false,
     documents: false,
     calendar_feed: false,
+    assistance: false,
+    indicators: false,
 };
 
 /// The backend's name ([`Connector::name`]), as the replica keeps it.
