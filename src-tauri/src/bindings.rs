@@ -58,6 +58,13 @@ pub fn typescript() -> String {
         ardoise_protocol::entities::NewsAudience::decl(&cfg),
         ardoise_sync::news::NewsView::decl(&cfg),
         ardoise_sync::news::NewsInput::decl(&cfg),
+        ardoise_sync::support::Report::decl(&cfg),
+        ardoise_protocol::indicators::WritingRow::decl(&cfg),
+        ardoise_protocol::indicators::WeekActivity::decl(&cfg),
+        ardoise_protocol::indicators::ConflictCounts::decl(&cfg),
+        ardoise_protocol::indicators::RoleAcceptance::decl(&cfg),
+        ardoise_protocol::indicators::CharterCounts::decl(&cfg),
+        ardoise_protocol::indicators::Indicators::decl(&cfg),
         ardoise_sync::todo::TodoItem::decl(&cfg),
     ];
     let mut out = String::from(

@@ -379,6 +379,7 @@ journaux/ : la fin du journal de l'application, sans noms, textes de séances ni
 
 /// A report made on this device, sent or waiting.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SupportReport"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {

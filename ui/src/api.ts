@@ -14,6 +14,7 @@ import type {
   DraftView,
   HomeworkInput,
   HomeworkView,
+  Indicators,
   LastLogin,
   NewsInput,
   NewsView,
@@ -21,6 +22,7 @@ import type {
   OccurrenceView,
   SessionInput,
   SessionView,
+  SupportReport,
   SyncStatus,
   Target,
   TodoItem,
@@ -67,6 +69,12 @@ export const replaceOccurrence = (id: string, substitute: string, note: string |
 export const exportDayPdf = (date: string, of: DayOf | null) => invoke<string | null>("export_day_pdf", { date, of });
 export const exportArchivePdf = (of: DayOf, year: string, today: string) =>
   invoke<string | null>("export_archive_pdf", { of, year, today });
+export const saveSupportBundle = () => invoke<string | null>("save_support_bundle");
+export const sendSupportReport = () => invoke<SupportReport>("send_support_report");
+export const supportReports = () => invoke<SupportReport[]>("support_reports");
+export const getIndicators = (from: string, until: string) => invoke<Indicators>("indicators", { from, until });
+export const exportIndicatorsCsv = (from: string, until: string) =>
+  invoke<string | null>("export_indicators_csv", { from, until });
 export const openLastExport = () => invoke<void>("open_last_export");
 
 export const charterToAccept = () => invoke<CharterView | null>("charter_to_accept");

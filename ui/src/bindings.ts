@@ -108,7 +108,15 @@ documents: boolean,
 /**
  * The ENT publishes the user's timetable for a calendar to subscribe to.
  */
-calendarFeed: boolean, };
+calendarFeed: boolean, 
+/**
+ * The ENT has an assistance inbox for support reports (else they are saved to a file).
+ */
+assistance: boolean, 
+/**
+ * The ENT computes the direction's indicators.
+ */
+indicators: boolean, };
 
 export type Ent = "ardoise" | "open-ent-ng";
 
@@ -198,7 +206,7 @@ label: string,
  */
 category: "class" | "group" | "teacher" | "room", };
 
-export type ErrorCode = "acl.forbidden" | "auth.account_disabled" | "auth.activation_required" | "auth.activation_expired" | "auth.weak_password" | "auth.invalid_credentials" | "auth.invalid_login" | "auth.invalid_token" | "auth.logged_out" | "auth.too_long" | "auth.too_many_attempts" | "protocol.content_type" | "protocol.invalid_body" | "protocol.invalid_data" | "protocol.invalid_id" | "protocol.invalid_json" | "protocol.invalid_op" | "protocol.invalid_path" | "protocol.invalid_query" | "protocol.method_not_allowed" | "protocol.missing_version" | "protocol.not_found" | "protocol.too_large" | "protocol.too_many_hashes" | "protocol.too_many_ops" | "protocol.unsupported" | "record.exists" | "record.not_found" | "logbook.already_written" | "logbook.attachment_not_yours" | "logbook.audience_fixed" | "logbook.visa_locked" | "logbook.visa_out_of_year" | "logbook.year_closed" | "charter.version" | "charter.none" | "document.bad_name" | "document.bad_share" | "document.blob_missing" | "document.cache_damaged" | "document.not_downloaded" | "document.not_in_trash" | "documents.open" | "documents.path" | "documents.unsupported" | "quota.exceeded" | "backend.unsupported" | "backend.invalid_client" | "blob.bad_range" | "blob.not_found" | "upload.bad_hash" | "upload.bad_offset" | "upload.busy" | "upload.chunk_too_large" | "upload.hash_mismatch" | "upload.not_found" | "upload.offset_mismatch" | "upload.too_large" | "upload.too_long" | "server.busy" | "server.internal" | "server.storage" | "sync.bad_response" | "sync.offline" | "sync.rejected" | "replica.bad_key" | "replica.corrupt" | "replica.not_found" | "replica.storage" | "replica.wrong_key" | "profile.io" | "profile.other_user" | "logout.fixed_profile" | "logout.none" | "logout.pending" | "mirror.unsafe_path" | "mirror.watch" | "export.io" | "export.none" | "export.open" | "export.path" | "archive.invalid_year" | "app.invalid_choice" | "app.invalid_date" | "app.invalid_zoom" | "app.language" | "app.lock" | "app.sync_stopped" | "app.task" | "app.thread" | "app.zoom" | "cli.invalid_input" | "cli.io" | "unknown";
+export type ErrorCode = "acl.forbidden" | "auth.account_disabled" | "auth.activation_required" | "auth.activation_expired" | "auth.weak_password" | "auth.invalid_credentials" | "auth.invalid_login" | "auth.invalid_token" | "auth.logged_out" | "auth.too_long" | "auth.too_many_attempts" | "protocol.content_type" | "protocol.invalid_body" | "protocol.invalid_data" | "protocol.invalid_id" | "protocol.invalid_json" | "protocol.invalid_op" | "protocol.invalid_path" | "protocol.invalid_query" | "protocol.method_not_allowed" | "protocol.missing_version" | "protocol.not_found" | "protocol.too_large" | "protocol.too_many_hashes" | "protocol.too_many_ops" | "protocol.unsupported" | "record.exists" | "record.not_found" | "logbook.already_written" | "logbook.attachment_not_yours" | "logbook.audience_fixed" | "logbook.visa_locked" | "logbook.visa_out_of_year" | "logbook.year_closed" | "charter.version" | "charter.none" | "support.invalid" | "support.too_many" | "indicators.invalid_period" | "document.bad_name" | "document.bad_share" | "document.blob_missing" | "document.cache_damaged" | "document.not_downloaded" | "document.not_in_trash" | "documents.open" | "documents.path" | "documents.unsupported" | "quota.exceeded" | "backend.unsupported" | "backend.invalid_client" | "blob.bad_range" | "blob.not_found" | "upload.bad_hash" | "upload.bad_offset" | "upload.busy" | "upload.chunk_too_large" | "upload.hash_mismatch" | "upload.not_found" | "upload.offset_mismatch" | "upload.too_large" | "upload.too_long" | "server.busy" | "server.internal" | "server.storage" | "sync.bad_response" | "sync.offline" | "sync.rejected" | "replica.bad_key" | "replica.corrupt" | "replica.not_found" | "replica.storage" | "replica.wrong_key" | "profile.io" | "profile.other_user" | "logout.fixed_profile" | "logout.none" | "logout.pending" | "mirror.unsafe_path" | "mirror.watch" | "export.io" | "export.none" | "export.open" | "export.path" | "archive.invalid_year" | "app.invalid_choice" | "app.invalid_date" | "app.invalid_zoom" | "app.language" | "app.lock" | "app.sync_stopped" | "app.task" | "app.thread" | "app.zoom" | "cli.invalid_input" | "cli.io" | "unknown";
 
 export type CommandError = { 
 /**
@@ -882,6 +890,156 @@ from: string,
  */
 until: string, };
 
+export type SupportReport = { 
+/**
+ * Its id.
+ */
+id: string, 
+/**
+ * When it was made (RFC 3339).
+ */
+createdAt: string, 
+/**
+ * When the ENT received it; `None` while it waits.
+ */
+sentAt: string | null, 
+/**
+ * The code of the ENT's refusal, for good.
+ */
+refused: string | null, 
+/**
+ * Bytes.
+ */
+size: number, };
+
+export type WritingRow = { 
+/**
+ * The class's or teacher's record id.
+ */
+id: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Lessons held up to today (not cancelled).
+ */
+lessonsHeld: number, 
+/**
+ * Of those, the ones with their séance written.
+ */
+seancesWritten: number, 
+/**
+ * Homework given in the period.
+ */
+homeworkGiven: number, 
+/**
+ * Edits of séances and homework that reached the server in the period.
+ */
+edits: number, 
+/**
+ * Of those, the ones made offline (sent more than [`OFFLINE_AFTER_SECS`] later).
+ */
+offlineEdits: number, };
+
+export type WeekActivity = { 
+/**
+ * The week's Monday.
+ */
+week: string, 
+/**
+ * Teachers.
+ */
+teachers: number, 
+/**
+ * Vie scolaire.
+ */
+vieScolaire: number, 
+/**
+ * Direction.
+ */
+direction: number, 
+/**
+ * Pupils.
+ */
+pupils: number, 
+/**
+ * Parents.
+ */
+parents: number, };
+
+export type ConflictCounts = { 
+/**
+ * Edits that became conflict revisions.
+ */
+made: number, 
+/**
+ * Settled by keeping the conflicting edit.
+ */
+keptMine: number, 
+/**
+ * Settled by keeping what the server had.
+ */
+keptTheirs: number, 
+/**
+ * Still to settle today (whenever made).
+ */
+open: number, };
+
+export type RoleAcceptance = { 
+/**
+ * The role.
+ */
+role: Role, 
+/**
+ * Active accounts.
+ */
+accounts: number, 
+/**
+ * Of those, the ones that accepted the latest version.
+ */
+accepted: number, };
+
+export type CharterCounts = { 
+/**
+ * The latest version's number; `None` when the school has no charter.
+ */
+version: number | null, 
+/**
+ * Per role (a person counts under their first role).
+ */
+byRole: Array<RoleAcceptance>, };
+
+export type Indicators = { 
+/**
+ * First day of the period.
+ */
+from: string, 
+/**
+ * Last day of the period.
+ */
+until: string, 
+/**
+ * Per class or group, by name.
+ */
+classes: Array<WritingRow>, 
+/**
+ * Per teacher, by name.
+ */
+teachers: Array<WritingRow>, 
+/**
+ * Per week of the period, who used Ardoise.
+ */
+weeks: Array<WeekActivity>, 
+/**
+ * Conflicts made and settled in the period.
+ */
+conflicts: ConflictCounts, 
+/**
+ * The charter's latest version and who accepted it, per role.
+ */
+charter: CharterCounts, };
+
 export type TodoItem = { 
 /**
  * Homework id.
@@ -929,4 +1087,4 @@ minutes: number | null,
 done: boolean | null, };
 
 /** Every error code but `unknown`, in the order of the Rust enum. */
-export const ERROR_CODES: readonly ErrorCode[] = ["acl.forbidden","auth.account_disabled","auth.activation_required","auth.activation_expired","auth.weak_password","auth.invalid_credentials","auth.invalid_login","auth.invalid_token","auth.logged_out","auth.too_long","auth.too_many_attempts","protocol.content_type","protocol.invalid_body","protocol.invalid_data","protocol.invalid_id","protocol.invalid_json","protocol.invalid_op","protocol.invalid_path","protocol.invalid_query","protocol.method_not_allowed","protocol.missing_version","protocol.not_found","protocol.too_large","protocol.too_many_hashes","protocol.too_many_ops","protocol.unsupported","record.exists","record.not_found","logbook.already_written","logbook.attachment_not_yours","logbook.audience_fixed","logbook.visa_locked","logbook.visa_out_of_year","logbook.year_closed","charter.version","charter.none","document.bad_name","document.bad_share","document.blob_missing","document.cache_damaged","document.not_downloaded","document.not_in_trash","documents.open","documents.path","documents.unsupported","quota.exceeded","backend.unsupported","backend.invalid_client","blob.bad_range","blob.not_found","upload.bad_hash","upload.bad_offset","upload.busy","upload.chunk_too_large","upload.hash_mismatch","upload.not_found","upload.offset_mismatch","upload.too_large","upload.too_long","server.busy","server.internal","server.storage","sync.bad_response","sync.offline","sync.rejected","replica.bad_key","replica.corrupt","replica.not_found","replica.storage","replica.wrong_key","profile.io","profile.other_user","logout.fixed_profile","logout.none","logout.pending","mirror.unsafe_path","mirror.watch","export.io","export.none","export.open","export.path","archive.invalid_year","app.invalid_choice","app.invalid_date","app.invalid_zoom","app.language","app.lock","app.sync_stopped","app.task","app.thread","app.zoom","cli.invalid_input","cli.io"];
+export const ERROR_CODES: readonly ErrorCode[] = ["acl.forbidden","auth.account_disabled","auth.activation_required","auth.activation_expired","auth.weak_password","auth.invalid_credentials","auth.invalid_login","auth.invalid_token","auth.logged_out","auth.too_long","auth.too_many_attempts","protocol.content_type","protocol.invalid_body","protocol.invalid_data","protocol.invalid_id","protocol.invalid_json","protocol.invalid_op","protocol.invalid_path","protocol.invalid_query","protocol.method_not_allowed","protocol.missing_version","protocol.not_found","protocol.too_large","protocol.too_many_hashes","protocol.too_many_ops","protocol.unsupported","record.exists","record.not_found","logbook.already_written","logbook.attachment_not_yours","logbook.audience_fixed","logbook.visa_locked","logbook.visa_out_of_year","logbook.year_closed","charter.version","charter.none","support.invalid","support.too_many","indicators.invalid_period","document.bad_name","document.bad_share","document.blob_missing","document.cache_damaged","document.not_downloaded","document.not_in_trash","documents.open","documents.path","documents.unsupported","quota.exceeded","backend.unsupported","backend.invalid_client","blob.bad_range","blob.not_found","upload.bad_hash","upload.bad_offset","upload.busy","upload.chunk_too_large","upload.hash_mismatch","upload.not_found","upload.offset_mismatch","upload.too_large","upload.too_long","server.busy","server.internal","server.storage","sync.bad_response","sync.offline","sync.rejected","replica.bad_key","replica.corrupt","replica.not_found","replica.storage","replica.wrong_key","profile.io","profile.other_user","logout.fixed_profile","logout.none","logout.pending","mirror.unsafe_path","mirror.watch","export.io","export.none","export.open","export.path","archive.invalid_year","app.invalid_choice","app.invalid_date","app.invalid_zoom","app.language","app.lock","app.sync_stopped","app.task","app.thread","app.zoom","cli.invalid_input","cli.io"];

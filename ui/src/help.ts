@@ -1,7 +1,7 @@
 // « Aide »: degraded mode in plain words — what works without the network, what waits for
 // it, what to do during an outage — and, from the sync status, what is waiting right now.
-import type { SyncStatus } from "./bindings";
-import { formatTime, t, type Lang } from "./i18n";
+import type { SupportReport, SyncStatus } from "./bindings";
+import { formatDateTime, formatTime, t, type Lang } from "./i18n";
 import { el } from "./view";
 
 /** The help text, in the user's language: sections of a title and points. */
@@ -115,4 +115,42 @@ export function helpPage(status: SyncStatus | null, lang: Lang): HTMLElement {
     main.append(el("section", {}, el("h2", {}, section.title), el("ul", {}, ...section.points.map((p) => el("li", {}, p)))));
   }
   return main;
+}
+
+/** « Assistance »: what a report holds, sending it (where the ENT has an inbox) or saving
+ * it, and the reports made on this device with where each stands. */
+export function supportSection(
+  reports: SupportReport[],
+  inbox: boolean,
+  lang: Lang,
+  onSend: () => void,
+  onSave: () => void,
+): HTMLElement {
+  const m = t(lang);
+  const section = el("section", { class: "support" }, el("h2", {}, m.supportTitle), el("p", {}, m.supportIntro));
+  const buttons = el("div", { class: "support-actions" });
+  if (inbox) {
+    const send = el("button", { type: "button", class: "primary support-send" }, m.supportSend);
+    send.onclick = onSend;
+    buttons.append(send);
+  }
+  const save = el("button", { type: "button", class: "support-save" }, m.supportSave);
+  save.onclick = onSave;
+  buttons.append(save);
+  section.append(buttons);
+  if (!inbox) section.append(el("p", { class: "unsupported" }, m.supportNoInbox));
+  if (reports.length > 0) {
+    const where = (r: SupportReport) =>
+      r.sentAt ? m.supportSent(formatDateTime(r.sentAt, lang)) : r.refused ? m.supportRefused(r.refused) : m.supportWaiting;
+    section.append(
+      el(
+        "ul",
+        { class: "support-reports" },
+        ...reports.map((r) =>
+          el("li", { "data-report": r.id, "data-sent": String(r.sentAt !== null) }, `${m.supportMade(formatDateTime(r.createdAt, lang))} — ${where(r)}`),
+        ),
+      ),
+    );
+  }
+  return section;
 }

@@ -10,6 +10,11 @@ import {
   deleteHomework,
   exportDayPdf,
   exportArchivePdf,
+  exportIndicatorsCsv,
+  getIndicators,
+  saveSupportBundle,
+  sendSupportReport,
+  supportReports,
   acceptCharter,
   charterStatus,
   charterToAccept,
@@ -73,7 +78,8 @@ import { logoutButton } from "./logout";
 import { archiveButton } from "./archive";
 import { charterPage, charterStatusView } from "./charter";
 import { newsButton, newsDialog } from "./news";
-import { helpPage } from "./help";
+import { helpPage, supportSection } from "./help";
+import { indicatorsView, periodForm } from "./indicators";
 import { todoButton, todoDialog } from "./todo";
 import { calendarFeedButton } from "./calendarFeed";
 import { renderDocuments, renderTransfers } from "./documents";
@@ -113,7 +119,9 @@ let status: SyncStatus | null = null;
 let lessons: Occurrence[] = [];
 let me: Me | null = null;
 let target: Target | null = null;
-let officeTab: "day" | "logbooks" | "charter" = "day";
+let officeTab: "day" | "logbooks" | "charter" | "indicators" = "day";
+/** The indicators' period (the last four weeks at first). */
+let period = { from: "", until: "" };
 let reader: { teacher: Target | null; from: string; to: string } = { teacher: null, from: "", to: "" };
 /** The screen shown: the week (or the office view), or the espace documentaire. */
 let page: Page = "home";
@@ -143,7 +151,7 @@ function documentsButton(): HTMLButtonElement {
 }
 
 /** What the ENT lets Ardoise do (its backend's capabilities); all until the first status. */
-function can(what: "lessonStatus" | "visas" | "documents" | "calendarFeed"): boolean {
+function can(what: "lessonStatus" | "visas" | "documents" | "calendarFeed" | "assistance" | "indicators"): boolean {
   return status?.capabilities[what] ?? true;
 }
 
@@ -275,7 +283,7 @@ function officeTabs(): HTMLElement {
   tabs.setAttribute("role", "tablist");
   const choices = [["day", m.whereTab], ["logbooks", m.logbooks]] as [typeof officeTab, string][];
   // Who accepted the charter is the direction's to see.
-  if (me?.roles.includes("direction")) choices.push(["charter", m.charterTab]);
+  if (me?.roles.includes("direction")) choices.push(["charter", m.charterTab], ["indicators", m.indicatorsTab]);
   for (const [id, label] of choices) {
     const b = document.createElement("button");
     b.setAttribute("role", "tab");
@@ -404,6 +412,7 @@ async function renderOffice(): Promise<void> {
   const m = t(lang);
   if (officeTab === "logbooks" && signsVisas()) return renderLogbooks();
   if (officeTab === "charter" && me?.roles.includes("direction")) return renderCharterStatus();
+  if (officeTab === "indicators" && me?.roles.includes("direction")) return renderIndicators();
   const day = dateInput(m.day, current, (d) => {
     current = d;
     void render();
@@ -689,7 +698,7 @@ async function draw(): Promise<void> {
       return;
     }
     if (page === "help") {
-      renderHelpPage();
+      await renderHelpPage();
       return;
     }
     if (isOffice()) {
@@ -772,6 +781,40 @@ async function renderCharterStatus(): Promise<void> {
   showPage(header, main);
 }
 
+/** The direction's indicators tab: the period, then the charts the ENT's figures make. */
+async function renderIndicators(): Promise<void> {
+  const m = t(lang);
+  if (!period.from) period = { from: shift(todayIso, -27), until: todayIso };
+  const header = pageHeader(me?.displayName ?? "", officeTabs(), ...accountButtons(), langButton());
+  const main = el("main", { class: "indicators" }, el("h1", {}, m.indicatorsTitle));
+  const form = periodForm(
+    period.from,
+    period.until,
+    lang,
+    (from, until) => {
+      period = { from, until };
+      void render();
+    },
+    (from, until) =>
+      void exportIndicatorsCsv(from, until)
+        .then((path) => path && toast(m.indicatorsCsvSaved(path)))
+        .catch(showError),
+  );
+  main.append(form);
+  if (!can("indicators")) {
+    main.append(el("p", { class: "unsupported" }, errorText(lang, "backend.unsupported", "")));
+  } else {
+    try {
+      main.append(indicatorsView(await getIndicators(period.from, period.until), lang));
+    } catch (e) {
+      const err = e as CommandError;
+      const text = err.code === "sync.offline" ? m.indicatorsOnline : errorText(lang, err.code, err.message);
+      main.append(el("p", { class: "error", role: "alert" }, text));
+    }
+  }
+  showPage(header, main);
+}
+
 /** The header button that opens « Aide ». */
 function helpButton(): HTMLButtonElement {
   const b = document.createElement("button");
@@ -785,11 +828,30 @@ function helpButton(): HTMLButtonElement {
   return b;
 }
 
-function renderHelpPage(): void {
+async function renderHelpPage(): Promise<void> {
   const m = t(lang);
   const back = backButton();
   const header = pageHeader(m.help, back, ...accountButtons(), langButton());
-  showPage(header, helpPage(status, lang));
+  const main = helpPage(status, lang);
+  main.append(
+    supportSection(
+      await supportReports().catch(() => []),
+      can("assistance"),
+      lang,
+      () =>
+        void sendSupportReport()
+          .then(async () => {
+            toast(m.supportQueued);
+            await render();
+          })
+          .catch(showError),
+      () =>
+        void saveSupportBundle()
+          .then((path) => path && toast(m.supportSaved(path)))
+          .catch(showError),
+    ),
+  );
+  showPage(header, main);
 }
 
 async function renderDocumentsPage(): Promise<void> {

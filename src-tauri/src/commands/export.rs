@@ -42,6 +42,7 @@ pub async fn export_day_pdf(
         "Enregistrer l'emploi du temps du jour",
         name,
         pdf,
+        Filter::PDF,
     )
     .await?;
     if let Some(path) = &saved {
@@ -80,6 +81,7 @@ pub async fn export_archive_pdf(
         "Enregistrer le cahier de textes de l'année",
         made.file_name,
         made.pdf,
+        Filter::PDF,
     )
     .await?;
     if let Some(path) = &saved {
@@ -91,15 +93,37 @@ pub async fn export_archive_pdf(
     Ok(saved)
 }
 
+/// The kind of file a save dialog offers.
+pub(crate) struct Filter {
+    name: &'static str,
+    extensions: &'static [&'static str],
+}
+
+impl Filter {
+    pub(crate) const PDF: Filter = Filter {
+        name: "PDF",
+        extensions: &["pdf"],
+    };
+    pub(crate) const ZIP: Filter = Filter {
+        name: "Zip",
+        extensions: &["zip"],
+    };
+    pub(crate) const CSV: Filter = Filter {
+        name: "CSV",
+        extensions: &["csv"],
+    };
+}
+
 /// Asks in a native dialog, opened on the Documents folder (else the home folder), where
 /// to save `bytes` as `name`; writes them there and keeps the path for
 /// [`open_last_export`]. The path, `None` when the user cancelled.
-async fn save_as(
+pub(crate) async fn save_as(
     app: &AppHandle,
     state: &State<'_, AppState>,
     title: &str,
     name: String,
     bytes: Vec<u8>,
+    filter: Filter,
 ) -> CmdResult<Option<String>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let mut dialog = app
@@ -107,7 +131,7 @@ async fn save_as(
         .file()
         .set_title(title)
         .set_file_name(name)
-        .add_filter("PDF", &["pdf"]);
+        .add_filter(filter.name, filter.extensions);
     // The Documents folder, or the home folder where there is none (never the folder the
     // app happened to be started from).
     let start = app
