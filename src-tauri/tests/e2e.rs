@@ -1151,6 +1151,89 @@ fn story_5_direction_reads_a_logbook_and_signs_it_off() {
         "{seen}"
     );
     screen(&driver, "charter-status");
+
+    // The indicators' tab: the ENT's figures drawn as charts, each with its table.
+    driver.click(&driver.find("button[data-tab='indicators']"));
+    driver.wait_until(
+        "the indicators drawn",
+        "const cs = [...document.querySelectorAll('.indicators-figures canvas')]; \
+         const inked = (c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; \
+           for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true; return false; }; \
+         return cs.length === 6 && cs.every(c => c.width > 0 && c.height > 0 && inked(c))",
+        Duration::from_secs(30),
+    );
+    let seen = driver.execute(
+        "return [...document.querySelectorAll('figure[data-figure=classes] tbody th')].map(th => th.textContent)",
+        json!([]),
+    );
+    assert!(
+        seen.as_array().unwrap().iter().any(|c| c == "2nde 3"),
+        "2nde 3 in the classes' figures: {seen}"
+    );
+    screen(&driver, "indicators");
+}
+
+/// « Envoyer un rapport à l'assistance »: from the help page, the report goes with the
+/// sync; support staff find it on the server, with the app's own log and no name in it.
+fn a_report_reaches_the_assistance_inbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let driver = launch(&martin.profile, &dir.path().join("xdg"));
+    driver.wait_until(
+        "her week",
+        "return document.body.dataset.ready === 'true' && !!document.querySelector('button.help-button')",
+        Duration::from_secs(30),
+    );
+    driver.click(&driver.find("button.help-button"));
+    driver.wait_until(
+        "the help page",
+        "return !!document.querySelector('button.support-send')",
+        Duration::from_secs(10),
+    );
+    driver.click(&driver.find("button.support-send"));
+    driver.wait_until(
+        "the report sent",
+        "return !!document.querySelector('.support-reports li[data-sent=true]')",
+        Duration::from_secs(30),
+    );
+    screen(&driver, "support-sent");
+    let data = dir.path().join("server");
+    let listed: serde_json::Value = serde_json::from_str(&ardoise_testkit::server_cmd(
+        &data,
+        &["support", "list", "--json"],
+        &[],
+    ))
+    .unwrap();
+    assert_eq!(listed[0]["login"], "martin", "{listed}");
+    let zip = dir.path().join("report.zip");
+    ardoise_testkit::server_cmd(
+        &data,
+        &[
+            "support",
+            "save",
+            listed[0]["id"].as_str().unwrap(),
+            "--out",
+            zip.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let text = {
+        use std::io::Read;
+        let mut z = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+        let mut text = String::new();
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).unwrap();
+            text.push_str(&format!("{}\n", f.name().unwrap()));
+            f.read_to_string(&mut text).unwrap();
+        }
+        text
+    };
+    assert!(text.contains("journaux/app-0.log"), "the app's log: {text}");
+    assert!(text.contains("\"app\": \"Ardoise "), "{text}");
+    for name in ["Martin", "Claire", "martin"] {
+        assert!(!text.contains(name), "{name} in the report");
+    }
 }
 
 /// Documents: Martin browses her course folder, keeps it offline (the transfer loop fetches
@@ -1389,7 +1472,7 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 16] = [
+    let stories: [Story; 17] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
@@ -1431,6 +1514,7 @@ fn main() {
             "story_5",
             story_5_direction_reads_a_logbook_and_signs_it_off,
         ),
+        ("support", a_report_reaches_the_assistance_inbox),
         ("zoom_200", readable_at_200_percent_zoom),
         (
             "open_ent",

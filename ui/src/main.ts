@@ -79,7 +79,6 @@ import { archiveButton } from "./archive";
 import { charterPage, charterStatusView } from "./charter";
 import { newsButton, newsDialog } from "./news";
 import { helpPage, supportSection } from "./help";
-import { indicatorsView, periodForm } from "./indicators";
 import { todoButton, todoDialog } from "./todo";
 import { calendarFeedButton } from "./calendarFeed";
 import { renderDocuments, renderTransfers } from "./documents";
@@ -787,6 +786,8 @@ async function renderIndicators(): Promise<void> {
   if (!period.from) period = { from: shift(todayIso, -27), until: todayIso };
   const header = pageHeader(me?.displayName ?? "", officeTabs(), ...accountButtons(), langButton());
   const main = el("main", { class: "indicators" }, el("h1", {}, m.indicatorsTitle));
+  // The charting library loads with the page that draws charts, not at start.
+  const { indicatorsView, periodForm } = await import("./indicators");
   const form = periodForm(
     period.from,
     period.until,
