@@ -96,6 +96,69 @@ enum CharterAction {
 }
 
 #[derive(Subcommand)]
+enum ProgressionAction {
+    /// Your progressions.
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One progression, step by step.
+    Show {
+        /// Its id.
+        id: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Makes a progression from your séances with a class (in date order, with their
+    /// homework): the year's work, kept for the next.
+    FromClass {
+        /// The class or group, e.g. "2nde 3".
+        #[arg(long)]
+        audience: String,
+        /// The subject (code or name), when you teach it several.
+        #[arg(long)]
+        subject: Option<String>,
+        /// The level it is for, e.g. "2nde".
+        #[arg(long)]
+        level: String,
+        /// Its title.
+        #[arg(long, default_value = "")]
+        title: String,
+    },
+    /// Makes a progression from a JSON file: {"subject", "level", "title", "steps":
+    /// [{"title", "content", "homework": {"description", "kind", "estimatedMinutes"}}]}.
+    Import {
+        /// The JSON file.
+        file: PathBuf,
+    },
+    /// Fills a class's next lessons of the subject with the steps, as drafts (skipping
+    /// holidays, cancelled lessons and lessons already written).
+    Apply {
+        /// Its id.
+        id: String,
+        /// The class or group.
+        #[arg(long)]
+        audience: String,
+        /// From this day (default: today).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Say where the steps would go, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deletes one of your progressions (the séances it filled stay).
+    Delete {
+        /// Its id.
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Log in to an ENT (password from ARDOISE_PASSWORD or asked).
     /// On an Open ENT NG, Ardoise's application is registered by the ENT's operator:
@@ -181,6 +244,12 @@ enum Command {
     Charter {
         #[command(subcommand)]
         action: CharterAction,
+    },
+    /// Your progressions: planned séances for a subject and a level, applied to a class as
+    /// drafts on its next lessons.
+    Progression {
+        #[command(subcommand)]
+        action: ProgressionAction,
     },
     /// The year's archive of the cahier de textes as a PDF (from the replica): a class's or
     /// group's whole logbook, its groups' séances included, or a teacher's own.
@@ -693,6 +762,7 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             }
         }
         Command::Charter { action } => charter(&profile, action)?,
+        Command::Progression { action } => progression(&profile, action)?,
         Command::News { action } => news(&profile, action)?,
         Command::Todo { from, days, json } => {
             let replica = Replica::open(&profile.replica_path())?;
@@ -1035,6 +1105,124 @@ fn news(profile: &Profile, action: NewsAction) -> Result<(), SyncError> {
 }
 
 /// `ardoise charter …`.
+fn progression(profile: &Profile, action: ProgressionAction) -> Result<(), SyncError> {
+    use ardoise_sync::progression::{self, ProgressionView};
+    let mut replica = Replica::open(&profile.replica_path())?;
+    let summary = |p: &ProgressionView| {
+        println!(
+            "{}  {} — {}, {} ({} séance(s))",
+            p.id,
+            p.title,
+            p.subject,
+            p.level,
+            p.steps.len()
+        )
+    };
+    match action {
+        ProgressionAction::List { json } => {
+            let all = progression::list(&replica)?;
+            if json {
+                print_json(&all);
+            } else if all.is_empty() {
+                println!("aucune progression");
+            } else {
+                all.iter().for_each(summary);
+            }
+        }
+        ProgressionAction::Show { id, json } => {
+            let p = progression::get(&replica, &id)?;
+            if json {
+                print_json(&p);
+            } else {
+                summary(&p);
+                for (i, step) in p.steps.iter().enumerate() {
+                    let homework = if step.homework.is_some() {
+                        " (+ travail à faire)"
+                    } else {
+                        ""
+                    };
+                    println!("{:>3}. {}{homework}", i + 1, step.title);
+                }
+            }
+        }
+        ProgressionAction::FromClass {
+            audience,
+            subject,
+            level,
+            title,
+        } => {
+            let p = progression::from_class(
+                &mut replica,
+                &audience,
+                subject.as_deref(),
+                &title,
+                &level,
+            )?;
+            summary(&p);
+        }
+        ProgressionAction::Import { file } => {
+            #[derive(serde::Deserialize)]
+            struct Input {
+                subject: String,
+                level: String,
+                title: String,
+                steps: Vec<ardoise_protocol::entities::ProgressionStep>,
+            }
+            let bytes = std::fs::read(&file).map_err(|e| SyncError::Refused {
+                code: ErrorCode::CliIo,
+                message: format!("{} : {e}", file.display()),
+            })?;
+            let input: Input = serde_json::from_slice(&bytes).map_err(|e| SyncError::Refused {
+                code: ErrorCode::CliInvalidInput,
+                message: format!("{} : {e}", file.display()),
+            })?;
+            let p = progression::create(
+                &mut replica,
+                &input.subject,
+                &input.level,
+                &input.title,
+                &input.steps,
+            )?;
+            summary(&p);
+        }
+        ProgressionAction::Apply {
+            id,
+            audience,
+            from,
+            dry_run,
+            json,
+        } => {
+            let from =
+                from.unwrap_or_else(|| ardoise_protocol::calendar::paris_today(chrono::Utc::now()));
+            let done = progression::apply(&mut replica, &id, &audience, from, dry_run)?;
+            if json {
+                print_json(&done);
+            } else {
+                for p in &done.placed {
+                    let homework = p
+                        .homework_due
+                        .as_deref()
+                        .map(|d| format!(" — travail pour le {d}"))
+                        .unwrap_or_default();
+                    println!("{} {}  {}{homework}", p.date, p.start, p.title);
+                }
+                let verb = if dry_run { "seraient" } else { "sont" };
+                println!(
+                    "{} séance(s) {verb} en brouillon ; {} cours passé(s) ; {} étape(s) sans cours cette année",
+                    done.placed.len(),
+                    done.skipped,
+                    done.left_over
+                );
+            }
+        }
+        ProgressionAction::Delete { id } => {
+            progression::delete(&mut replica, &id)?;
+            println!("progression {id} supprimée");
+        }
+    }
+    Ok(())
+}
+
 fn charter(profile: &Profile, action: CharterAction) -> Result<(), SyncError> {
     use ardoise_sync::charter;
     let mut replica = Replica::open(&profile.replica_path())?;

@@ -457,6 +457,52 @@ pub struct News {
     pub created_at: String,
 }
 
+/// One planned séance of a progression: its title and content, and the homework given
+/// with it, if any.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct ProgressionStep {
+    pub title: String,
+    /// Sanitised HTML.
+    #[serde(default)]
+    pub content: String,
+    #[serde(default)]
+    pub homework: Option<StepHomework>,
+}
+
+/// The homework of a progression's step: due at the class's next lesson of the subject.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct StepHomework {
+    /// Sanitised HTML.
+    pub description: String,
+    #[serde(default)]
+    pub kind: HomeworkKind,
+    #[serde(default)]
+    pub estimated_minutes: Option<u32>,
+}
+
+/// A teacher's progression: her planned sequence of séances for a subject and a level,
+/// kept from one year to the next, private to her.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Progression {
+    pub teacher_id: String,
+    pub subject_id: String,
+    /// The level it is for, as the school says it (« 2nde », « 1re »…).
+    pub level: String,
+    pub title: String,
+    pub steps: Vec<ProgressionStep>,
+}
+
+/// The most steps in one progression (a year of weekly lessons, twice over).
+pub const MAX_PROGRESSION_STEPS: usize = 120;
+
 /// The longest a news item is shown, in days.
 pub const MAX_NEWS_DAYS: i64 = 366;
 
@@ -952,6 +998,32 @@ pub fn validate_owned(kind: EntityKind, data: Data) -> Result<Data, ProtocolErro
             }
             check_timestamp(kind, "createdAt", &n.created_at)?;
             Ok(n.title.len() + n.text.len())
+        }),
+        K::Progression => roundtrip::<Progression>(kind, data, |p| {
+            check_ref(kind, "teacherId", &p.teacher_id)?;
+            check_ref(kind, "subjectId", &p.subject_id)?;
+            if p.title.trim().is_empty() {
+                return Err(invalid(kind, "une progression a un titre"));
+            }
+            check_text(kind, "title", &p.title, MAX_SHORT_TEXT)?;
+            check_text(kind, "level", &p.level, MAX_SHORT_TEXT)?;
+            check_list(kind, "steps", &p.steps, MAX_PROGRESSION_STEPS)?;
+            let mut bytes = p.title.len() + p.level.len();
+            for step in &mut p.steps {
+                check_text(kind, "steps.title", &step.title, MAX_SHORT_TEXT)?;
+                check_text(kind, "steps.content", &step.content, MAX_LONG_TEXT)?;
+                step.content = sanitize_html(&step.content);
+                bytes += step.title.len() + step.content.len();
+                if let Some(h) = &mut step.homework {
+                    check_text(kind, "steps.homework", &h.description, MAX_LONG_TEXT)?;
+                    if h.estimated_minutes.is_some_and(|m| m > 24 * 60) {
+                        return Err(invalid(kind, "estimatedMinutes dépasse une journée"));
+                    }
+                    h.description = sanitize_html(&h.description);
+                    bytes += h.description.len();
+                }
+            }
+            Ok(bytes)
         }),
         K::Document => roundtrip::<Document>(kind, data, |d| {
             // Loose on purpose: the server checks names strictly (documents::name_problem)

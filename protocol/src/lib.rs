@@ -40,8 +40,9 @@ use uuid::Uuid;
 
 /// Version of the protocol spoken by this build. Version 2 added the school's charter
 /// (kinds `charter` and `charterAcceptance`), its news (`news`) and the pupils' « fait »
-/// ticks (`homeworkDone`).
-pub const PROTOCOL_VERSION: u32 = 2;
+/// ticks (`homeworkDone`); version 3 the teachers' progressions (`progression`), which the
+/// server never sends to a client of version 2 ([`EntityKind::since_protocol`]).
+pub const PROTOCOL_VERSION: u32 = 3;
 /// Oldest protocol version the server still serves. A client of version 1 would meet
 /// records of kinds it cannot read, so it is asked to update (`protocol.unsupported`); its
 /// edits wait in its replica meanwhile, and the updated app sends them (ADR 0017).
@@ -97,13 +98,15 @@ pub enum EntityKind {
     News,
     /// A pupil's « fait » tick (or untick) on a homework.
     HomeworkDone,
+    /// A teacher's progression: the planned séances of a subject for a level.
+    Progression,
     /// A conflict revision: an edit that could not be applied as is.
     Conflict,
 }
 
 impl EntityKind {
     /// Every kind, in the order a replica applies them (referenced kinds first).
-    pub const ALL: [EntityKind; 18] = [
+    pub const ALL: [EntityKind; 19] = [
         EntityKind::School,
         EntityKind::Week,
         EntityKind::Holiday,
@@ -121,6 +124,7 @@ impl EntityKind {
         EntityKind::CharterAcceptance,
         EntityKind::News,
         EntityKind::HomeworkDone,
+        EntityKind::Progression,
         EntityKind::Conflict,
     ];
 
@@ -144,7 +148,17 @@ impl EntityKind {
             EntityKind::CharterAcceptance => "charterAcceptance",
             EntityKind::News => "news",
             EntityKind::HomeworkDone => "homeworkDone",
+            EntityKind::Progression => "progression",
             EntityKind::Conflict => "conflict",
+        }
+    }
+
+    /// The first protocol version that has this kind: the server sends records of a kind
+    /// only to clients that speak a version that knows it.
+    pub fn since_protocol(self) -> u32 {
+        match self {
+            EntityKind::Progression => 3,
+            _ => MIN_PROTOCOL_VERSION,
         }
     }
 

@@ -39,6 +39,9 @@ pub struct Principal {
     /// Audiences taught (teacher); for pupils and parents, their class and every group
     /// drawn from it.
     pub audiences: HashSet<String>,
+    /// The protocol version the client speaks: records of kinds it does not know are
+    /// never sent to it ([`EntityKind::since_protocol`]).
+    pub protocol: u32,
 }
 
 impl Principal {
@@ -71,6 +74,7 @@ impl Principal {
             display_name: str_of(&user.data, "displayName").to_string(),
             roles,
             audiences,
+            protocol: ardoise_protocol::PROTOCOL_VERSION,
         }))
     }
 
@@ -124,6 +128,9 @@ pub enum Access {
 /// Decides how `p` may read a record of `kind` with `data`.
 pub fn read_access(p: &Principal, kind: EntityKind, data: &Data) -> Access {
     use EntityKind as K;
+    if kind.since_protocol() > p.protocol {
+        return Access::Hidden;
+    }
     match kind {
         K::School | K::Week | K::Holiday | K::User | K::Subject | K::Room | K::Audience => {
             Access::Full
@@ -167,6 +174,14 @@ pub fn read_access(p: &Principal, kind: EntityKind, data: &Data) -> Access {
             }
         }
         K::Charter => Access::Full,
+        // A progression is its teacher's working plan: no one else's.
+        K::Progression => {
+            if str_of(data, "teacherId") == p.id {
+                Access::Full
+            } else {
+                Access::Hidden
+            }
+        }
         // A pupil's ticks are theirs alone (not even their parents').
         K::HomeworkDone => {
             if str_of(data, "userId") == p.id {
@@ -327,6 +342,15 @@ pub fn authorize_write(
             }
             Ok(())
         }
+        K::Progression => {
+            let own_now = current.is_none_or(|c| str_of(c, "teacherId") == p.id);
+            if !p.is(Role::Teacher) || !own_now || str_of(new, "teacherId") != p.id {
+                return Err(forbidden(
+                    "Une progression est celle de son enseignant, et d'aucun autre.",
+                ));
+            }
+            Ok(())
+        }
         K::HomeworkDone => {
             if !p.is(Role::Pupil) || current.is_some() || str_of(new, "userId") != p.id {
                 return Err(forbidden(
@@ -361,6 +385,7 @@ mod tests {
             display_name: id.into(),
             roles: vec![role],
             audiences: auds.iter().map(|s| s.to_string()).collect(),
+            protocol: ardoise_protocol::PROTOCOL_VERSION,
         }
     }
 

@@ -406,8 +406,16 @@ async fn require_token(State(state): State<AppState>, mut req: Request, next: Ne
         Err(e) => return e.into_response(),
     };
     let store = state.store.clone();
+    // The version `require_protocol` admitted (it runs first).
+    let protocol = req
+        .headers()
+        .get(PROTOCOL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .unwrap_or(MIN_PROTOCOL_VERSION);
     match blocking(move || Ok(auth::authenticate(&*store, &token, now_unix())?)).await {
-        Ok(p) => {
+        Ok(mut p) => {
+            p.protocol = protocol;
             req.extensions_mut().insert(p);
             next.run(req).await
         }

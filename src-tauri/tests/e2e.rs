@@ -1197,6 +1197,10 @@ fn a_report_reaches_the_assistance_inbox() {
         "return !!document.querySelector('.support-reports li[data-sent=true]')",
         Duration::from_secs(30),
     );
+    driver.execute(
+        "document.querySelector('.support-reports').scrollIntoView({block: 'center'})",
+        json!([]),
+    );
     screen(&driver, "support-sent");
     let data = dir.path().join("server");
     let listed: serde_json::Value = serde_json::from_str(&ardoise_testkit::server_cmd(

@@ -51,6 +51,8 @@ pub struct Capabilities {
     pub assistance: bool,
     /// The ENT computes the direction's indicators.
     pub indicators: bool,
+    /// The ENT keeps the teachers' progressions.
+    pub progressions: bool,
 }
 
 impl Capabilities {
@@ -66,6 +68,7 @@ impl Capabilities {
         calendar_feed: true,
         assistance: true,
         indicators: true,
+        progressions: true,
     };
 }
 

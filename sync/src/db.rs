@@ -16,7 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_co_teaching.sql"),
     include_str!("../migrations/0006_school_workload_limits.sql"),
     include_str!("../migrations/0007_charter_and_news.sql"),
-    include_str!("../migrations/0008_sync_journal_and_support.sql"),
+    include_str!("../migrations/0008_journal_support_progressions.sql"),
 ];
 
 /// Schema version this build writes.

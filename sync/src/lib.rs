@@ -49,6 +49,7 @@ pub mod logbook;
 pub mod news;
 pub mod open_ent;
 pub mod profile;
+pub mod progression;
 mod queries;
 pub mod replica;
 pub mod scheduler;

@@ -719,6 +719,14 @@ fn admit(rec: Record, me: Option<&str>) -> Result<Record> {
                 )));
             }
         }
+        if rec.kind == EntityKind::Progression
+            && data.get("teacherId").and_then(Value::as_str) != Some(me)
+        {
+            return Err(SyncError::BadResponse(format!(
+                "le serveur envoie la progression d'un autre enseignant ({})",
+                rec.id
+            )));
+        }
         if rec.kind == EntityKind::Conflict
             && data.get("authorId").and_then(Value::as_str) != Some(me)
         {

@@ -226,6 +226,17 @@ const SPECS: &[Spec] = &[
         ],
     },
     Spec {
+        kind: EntityKind::Progression,
+        table: "progressions",
+        cols: &[
+            ("teacherId", "teacher_id", Text),
+            ("subjectId", "subject_id", Text),
+            ("level", "level", Text),
+            ("title", "title", Text),
+            ("steps", "steps", Json),
+        ],
+    },
+    Spec {
         kind: EntityKind::HomeworkDone,
         table: "homework_done",
         cols: &[

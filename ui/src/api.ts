@@ -3,6 +3,7 @@
 // names and argument names are written here, and api.test.ts pins them.
 import { invoke } from "@tauri-apps/api/core";
 import type {
+  Applied,
   CharterStatus,
   CharterView,
   CommandError,
@@ -20,6 +21,7 @@ import type {
   NewsView,
   Me,
   OccurrenceView,
+  ProgressionView,
   SessionInput,
   SessionView,
   SupportReport,
@@ -69,6 +71,13 @@ export const replaceOccurrence = (id: string, substitute: string, note: string |
 export const exportDayPdf = (date: string, of: DayOf | null) => invoke<string | null>("export_day_pdf", { date, of });
 export const exportArchivePdf = (of: DayOf, year: string, today: string) =>
   invoke<string | null>("export_archive_pdf", { of, year, today });
+export const listProgressions = () => invoke<ProgressionView[]>("list_progressions");
+export const progressionClasses = () => invoke<string[]>("progression_classes");
+export const progressionFromClass = (audience: string, level: string, title: string) =>
+  invoke<ProgressionView>("progression_from_class", { audience, level, title });
+export const applyProgression = (id: string, audience: string, from: string, dryRun: boolean) =>
+  invoke<Applied>("apply_progression", { id, audience, from, dryRun });
+export const deleteProgression = (id: string) => invoke<void>("delete_progression", { id });
 export const saveSupportBundle = () => invoke<string | null>("save_support_bundle");
 export const sendSupportReport = () => invoke<SupportReport>("send_support_report");
 export const supportReports = () => invoke<SupportReport[]>("support_reports");

@@ -3,7 +3,7 @@
 
 export type Role = "teacher" | "vie_scolaire" | "direction" | "inspector" | "pupil" | "parent";
 
-export type EntityKind = "school" | "week" | "holiday" | "user" | "subject" | "room" | "audience" | "course" | "courseOccurrence" | "session" | "homework" | "visa" | "document" | "charter" | "charterAcceptance" | "news" | "homeworkDone" | "conflict";
+export type EntityKind = "school" | "week" | "holiday" | "user" | "subject" | "room" | "audience" | "course" | "courseOccurrence" | "session" | "homework" | "visa" | "document" | "charter" | "charterAcceptance" | "news" | "homeworkDone" | "progression" | "conflict";
 
 export type Changes = { 
 /**
@@ -116,7 +116,11 @@ assistance: boolean,
 /**
  * The ENT computes the direction's indicators.
  */
-indicators: boolean, };
+indicators: boolean, 
+/**
+ * The ENT keeps the teachers' progressions.
+ */
+progressions: boolean, };
 
 export type Ent = "ardoise" | "open-ent-ng";
 
@@ -911,6 +915,84 @@ refused: string | null,
  * Bytes.
  */
 size: number, };
+
+export type StepHomework = { 
+/**
+ * Sanitised HTML.
+ */
+description: string, kind: HomeworkKind, estimatedMinutes: number | null, };
+
+export type ProgressionStep = { title: string, 
+/**
+ * Sanitised HTML.
+ */
+content: string, homework: StepHomework | null, };
+
+export type ProgressionView = { 
+/**
+ * Its id.
+ */
+id: string, 
+/**
+ * Its title.
+ */
+title: string, 
+/**
+ * The level it is for.
+ */
+level: string, 
+/**
+ * The subject's id.
+ */
+subjectId: string, 
+/**
+ * The subject's name.
+ */
+subject: string, 
+/**
+ * The planned séances, in order.
+ */
+steps: Array<ProgressionStep>, 
+/**
+ * The classes and groups she teaches this subject to (where it may be applied).
+ */
+classes: Array<string>, };
+
+export type Placed = { 
+/**
+ * The step's title.
+ */
+title: string, 
+/**
+ * The lesson.
+ */
+occurrenceId: string, 
+/**
+ * Its day (YYYY-MM-DD) and start (HH:MM).
+ */
+date: string, 
+/**
+ * Its start.
+ */
+start: string, 
+/**
+ * The step's homework is due on this day (the next lesson), if it has one.
+ */
+homeworkDue: string | null, };
+
+export type Applied = { 
+/**
+ * The steps and the lessons they went to, in order.
+ */
+placed: Array<Placed>, 
+/**
+ * Steps left over: the class has no more free lesson this year.
+ */
+leftOver: number, 
+/**
+ * Lessons passed over: already written, cancelled or in the holidays.
+ */
+skipped: number, };
 
 export type WritingRow = { 
 /**

@@ -36,7 +36,7 @@ describe("what a sync changed, per page", () => {
 
 describe("what a new status changes", () => {
   const status: SyncStatus = { online: true, syncing: false, pending: 0, quarantined: 0, conflicts: 0, lastSync: null, cursor: 10, progress: null, keyStorage: "keyring",
-    ent: "ardoise", capabilities: { changeFeed: true, serverMerge: true, safeRetries: true, resumableFiles: true, lessonStatus: true, visas: true, documents: true, calendarFeed: true, assistance: true, indicators: true } };
+    ent: "ardoise", capabilities: { changeFeed: true, serverMerge: true, safeRetries: true, resumableFiles: true, lessonStatus: true, visas: true, documents: true, calendarFeed: true, assistance: true, indicators: true, progressions: true } };
 
   it("reshapes the page for the first status after a sign-in", () => {
     expect(reshapes(null, status)).toBe(true);

@@ -1,7 +1,7 @@
 import type { Changes, SyncStatus } from "./bindings";
 
 /** The pages of the window. */
-export type Page = "home" | "documents" | "help";
+export type Page = "home" | "documents" | "help" | "progressions";
 
 /**
  * Whether what changed in the replica touches what `page` shows: the documents page shows
@@ -17,6 +17,8 @@ export function touches(page: Page, changes: Changes): boolean {
   if (changes.remote.includes("charter")) return true;
   if (page === "documents") return [...changes.remote, ...changes.local].includes("document");
   if (page === "help") return false; // it shows the sync status, not the replica
+  // Her progressions, and the lessons they would fill.
+  if (page === "progressions") return changes.remote.some((k) => ["progression", "courseOccurrence", "holiday", "session"].includes(k));
   return changes.remote.some((kind) => kind !== "document");
 }
 

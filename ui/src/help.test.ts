@@ -14,7 +14,7 @@ const status: SyncStatus = {
   progress: null,
   keyStorage: "keyring",
   ent: "ardoise",
-  capabilities: { changeFeed: true, serverMerge: true, safeRetries: true, resumableFiles: true, lessonStatus: true, visas: true, documents: true, calendarFeed: true, assistance: true, indicators: true },
+  capabilities: { changeFeed: true, serverMerge: true, safeRetries: true, resumableFiles: true, lessonStatus: true, visas: true, documents: true, calendarFeed: true, assistance: true, indicators: true, progressions: true },
 };
 
 describe("the help page", () => {

@@ -8,6 +8,7 @@ import {
   FolderOpen,
   Languages,
   Newspaper,
+  ListOrdered,
   LogOut,
   NotebookPen,
   Printer,
@@ -29,6 +30,7 @@ const ICONS = {
   language: Languages,
   news: Newspaper,
   help: CircleHelp,
+  progressions: ListOrdered,
 } satisfies Record<string, IconNode>;
 
 export type IconName = keyof typeof ICONS;

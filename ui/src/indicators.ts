@@ -62,11 +62,13 @@ export function figures(ind: Indicators, lang: Lang): Figure[] {
   const out: Figure[] = [];
   const rowsHeight = (n: number) => Math.max(160, 40 + n * 22);
 
+  const percent = base("bar", true);
+  percent.options = { ...percent.options, scales: { x: { beginAtZero: true, max: 100 }, y: {} } };
   out.push({
     id: "classes",
     caption: m.indicatorsClasses,
     config: {
-      ...base("bar", true),
+      ...percent,
       data: {
         labels: ind.classes.map((c) => c.name),
         datasets: [{ label: "%", data: ind.classes.map(writtenPercent), backgroundColor: COLOURS[0] }],
@@ -199,7 +201,8 @@ export function indicatorsView(ind: Indicators, lang: Lang): HTMLElement {
   const m = t(lang);
   for (const c of drawn) c.destroy();
   drawn = [];
-  const section = el("section", { class: "indicators-figures" }, el("p", { class: "indicators-note" }, m.indicatorsNoPupil));
+  const grid = el("div", { class: "indicators-grid" });
+  const section = el("section", { class: "indicators-figures" }, el("p", { class: "indicators-note" }, m.indicatorsNoPupil), grid);
   for (const f of figures(ind, lang)) {
     const canvas = el("canvas", { role: "img", "aria-label": f.caption });
     const box = el("div", { class: "chart-box" }, canvas);
@@ -212,7 +215,7 @@ export function indicatorsView(ind: Indicators, lang: Lang): HTMLElement {
       box,
       el("details", {}, el("summary", {}, m.indicatorsNumbers), table(f.table)),
     );
-    section.append(figure);
+    grid.append(figure);
     // jsdom (the unit tests) has no canvas: the figure keeps its table.
     if (canvas.getContext("2d")) drawn.push(new Chart(canvas, f.config));
   }

@@ -11,6 +11,11 @@ import {
   exportDayPdf,
   exportArchivePdf,
   exportIndicatorsCsv,
+  applyProgression,
+  deleteProgression,
+  listProgressions,
+  progressionClasses,
+  progressionFromClass,
   getIndicators,
   saveSupportBundle,
   sendSupportReport,
@@ -79,6 +84,7 @@ import { archiveButton } from "./archive";
 import { charterPage, charterStatusView } from "./charter";
 import { newsButton, newsDialog } from "./news";
 import { helpPage, supportSection } from "./help";
+import { progressionsPage } from "./progressions";
 import { todoButton, todoDialog } from "./todo";
 import { calendarFeedButton } from "./calendarFeed";
 import { renderDocuments, renderTransfers } from "./documents";
@@ -150,7 +156,7 @@ function documentsButton(): HTMLButtonElement {
 }
 
 /** What the ENT lets Ardoise do (its backend's capabilities); all until the first status. */
-function can(what: "lessonStatus" | "visas" | "documents" | "calendarFeed" | "assistance" | "indicators"): boolean {
+function can(what: "lessonStatus" | "visas" | "documents" | "calendarFeed" | "assistance" | "indicators" | "progressions"): boolean {
   return status?.capabilities[what] ?? true;
 }
 
@@ -700,6 +706,10 @@ async function draw(): Promise<void> {
       await renderHelpPage();
       return;
     }
+    if (page === "progressions") {
+      await renderProgressionsPage();
+      return;
+    }
     if (isOffice()) {
       await renderOffice();
       return;
@@ -734,8 +744,9 @@ async function draw(): Promise<void> {
     }
     if (isLearner()) tools.push(await todoHeaderButton());
     tools.push(await newsHeaderButton(), helpButton());
-    // Her own cahier de textes of the year, as the school keeps it.
+    // Her own cahier de textes of the year, as the school keeps it; her progressions.
     if (me.roles.includes("teacher")) tools.push(yearArchiveButton({ kind: "teacher", key: me.login }));
+    if (me.roles.includes("teacher") && can("progressions")) tools.push(progressionsButton());
     // Her timetable in her phone's calendar, where the ENT publishes one.
     if (can("calendarFeed")) tools.push(calendarFeedButton(lang, renewCalendarFeed, showError));
     const header = pageHeader(week.userName, prev, label, next, picker, ...tools, ...accountButtons(), langButton());
@@ -816,6 +827,42 @@ async function renderIndicators(): Promise<void> {
   showPage(header, main);
 }
 
+/** The header button that opens « Progressions ». */
+function progressionsButton(): HTMLButtonElement {
+  const b = el("button", { class: "progressions-button" }, t(lang).progressions);
+  withIcon(b, "progressions");
+  b.onclick = () => {
+    page = "progressions";
+    void render();
+  };
+  return b;
+}
+
+async function renderProgressionsPage(): Promise<void> {
+  const m = t(lang);
+  const header = pageHeader(m.progressionsTitle, backButton(), ...accountButtons(), langButton());
+  const [list, classes] = await Promise.all([listProgressions(), progressionClasses()]);
+  const main = progressionsPage(list, classes, todayIso, lang, {
+    preview: (id, audience, from) => applyProgression(id, audience, from, true),
+    apply: async (id, audience, from) => {
+      const done = await applyProgression(id, audience, from, false);
+      await refreshStatus();
+      return done;
+    },
+    fromClass: async (audience, level, title) => {
+      const made = await progressionFromClass(audience, level, title);
+      toast(m.progressionMade(made.title));
+      await render();
+    },
+    remove: async (id) => {
+      await deleteProgression(id);
+      await render();
+    },
+    failed: showError,
+  });
+  showPage(header, main);
+}
+
 /** The header button that opens « Aide ». */
 function helpButton(): HTMLButtonElement {
   const b = document.createElement("button");
@@ -834,7 +881,8 @@ async function renderHelpPage(): Promise<void> {
   const back = backButton();
   const header = pageHeader(m.help, back, ...accountButtons(), langButton());
   const main = helpPage(status, lang);
-  main.append(
+  // Right under what waits on this device: where to turn when something is wrong.
+  main.querySelector(".help-now")!.after(
     supportSection(
       await supportReports().catch(() => []),
       can("assistance"),

@@ -3,7 +3,7 @@ import type { SyncStatus, WeekView } from "./api";
 import { lanes, renderStatus, renderWeek, statusText } from "./view";
 
 const status: SyncStatus = { online: false, syncing: false, pending: 3, quarantined: 0, conflicts: 1, lastSync: "2026-11-30T09:47:00Z", cursor: 10, progress: null, keyStorage: "keyring",
-  ent: "ardoise", capabilities: { changeFeed: true, serverMerge: true, safeRetries: true, resumableFiles: true, lessonStatus: true, visas: true, documents: true, calendarFeed: true, assistance: true, indicators: true } };
+  ent: "ardoise", capabilities: { changeFeed: true, serverMerge: true, safeRetries: true, resumableFiles: true, lessonStatus: true, visas: true, documents: true, calendarFeed: true, assistance: true, indicators: true, progressions: true } };
 
 const week: WeekView = {
   monday: "2026-11-30",

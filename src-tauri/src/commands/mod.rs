@@ -13,6 +13,7 @@ pub mod documents;
 pub mod export;
 pub mod logbook;
 pub mod news;
+pub mod progression;
 pub mod support;
 pub mod sync;
 pub mod timetable;

@@ -88,6 +88,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     calendar_feed: false,
     assistance: false,
     indicators: false,
+    progressions: false,
 };
 
 /// The backend's name ([`Connector::name`]), as the replica keeps it.
@@ -99,6 +100,13 @@ pub const NAME: &str = "open-ent-ng";
 pub fn check_fits(replica: &crate::Replica, kind: EntityKind, data: &Data) -> Result<()> {
     if replica.state(crate::replica::keys::ENT)?.as_deref() != Some(NAME) {
         return Ok(());
+    }
+    // Open ENT NG has nowhere to keep a progression.
+    if kind == EntityKind::Progression {
+        return Err(SyncError::refused(
+            ErrorCode::BackendUnsupported,
+            "Cet ENT ne garde pas de progressions.",
+        ));
     }
     let title = data
         .get("title")

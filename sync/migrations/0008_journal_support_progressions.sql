@@ -20,3 +20,14 @@ CREATE TABLE support_reports (
     sent_at    TEXT,               -- RFC 3339; NULL while it waits
     refused    TEXT                -- the error code when the ENT refused it for good
 );
+
+-- A teacher's progressions (protocol 3): her planned séances for a subject and a level,
+-- applied to a class as drafts on its next lessons. Only her own reach her replica.
+CREATE TABLE progressions (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL,
+    teacher_id TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    level TEXT NOT NULL,          -- « 2nde », « 1re »…
+    title TEXT NOT NULL,
+    steps TEXT NOT NULL           -- JSON: [{title, content, homework?}]
+);
