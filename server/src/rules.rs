@@ -555,7 +555,10 @@ fn decide(tx: &mut dyn WriteTx, p: &Principal, op: &Op, now: &str) -> Result<OpR
             }
             if !matches!(
                 op.kind,
-                EntityKind::Session | EntityKind::Homework | EntityKind::News
+                EntityKind::Session
+                    | EntityKind::Homework
+                    | EntityKind::News
+                    | EntityKind::Progression
             ) {
                 return Err(reject(
                     ErrorCode::AclForbidden,

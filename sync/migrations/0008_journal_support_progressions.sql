@@ -31,3 +31,7 @@ CREATE TABLE progressions (
     title TEXT NOT NULL,
     steps TEXT NOT NULL           -- JSON: [{title, content, homework?}]
 );
+-- A replica that synced before this version was never sent progressions (the server
+-- hides them from protocol 2): its next sync takes them from a snapshot (ADR 0019).
+INSERT INTO sync_state (key, value)
+SELECT 'catch_up', 'progression' FROM sync_state WHERE key = 'cursor' AND value != '0';

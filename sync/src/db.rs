@@ -268,6 +268,8 @@ mod tests {
             assert_eq!(schema_of(&conn), schema_of(&fresh), "v{version}: schema");
             // What the user had is still there.
             assert_eq!(state(&conn, "cursor"), "42", "v{version}");
+            // A replica synced before progressions takes them from a snapshot once.
+            assert_eq!(state(&conn, "catch_up"), "progression", "v{version}");
             let co_teachers: String = one(
                 &conn,
                 "SELECT co_teacher_ids FROM course_occurrences WHERE id = 'occ-1'",

@@ -102,6 +102,10 @@ pub mod keys {
     pub const ENT: &str = "ent";
     /// Ardoise's OAuth2 client secret on an Open ENT NG, encrypted with the rest.
     pub const CLIENT_SECRET: &str = "client_secret";
+    /// Kinds (comma-separated wire names) a replica synced by an older build never
+    /// received — the server hid them from its protocol version — and whose records the
+    /// next sync takes from a snapshot (ADR 0019). Set by the migration that adds them.
+    pub const CATCH_UP: &str = "catch_up";
 }
 
 impl Replica {
@@ -304,6 +308,36 @@ impl Replica {
         if let Some(state) = backend_state {
             set_state(&tx, keys::BACKEND, &state)?;
         }
+        tx.commit()?;
+        Ok(written)
+    }
+
+    /// Applies, from a snapshot, the records of the kinds listed in
+    /// [`keys::CATCH_UP`] only, and clears that key (one transaction): what an older build
+    /// of this replica was never sent. The cursor stays where it is: the pulls after it
+    /// bring those kinds' later changes like any other.
+    pub fn apply_catch_up(&mut self, snap: Snapshot) -> Result<usize> {
+        let kinds: Vec<EntityKind> = self
+            .state(keys::CATCH_UP)?
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(EntityKind::parse)
+            .collect();
+        let me = self.state(keys::USER_ID)?;
+        let tx = self.conn.transaction()?;
+        let mut written = 0;
+        let mut batch = Vec::new();
+        for rec in snap.records {
+            let rec = admit(rec?, me.as_deref())?;
+            if kinds.contains(&rec.kind) {
+                batch.push(rec);
+            }
+            if batch.len() == 1_000 {
+                written += apply_records(&tx, &std::mem::take(&mut batch), true)?;
+            }
+        }
+        written += apply_records(&tx, &batch, true)?;
+        tx.execute("DELETE FROM sync_state WHERE key = ?1", [keys::CATCH_UP])?;
         tx.commit()?;
         Ok(written)
     }

@@ -521,6 +521,8 @@ fn act(rng: &mut Rng, engine: &mut SyncEngine, c: usize, n: usize) -> String {
         }
         // News: the direction and the vie scolaire write, change and delete their own.
         "bernard" | "diallo" if rng.below(8) == 0 => news_act(rng, replica, &mark),
+        // Her progressions: made, renamed, deleted, applied to a class as drafts.
+        "martin" if rng.below(10) == 0 => progression_act(rng, replica, &mark),
         _ if rng.below(10) == 0 => match charter::to_accept(replica) {
             Ok(Some(latest)) => (
                 "accept charter",
@@ -638,6 +640,70 @@ fn act(rng: &mut Rng, engine: &mut SyncEngine, c: usize, n: usize) -> String {
             "{}: {what} ({mark}) refused by the app: {}",
             CLIENTS[c].1,
             e.code()
+        ),
+    }
+}
+
+/// A progression action of the teacher: a new one, a change to or the deletion of one of
+/// hers, or one applied to 2nde 3 (drafts on its next free lessons).
+fn progression_act(
+    rng: &mut Rng,
+    replica: &mut Replica,
+    mark: &str,
+) -> (&'static str, ardoise_sync::Result<()>) {
+    use ardoise_protocol::entities::ProgressionStep;
+    use ardoise_sync::progression;
+    let mine = progression::list(replica).unwrap();
+    let steps = |n: usize| -> Vec<ProgressionStep> {
+        (0..n)
+            .map(|i| ProgressionStep {
+                title: format!("{mark} étape {i}"),
+                content: format!("<p>{mark}</p>"),
+                homework: None,
+            })
+            .collect()
+    };
+    match rng.below(4) {
+        0 if !mine.is_empty() => {
+            let p = &mine[rng.below(mine.len())];
+            let me = ardoise_sync::logbook::Me::load(replica).unwrap();
+            (
+                "edit progression",
+                progression::save(
+                    replica,
+                    &me,
+                    Some(&p.id),
+                    &p.subject_id,
+                    &p.level,
+                    &format!("Progression {mark}"),
+                    &steps(1 + rng.below(3)),
+                )
+                .map(drop),
+            )
+        }
+        1 if !mine.is_empty() => {
+            let id = mine[rng.below(mine.len())].id.clone();
+            ("delete progression", progression::delete(replica, &id))
+        }
+        2 if !mine.is_empty() => {
+            let id = mine[rng.below(mine.len())].id.clone();
+            let from = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
+                + chrono::Duration::days(rng.below(60) as i64);
+            (
+                "apply progression",
+                progression::apply(replica, &id, "2nde 3", from, false).map(drop),
+            )
+        }
+        _ => (
+            "new progression",
+            progression::create(
+                replica,
+                "HIGEO",
+                "2nde",
+                &format!("Progression {mark}"),
+                &steps(2),
+            )
+            .map(drop),
         ),
     }
 }

@@ -365,6 +365,16 @@ impl SyncEngine {
             };
             report.pulled += self.replica.apply_snapshot_with(snap, &mut tell)?;
             self.set_progress(SyncPhase::Snapshot, report.pulled as i64, total);
+        } else if self.replica.state(keys::CATCH_UP)?.is_some() {
+            // Kinds an older build was never sent (ADR 0019): from a snapshot, once. A
+            // backend without a change feed reads every window again anyway.
+            if self.connector.capabilities().change_feed {
+                self.set_progress(SyncPhase::Snapshot, 0, None);
+                let snap = self.authed(|c, t| c.snapshot(t))?;
+                report.pulled += self.replica.apply_catch_up(snap)?;
+            } else {
+                self.replica.clear_state(keys::CATCH_UP)?;
+            }
         }
         loop {
             let since = self.replica.cursor()?;
