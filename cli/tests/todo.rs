@@ -98,3 +98,80 @@ fn a_pupil_ticks_homework_done_offline_and_her_devices_agree() {
     let unknown = laptop.run(&["done", "0190d1a0-0000-7000-8000-000000000000"]);
     assert_eq!(unknown.code, 1);
 }
+
+/// A parent of two children, in 2nde 1 and 2nde 3: each class's homework, apart, and
+/// nothing of the classes they have no child in.
+#[test]
+fn a_parent_of_two_children_reads_each_ones_homework() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let url = server.url();
+    let martin = Client::login_and_sync(dir.path(), &url, "martin");
+    for (audience, text) in [
+        ("2nde 1", "<p>Pour la 2nde 1</p>"),
+        ("2nde 3", "<p>Pour la 2nde 3</p>"),
+        ("1re D", "<p>Pour la 1re D</p>"),
+    ] {
+        martin
+            .run_with(
+                &["homework", "save"],
+                &json!({"audience": audience, "subject": "HIGEO", "givenOn": "2026-12-07",
+                        "dueOn": "2026-12-10", "description": text, "kind": "reading",
+                        "state": "published"})
+                .to_string(),
+            )
+            .ok();
+    }
+    martin.run(&["sync"]).ok();
+    ardoise_testkit::server_cmd(
+        &dir.path().join("server"),
+        &[
+            "users",
+            "add",
+            "--login",
+            "durand",
+            "--role",
+            "parent",
+            "--name",
+            "Mme Sophie Durand",
+            "--classes",
+            "2nde 1,2nde 3",
+            "--password-from-env",
+        ],
+        &[("ARDOISE_PASSWORD", "deux-enfants")],
+    );
+    let parent = Client::new(dir.path(), "durand");
+    parent
+        .run_env(
+            &["login", "--server", &url, "--user", "durand"],
+            &[("ARDOISE_PASSWORD", "deux-enfants")],
+        )
+        .ok();
+    parent.run(&["sync"]).ok();
+    let list = todo(&parent, "2026-12-07");
+    let of = |class: &str| -> Vec<String> {
+        list.iter()
+            .filter(|i| i["class"] == class)
+            .flat_map(|i| i["description"].as_array().unwrap().clone())
+            .map(|d| d.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        of("2nde 1").contains(&"Pour la 2nde 1".to_string()),
+        "{list:?}"
+    );
+    assert!(
+        of("2nde 3").contains(&"Pour la 2nde 3".to_string()),
+        "{list:?}"
+    );
+    assert!(
+        list.iter().all(|i| i["done"].is_null()),
+        "no ticks for a parent"
+    );
+    assert!(
+        !list.iter().any(|i| i["description"][0] == "Pour la 1re D"),
+        "no child in 1re D"
+    );
+    let refused = parent.run(&["done", list[0]["id"].as_str().unwrap()]);
+    assert_ne!(refused.code, 0, "a parent ticks nothing");
+}

@@ -1173,6 +1173,57 @@ fn story_5_direction_reads_a_logbook_and_signs_it_off() {
     screen(&driver, "indicators");
 }
 
+/// « Progressions »: Mme Martin previews her progression on 2nde 3 from 7 December, then
+/// makes the drafts; they reach the ENT as her drafts.
+fn a_progression_fills_a_class_with_drafts() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let driver = launch(&martin.profile, &dir.path().join("xdg"));
+    driver.wait_until(
+        "her week",
+        "return document.body.dataset.ready === 'true' && !!document.querySelector('button.progressions-button')",
+        Duration::from_secs(30),
+    );
+    driver.click(&driver.find("button.progressions-button"));
+    let card = "document.querySelector('article[data-progression=prog-martin-2nde-histoire]')";
+    driver.wait_until(
+        "her progression",
+        &format!("return !!{card}"),
+        Duration::from_secs(10),
+    );
+    driver.execute(
+        &format!(
+            "const c = {card}; const s = c.querySelector('select'); s.value = '2nde 3'; s.dispatchEvent(new Event('change')); \
+             const d = c.querySelector('input[type=date]'); d.value = '2026-12-07'; d.dispatchEvent(new Event('change'));"
+        ),
+        json!([]),
+    );
+    driver
+        .click(&driver.find("article[data-progression=prog-martin-2nde-histoire] button.preview"));
+    driver.wait_until(
+        "the preview",
+        &format!("return {card}.querySelectorAll('table.placed tbody tr').length === 8"),
+        Duration::from_secs(10),
+    );
+    screen(&driver, "progression-preview");
+    driver.click(&driver.find("article[data-progression=prog-martin-2nde-histoire] button.apply"));
+    driver.wait_until(
+        "the drafts made",
+        &format!("return ({card}.querySelector('.applied') || {{}}).textContent?.startsWith('8 brouillons créés pour 2nde 3')"),
+        Duration::from_secs(10),
+    );
+    wait_all_sent(&driver, "the drafts sent", Duration::from_secs(30));
+    let drafts = on_server(&server.url(), "martin", |r| {
+        r["kind"] == "session"
+            && r["data"]["state"] == "draft"
+            && r["data"]["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("La Méditerranée antique"))
+    });
+    assert_eq!(drafts, 1, "the first step, once, as her draft on the ENT");
+}
+
 /// « Envoyer un rapport à l'assistance »: from the help page, the report goes with the
 /// sync; support staff find it on the server, with the app's own log and no name in it.
 fn a_report_reaches_the_assistance_inbox() {
@@ -1476,7 +1527,7 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 17] = [
+    let stories: [Story; 18] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
@@ -1519,6 +1570,7 @@ fn main() {
             story_5_direction_reads_a_logbook_and_signs_it_off,
         ),
         ("support", a_report_reaches_the_assistance_inbox),
+        ("progression", a_progression_fills_a_class_with_drafts),
         ("zoom_200", readable_at_200_percent_zoom),
         (
             "open_ent",

@@ -3,7 +3,7 @@
 //! even their parents see it), kept on all their devices through the sync. Each tick or
 //! untick is a record of its own; the latest (by time, then id) says whether it is done,
 //! so two devices ticking offline lose nothing and never conflict. A parent sees their
-//! child's class's homework, read-only, without the ticks.
+//! children's classes' homework, read-only, without the ticks, each class apart.
 
 use ardoise_protocol::entities::{validate, HomeworkKind};
 use ardoise_protocol::{Data, EntityKind, ErrorCode, Role};
@@ -37,6 +37,9 @@ pub struct TodoItem {
     pub teacher: String,
     /// The class or group it was given to.
     pub audience: String,
+    /// The reader's class it is for (a parent of children in several classes reads
+    /// each child's apart): the class itself, or the one the group is drawn from.
+    pub class: String,
     /// What to do, as paragraphs of plain text.
     pub description: Vec<String>,
     /// Exercise, reading, test…
@@ -61,7 +64,15 @@ pub fn todo(replica: &Replica, from: NaiveDate, days: u32) -> Result<Vec<TodoIte
                 coalesce(a.name, h.audience_id), h.description, h.kind, h.estimated_minutes,
                 (SELECT d.done FROM homework_done d
                   WHERE d.homework_id = h.id AND d.user_id = ?4
-                  ORDER BY d.at DESC, d.id DESC LIMIT 1)
+                  ORDER BY d.at DESC, d.id DESC LIMIT 1),
+                coalesce(
+                  (SELECT c.name FROM audiences c
+                    WHERE c.id = h.audience_id AND c.id IN (SELECT value FROM json_each(?1))),
+                  (SELECT c.name FROM audience_members m JOIN audiences c ON c.id = m.class_id
+                    WHERE m.group_id = h.audience_id
+                      AND m.class_id IN (SELECT value FROM json_each(?1))
+                    ORDER BY c.name LIMIT 1),
+                  a.name, h.audience_id)
            FROM homework h
            LEFT JOIN subjects s ON s.id = h.subject_id
            LEFT JOIN users t ON t.id = h.teacher_id
@@ -87,6 +98,7 @@ pub fn todo(replica: &Replica, from: NaiveDate, days: u32) -> Result<Vec<TodoIte
                 color: r.get(4)?,
                 teacher: r.get(5)?,
                 audience: r.get(6)?,
+                class: r.get(11)?,
                 description: plain_text(&html),
                 kind: HomeworkKind::from_wire(&kind).unwrap_or(HomeworkKind::Other),
                 minutes: r.get(9)?,

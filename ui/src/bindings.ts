@@ -1152,6 +1152,11 @@ teacher: string,
  */
 audience: string, 
 /**
+ * The reader's class it is for (a parent of children in several classes reads
+ * each child's apart): the class itself, or the one the group is drawn from.
+ */
+class: string, 
+/**
  * What to do, as paragraphs of plain text.
  */
 description: Array<string>, 

@@ -10,6 +10,7 @@ const item = (id: string, part: Partial<TodoItem> = {}): TodoItem => ({
   color: "#8e44ad",
   teacher: "Mme Claire Martin",
   audience: "2nde 1",
+  class: "2nde 1",
   description: ["Lire le document 3.", "• page 112"],
   kind: "reading",
   minutes: 25,
@@ -58,5 +59,19 @@ describe("the homework to do", () => {
     const d = todoDialog("fr", [item("a", { done: null })], null, () => {}, () => {});
     expect(d.querySelector("input[type=checkbox]")).toBeNull();
     expect(todoDialog("en", [], null, () => {}, () => {}).querySelector(".todo-list")!.textContent).toBe("Nothing to do in the next two weeks.");
+  });
+
+  it("shows a parent of children in two classes each class apart", () => {
+    const d = todoDialog(
+      "fr",
+      [item("a", { done: null }), item("b", { done: null, class: "1re B", audience: "Espagnol LV2 — 1re A / 1re B", dueOn: "2026-12-04" })],
+      null,
+      () => {},
+      () => {},
+    );
+    expect([...d.querySelectorAll("section.todo-class h3")].map((h) => h.textContent)).toEqual(["Classe de 2nde 1", "Classe de 1re B"]);
+    expect(d.querySelector("section.todo-class[data-class='1re B'] li[data-homework=b]")).not.toBeNull();
+    expect(d.querySelector("section.todo-class[data-class='1re B'] h4")!.textContent).toBe("Pour le vendredi 4 décembre");
+    expect(d.querySelectorAll("input[type=checkbox]")).toHaveLength(0);
   });
 });

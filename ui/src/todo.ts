@@ -54,12 +54,20 @@ export function todoDialog(
   const m = t(lang);
   const dialog = el("div", { class: "editor todo" });
   modal(dialog, m.todoTitle);
-  const days = new Map<string, TodoItem[]>();
-  for (const i of items) days.set(i.dueOn, [...(days.get(i.dueOn) ?? []), i]);
   const list = el("section", { class: "todo-list" });
   if (items.length === 0) list.append(el("p", {}, m.todoNone));
-  for (const [day, due] of days) {
-    list.append(el("h3", {}, m.todoDue(formatDay(day, lang))), el("ul", {}, ...due.map((i) => row(i, lang, tick, failed))));
+  // A parent of children in several classes reads each class apart, then by due day.
+  const classes = new Map<string, TodoItem[]>();
+  for (const i of items) classes.set(i.class, [...(classes.get(i.class) ?? []), i]);
+  const apart = classes.size > 1;
+  for (const [name, ofClass] of classes) {
+    const section = apart ? el("section", { class: "todo-class", "data-class": name }, el("h3", {}, m.todoClass(name))) : list;
+    const days = new Map<string, TodoItem[]>();
+    for (const i of ofClass) days.set(i.dueOn, [...(days.get(i.dueOn) ?? []), i]);
+    for (const [day, due] of days) {
+      section.append(el(apart ? "h4" : "h3", {}, m.todoDue(formatDay(day, lang))), el("ul", {}, ...due.map((i) => row(i, lang, tick, failed))));
+    }
+    if (apart) list.append(section);
   }
   const close = el("button", { class: "close", type: "button" }, m.close);
   const shut = () => {
