@@ -83,7 +83,7 @@ pub struct InvalidPeriod {
 /// Checks a period: `from` ≤ `until`, at most [`MAX_PERIOD_DAYS`] days.
 pub fn check_period(from: NaiveDate, until: NaiveDate) -> Result<(), InvalidPeriod> {
     let days = (until - from).num_days() + 1;
-    if days < 1 || days > MAX_PERIOD_DAYS {
+    if !(1..=MAX_PERIOD_DAYS).contains(&days) {
         return Err(InvalidPeriod { from, until });
     }
     Ok(())
