@@ -244,6 +244,8 @@ struct Figures {
     morning_pull_p50_ms: f64,
     morning_pull_p99_ms: f64,
     morning_pulls_per_s: f64,
+    indicators_ms: f64,
+    indicators_ops: usize,
 }
 
 fn measure(size: &str, root: &Path) -> Result<Figures, Error> {
@@ -433,6 +435,24 @@ fn measure(size: &str, root: &Path) -> Result<Figures, Error> {
     f.morning_pull_p99_ms = percentile(&mut samples, 99.0);
     f.morning_pulls_per_s = samples.len() as f64 / took.as_secs_f64();
 
+    // The direction's indicators over the school year so far, after those edits.
+    eprintln!("[{size}] the direction's indicators over the year…");
+    let mut direction = engine(&dir.join("bernard"), &server.url, "bernard")?;
+    let today = ardoise_protocol::calendar::paris_today(chrono::Utc::now());
+    let year_start = NaiveDate::from_ymd_opt(2026, 9, 1).ok_or("date")?;
+    let from = year_start.min(today);
+    let (ind, took) = time(|| direction.indicators(from, today.max(year_start)));
+    let ind = ind.map_err(|e| format!("indicators: {e}"))?;
+    f.indicators_ms = took.as_secs_f64() * 1000.0;
+    f.indicators_ops = ind.teachers.iter().map(|t| t.edits as usize).sum();
+    eprintln!(
+        "[{size}] indicators: {} classes, {} teachers, {} edits counted in {:.0} ms",
+        ind.classes.len(),
+        ind.teachers.len(),
+        f.indicators_ops,
+        f.indicators_ms
+    );
+
     eprintln!("[{size}] peak memory of a first sync (client process)…");
     f.bootstrap_peak_rss_mb = peak_rss_of_first_sync(&dir.join("rss"), &server.url, "diallo")?;
     drop(server);
@@ -528,6 +548,7 @@ fn main() -> Result<(), Error> {
         "bootstrap_peak_rss_mb": round(big.bootstrap_peak_rss_mb, 1),
         "morning_pull_p99_ms": round(big.morning_pull_p99_ms, 1),
         "morning_pulls_per_s": round(big.morning_pulls_per_s, 0),
+        "indicators_year_ms": round(big.indicators_ms, 0),
         "open_ent_records": oe.records,
         "open_ent_first_sync_s": round(oe.first_sync_s, 3),
         "open_ent_nochange_requests": oe.nochange_requests,

@@ -804,7 +804,7 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 logs: app_logs(),
             };
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let bundle = ardoise_sync::support::build(&replica, &profile.info()?, &maker, &now)?;
+            let bundle = ardoise_sync::support::build(&replica, &profile, &maker, &now)?;
             if let Some(out) = out {
                 write_out(&out, &bundle)?;
             }

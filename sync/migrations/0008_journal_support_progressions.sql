@@ -1,16 +1,3 @@
--- What each sync did (issue 17, the support bundle): when, how it ended, the error code
--- when it failed. Codes only, never a message: a message may quote a lesson or a name.
--- The engine keeps the latest rows (JOURNAL_ROWS in sync/src/support.rs).
-CREATE TABLE sync_journal (
-    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
-    at      TEXT NOT NULL,         -- RFC 3339, when the sync ended
-    outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'offline', 'error')),
-    code    TEXT,                  -- the error code, for 'error'
-    pushed  INTEGER NOT NULL DEFAULT 0,
-    pulled  INTEGER NOT NULL DEFAULT 0,
-    ms      INTEGER NOT NULL       -- how long it took
-);
-
 -- Support reports (rapports à l'assistance) made on this device: sent with the next sync,
 -- kept once sent so the help page can say when.
 CREATE TABLE support_reports (

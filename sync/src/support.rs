@@ -17,67 +17,79 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use ardoise_protocol::support::{MAX_BUNDLE_BYTES, MAX_ENTRIES};
 use ardoise_protocol::ErrorCode;
 use rusqlite::params;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::connector::Connector;
 use crate::engine::SyncReport;
-use crate::profile::ProfileInfo;
+use crate::profile::{Profile, ProfileInfo};
 use crate::replica::{keys, Replica};
 use crate::{Result, SyncError};
 
-/// Syncs the journal keeps.
-pub const JOURNAL_ROWS: i64 = 500;
+/// Syncs the journal keeps (at least).
+pub const JOURNAL_ROWS: usize = 500;
 /// Syncs a bundle tells (the latest).
-pub const BUNDLE_JOURNAL_ROWS: i64 = 200;
+pub const BUNDLE_JOURNAL_ROWS: usize = 200;
 /// The most bytes of each log file a bundle takes (its end).
 pub const LOG_TAIL_BYTES: u64 = 256 * 1024;
 /// What a scrubbed secret becomes.
 const HIDDEN: &str = "[masqué]";
 
-/// Notes in the journal how a sync that started at `started` ended. Codes only: an
-/// error's message may quote a lesson or a name.
+/// The journal's file in a profile's folder.
+const JOURNAL_FILE: &str = "sync-journal.jsonl";
+
+/// Notes in the profile's journal how a sync that started at `started` ended. Codes only:
+/// an error's message may quote a lesson or a name. The journal is a file of its own, one
+/// JSON line per sync, beside the replica: a sync refused for a bad answer changes
+/// nothing in the replica, not even its bytes, and it still leaves its trace.
 pub(crate) fn record_sync(
-    replica: &Replica,
+    dir: &Path,
     result: &Result<SyncReport>,
     started: Instant,
-) -> Result<()> {
+) -> std::io::Result<()> {
     let (outcome, code, pushed, pulled) = match result {
         Ok(r) => ("ok", None, r.pushed, r.pulled),
         Err(SyncError::Offline(_)) => ("offline", None, 0, 0),
-        Err(e) => ("error", Some(e.code().as_str()), 0, 0),
+        Err(e) => ("error", Some(e.code().as_str().to_string()), 0, 0),
     };
-    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let conn = replica.conn();
-    conn.execute(
-        "INSERT INTO sync_journal (at, outcome, code, pushed, pulled, ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            at,
-            outcome,
-            code,
-            pushed as i64,
-            pulled as i64,
-            started.elapsed().as_millis() as i64
-        ],
-    )?;
-    conn.execute(
-        "DELETE FROM sync_journal WHERE seq <= (SELECT MAX(seq) FROM sync_journal) - ?1",
-        [JOURNAL_ROWS],
-    )?;
+    let entry = JournalEntry {
+        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        outcome: outcome.to_string(),
+        code,
+        pushed: pushed as u32,
+        pulled: pulled as u32,
+        ms: started.elapsed().as_millis() as u32,
+    };
+    let path = dir.join(JOURNAL_FILE);
+    let mut line = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
+    line.push('\n');
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)?;
+    file.write_all(line.as_bytes())?;
+    // Twice the rows kept: the oldest half goes, through a new file and a rename.
+    if file.metadata()?.len() > JOURNAL_ROWS as u64 * 2 * 120 {
+        let text = std::fs::read_to_string(&path)?;
+        let lines: Vec<&str> = text.lines().collect();
+        let kept = lines[lines.len().saturating_sub(JOURNAL_ROWS)..].join("\n") + "\n";
+        let tmp = dir.join(format!("{JOURNAL_FILE}.tmp"));
+        std::fs::write(&tmp, kept)?;
+        std::fs::rename(tmp, path)?;
+    }
     Ok(())
 }
 
 /// One sync as the journal tells it.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalEntry {
     /// When it ended (RFC 3339).
@@ -94,23 +106,15 @@ pub struct JournalEntry {
     pub ms: u32,
 }
 
-/// The latest `limit` syncs, newest first.
-pub fn journal(replica: &Replica, limit: i64) -> Result<Vec<JournalEntry>> {
-    let mut stmt = replica.conn().prepare(
-        "SELECT at, outcome, code, pushed, pulled, ms FROM sync_journal
-         ORDER BY seq DESC LIMIT ?1",
-    )?;
-    let rows = stmt.query_map([limit], |r| {
-        Ok(JournalEntry {
-            at: r.get(0)?,
-            outcome: r.get(1)?,
-            code: r.get(2)?,
-            pushed: r.get(3)?,
-            pulled: r.get(4)?,
-            ms: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// The latest `limit` syncs of the profile in `dir`, newest first (a line that does not
+/// read is passed over).
+pub fn journal(dir: &Path, limit: usize) -> Vec<JournalEntry> {
+    let text = std::fs::read_to_string(dir.join(JOURNAL_FILE)).unwrap_or_default();
+    text.lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .take(limit)
+        .collect()
 }
 
 /// What the bundle says of the program that made it.
@@ -287,8 +291,9 @@ fn os_release() -> Option<String> {
         .map(|s| s.trim().to_string())
 }
 
-/// Builds the support bundle of a profile (a zip), made `now` (RFC 3339).
-pub fn build(replica: &Replica, info: &ProfileInfo, maker: &Maker, now: &str) -> Result<Vec<u8>> {
+/// Builds the support bundle of a profile (a zip) from its replica, made `now` (RFC 3339).
+pub fn build(replica: &Replica, profile: &Profile, maker: &Maker, now: &str) -> Result<Vec<u8>> {
+    let info = &profile.info()?;
     let scrubber = Scrubber::new(&secrets(replica, info)?)?;
     let host = reqwest::Url::parse(&info.server)
         .ok()
@@ -333,7 +338,7 @@ pub fn build(replica: &Replica, info: &ProfileInfo, maker: &Maker, now: &str) ->
             "news": count(replica, "SELECT COUNT(*) FROM news")?,
         },
     });
-    let journal = journal(replica, BUNDLE_JOURNAL_ROWS)?;
+    let journal = journal(profile.dir(), BUNDLE_JOURNAL_ROWS);
 
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()

@@ -95,7 +95,7 @@ import { renderDay, renderSuggestions } from "./whereis";
 import { errorText, t, type Lang } from "./i18n";
 import { el, renderStatus, renderWeek } from "./view";
 import { nextZoom, savedZoom } from "./zoom";
-import { icon, withIcon } from "./icons";
+import { icon, withIcon, type IconName } from "./icons";
 
 let lang: Lang = localStorage.getItem("lang") === "en" ? "en" : "fr";
 
@@ -135,23 +135,26 @@ let returnFocus: string | null = null;
 let docFolder = "/";
 let transfers: TransferView[] = [];
 
+/** A header button that opens one of the window's pages. */
+function pageButton(to: Exclude<Page, "home">, label: string, glyph: IconName): HTMLButtonElement {
+  const b = el("button", { class: `${to}-button` }, label);
+  withIcon(b, glyph);
+  b.onclick = () => {
+    page = to;
+    void render();
+  };
+  return b;
+}
+
 /** The header button that opens the Documents view. */
 function documentsButton(): HTMLButtonElement {
-  const b = document.createElement("button");
-  b.className = "documents-button";
-  b.textContent = t(lang).documents;
-  withIcon(b, "documents");
+  const b = pageButton("documents", t(lang).documents, "documents");
   if (!can("documents")) {
     // Disabled, with the reason said (title for the mouse, description for screen readers).
     b.disabled = true;
     b.title = t(lang).noDocuments;
     b.setAttribute("aria-description", t(lang).noDocuments);
-    return b;
   }
-  b.onclick = () => {
-    page = "documents";
-    void render();
-  };
   return b;
 }
 
@@ -829,13 +832,7 @@ async function renderIndicators(): Promise<void> {
 
 /** The header button that opens « Progressions ». */
 function progressionsButton(): HTMLButtonElement {
-  const b = el("button", { class: "progressions-button" }, t(lang).progressions);
-  withIcon(b, "progressions");
-  b.onclick = () => {
-    page = "progressions";
-    void render();
-  };
-  return b;
+  return pageButton("progressions", t(lang).progressions, "progressions");
 }
 
 async function renderProgressionsPage(): Promise<void> {
@@ -865,15 +862,7 @@ async function renderProgressionsPage(): Promise<void> {
 
 /** The header button that opens « Aide ». */
 function helpButton(): HTMLButtonElement {
-  const b = document.createElement("button");
-  b.className = "help-button";
-  b.textContent = t(lang).help;
-  withIcon(b, "help");
-  b.onclick = () => {
-    page = "help";
-    void render();
-  };
-  return b;
+  return pageButton("help", t(lang).help, "help");
 }
 
 async function renderHelpPage(): Promise<void> {

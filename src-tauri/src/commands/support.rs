@@ -39,10 +39,10 @@ fn now() -> String {
 }
 
 fn bundle(app: &AppHandle, state: &State<'_, AppState>) -> CmdResult<Vec<u8>> {
-    let info = state.profile()?.info()?;
+    let profile = state.profile()?;
     Ok(support::build(
         &*state.lock_replica()?,
-        &info,
+        &profile,
         &maker(app),
         &now(),
     )?)

@@ -205,7 +205,7 @@ impl SyncEngine {
         let result = self.sync_probed();
         // The journal is for the help page and support reports: a failure to write it
         // never fails the sync.
-        if let Err(e) = crate::support::record_sync(&self.replica, &result, started) {
+        if let Err(e) = crate::support::record_sync(self.profile.dir(), &result, started) {
             tracing::warn!("sync journal: {e}");
         }
         result
