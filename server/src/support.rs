@@ -3,12 +3,11 @@
 //! (`ardoise-server support list|save`).
 //!
 //! A report is a zip the app built (versions, sync state, error codes, its log scrubbed of
-//! names and lesson text). The server treats it as hostile: at most
-//! [`MAX_BUNDLE_BYTES`](ardoise_protocol::support::MAX_BUNDLE_BYTES), a zip it can read, at
-//! most [`MAX_ENTRIES`](ardoise_protocol::support::MAX_ENTRIES) plain files with safe names
-//! and [`MAX_UNPACKED_BYTES`](ardoise_protocol::support::MAX_UNPACKED_BYTES) once unpacked
-//! (measured, not trusted from the headers), [`MAX_PER_DAY`](ardoise_protocol::support::MAX_PER_DAY)
-//! per person. The same report sent twice (a retried request) is stored once.
+//! names and lesson text). The server treats it as hostile: at most [`MAX_BUNDLE_BYTES`],
+//! a zip it can read, at most [`MAX_ENTRIES`] plain files with safe names and
+//! [`MAX_UNPACKED_BYTES`] once unpacked (measured, not trusted from the headers),
+//! [`MAX_PER_DAY`] per person. The same report sent twice (a retried request) is stored
+//! once.
 
 use std::io::{Cursor, Read};
 

@@ -192,10 +192,22 @@ fn secrets(replica: &Replica, info: &ProfileInfo) -> Result<Vec<String>> {
             add(&v);
         }
     }
-    // Longest first, so a whole name is hidden before its parts.
+    Ok(with_cases(words))
+}
+
+/// The words, with their accented ones in lower and upper case too (the matcher folds
+/// ASCII letters only: « Élodie », « élodie », « ÉLODIE »), longest first so that a whole
+/// name is hidden before its parts.
+fn with_cases(mut words: Vec<String>) -> Vec<String> {
+    let cased: Vec<String> = words
+        .iter()
+        .filter(|w| !w.is_ascii())
+        .flat_map(|w| [w.to_lowercase(), w.to_uppercase()])
+        .collect();
+    words.extend(cased);
     words.sort_by_key(|w| std::cmp::Reverse(w.len()));
     words.dedup();
-    Ok(words)
+    words
 }
 
 /// Replaces what must not leave the device in free text.
@@ -475,29 +487,34 @@ mod tests {
 
     #[test]
     fn the_scrubber_hides_names_whatever_their_case_then_addresses_and_tokens() {
+        let words = ["Camille Martin", "Le théorème de Pythagore", "Élodie"]
+            .iter()
+            .flat_map(|w| {
+                [w.to_string()]
+                    .into_iter()
+                    .chain(w.split(' ').map(str::to_string))
+            })
+            .filter(|w| w.chars().count() >= 3)
+            .collect();
         let s = Scrubber {
-            secrets: Some(
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(["Camille Martin", "Martin", "Le théorème de Pythagore"])
-                    .unwrap(),
-            ),
             home: Some("/home/cmartin".into()),
+            ..Scrubber::new(&with_cases(words)).unwrap()
         };
         let out = s.scrub(
-            "séance « le théorème de pythagore » de camille martin ; MARTIN ; \
+            "séance « le théorème de pythagore » de camille martin ; MARTIN ; ÉLODIE ; élodie ; \
              /home/cmartin/x.pdf ; camille.martin@ac-paris.fr ; Bearer eyJhbGciOiJIUzI1NiJ9abc123xyz",
         );
-        assert!(!out.to_lowercase().contains("martin"), "{out}");
-        assert!(!out.to_lowercase().contains("pythagore"), "{out}");
+        for gone in ["martin", "pythagore", "élodie"] {
+            assert!(!out.to_lowercase().contains(gone), "{gone}: {out}");
+        }
+        assert!(!out.contains("ÉLODIE"), "{out}");
         assert!(out.contains("~/x.pdf"), "{out}");
         assert!(
             out.contains("[adresse]") && out.contains("[jeton]"),
             "{out}"
         );
         assert!(
-            out.starts_with("séance « [masqué] » de [masqué] ; [masqué] ;"),
+            out.starts_with("séance « [masqué] » de [masqué] ; [masqué] ; [masqué] ; [masqué] ;"),
             "{out}"
         );
     }
