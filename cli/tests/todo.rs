@@ -72,7 +72,7 @@ fn a_pupil_ticks_homework_done_offline_and_her_devices_agree() {
     let on_server = Http::login(&url, "eleve")
         .snapshot()
         .into_iter()
-        .filter(|r| r["kind"] == "homeworkDone")
+        .filter(|r| r["kind"] == "homeworkDone" && r["data"]["homeworkId"] == id.as_str())
         .count();
     assert_eq!(on_server, 2, "one tick, one untick");
 

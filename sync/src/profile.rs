@@ -111,7 +111,7 @@ impl Profile {
 
     /// Leaves nothing of this profile on the computer: forgets the replica's key (keyring
     /// entry, key file) and deletes what Ardoise wrote here — replica, document cache,
-    /// identity; the folder itself goes when nothing else is in it.
+    /// identity, journal of syncs; the folder itself goes when nothing else is in it.
     pub fn wipe(&self) -> Result<()> {
         crate::secrets::forget(&self.dir)?;
         for name in [
@@ -122,6 +122,8 @@ impl Profile {
             "replica.encrypting",
             "profile.json",
             "session.json",
+            crate::support::JOURNAL_FILE,
+            crate::support::JOURNAL_TMP,
         ] {
             match fs::remove_file(self.dir.join(name)) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),

@@ -43,7 +43,9 @@ pub const LOG_TAIL_BYTES: u64 = 256 * 1024;
 const HIDDEN: &str = "[masqué]";
 
 /// The journal's file in a profile's folder.
-const JOURNAL_FILE: &str = "sync-journal.jsonl";
+pub(crate) const JOURNAL_FILE: &str = "sync-journal.jsonl";
+/// Its next version while the oldest lines go.
+pub(crate) const JOURNAL_TMP: &str = "sync-journal.jsonl.tmp";
 
 /// Notes in the profile's journal how a sync that started at `started` ended. Codes only:
 /// an error's message may quote a lesson or a name. The journal is a file of its own, one
@@ -80,7 +82,7 @@ pub(crate) fn record_sync(
         let text = std::fs::read_to_string(&path)?;
         let lines: Vec<&str> = text.lines().collect();
         let kept = lines[lines.len().saturating_sub(JOURNAL_ROWS)..].join("\n") + "\n";
-        let tmp = dir.join(format!("{JOURNAL_FILE}.tmp"));
+        let tmp = dir.join(JOURNAL_TMP);
         std::fs::write(&tmp, kept)?;
         std::fs::rename(tmp, path)?;
     }
