@@ -899,7 +899,7 @@ fn a_pupil_ticks_her_homework_done() {
     // Martin gives 2nde 1 something to read for the day after tomorrow.
     let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
     let today = ardoise_protocol::calendar::paris_today(chrono::Utc::now());
-    martin
+    let given = martin
         .run_with(
             &["homework", "save"],
             &json!({"audience": "2nde 1", "subject": "HIGEO", "givenOn": today,
@@ -908,7 +908,9 @@ fn a_pupil_ticks_her_homework_done() {
                     "estimatedMinutes": 25, "state": "published"})
             .to_string(),
         )
-        .ok();
+        .ok()
+        .json();
+    let homework = given["id"].as_str().unwrap().to_string();
     martin.run(&["sync"]).ok();
     let eleve = Client::login_and_sync(dir.path(), &server.url(), "eleve");
     let driver = launch(&eleve.profile, &dir.path().join("xdg"));
@@ -937,7 +939,9 @@ fn a_pupil_ticks_her_homework_done() {
     driver.click(&driver.find("div.todo button.close"));
     // The tick goes up by itself; it is hers alone.
     let ticks = on_server(&server.url(), "eleve", |r| {
-        r["kind"] == "homeworkDone" && r["data"]["done"] == true
+        r["kind"] == "homeworkDone"
+            && r["data"]["done"] == true
+            && r["data"]["homeworkId"] == homework.as_str()
     });
     assert_eq!(ticks, 1, "one tick on the server");
     let todo = eleve.run(&["todo", "--json"]).ok().json();
