@@ -351,14 +351,21 @@ fn compressed() -> CompressionLayer<SizeAbove> {
         .compress_when(SizeAbove::new(1024))
 }
 
-async fn require_protocol(req: Request, next: Next) -> Response {
+/// The protocol version a request declared, once `require_protocol` admitted it.
+#[derive(Debug, Clone, Copy)]
+struct Declared(u32);
+
+async fn require_protocol(mut req: Request, next: Next) -> Response {
     let version = req
         .headers()
         .get(PROTOCOL_HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u32>().ok());
     match version {
-        Some(v) if (MIN_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&v) => next.run(req).await,
+        Some(v) if (MIN_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&v) => {
+            req.extensions_mut().insert(Declared(v));
+            next.run(req).await
+        }
         Some(v) => HttpError(
             StatusCode::UPGRADE_REQUIRED,
             ApiError::new(
@@ -408,11 +415,9 @@ async fn require_token(State(state): State<AppState>, mut req: Request, next: Ne
     let store = state.store.clone();
     // The version `require_protocol` admitted (it runs first).
     let protocol = req
-        .headers()
-        .get(PROTOCOL_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .unwrap_or(MIN_PROTOCOL_VERSION);
+        .extensions()
+        .get::<Declared>()
+        .map_or(MIN_PROTOCOL_VERSION, |d| d.0);
     match blocking(move || Ok(auth::authenticate(&*store, &token, now_unix())?)).await {
         Ok(mut p) => {
             p.protocol = protocol;

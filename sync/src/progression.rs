@@ -257,23 +257,32 @@ pub fn delete(replica: &mut Replica, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// The class's lessons of `subject` taught by `teacher` from `from` on, in order, each
-/// with whether it is free for a step (not cancelled, not in the holidays, no séance of
-/// hers yet).
+/// One of the class's lessons a progression may go to.
+struct Lesson {
+    id: String,
+    date: String,
+    start: String,
+    /// Not cancelled, not in the holidays.
+    takes_place: bool,
+    /// She has written its séance already.
+    written: bool,
+}
+
+/// The class's lessons of `subject` taught by `teacher` from `from` on, in order.
 fn lessons(
     replica: &Replica,
     teacher: &str,
     audience: &str,
     subject: &str,
     from: NaiveDate,
-) -> Result<Vec<(String, String, String, bool)>> {
+) -> Result<Vec<Lesson>> {
     let mut stmt = replica.conn().prepare(
         "SELECT o.id, o.date, o.start_time,
                 o.status != 'cancelled'
                 AND NOT EXISTS (SELECT 1 FROM holidays h
-                                WHERE o.date BETWEEN h.start_date AND h.end_date)
-                AND NOT EXISTS (SELECT 1 FROM sessions s
-                                WHERE s.occurrence_id = o.id AND s.teacher_id = ?1)
+                                WHERE o.date BETWEEN h.start_date AND h.end_date),
+                EXISTS (SELECT 1 FROM sessions s
+                        WHERE s.occurrence_id = o.id AND s.teacher_id = ?1)
          FROM course_occurrences o
          WHERE o.audience_id = ?2 AND o.subject_id = ?3 AND o.date >= ?4
            AND (o.teacher_id = ?1 OR EXISTS (SELECT 1 FROM lesson_co_teachers c
@@ -281,7 +290,13 @@ fn lessons(
          ORDER BY o.date, o.start_time",
     )?;
     let rows = stmt.query_map(params![teacher, audience, subject, from.to_string()], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        Ok(Lesson {
+            id: r.get(0)?,
+            date: r.get(1)?,
+            start: r.get(2)?,
+            takes_place: r.get(3)?,
+            written: r.get(4)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -309,61 +324,59 @@ pub fn apply(
             progression.subject
         )));
     }
+    // Each step on the next lesson that takes place and is not written yet, until the
+    // steps run out.
+    let mut steps = progression.steps.iter().peekable();
     let mut placed = Vec::new();
-    let mut steps = progression.steps.iter();
     let mut skipped = 0;
-    let mut left_over = progression.steps.len();
-    for (i, (occ, date, _, free)) in all.iter().enumerate() {
-        if !free {
+    for (i, lesson) in all.iter().enumerate() {
+        if steps.peek().is_none() {
+            break;
+        }
+        if !lesson.takes_place || lesson.written {
             skipped += 1;
             continue;
         }
-        let Some(step) = steps.next() else { break };
-        left_over -= 1;
+        let step = steps.next().expect("a step was peeked");
         // Due at the class's next lesson of the subject that takes place, whatever its
         // séance; a week later when there is none this year.
         let due = step.homework.as_ref().map(|_| {
             all[i + 1..]
                 .iter()
-                .find(|(_, d, _, _)| d > date)
-                .map(|(_, d, _, _)| d.clone())
+                .find(|next| next.takes_place && next.date > lesson.date)
+                .map(|next| next.date.clone())
                 .unwrap_or_else(|| {
-                    date.parse::<NaiveDate>()
+                    lesson
+                        .date
+                        .parse::<NaiveDate>()
                         .map(|d| (d + Duration::days(7)).to_string())
-                        .unwrap_or_else(|_| date.clone())
+                        .unwrap_or_else(|_| lesson.date.clone())
                 })
         });
-        placed.push((step, occ.clone(), due));
+        let at = Placed {
+            title: step.title.clone(),
+            occurrence_id: lesson.id.clone(),
+            date: lesson.date.clone(),
+            start: lesson.start.clone(),
+            homework_due: due,
+        };
+        placed.push((step, at));
     }
     let report = Applied {
-        placed: placed
-            .iter()
-            .map(|(step, occ, due)| {
-                let (_, date, start, _) = all.iter().find(|l| &l.0 == occ).expect("a lesson");
-                Placed {
-                    title: step.title.clone(),
-                    occurrence_id: occ.clone(),
-                    date: date.clone(),
-                    start: start.clone(),
-                    homework_due: due.clone(),
-                }
-            })
-            .collect(),
-        left_over,
+        placed: placed.iter().map(|(_, at)| at.clone()).collect(),
+        left_over: steps.count(),
         skipped,
     };
     if dry_run {
         return Ok(report);
     }
-    for (step, occ, due) in placed {
+    for (step, at) in placed {
         let session = logbook::save_session(
             replica,
-            &data(
-                json!({"occurrence": occ, "title": step.title, "content": step.content,
-                         "state": "draft"}),
-            ),
+            &data(json!({"occurrence": at.occurrence_id, "title": step.title,
+                         "content": step.content, "state": "draft"})),
         )?;
-        if let (Some(h), Some(due)) = (&step.homework, due) {
+        if let (Some(h), Some(due)) = (&step.homework, at.homework_due) {
             let sid = session["id"].clone();
             logbook::save_homework(
                 replica,

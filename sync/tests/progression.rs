@@ -56,3 +56,57 @@ fn an_upgraded_replica_catches_up_with_the_kinds_it_was_never_sent() {
         "the cursor never goes back"
     );
 }
+
+/// A day made a holiday after the timetable was generated (a bridge day) is passed over,
+/// as a cancelled lesson is; homework is due at the next lesson that takes place.
+#[test]
+fn a_progression_passes_over_holidays_and_cancelled_lessons() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = serve_demo(&dir.path().join("server"));
+    let (mut engine, _) = synced(dir.path(), &url, "martin");
+    let from = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+    let preview = |engine: &mut ardoise_sync::SyncEngine| {
+        ardoise_sync::progression::apply(engine.replica_mut(), DEMO, "2nde 3", from, true).unwrap()
+    };
+    let before = preview(&mut engine);
+    assert_eq!(before.skipped, 0, "{before:?}");
+    let first = before.placed[0].clone();
+    let second = before.placed[1].clone();
+    // The first lesson's day becomes a holiday, the second lesson is cancelled.
+    engine
+        .replica()
+        .sql()
+        .execute(
+            "INSERT INTO holidays (id, version, name, start_date, end_date)
+             VALUES ('hol-pont', 1, 'Pont', ?1, ?1)",
+            [&first.date],
+        )
+        .unwrap();
+    engine
+        .replica()
+        .sql()
+        .execute(
+            "UPDATE course_occurrences SET status = 'cancelled' WHERE id = ?1",
+            [&second.occurrence_id],
+        )
+        .unwrap();
+    let after = preview(&mut engine);
+    assert_eq!(after.skipped, 2, "{after:?}");
+    assert!(
+        after
+            .placed
+            .iter()
+            .all(|p| p.occurrence_id != first.occurrence_id
+                && p.occurrence_id != second.occurrence_id)
+    );
+    assert_eq!(
+        after.placed[0].title, first.title,
+        "the steps keep their order"
+    );
+    // No homework falls due on a lesson that does not take place.
+    for p in &after.placed {
+        if let Some(due) = &p.homework_due {
+            assert!(due != &first.date && due != &second.date, "{p:?}");
+        }
+    }
+}
