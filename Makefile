@@ -10,7 +10,7 @@ export TARGET_DIR
 PYENV := $(TARGET_DIR)/pyenv
 export ARDOISE_PYTHON ?= $(PYENV)/bin/python
 
-.PHONY: deps pyenv ui build demo test gates rust-tests ui-tests e2e soak fuzz fuzz-smoke bench bindings clean
+.PHONY: deps pyenv ui build demo test gates rust-tests ui-tests e2e package package-test soak fuzz fuzz-smoke bench bindings clean
 
 deps:
 	@scripts/install-deps.sh
@@ -30,7 +30,7 @@ demo: build
 	@scripts/demo.sh "$(DEMO_ADDR)" "$(DEMO_DIR)"
 
 ## Every gate and every test.
-test: ui gates ui-tests rust-tests e2e fuzz-smoke
+test: ui gates ui-tests rust-tests e2e package-test fuzz-smoke
 	@echo "make test: all gates and tests passed"
 
 gates:
@@ -55,11 +55,21 @@ rust-tests: pyenv
 ## (`--workspace` rather than `--test e2e`: the same selection as rust-tests resolves the
 ## same features, so nothing is compiled twice. The e2e binary runs its stories only when
 ## given `--ignored`; no other test is ignored, so the rest run nothing here.)
-## The stories run on the release app binary, as users get it.
+## The stories run on the release app binary, as users get it (the one `make package` ships).
 e2e: ui
-	cargo build --release -p ardoise-app --locked
+	cargo build --release -p ardoise-app --locked --features custom-protocol
 	ARDOISE_APP_BIN="$(TARGET_DIR)/release/ardoise-app" xvfb-run -a -s "-screen 0 1280x800x24" \
 	  cargo test --workspace --locked -- --ignored --nocapture --test-threads=1
+
+## The packages a school installs, in $(TARGET_DIR)/package/: the app and the `ardoise`
+## command as .deb and .rpm, the server as a .deb (a systemd service); lintian-checked.
+package: ui
+	scripts/package.sh
+
+## The packages installed on a clean Debian 12 (debootstrap, cached): the app draws its
+## window and is removed without a trace; the server starts as its service and is purged.
+package-test: package build
+	scripts/package-test.sh
 
 ## Performance on a large lycée (issue 6), release builds, server on loopback: a table,
 ## then one JSON line. BENCH_SIZES as `ardoise-server --size` takes them, smallest first.

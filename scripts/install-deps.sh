@@ -11,6 +11,7 @@ packages=(
   imagemagick                                        # screenshots of the window
   python3-venv                                       # the tests' Python references
   poppler-utils                                      # pdftotext: the tests read PDFs back
+  debootstrap lintian desktop-file-utils             # make package and its clean-system test
   curl ca-certificates
 )
 missing=()

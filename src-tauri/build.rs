@@ -15,6 +15,7 @@ fn main() {
         "finish_ent_login",
         "logout",
         "last_login",
+        "get_policies",
         "list_conflicts",
         "resolve_conflict",
         "resolve_conflict_merged",

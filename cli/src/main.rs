@@ -13,7 +13,6 @@ use std::process::ExitCode;
 use ardoise_protocol::ErrorCode;
 use ardoise_protocol::{Data, Keep};
 use ardoise_sync::archive::{ArchiveOf, SchoolYear};
-use ardoise_sync::open_ent::Client;
 use ardoise_sync::views::{self, Who};
 use ardoise_sync::{backend, logbook, Profile, Replica, SyncEngine, SyncError};
 use chrono::NaiveDate;
@@ -164,9 +163,10 @@ enum Command {
     /// On an Open ENT NG, Ardoise's application is registered by the ENT's operator:
     /// its id with --client-id, its secret from ARDOISE_CLIENT_SECRET.
     Login {
-        /// Base URL of the ENT, e.g. http://127.0.0.1:8787.
+        /// Base URL of the ENT, e.g. http://127.0.0.1:8787 (default: the one the school's
+        /// policies set; another than a locked one is refused).
         #[arg(long)]
-        server: String,
+        server: Option<String>,
         /// Login.
         #[arg(long)]
         user: String,
@@ -179,6 +179,14 @@ enum Command {
         /// The établissement to sync, for a user of several (UAI, id or name).
         #[arg(long)]
         structure: Option<String>,
+    },
+    /// The school's policies on this computer (/etc/ardoise/policies.json, or the file
+    /// ARDOISE_POLICIES names): each value, whether it is locked, where it came from, and
+    /// what was wrong with the file (ignored). The client secret is never printed.
+    Policies {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
     /// Log out and wipe this profile from the computer (replica, key, document cache).
     /// Refused while edits wait to be sent, unless --discard-pending.
@@ -593,6 +601,18 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             client_id,
             structure,
         } => {
+            let policies = ardoise_sync::policy::load();
+            for problem in &policies.problems {
+                eprintln!("politique ignorée : {problem}");
+            }
+            let server = policies.ent_url_for(server.as_deref().unwrap_or(""))?;
+            if server.is_empty() {
+                return Err(SyncError::refused(
+                    ErrorCode::CliInvalidInput,
+                    "--server : l'adresse de l'ENT manque (aucune n'est fixée par \
+                     l'établissement).",
+                ));
+            }
             let password = match std::env::var("ARDOISE_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {
@@ -603,16 +623,19 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 }
             };
             let ent = match ent {
-                EntChoice::Auto => backend::probe(&server)?,
+                EntChoice::Auto => match &policies.ent_kind {
+                    Some(kind) => kind.value,
+                    None => backend::probe(&server)?,
+                },
                 EntChoice::Ardoise => backend::Ent::Ardoise,
                 EntChoice::OpenEntNg => backend::Ent::OpenEntNg,
             };
-            let client = match (ent, client_id) {
-                (backend::Ent::OpenEntNg, Some(id)) => Some(Client {
-                    id,
-                    secret: std::env::var("ARDOISE_CLIENT_SECRET").unwrap_or_default(),
-                }),
-                _ => None,
+            let client = match ent {
+                backend::Ent::OpenEntNg => policies.oauth_client(
+                    client_id,
+                    Some(std::env::var("ARDOISE_CLIENT_SECRET").unwrap_or_default()),
+                ),
+                backend::Ent::Ardoise => None,
             };
             let connector = backend::connector(&server, ent, client.clone(), structure.clone())?;
             match ardoise_sync::login(&profile, &server, &*connector, &user, &password) {
@@ -659,6 +682,14 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 info.server,
                 ent.label()
             );
+        }
+        Command::Policies { json } => {
+            let policies = ardoise_sync::policy::load().for_display();
+            if json {
+                print_json(&policies);
+            } else {
+                print!("{}", policies_text(&policies));
+            }
         }
         Command::Logout { discard_pending } => {
             let info = profile.info()?;
@@ -1290,12 +1321,76 @@ fn charter(profile: &Profile, action: CharterAction) -> Result<(), SyncError> {
 }
 
 /// Writes an exported file and prints its path.
+/// The school's policies as a person reads them, in French.
+fn policies_text(p: &ardoise_sync::policy::Policies) -> String {
+    use ardoise_sync::policy::Setting;
+    fn line<T: std::fmt::Display>(out: &mut String, name: &str, s: &Option<Setting<T>>) {
+        if let Some(s) = s {
+            let how = if s.locked {
+                "verrouillé"
+            } else {
+                "préréglé"
+            };
+            out.push_str(&format!("  {name} : {} ({how}, {})\n", s.value, s.source));
+        }
+    }
+    let mut out = if p.found {
+        format!("Politique de l'établissement : {}\n", p.file)
+    } else {
+        format!(
+            "Aucune politique de l'établissement ({} n'existe pas).\n",
+            p.file
+        )
+    };
+    line(&mut out, "Adresse de l'ENT", &p.ent_url);
+    line(
+        &mut out,
+        "Type d'ENT",
+        &p.ent_kind.as_ref().map(|s| Setting {
+            value: s.value.label(),
+            locked: s.locked,
+            source: s.source.clone(),
+        }),
+    );
+    line(&mut out, "Identifiant OAuth", &p.oauth_client_id);
+    line(&mut out, "Secret OAuth", &p.oauth_client_secret);
+    line(&mut out, "Proxy", &p.proxy);
+    line(&mut out, "Mises à jour", &p.updates_enabled);
+    line(&mut out, "Adresse des mises à jour", &p.update_url);
+    line(&mut out, "Boîte de l'assistance", &p.support_inbox);
+    line(
+        &mut out,
+        "Fonctions masquées",
+        &p.hidden_features.as_ref().map(|s| Setting {
+            value: s.value.join(", "),
+            locked: s.locked,
+            source: s.source.clone(),
+        }),
+    );
+    for problem in &p.problems {
+        out.push_str(&format!("  Problème : {problem}\n"));
+    }
+    out
+}
+
 /// The desktop app's log files, where it writes them on this computer.
 fn app_logs() -> Vec<PathBuf> {
     let data = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")));
-    let Some(dir) = data.map(|d| d.join("fr.ardoise.app/logs")) else {
+    let Some(data) = data else {
+        return Vec::new();
+    };
+    // The current folder, else the one of a former name the app has not moved yet.
+    let Some(dir) = std::iter::once(ardoise_sync::support::APP_IDENTIFIER)
+        .chain(
+            ardoise_sync::support::FORMER_APP_IDENTIFIERS
+                .iter()
+                .copied(),
+        )
+        .map(|id| data.join(id).join("logs"))
+        .find(|d| d.is_dir())
+    else {
         return Vec::new();
     };
     let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -93,7 +93,7 @@ fn a_support_bundle_of_a_full_demo_profile_holds_no_text_no_name_no_token() {
     // Her app's log, as a careless build could have written it: her name, her lessons'
     // titles and text, the people of her classes, a token, an address, her home folder.
     let xdg = dir.path().join("xdg");
-    let logs = xdg.join("fr.ardoise.app/logs");
+    let logs = xdg.join("fr.ardoise.client/logs");
     std::fs::create_dir_all(&logs).unwrap();
     let mut log = String::new();
     for r in &mine {

@@ -153,6 +153,8 @@ error_codes! {
     BackendUnsupported = "backend.unsupported",
     /// The ENT does not know Ardoise's application (client id or secret).
     BackendInvalidClient = "backend.invalid_client",
+    /// The school's policies set this (the ENT's address): the user may not change it.
+    PolicyLocked = "policy.locked",
     /// A download range the server cannot serve.
     BlobBadRange = "blob.bad_range",
     /// File content the server does not hold, or the user may not read.

@@ -29,6 +29,7 @@ pub mod acl;
 pub mod auth;
 pub mod blobs;
 pub mod charter;
+pub mod config_file;
 pub mod feed;
 pub mod http;
 pub mod import;

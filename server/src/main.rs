@@ -7,8 +7,12 @@ use clap::{Parser, Subcommand};
 
 /// The reference central ENT of Ardoise.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version, about, args_override_self = true)]
 struct Args {
+    /// A TOML file of these options (`listen`, `data`, `quota_mb`, …); what the command
+    /// line says wins over it.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Folder of the server's data (created if missing).
     #[arg(long)]
     data: PathBuf,
@@ -267,7 +271,13 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    let args = Args::parse();
+    let args = match ardoise_server::config_file::expand_args(std::env::args_os().collect()) {
+        Ok(argv) => Args::parse_from(argv),
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
     if let Some(command) = &args.command {
         std::process::exit(run(&args, command));
     }
@@ -281,6 +291,9 @@ async fn main() -> anyhow::Result<()> {
     limits.maintenance_every = std::time::Duration::from_secs(args.maintenance_secs.max(1));
     if let Some(n) = args.password_checks {
         limits.password_checks = n.max(1);
+    }
+    if let Some(file) = &args.config {
+        tracing::info!("configuration read from {}", file.display());
     }
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let addr = listener.local_addr()?;

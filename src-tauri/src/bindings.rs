@@ -46,6 +46,7 @@ pub fn typescript() -> String {
         views::ConflictField::decl(&cfg),
         views::ConflictView::decl(&cfg),
         account::LastLogin::decl(&cfg),
+        ardoise_sync::policy::PolicyView::decl(&cfg),
         ardoise_protocol::documents::DocumentVersion::decl(&cfg),
         ardoise_protocol::documents::Share::decl(&cfg),
         ardoise_sync::docs::DocEntry::decl(&cfg),

@@ -9,6 +9,7 @@ pub mod bindings;
 pub mod commands;
 pub mod error;
 pub mod folder_sync;
+pub mod identifier;
 pub mod locale;
 pub mod notify;
 pub mod state;
@@ -33,6 +34,8 @@ fn profiles(app: &tauri::App) -> Profiles {
 
 /// Starts the app.
 pub fn run() {
+    // Before any plugin creates a folder under the current name.
+    let moves = identifier::move_former_folders(&identifier::base_folders());
     tauri::Builder::default()
         // First: a second launch brings the running window forward instead of opening the
         // same replica twice.
@@ -59,7 +62,8 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
-        .setup(|app| {
+        .setup(move |app| {
+            identifier::log_moves(&moves);
             let state = state::AppState::start(app.handle().clone(), profiles(app))
                 .map_err(|e| format!("{}: {}", e.code, e.message))?;
             app.manage(state);
@@ -80,6 +84,7 @@ pub fn run() {
             commands::account::finish_ent_login,
             commands::account::logout,
             commands::account::last_login,
+            commands::account::get_policies,
             commands::conflicts::list_conflicts,
             commands::conflicts::resolve_conflict,
             commands::conflicts::resolve_conflict_merged,

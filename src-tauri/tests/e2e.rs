@@ -141,6 +141,53 @@ fn logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week() {
     assert_eq!(title, "Ardoise — Mme Claire Martin");
 }
 
+/// The school's IT person locked the ENT's address for every user of the computer
+/// (`/etc/ardoise/policies.json`; `ARDOISE_POLICIES` names the file here): the login screen
+/// shows it read-only and says why; the teacher types only her login and password.
+fn a_locked_ent_address_is_shown_as_the_schools() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let policies = dir.path().join("policies.json");
+    std::fs::write(
+        &policies,
+        format!(r#"{{"policies": {{"EntUrl": "{}"}}}}"#, server.url()),
+    )
+    .unwrap();
+    let profile = dir.path().join("new-profile");
+    let xdg = dir.path().join("xdg");
+    let driver = Driver::launch(
+        &app_binary(),
+        &[
+            ("ARDOISE_PROFILE", profile.to_str().unwrap()),
+            ("XDG_DATA_HOME", xdg.to_str().unwrap()),
+            ("ARDOISE_POLICIES", policies.to_str().unwrap()),
+        ],
+    );
+    driver.wait_until(
+        "the login screen",
+        "return document.body.dataset.ready === 'login'",
+        Duration::from_secs(30),
+    );
+    let shown = driver.execute(
+        "const i = document.querySelector('input[name=server]');
+         return [i.value, i.readOnly, document.querySelector('.policy-note').textContent];",
+        json!([]),
+    );
+    assert_eq!(
+        shown,
+        json!([server.url(), true, "Adresse fixée par votre établissement."])
+    );
+    screen(&driver, "login-locked-ent");
+    driver.type_into(&driver.find("input[name=login]"), "martin");
+    driver.type_into(&driver.find("input[name=password]"), "ardoise");
+    driver.click(&driver.find("main.login button.primary"));
+    driver.wait_until(
+        "the first sync and the week",
+        &format!("const t = {STATUS_TEXT}; return document.body.dataset.ready === 'true' && t.includes('Synchronisé') && t.includes('En ligne')"),
+        Duration::from_secs(60),
+    );
+}
+
 /// A teacher new to the school: the administrator made her account with a one-time
 /// activation code (`ardoise-server users add`); at her first login in the app she types
 /// it as the password, the app asks for the password she chooses, twice, and she is in.
@@ -1531,11 +1578,12 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 18] = [
+    let stories: [Story; 19] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
         ),
+        ("policy", a_locked_ent_address_is_shown_as_the_schools),
         (
             "first_login",
             a_new_teacher_activates_her_account_at_her_first_login,

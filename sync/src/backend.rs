@@ -57,7 +57,7 @@ impl Ent {
 /// Finds out which kind of ENT answers at `server`: the reference protocol's health
 /// route, else Open ENT NG's OpenID configuration.
 pub fn probe(server: &str) -> Result<Ent> {
-    let http = reqwest::blocking::Client::builder()
+    let http = crate::policy::http_client()
         .connect_timeout(Duration::from_secs(3))
         .timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())

@@ -359,7 +359,7 @@ impl HttpConnector {
 
     /// A connector to `base` (e.g. `http://127.0.0.1:8787`).
     pub fn new(base: &str) -> Result<HttpConnector> {
-        let client = reqwest::blocking::Client::builder()
+        let client = crate::policy::http_client()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(120))
             // Below the ENT's own idle timeout (ours: 60 s), so a pooled connection is

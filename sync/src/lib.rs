@@ -11,6 +11,8 @@
 //! - [`views`]: the one API the app and the CLI call — what users see and the edits they
 //!   make from it; [`logbook`]: the rules those edits are checked against;
 //! - [`scheduler`]: when to sync (the background loops a shell runs);
+//! - [`policy`]: the school's policies for every user of a computer (the ENT's address,
+//!   the proxy every request goes through, …);
 //! - [`export`] and [`ical`]: the timetable as a PDF day sheet and as iCalendar;
 //! - [`docs`]: the espace documentaire (content cache, pins, transfer queue) and
 //!   [`folder_sync`]: a local folder kept in step with it (« mirror » is the replica's
@@ -48,6 +50,7 @@ pub mod ical;
 pub mod logbook;
 pub mod news;
 pub mod open_ent;
+pub mod policy;
 pub mod profile;
 pub mod progression;
 mod queries;

@@ -35,6 +35,15 @@ use crate::{Result, SyncError};
 
 /// Syncs the journal keeps (at least).
 pub const JOURNAL_ROWS: usize = 500;
+
+/// The desktop app's identifier: its data, log and settings folders are named by it in the
+/// user's folders (`~/.local/share/fr.ardoise.client/logs` on Linux), where the support
+/// bundle looks for its log.
+pub const APP_IDENTIFIER: &str = "fr.ardoise.client";
+
+/// The identifiers the app had before [`APP_IDENTIFIER`]; the app moves their folders to
+/// the current name once, at its first start.
+pub const FORMER_APP_IDENTIFIERS: &[&str] = &["fr.ardoise.app"];
 /// Syncs a bundle tells (the latest).
 pub const BUNDLE_JOURNAL_ROWS: usize = 200;
 /// The most bytes of each log file a bundle takes (its end).

@@ -6,6 +6,7 @@
 //! The binaries are looked up next to the running test executable (`target/debug`); a
 //! workspace test run builds them.
 
+pub mod forward_proxy;
 pub mod open_ent;
 pub mod webdriver;
 

@@ -17,6 +17,7 @@ import type {
   HomeworkView,
   Indicators,
   LastLogin,
+  PolicyView,
   NewsInput,
   NewsView,
   Me,
@@ -123,6 +124,8 @@ export const finishEntLogin = () => invoke<Me>("finish_ent_login");
  *  edits wait to be sent, unless `discardPending`. */
 export const logout = (discardPending: boolean) => invoke<void>("logout", { discardPending });
 export const lastLogin = () => invoke<LastLogin | null>("last_login");
+/** The school's policies on this computer (`/etc/ardoise/policies.json`). */
+export const getPolicies = () => invoke<PolicyView>("get_policies");
 /** Sets the page zoom (1 = 100 %); the shell keeps it within 50–300 % and returns it. */
 export const setZoom = (factor: number) => invoke<number>("set_zoom", { factor });
 export const setLanguage = (lang: "fr" | "en") => invoke<void>("set_language", { lang });

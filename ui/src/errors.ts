@@ -70,6 +70,7 @@ export const ERROR_TEXTS: Record<Exclude<ErrorCode, "unknown">, Texts> = {
   "documents.path": { fr: "Ce fichier de l'ordinateur n'a pas pu être lu.", en: "This file could not be read." },
   "documents.unsupported": { fr: "Cet ENT n'offre pas d'espace documentaire.", en: "This ENT has no documents space." },
   "backend.unsupported": { fr: "Cet ENT ne permet pas cette action depuis Ardoise.", en: "This ENT does not allow this action from Ardoise." },
+  "policy.locked": { fr: "Votre établissement a fixé l'adresse de l'ENT sur cet ordinateur.", en: "Your school set the ENT's address on this computer." },
   "backend.invalid_client": { fr: "L'ENT ne reconnaît pas Ardoise : voyez avec l'administrateur de l'ENT.", en: "The ENT does not know Ardoise: ask the ENT's administrator." },
   "quota.exceeded": { fr: "Espace documentaire plein : libérez de la place ou demandez plus d'espace.", en: "Document space full: free some space or ask for more." },
   "blob.bad_range": { fr: "Partie de fichier demandée non valide.", en: "Invalid part of file asked for." },

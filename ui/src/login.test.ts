@@ -16,6 +16,28 @@ describe("login screen", () => {
     expect(onLogin).toHaveBeenCalledWith({ server: "http://ent.example:8787", login: "martin", password: "ardoise" });
   });
 
+  it("shows the school's locked address read-only, says why, and sends it", () => {
+    const onLogin = vi.fn();
+    const view = renderLogin("fr", "https://ent.lycee.fr", onLogin, undefined, { locked: true, problems: [] });
+    const server = view.querySelector("input[name=server]") as HTMLInputElement;
+    expect(server.readOnly).toBe(true);
+    expect(server.value).toBe("https://ent.lycee.fr");
+    const note = view.querySelector(`#${server.getAttribute("aria-describedby")}`);
+    expect(note?.textContent).toBe("Adresse fixée par votre établissement.");
+    expect(view.querySelector(".policy-warning")).toBeNull();
+    (view.querySelector("input[name=login]") as HTMLInputElement).value = "martin";
+    (view.querySelector("input[name=password]") as HTMLInputElement).value = "ardoise";
+    view.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(onLogin).toHaveBeenCalledWith({ server: "https://ent.lycee.fr", login: "martin", password: "ardoise" });
+  });
+
+  it("keeps the address editable without a policy, and says when the policy file was ignored", () => {
+    const view = renderLogin("en", "", vi.fn(), undefined, { locked: false, problems: ["policies.json : broken"] });
+    expect((view.querySelector("input[name=server]") as HTMLInputElement).readOnly).toBe(false);
+    expect(view.querySelector(".policy-note")).toBeNull();
+    expect(view.querySelector(".policy-warning")?.textContent).toBe("School configuration ignored");
+  });
+
   it("offers the ENT's own page once the address is an Open ENT NG, the password optional", async () => {
     const start = vi.fn();
     const onLogin = vi.fn();

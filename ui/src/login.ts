@@ -18,12 +18,26 @@ export interface EntSignIn {
   start: (server: string) => void;
 }
 
+/** What the school's policies say about the login screen. */
+export interface LoginPolicy {
+  /** The ENT's address is the school's: shown, not editable. */
+  locked: boolean;
+  /** What was wrong with the policy file (ignored). */
+  problems: readonly string[];
+}
+
 /**
  * The login form. Once the address is known to be an Open ENT NG (asked when the field is
  * left), it offers to sign in on the ENT's own page — the way for accounts without an
  * ENT password (ÉduConnect, académie) — and the password becomes optional.
  */
-export function renderLogin(lang: Lang, server: string, onLogin: (c: Credentials) => void, ent?: EntSignIn): HTMLElement {
+export function renderLogin(
+  lang: Lang,
+  server: string,
+  onLogin: (c: Credentials) => void,
+  ent?: EntSignIn,
+  policy: LoginPolicy = { locked: false, problems: [] },
+): HTMLElement {
   const m = t(lang);
   const main = document.createElement("main");
   main.className = "login";
@@ -60,6 +74,17 @@ export function renderLogin(lang: Lang, server: string, onLogin: (c: Credentials
     input.value = value;
     input.required = true;
     if (name === "server") input.placeholder = m.serverExample;
+    if (name === "server" && policy.locked) {
+      // The school's address: read-only (still focusable and read aloud), with why.
+      input.readOnly = true;
+      input.classList.add("locked");
+      const note = document.createElement("p");
+      note.id = "login-server-locked";
+      note.className = "policy-note";
+      note.textContent = m.serverLocked;
+      input.setAttribute("aria-describedby", note.id);
+      input.parentElement?.append(note);
+    }
     if (name === "password") input.autocomplete = "current-password";
   }
   // An account's first login: its password is a one-time activation code, and the
@@ -76,6 +101,13 @@ export function renderLogin(lang: Lang, server: string, onLogin: (c: Credentials
     input.minLength = 8;
   }
   form.append(activation);
+  if (policy.problems.length > 0) {
+    const warning = document.createElement("p");
+    warning.className = "policy-warning";
+    warning.title = policy.problems.join("\n");
+    warning.textContent = m.policyIgnored;
+    form.append(warning);
+  }
   const error = document.createElement("p");
   error.className = "form-error";
   error.setAttribute("role", "alert");

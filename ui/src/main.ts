@@ -31,6 +31,7 @@ import {
   markNewsRead,
   saveNews,
   getLogbook,
+  getPolicies,
   lastLogin,
   listDrafts,
   openLastExport,
@@ -76,7 +77,7 @@ import {
   type SyncProgress,
   type TransferView,
 } from "./api";
-import type { Changes } from "./bindings";
+import type { Changes, PolicyView } from "./bindings";
 import { reshapes, touches, type Page } from "./changes";
 import { renderConflicts } from "./conflicts";
 import { logoutButton } from "./logout";
@@ -123,6 +124,8 @@ let current = todayIso;
 let status: SyncStatus | null = null;
 let lessons: Occurrence[] = [];
 let me: Me | null = null;
+/** The school's policies (read once at start: the file is root's and changes rarely). */
+let policy: PolicyView = { entUrl: null, entLocked: false, hiddenFeatures: [], problems: [] };
 let target: Target | null = null;
 let officeTab: "day" | "logbooks" | "charter" | "indicators" = "day";
 /** The indicators' period (the last four weeks at first). */
@@ -214,7 +217,7 @@ function nowInParis(): string {
 /** Shows a screen: its header, its content and the status bar; `ready` tells the tests. */
 function showPage(header: HTMLElement, main: HTMLElement, ready = "true"): void {
   app.replaceChildren(header, main);
-  if (status) app.append(renderStatus(status, lang));
+  if (status) app.append(renderStatus(status, lang, policy.problems));
   document.body.dataset.ready = ready;
 }
 
@@ -511,7 +514,7 @@ function toast(text: string, action?: { label: string; run: () => void }): void 
 
 async function refreshStatus(): Promise<void> {
   status = await getStatus();
-  app.querySelector("footer.status")?.replaceWith(renderStatus(status, lang));
+  app.querySelector("footer.status")?.replaceWith(renderStatus(status, lang, policy.problems));
 }
 
 /**
@@ -632,8 +635,10 @@ async function accountDisabled(e: CommandError): Promise<void> {
 
 async function showLogin(): Promise<void> {
   const last = await lastLogin().catch(() => null);
-  // No made-up address: the field shows an example until the user gives their ENT's.
-  const server = last?.server ?? localStorage.getItem("server") ?? "";
+  // The school's address when it locked one; else the last used, the school's preset, or
+  // none (no made-up address: the field shows an example until the user gives theirs).
+  const server =
+    (policy.entLocked ? policy.entUrl : null) ?? last?.server ?? policy.entUrl ?? localStorage.getItem("server") ?? "";
   const signIn: EntSignIn = {
     probe: (address) => probeEnt(address),
     start: (address) => void entLogin(address, view),
@@ -659,7 +664,7 @@ async function showLogin(): Promise<void> {
           }
         }
       });
-  }, signIn);
+  }, signIn, { locked: policy.entLocked, problems: policy.problems });
   app.replaceChildren(view);
   document.body.dataset.ready = "login";
   const loginInput = view.querySelector<HTMLInputElement>("input[name=login]");
@@ -756,7 +761,7 @@ async function draw(): Promise<void> {
     const main = document.createElement("main");
     main.append(renderWeek(week, lang, todayIso, !isLearner(), nowInParis()));
     app.replaceChildren(header, main);
-    if (status) app.append(renderStatus(status, lang));
+    if (status) app.append(renderStatus(status, lang, policy.problems));
     if (returnFocus && !document.querySelector("div.editor")) {
       app.querySelector<HTMLElement>(`article[data-occurrence="${CSS.escape(returnFocus)}"]`)?.focus();
       returnFocus = null;
@@ -1021,7 +1026,7 @@ async function start(): Promise<void> {
     // otherwise only the status bar changes.
     // The help page says what is waiting: it follows the status.
     if (me && (!footer || reshapes(before, status) || page === "help") && !typingInPage()) void render();
-    else footer?.replaceWith(renderStatus(status, lang));
+    else footer?.replaceWith(renderStatus(status, lang, policy.problems));
   });
   // What a sync changed, by kind: the page redraws when it shows some of it — behind an
   // open side panel too (the panel lives outside the page and keeps what is being typed)
@@ -1029,6 +1034,7 @@ async function start(): Promise<void> {
   await listen<Changes>("replica-changed", (e) => {
     if (touches(page, e.payload) && !typingInPage()) void render();
   });
+  policy = await getPolicies().catch(() => policy);
   me = await getMe().catch(() => null);
   status = await getStatus().catch(() => null);
   await render();

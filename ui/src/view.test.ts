@@ -28,6 +28,13 @@ describe("status bar", () => {
     expect(warning?.textContent).toContain("Données protégées par un fichier");
     expect(warning?.getAttribute("title")).toContain("aucun trousseau système");
   });
+  it("says when the school's policy file was ignored, with the reasons for IT", () => {
+    expect(renderStatus(status, "fr").querySelector(".policy-warning")).toBeNull();
+    const problem = "/etc/ardoise/policies.json : ce n'est pas du JSON valide (ligne 3, colonne 1) ; ignoré";
+    const warning = renderStatus(status, "en", [problem]).querySelector(".policy-warning");
+    expect(warning?.textContent).toBe("School configuration ignored");
+    expect(warning?.getAttribute("title")).toContain(problem);
+  });
   it("names the ENT when it is not Ardoise's own", () => {
     expect(renderStatus(status, "fr").querySelector(".ent")).toBeNull();
     expect(renderStatus({ ...status, ent: "open-ent-ng" }, "fr").querySelector(".ent")?.textContent).toBe("Open ENT NG");

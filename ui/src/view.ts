@@ -23,7 +23,8 @@ export function statusText(s: SyncStatus, lang: Lang): string {
   return parts.join(" — ");
 }
 
-export function renderStatus(s: SyncStatus, lang: Lang): HTMLElement {
+/** The status bar; `policyProblems` are what was wrong with the school's policy file. */
+export function renderStatus(s: SyncStatus, lang: Lang, policyProblems: readonly string[] = []): HTMLElement {
   const m = t(lang);
   // The live region is the text, not the footer (a footer is no status to assistive tech).
   const bar = el("footer", { class: `status ${s.online ? "online" : "offline"}` });
@@ -31,6 +32,9 @@ export function renderStatus(s: SyncStatus, lang: Lang): HTMLElement {
   if (s.syncing && s.progress) bar.append(progressOf(s.progress, s.cursor, lang));
   if (s.conflicts > 0) bar.append(el("button", { class: "badge", type: "button" }, m.conflicts(s.conflicts)));
   if (s.keyStorage === "file") bar.append(el("span", { class: "key-warning", title: m.keyInFileHelp }, m.keyInFile));
+  if (policyProblems.length > 0) {
+    bar.append(el("span", { class: "policy-warning", title: [m.policyIgnoredHelp, ...policyProblems].join("\n") }, m.policyIgnored));
+  }
   // Which ENT this is, when it is not Ardoise's own.
   if (s.ent !== "ardoise") bar.append(el("span", { class: "ent" }, m.entName(s.ent)));
   return bar;

@@ -5,6 +5,7 @@ use ardoise_protocol::ErrorCode;
 use ardoise_sync::backend::{self, Ent};
 use ardoise_sync::open_ent::oauth::Loopback;
 use ardoise_sync::open_ent::{Client, OpenEntConnector};
+use ardoise_sync::policy::{self, Policies};
 use ardoise_sync::{login as sync_login, HttpConnector, Profile, ProfileInfo, SyncError};
 use tauri::State;
 
@@ -25,11 +26,18 @@ pub async fn login(
     password: String,
     new_password: Option<String>,
 ) -> CmdResult<Me> {
+    let policies = policy::load();
+    // The school's address when it locked one: the field is read-only, and a webview
+    // that sent another is not obeyed.
+    let server = policies.ent_url_for(&server)?;
     let profile = state.profiles.for_login(login.trim())?;
     let target = profile.clone();
     let info = tauri::async_runtime::spawn_blocking(move || {
-        let ent = backend::probe(&server)?;
-        let client = app_client(ent)?;
+        let ent = match &policies.ent_kind {
+            Some(kind) => kind.value,
+            None => backend::probe(&server)?,
+        };
+        let client = app_client(&policies, ent)?;
         let connector = backend::connector(&server, ent, client.clone(), None)?;
         match &new_password {
             Some(chosen) => ardoise_sync::activate(
@@ -62,19 +70,18 @@ fn enter(state: &AppState, profile: Profile, info: ProfileInfo) -> CmdResult<Me>
 }
 
 /// How Ardoise is registered on an Open ENT NG, as the school's IT set it for this
-/// computer (`ARDOISE_CLIENT_ID`, `ARDOISE_CLIENT_SECRET`); none for Ardoise's own ENT.
-fn app_client(ent: Ent) -> Result<Option<Client>, SyncError> {
+/// computer: its policies, else `ARDOISE_CLIENT_ID` and `ARDOISE_CLIENT_SECRET`
+/// (`Policies::oauth_client`); none for Ardoise's own ENT.
+fn app_client(policies: &Policies, ent: Ent) -> Result<Option<Client>, SyncError> {
     if ent != Ent::OpenEntNg {
         return Ok(None);
     }
-    match (
-        std::env::var("ARDOISE_CLIENT_ID"),
-        std::env::var("ARDOISE_CLIENT_SECRET"),
+    match policies.oauth_client(
+        std::env::var("ARDOISE_CLIENT_ID").ok(),
+        std::env::var("ARDOISE_CLIENT_SECRET").ok(),
     ) {
-        (Ok(id), Ok(secret)) if !id.is_empty() && !secret.is_empty() => {
-            Ok(Some(Client { id, secret }))
-        }
-        _ => Err(SyncError::refused(
+        Some(client) => Ok(Some(client)),
+        None => Err(SyncError::refused(
             ErrorCode::BackendInvalidClient,
             "Ardoise n'est pas encore configurée pour cet ENT : le service informatique de \
              l'établissement doit y enregistrer l'application (voir docs/open-ent-ng.md).",
@@ -86,11 +93,27 @@ fn app_client(ent: Ent) -> Result<Option<Client>, SyncError> {
 /// fields (an Open ENT NG signs in on its own page).
 #[tauri::command]
 pub async fn probe_ent(server: String) -> CmdResult<Ent> {
+    let policies = policy::load();
+    let server = policies.ent_url_for(&server)?;
+    if let Some(kind) = &policies.ent_kind {
+        return Ok(kind.value);
+    }
     Ok(
         tauri::async_runtime::spawn_blocking(move || backend::probe(&server))
             .await
             .map_err(|e| CommandError::new(ErrorCode::AppTask, e.to_string()))??,
     )
+}
+
+/// The school's policies on this computer, as the screens need them (the login screen
+/// shows a locked ENT address as such; the status bar says when the file was ignored).
+#[tauri::command]
+pub fn get_policies() -> ardoise_sync::policy::PolicyView {
+    let policies = policy::load();
+    for problem in &policies.problems {
+        log::warn!("politique : {problem}");
+    }
+    policies.view()
 }
 
 /// Starts signing in on the Open ENT NG at `server` through its own page: opens it in the
@@ -102,7 +125,9 @@ pub async fn start_ent_login(
     state: State<'_, AppState>,
     server: String,
 ) -> CmdResult<String> {
-    let client = app_client(Ent::OpenEntNg)?.ok_or_else(|| {
+    let policies = policy::load();
+    let server = policies.ent_url_for(&server)?;
+    let client = app_client(&policies, Ent::OpenEntNg)?.ok_or_else(|| {
         CommandError::new(ErrorCode::BackendInvalidClient, "client Open ENT NG absent")
     })?;
     let connector = OpenEntConnector::new(&server, client, None)?;
@@ -149,7 +174,8 @@ pub async fn finish_ent_login(state: State<'_, AppState>) -> CmdResult<Me> {
         let redirect = loopback.redirect_uri();
         let code = loopback.wait(std::time::Duration::from_secs(300))?;
         let tokens = connector.login_with_code(&code, &redirect)?;
-        Ok::<_, SyncError>((server, tokens, app_client(Ent::OpenEntNg)?))
+        let client = app_client(&policy::load(), Ent::OpenEntNg)?;
+        Ok::<_, SyncError>((server, tokens, client))
     })
     .await
     .map_err(|e| CommandError::new(ErrorCode::AppTask, e.to_string()))??;

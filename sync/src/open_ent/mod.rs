@@ -187,7 +187,7 @@ impl OpenEntConnector {
     /// A connector to the ENT at `base`, registered as `client`; `structure` picks the
     /// établissement of a user who has several (its id or part of its name).
     pub fn new(base: &str, client: Client, structure: Option<String>) -> Result<OpenEntConnector> {
-        let http = reqwest::blocking::Client::builder()
+        let http = crate::policy::http_client()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(60))
             .pool_idle_timeout(Duration::from_secs(15))

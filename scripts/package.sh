@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# `make package`: the packages a school installs, built from this checkout with nothing
+# downloaded beyond the package registries.
+#   - ardoise_<v>_amd64.deb and ardoise-<v>-1.x86_64.rpm: the desktop app and the `ardoise`
+#     command (the Tauri bundler, run by the Tauri CLI from its npm package);
+#   - ardoise-server_<v>_amd64.deb: the server as a systemd service (dpkg-deb).
+# Everything lands in $TARGET_DIR/package/. The .debs are then checked: the libraries their
+# binaries load are all declared (dpkg-shlibdeps), the app's binary carries the .deb
+# bundle marker, lintian and desktop-file-validate report no error.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+target=${TARGET_DIR:-${CARGO_TARGET_DIR:-$root/target}}
+out=$target/package
+stage=$out/stage
+version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+[ -n "$version" ] || { echo "package: no version in Cargo.toml" >&2; exit 1; }
+changelog_version=$(sed -n '1s/^@PACKAGE@ (\(.*\)) .*/\1/p' packaging/changelog)
+[ "$changelog_version" = "$version" ] || {
+  echo "package: packaging/changelog is at $changelog_version, Cargo.toml at $version" >&2
+  exit 1
+}
+
+rm -rf "$out"
+mkdir -p "$stage"
+
+# --- Binaries. One build per package, each with the features it has elsewhere, so the app
+# is the very binary `make e2e` ran (built with the same command) and nothing is rebuilt.
+cargo build --release --locked -p ardoise-app --features custom-protocol
+cargo build --release --locked -p ardoise-cli
+cargo build --release --locked -p ardoise-server
+# Packages ship stripped binaries (lintian). The app is stripped in place because the
+# bundler takes it from the target folder; a post-link strip keeps the bundle marker.
+strip "$target/release/ardoise-app"
+install -m 0755 -s "$target/release/ardoise" "$stage/ardoise"
+install -m 0755 -s "$target/release/ardoise-server" "$stage/ardoise-server"
+
+# Debian's changelog of each package, compressed as policy asks (gzip -9n).
+for pkg in ardoise ardoise-server; do
+  sed "s/@PACKAGE@/$pkg/" packaging/changelog | gzip -9n > "$stage/changelog-$pkg.gz"
+done
+
+# The shared libraries the binaries load, as Debian package relations (dpkg-shlibdeps
+# wants a debian/control of its own).
+shlibdeps() {
+  local work
+  work=$(mktemp -d)
+  mkdir -p "$work/debian"
+  printf 'Source: ardoise\n\nPackage: ardoise\nArchitecture: any\n' > "$work/debian/control"
+  (cd "$work" && dpkg-shlibdeps -O "$@" 2>/dev/null) | sed -n 's/^shlibs:Depends=//p'
+  rm -rf "$work"
+}
+
+# --- The app. The Tauri CLI appends WebKitGTK and GTK to Depends itself: they are left
+# out of the computed list so that no relation is written twice.
+app_depends=$(shlibdeps "$target/release/ardoise-app" "$stage/ardoise" |
+  tr ',' '\n' | sed 's/^ *//' | grep -v '^libwebkit2gtk-4.1-0\b\|^libgtk-3-0\b' | paste -sd, -)
+echo "package: ardoise depends on $app_depends (+ libwebkit2gtk-4.1-0, libgtk-3-0)"
+python3 - "$stage/tauri.package.json" "$app_depends" "$stage" "$root/packaging" <<'EOF'
+import json, sys
+path, depends, stage, packaging = sys.argv[1:]
+files = {
+    "/usr/bin/ardoise": f"{stage}/ardoise",
+    "/usr/share/doc/ardoise/copyright": f"{packaging}/copyright",
+    "/usr/share/doc/ardoise/changelog.gz": f"{stage}/changelog-ardoise.gz",
+}
+config = {"bundle": {"active": True, "linux": {
+    "deb": {"depends": [d.strip() for d in depends.split(",") if d.strip()], "files": files},
+    "rpm": {"files": {"/usr/bin/ardoise": f"{stage}/ardoise",
+                      "/usr/share/licenses/ardoise/copyright": f"{packaging}/copyright"}},
+}}}
+json.dump(config, open(path, "w"), indent=2)
+EOF
+ui/node_modules/.bin/tauri bundle --ci --bundles deb,rpm --config "$stage/tauri.package.json"
+cp "$target/release/bundle/deb/Ardoise_${version}_amd64.deb" "$out/ardoise_${version}_amd64.deb"
+cp "$target/release/bundle/rpm/Ardoise-${version}-1.x86_64.rpm" "$out/ardoise-${version}-1.x86_64.rpm"
+
+# --- The server, laid out as it is installed.
+srv=$stage/ardoise-server-root
+install -D -m 0755 "$stage/ardoise-server" "$srv/usr/bin/ardoise-server"
+install -D -m 0644 packaging/server/ardoise-server.service "$srv/lib/systemd/system/ardoise-server.service"
+install -D -m 0644 packaging/server/config.toml "$srv/etc/ardoise-server/config.toml"
+install -D -m 0644 packaging/copyright "$srv/usr/share/doc/ardoise-server/copyright"
+install -D -m 0644 packaging/server/README.Debian "$srv/usr/share/doc/ardoise-server/README.Debian"
+install -D -m 0644 "$stage/changelog-ardoise-server.gz" "$srv/usr/share/doc/ardoise-server/changelog.gz"
+mkdir -p "$srv/DEBIAN"
+for script in postinst prerm postrm; do
+  install -m 0755 "packaging/server/$script" "$srv/DEBIAN/$script"
+done
+echo /etc/ardoise-server/config.toml > "$srv/DEBIAN/conffiles"
+server_depends=$(shlibdeps "$srv/usr/bin/ardoise-server")
+(cd "$srv" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum) > "$srv/DEBIAN/md5sums"
+cat > "$srv/DEBIAN/control" <<EOF
+Package: ardoise-server
+Version: $version
+Architecture: amd64
+Maintainer: Équipe Ardoise <equipe@ardoise.fr>
+Installed-Size: $(du -sk --exclude=DEBIAN "$srv" | cut -f1)
+Depends: $server_depends, adduser
+Section: education
+Priority: optional
+Description: Ardoise server: a school's ENT for the cahier de textes
+ The reference server of Ardoise, run as the systemd service
+ ardoise-server: it keeps the school's cahier de textes (lessons and
+ homework), timetable and documents, and the Ardoise apps synchronise
+ with it whenever the network is there.
+ .
+ It imports the timetable from STS-Web and the accounts from a CSV
+ file, and serves a calendar feed per person. Its data lives in
+ /var/lib/ardoise-server.
+EOF
+dpkg-deb --root-owner-group -Zxz --build "$srv" "$out/ardoise-server_${version}_amd64.deb" >/dev/null
+
+# --- Checks.
+check=$stage/check
+mkdir -p "$check"
+dpkg-deb -x "$out/ardoise_${version}_amd64.deb" "$check/app"
+grep -q __TAURI_BUNDLE_TYPE_VAR_DEB "$check/app/usr/bin/ardoise-app" || {
+  echo "package: the packaged app does not carry the .deb bundle marker" >&2
+  exit 1
+}
+for bin in "$check/app/usr/bin/ardoise-app" "$check/app/usr/bin/ardoise"; do
+  if ldd "$bin" | grep -q 'not found'; then
+    echo "package: $bin loads a library this machine lacks" >&2
+    exit 1
+  fi
+done
+desktop-file-validate "$check/app/usr/share/applications/Ardoise.desktop"
+status=0
+for deb in "$out"/*.deb; do
+  # Errors fail the build; warnings and notes are printed for the record.
+  report=$(lintian --tag-display-limit 0 "$deb" 2>&1 | grep -v "^running with root privileges" || true)
+  [ -z "$report" ] || echo "$report"
+  if grep -q '^E: ' <<< "$report"; then
+    echo "package: lintian reports errors for $(basename "$deb")" >&2
+    status=1
+  fi
+done
+[ "$status" -eq 0 ] || exit 1
+
+ls -l "$out"/*.deb "$out"/*.rpm
+echo "make package: ardoise_${version}_amd64.deb, ardoise-${version}-1.x86_64.rpm and ardoise-server_${version}_amd64.deb in $out"
