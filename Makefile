@@ -62,12 +62,14 @@ e2e: ui
 	  cargo test --workspace --locked -- --ignored --nocapture --test-threads=1
 
 ## The packages a school installs, in $(TARGET_DIR)/package/: the app and the `ardoise`
-## command as .deb and .rpm, the server as a .deb (a systemd service); lintian-checked.
+## command as .deb and .rpm, the server as a .deb (a systemd service), and a signed APT
+## repository of them (apt/); lintian-checked.
 package: ui
 	scripts/package.sh
 
-## The packages installed on a clean Debian 12 (debootstrap, cached): the app draws its
-## window and is removed without a trace; the server starts as its service and is purged.
+## The packages installed on a clean Debian 12 (debootstrap, cached) from the signed APT
+## repository (a tampered copy refused): the app draws its window and is removed without
+## a trace; the server starts as its service and is purged.
 package-test: package build
 	scripts/package-test.sh
 

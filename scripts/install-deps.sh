@@ -12,6 +12,7 @@ packages=(
   python3-venv                                       # the tests' Python references
   poppler-utils                                      # pdftotext: the tests read PDFs back
   debootstrap lintian desktop-file-utils             # make package and its clean-system test
+  apt-utils gnupg                                    # the signed APT repository (apt-ftparchive)
   curl ca-certificates
 )
 missing=()

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The packages, proven on a clean system (part of `make test`; run `make package` first).
 #
-# A minimal Debian 12 (debootstrap, cached between runs) gets the app's .deb through
-# `apt-get install --no-install-recommends`, so a library the package forgets to declare
-# fails here and not on a teacher's PC. Then:
+# A minimal Debian 12 (debootstrap, cached between runs) is given the signed APT repository
+# `make package` wrote (a copy whose signature was tampered with must be refused), and
+# installs the app from it with `apt-get install --no-install-recommends`, so a library
+# the package forgets to declare fails here and not on a teacher's PC. Then:
 #   - every library of the installed binaries is found (ldd);
 #   - the installed `ardoise` logs in to the demo server (on this machine's loopback) and
 #     the installed app opens on that profile under Xvfb: its screenshot must not be blank
@@ -24,10 +25,11 @@ artifacts=$root_dir/artifacts/package
 version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
 app_deb=$out/ardoise_${version}_amd64.deb
 server_deb=$out/ardoise-server_${version}_amd64.deb
+repo=$out/apt
 demo_server=$target/debug/ardoise-server
 
 [ "$(id -u)" -eq 0 ] || { echo "package-test: needs root (chroot and mounts)" >&2; exit 1; }
-for f in "$app_deb" "$server_deb"; do
+for f in "$app_deb" "$server_deb" "$repo/dists/stable/InRelease"; do
   [ -f "$f" ] || { echo "package-test: $f is missing (make package)" >&2; exit 1; }
 done
 [ -x "$demo_server" ] || { echo "package-test: $demo_server is missing (make build)" >&2; exit 1; }
@@ -94,17 +96,47 @@ mkdir -p "$cache/apt-archives/partial"
 mount --bind "$cache/apt-archives" "$sys/var/cache/apt/archives"
 mounted+=("$sys/var/cache/apt/archives")
 cp /etc/resolv.conf "$sys/etc/resolv.conf" 2>/dev/null || true
-cp "$app_deb" "$server_deb" "$sys/tmp/"
 echo "package-test: clean system ready in $(($(date +%s) - start)) s"
 
-# --- The app.
+# --- The signed APT repository, as a school's server would publish it. A copy whose
+# signed index was changed after signing must be refused by apt.
+cp -a "$repo" "$sys/srv/ardoise-apt"
+cp -a "$repo" "$sys/srv/ardoise-apt-tampered"
+sed -i 's/^Origin: Ardoise$/Origin: Quelqu-un-d-autre/' "$sys/srv/ardoise-apt-tampered/dists/stable/InRelease"
+rm -f "$sys/srv/ardoise-apt-tampered/dists/stable/Release.gpg"
+keyring=/srv/ardoise-apt/ardoise-archive-keyring.gpg
+echo "deb [signed-by=$keyring] file:/srv/ardoise-apt-tampered stable main" > "$sys/tmp/tampered.list"
+if in_sys apt-get update -o Dir::Etc::sourcelist=/tmp/tampered.list -o Dir::Etc::sourceparts=- \
+  > "$cache/apt-tampered.log" 2>&1; then
+  cat "$cache/apt-tampered.log" >&2
+  echo "package-test: apt accepted a repository whose signature does not match" >&2
+  exit 1
+fi
+grep -q "BADSIG\|signatures were invalid\|is not signed" "$cache/apt-tampered.log" || {
+  cat "$cache/apt-tampered.log" >&2
+  echo "package-test: apt refused the tampered repository, but not for its signature" >&2
+  exit 1
+}
+echo "package-test: a repository tampered with after signing is refused (BADSIG)"
+echo "deb [signed-by=$keyring] file:/srv/ardoise-apt stable main" > "$sys/etc/apt/sources.list.d/ardoise.list"
+
+# --- The app, from the signed repository.
 start=$(date +%s)
-in_sys apt-get update -qq > /dev/null
-in_sys apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$app_deb")" > "$cache/app-apt.log" 2>&1 || {
+in_sys apt-get update -qq > "$cache/apt-update.log" 2>&1 || {
+  cat "$cache/apt-update.log" >&2
+  echo "package-test: apt-get update failed with the signed repository" >&2
+  exit 1
+}
+in_sys apt-get install -y -qq --no-install-recommends ardoise > "$cache/app-apt.log" 2>&1 || {
   tail -30 "$cache/app-apt.log" >&2
   exit 1
 }
-echo "package-test: app installed with its dependencies in $(($(date +%s) - start)) s"
+in_sys apt-cache policy ardoise | grep -q "file:/srv/ardoise-apt stable/main" || {
+  in_sys apt-cache policy ardoise >&2
+  echo "package-test: ardoise did not come from the signed repository" >&2
+  exit 1
+}
+echo "package-test: app installed from the signed repository with its dependencies in $(($(date +%s) - start)) s"
 missing=$(in_sys sh -c 'ldd /usr/bin/ardoise-app /usr/bin/ardoise | grep "not found" || true')
 if [ -n "$missing" ]; then
   echo "package-test: libraries not found on a clean system:" >&2
@@ -179,7 +211,7 @@ fi
 echo "package-test: app removed, none of its $(wc -l < "$cache/app-files.txt") paths left"
 
 # --- The server.
-in_sys apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$server_deb")" > "$cache/server-apt.log" 2>&1 || {
+in_sys apt-get install -y -qq --no-install-recommends ardoise-server > "$cache/server-apt.log" 2>&1 || {
   tail -30 "$cache/server-apt.log" >&2
   exit 1
 }

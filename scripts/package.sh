@@ -3,7 +3,8 @@
 # downloaded beyond the package registries.
 #   - ardoise_<v>_amd64.deb and ardoise-<v>-1.x86_64.rpm: the desktop app and the `ardoise`
 #     command (the Tauri bundler, run by the Tauri CLI from its npm package);
-#   - ardoise-server_<v>_amd64.deb: the server as a systemd service (dpkg-deb).
+#   - ardoise-server_<v>_amd64.deb: the server as a systemd service (dpkg-deb);
+#   - apt/: a signed APT repository of both .debs, for a school's or académie's server.
 # Everything lands in $TARGET_DIR/package/. The .debs are then checked: the libraries their
 # binaries load are all declared (dpkg-shlibdeps), the app's binary carries the .deb
 # bundle marker, lintian and desktop-file-validate report no error.
@@ -138,5 +139,38 @@ for deb in "$out"/*.deb; do
 done
 [ "$status" -eq 0 ] || exit 1
 
+# --- The APT repository managed machines update from: the .debs, their index, a Release
+# signed with the archive key. ARDOISE_APT_GNUPGHOME names the GnuPG home holding the
+# school's own key; without it a test key is made once and kept in the target folder.
+repo=$out/apt
+keys=${ARDOISE_APT_GNUPGHOME:-$target/apt-test-key}
+if [ -z "${ARDOISE_APT_GNUPGHOME:-}" ] && [ ! -f "$keys/.made" ]; then
+  rm -rf "$keys"
+  mkdir -m 0700 -p "$keys"
+  gpg --homedir "$keys" --batch --quiet --passphrase '' \
+    --quick-gen-key "Ardoise archive (test key) <archive@ardoise.fr>" ed25519 sign never
+  touch "$keys/.made"
+fi
+mkdir -p "$repo/pool/main" "$repo/dists/stable/main/binary-amd64"
+cp "$out"/*.deb "$repo/pool/main/"
+(
+  cd "$repo"
+  apt-ftparchive packages pool > dists/stable/main/binary-amd64/Packages
+  gzip -9nk dists/stable/main/binary-amd64/Packages
+  apt-ftparchive \
+    -o APT::FTPArchive::Release::Origin=Ardoise \
+    -o APT::FTPArchive::Release::Label=Ardoise \
+    -o APT::FTPArchive::Release::Suite=stable \
+    -o APT::FTPArchive::Release::Codename=stable \
+    -o APT::FTPArchive::Release::Architectures=amd64 \
+    -o APT::FTPArchive::Release::Components=main \
+    -o APT::FTPArchive::Release::Description="Ardoise, offline-first ENT client and server" \
+    release dists/stable > dists/stable/Release.tmp
+  mv dists/stable/Release.tmp dists/stable/Release
+  gpg --homedir "$keys" --batch --yes --quiet --clearsign -o dists/stable/InRelease dists/stable/Release
+  gpg --homedir "$keys" --batch --yes --quiet --armor --detach-sign -o dists/stable/Release.gpg dists/stable/Release
+  gpg --homedir "$keys" --batch --quiet --export > ardoise-archive-keyring.gpg
+)
+
 ls -l "$out"/*.deb "$out"/*.rpm
-echo "make package: ardoise_${version}_amd64.deb, ardoise-${version}-1.x86_64.rpm and ardoise-server_${version}_amd64.deb in $out"
+echo "make package: ardoise_${version}_amd64.deb, ardoise-${version}-1.x86_64.rpm, ardoise-server_${version}_amd64.deb and the signed APT repository apt/ in $out"
