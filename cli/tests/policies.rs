@@ -5,7 +5,7 @@
 //! system's (`HTTP_PROXY`), a real forwarding proxy on loopback.
 
 use ardoise_testkit::forward_proxy::ForwardProxy;
-use ardoise_testkit::{Client, Server};
+use ardoise_testkit::{server_cmd, Client, Server};
 
 /// The environment of a run with `policies` as its policy file and no proxy inherited
 /// from the machine running the tests.
@@ -188,4 +188,42 @@ fn every_request_goes_through_the_policy_proxy_else_the_system_one() {
         "{}",
         offline.stderr
     );
+}
+
+#[test]
+fn a_closed_assistance_inbox_keeps_reports_on_the_computer() {
+    let root = tempfile::tempdir().unwrap();
+    let server = Server::demo(root.path());
+    let file = root.path().join("policies.json");
+    std::fs::write(&file, r#"{"policies": {"SupportInbox": false}}"#).unwrap();
+    let env = env(&file);
+    let c = Client::new(root.path(), "martin");
+    run(
+        &c,
+        &["login", "--server", &server.url(), "--user", "martin"],
+        &env,
+    )
+    .ok();
+    let out = root.path().join("rapport.zip");
+    run(
+        &c,
+        &["support-bundle", "--send", "--out", out.to_str().unwrap()],
+        &env,
+    )
+    .ok();
+    run(&c, &["sync"], &env).ok();
+    let data = root.path().join("server");
+    let inbox = || -> Vec<serde_json::Value> {
+        serde_json::from_str(&server_cmd(&data, &["support", "list", "--json"], &[])).unwrap()
+    };
+    assert_eq!(
+        inbox().len(),
+        0,
+        "the school closed its inbox: nothing is sent"
+    );
+    assert!(out.exists(), "the report is still saved as a file");
+    // The school opens it again: the report waiting goes with the next sync.
+    std::fs::remove_file(&file).unwrap();
+    run(&c, &["sync"], &env).ok();
+    assert_eq!(inbox().len(), 1);
 }

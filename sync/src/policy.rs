@@ -38,15 +38,9 @@ pub const FILE_ENV: &str = "ARDOISE_POLICIES";
 /// The most of a policy file read: a school's policies are a few lines.
 const MAX_FILE_BYTES: u64 = 64 * 1024;
 
-/// The features a policy may hide (`HiddenFeatures`).
-pub const FEATURES: &[&str] = &[
-    "documents",
-    "calendarFeed",
-    "indicators",
-    "progressions",
-    "news",
-    "assistance",
-];
+/// The features a policy may hide (`HiddenFeatures`): the app does not show them, as when
+/// the ENT has no such thing (its capabilities of the same names).
+pub const FEATURES: &[&str] = &["documents", "calendarFeed", "indicators", "progressions"];
 
 /// One setting: its value, whether the school locked it, and where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -330,6 +324,21 @@ impl Policies {
         }
     }
 
+    /// What the ENT offers (`caps`) less what the school turned off: the hidden features,
+    /// and the assistance inbox when `SupportInbox` is false (reports are then saved to a
+    /// file, as with an ENT without an inbox).
+    pub fn restrict(&self, caps: crate::Capabilities) -> crate::Capabilities {
+        let inbox = self.support_inbox.as_ref().is_none_or(|s| s.value);
+        crate::Capabilities {
+            documents: caps.documents && !self.hides("documents"),
+            calendar_feed: caps.calendar_feed && !self.hides("calendarFeed"),
+            indicators: caps.indicators && !self.hides("indicators"),
+            progressions: caps.progressions && !self.hides("progressions"),
+            assistance: caps.assistance && inbox,
+            ..caps
+        }
+    }
+
     /// The same policies with the client secret masked, for printing.
     pub fn for_display(&self) -> Policies {
         let mut shown = self.clone();
@@ -461,6 +470,28 @@ mod tests {
         assert!(Policies::default()
             .oauth_client(Some("id".into()), None)
             .is_none());
+    }
+
+    #[test]
+    fn hidden_features_and_a_closed_inbox_are_taken_off_the_ents_capabilities() {
+        let caps = crate::Capabilities::REFERENCE;
+        assert_eq!(Policies::default().restrict(caps), caps);
+        let p = parse(
+            r#"{"policies": {"HiddenFeatures": ["documents", "indicators"], "SupportInbox": false}}"#,
+        );
+        let got = p.restrict(caps);
+        assert!(!got.documents && !got.indicators && !got.assistance);
+        assert!(got.calendar_feed && got.progressions && got.visas && got.server_merge);
+        // A policy never turns on what the ENT lacks.
+        let none = crate::Capabilities {
+            documents: false,
+            ..caps
+        };
+        assert!(
+            !parse(r#"{"policies": {"SupportInbox": true}}"#)
+                .restrict(none)
+                .documents
+        );
     }
 
     #[test]

@@ -161,7 +161,18 @@ function documentsButton(): HTMLButtonElement {
   return b;
 }
 
-/** What the ENT lets Ardoise do (its backend's capabilities); all until the first status. */
+/** The school's policies hide this feature (`HiddenFeatures`): it is not shown at all. */
+function hidden(what: string): boolean {
+  return policy.hiddenFeatures.includes(what);
+}
+
+/** The header's Documents button, unless the school hides the feature. */
+function documentsButtons(): HTMLButtonElement[] {
+  return hidden("documents") ? [] : [documentsButton()];
+}
+
+/** What the ENT lets Ardoise do (its backend's capabilities, less what the school's
+ * policies turn off); all until the first status. */
 function can(what: "lessonStatus" | "visas" | "documents" | "calendarFeed" | "assistance" | "indicators" | "progressions"): boolean {
   return status?.capabilities[what] ?? true;
 }
@@ -294,7 +305,10 @@ function officeTabs(): HTMLElement {
   tabs.setAttribute("role", "tablist");
   const choices = [["day", m.whereTab], ["logbooks", m.logbooks]] as [typeof officeTab, string][];
   // Who accepted the charter is the direction's to see.
-  if (me?.roles.includes("direction")) choices.push(["charter", m.charterTab], ["indicators", m.indicatorsTab]);
+  if (me?.roles.includes("direction")) {
+    choices.push(["charter", m.charterTab]);
+    if (!hidden("indicators")) choices.push(["indicators", m.indicatorsTab]);
+  }
   for (const [id, label] of choices) {
     const b = document.createElement("button");
     b.setAttribute("role", "tab");
@@ -423,7 +437,7 @@ async function renderOffice(): Promise<void> {
   const m = t(lang);
   if (officeTab === "logbooks" && signsVisas()) return renderLogbooks();
   if (officeTab === "charter" && me?.roles.includes("direction")) return renderCharterStatus();
-  if (officeTab === "indicators" && me?.roles.includes("direction")) return renderIndicators();
+  if (officeTab === "indicators" && me?.roles.includes("direction") && !hidden("indicators")) return renderIndicators();
   const day = dateInput(m.day, current, (d) => {
     current = d;
     void render();
@@ -439,7 +453,7 @@ async function renderOffice(): Promise<void> {
   pdf.onclick = () => void exportPdf().catch(showError);
   const archive =
     target && target.kind !== "room" ? [yearArchiveButton({ kind: target.kind, key: target.key })] : [];
-  const nav = [day, print, pdf, ...archive, await newsHeaderButton(), documentsButton(), helpButton(), ...accountButtons(), langButton()];
+  const nav = [day, print, pdf, ...archive, await newsHeaderButton(), ...documentsButtons(), helpButton(), ...accountButtons(), langButton()];
   const header = pageHeader(me?.displayName ?? "", ...(signsVisas() ? [officeTabs(), ...nav] : nav));
 
   const search = document.createElement("section");
@@ -748,7 +762,7 @@ async function draw(): Promise<void> {
       drafts.textContent = m.drafts((await listDrafts().catch(() => [])).length);
       withIcon(drafts, "drafts");
       drafts.onclick = () => void openDrafts();
-      tools.push(drafts, documentsButton());
+      tools.push(drafts, ...documentsButtons());
     }
     if (isLearner()) tools.push(await todoHeaderButton());
     tools.push(await newsHeaderButton(), helpButton());

@@ -111,11 +111,14 @@ pub struct SyncEngine {
     online: bool,
     listener: Option<Listener>,
     progress: Option<SyncProgress>,
+    /// What the ENT lets Ardoise do, less what the school's policies turn off.
+    capabilities: crate::Capabilities,
 }
 
 impl SyncEngine {
     /// An engine over an open replica.
     pub fn new(profile: Profile, replica: Replica, connector: Box<dyn Connector>) -> SyncEngine {
+        let capabilities = crate::policy::load().restrict(connector.capabilities());
         SyncEngine {
             replica,
             connector,
@@ -123,6 +126,7 @@ impl SyncEngine {
             online: false,
             listener: None,
             progress: None,
+            capabilities,
         }
     }
 
@@ -177,7 +181,7 @@ impl SyncEngine {
             progress: self.progress.clone(),
             key_storage: self.replica.key_storage(),
             ent: self.connector.name().to_string(),
-            capabilities: self.connector.capabilities(),
+            capabilities: self.capabilities,
         })
     }
 
@@ -223,9 +227,13 @@ impl SyncEngine {
         if result.is_ok() {
             // Support reports go once the edits are up; one that cannot go waits.
             // The sync just renewed the token if it had to.
-            let sent = self.replica.tokens().and_then(|t| {
-                crate::support::send_waiting(&self.replica, &*self.connector, &t.access_token)
-            });
+            // Not when the school turned its assistance inbox off (SupportInbox).
+            let sent = match self.capabilities.assistance {
+                true => self.replica.tokens().and_then(|t| {
+                    crate::support::send_waiting(&self.replica, &*self.connector, &t.access_token)
+                }),
+                false => Ok(0),
+            };
             if let Err(e) = sent {
                 result = Err(e);
             }
