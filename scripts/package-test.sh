@@ -12,11 +12,20 @@
 #   - removing the package leaves none of its files behind.
 # The same for the server's .deb: installed, started as its service account with the unit's
 # command line, answers its health check, stops cleanly, purged.
-# Needs root (chroot, mounts). Prints `package-test: … passed` at the end.
+# Needs root (chroot, mounts): run through sudo otherwise. The mounts are made in a mount
+# namespace of its own, so they end with the test however it ends. Prints
+# `package-test: … passed` at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "package-test: needs root, or sudo" >&2; exit 1; }
+  exec sudo --preserve-env=TARGET_DIR,CARGO_TARGET_DIR "$0" "$@"
+fi
+if [ -z "${ARDOISE_PKGTEST_NAMESPACE:-}" ]; then
+  exec env ARDOISE_PKGTEST_NAMESPACE=1 unshare --mount --propagation private "$0" "$@"
+fi
 root_dir=$PWD
-target=${TARGET_DIR:-${CARGO_TARGET_DIR:-$root_dir/target}}
+target=$(realpath -m "${TARGET_DIR:-${CARGO_TARGET_DIR:-$root_dir/target}}")
 out=$target/package
 cache=$target/pkgtest
 base=$cache/base
@@ -28,7 +37,6 @@ server_deb=$out/ardoise-server_${version}_amd64.deb
 repo=$out/apt
 demo_server=$target/debug/ardoise-server
 
-[ "$(id -u)" -eq 0 ] || { echo "package-test: needs root (chroot and mounts)" >&2; exit 1; }
 for f in "$app_deb" "$server_deb" "$repo/dists/stable/InRelease"; do
   [ -f "$f" ] || { echo "package-test: $f is missing (make package)" >&2; exit 1; }
 done
@@ -54,7 +62,7 @@ remove_tree() {
     echo "package-test: $1 still has mounts, not deleting it" >&2
     exit 1
   fi
-  rm -rf "$1"
+  rm -rf --one-file-system "$1"
 }
 server_pid=
 cleanup() {
@@ -62,6 +70,7 @@ cleanup() {
   unmount_all
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 in_sys() {
   chroot "$sys" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
@@ -78,7 +87,8 @@ if [ ! -f "$base/.complete" ]; then
     exit 1
   }
   # What the test itself uses inside: a virtual display and a way to photograph it.
-  chroot "$base" apt-get install -y -qq --no-install-recommends xvfb xauth x11-apps > "$cache/base-apt.log" 2>&1 || {
+  chroot "$base" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends xvfb xauth x11-apps > "$cache/base-apt.log" 2>&1 || {
     tail -20 "$cache/base-apt.log" >&2
     exit 1
   }
@@ -96,6 +106,9 @@ mkdir -p "$cache/apt-archives/partial"
 mount --bind "$cache/apt-archives" "$sys/var/cache/apt/archives"
 mounted+=("$sys/var/cache/apt/archives")
 cp /etc/resolv.conf "$sys/etc/resolv.conf" 2>/dev/null || true
+# No service is started by a package inside this system (the server is started by hand).
+printf '#!/bin/sh\nexit 101\n' > "$sys/usr/sbin/policy-rc.d"
+chmod 0755 "$sys/usr/sbin/policy-rc.d"
 echo "package-test: clean system ready in $(($(date +%s) - start)) s"
 
 # --- The signed APT repository, as a school's server would publish it. A copy whose
@@ -112,7 +125,7 @@ if in_sys apt-get update -o Dir::Etc::sourcelist=/tmp/tampered.list -o Dir::Etc:
   echo "package-test: apt accepted a repository whose signature does not match" >&2
   exit 1
 fi
-grep -q "BADSIG\|signatures were invalid\|is not signed" "$cache/apt-tampered.log" || {
+grep -q "BADSIG" "$cache/apt-tampered.log" || {
   cat "$cache/apt-tampered.log" >&2
   echo "package-test: apt refused the tampered repository, but not for its signature" >&2
   exit 1
@@ -219,7 +232,8 @@ in_sys dpkg -L ardoise-server | sort > "$cache/server-files.txt"
 owner=$(in_sys stat -c %U /var/lib/ardoise-server)
 [ "$owner" = ardoise-server ] || { echo "package-test: /var/lib/ardoise-server belongs to $owner" >&2; exit 1; }
 exec_start=$(sed -n 's/^ExecStart=//p' "$sys/lib/systemd/system/ardoise-server.service")
-# The unit's command line, as its account; only the port is moved off the usual one.
+# The unit's command line, as its account; only the port is moved off the usual one. (Not
+# under systemd: the unit's sandboxing is not exercised here.)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # shellcheck disable=SC2086 # the unit's command line is split as systemd splits it
 chroot --userspec=ardoise-server:ardoise-server "$sys" /usr/bin/env -i PATH=/usr/bin:/bin \

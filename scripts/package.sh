@@ -9,9 +9,10 @@
 # binaries load are all declared (dpkg-shlibdeps), the app's binary carries the .deb
 # bundle marker, lintian and desktop-file-validate report no error.
 set -euo pipefail
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 root=$PWD
-target=${TARGET_DIR:-${CARGO_TARGET_DIR:-$root/target}}
+target=$(realpath -m "${TARGET_DIR:-${CARGO_TARGET_DIR:-$root/target}}")
 out=$target/package
 stage=$out/stage
 version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
@@ -44,12 +45,14 @@ done
 # The shared libraries the binaries load, as Debian package relations (dpkg-shlibdeps
 # wants a debian/control of its own).
 shlibdeps() {
-  local work
+  local work found
   work=$(mktemp -d)
   mkdir -p "$work/debian"
   printf 'Source: ardoise\n\nPackage: ardoise\nArchitecture: any\n' > "$work/debian/control"
-  (cd "$work" && dpkg-shlibdeps -O "$@" 2>/dev/null) | sed -n 's/^shlibs:Depends=//p'
+  found=$(cd "$work" && dpkg-shlibdeps -O "$@" | sed -n 's/^shlibs:Depends=//p')
   rm -rf "$work"
+  [ -n "$found" ] || { echo "package: dpkg-shlibdeps found no dependency for $*" >&2; return 1; }
+  echo "$found"
 }
 
 # --- The app. The Tauri CLI appends WebKitGTK and GTK to Depends itself: they are left
@@ -90,7 +93,8 @@ for script in postinst prerm postrm; do
 done
 echo /etc/ardoise-server/config.toml > "$srv/DEBIAN/conffiles"
 server_depends=$(shlibdeps "$srv/usr/bin/ardoise-server")
-(cd "$srv" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum) > "$srv/DEBIAN/md5sums"
+# Conffiles are left out of md5sums, as dpkg keeps their sums itself.
+(cd "$srv" && find . -type f ! -path './DEBIAN/*' ! -path './etc/*' -printf '%P\0' | sort -z | xargs -0 md5sum) > "$srv/DEBIAN/md5sums"
 cat > "$srv/DEBIAN/control" <<EOF
 Package: ardoise-server
 Version: $version
@@ -141,15 +145,24 @@ done
 
 # --- The APT repository managed machines update from: the .debs, their index, a Release
 # signed with the archive key. ARDOISE_APT_GNUPGHOME names the GnuPG home holding the
-# school's own key; without it a test key is made once and kept in the target folder.
+# school's own key and ARDOISE_APT_KEY which key of it (its fingerprint); without them a
+# test key is made once and kept in the target folder.
 repo=$out/apt
 keys=${ARDOISE_APT_GNUPGHOME:-$target/apt-test-key}
+key=${ARDOISE_APT_KEY:-}
+[ -z "${ARDOISE_APT_GNUPGHOME:-}" ] || [ -n "$key" ] || {
+  echo "package: ARDOISE_APT_GNUPGHOME needs ARDOISE_APT_KEY (the fingerprint to sign with)" >&2
+  exit 1
+}
 if [ -z "${ARDOISE_APT_GNUPGHOME:-}" ] && [ ! -f "$keys/.made" ]; then
   rm -rf "$keys"
   mkdir -m 0700 -p "$keys"
   gpg --homedir "$keys" --batch --quiet --passphrase '' \
     --quick-gen-key "Ardoise archive (test key) <archive@ardoise.fr>" ed25519 sign never
   touch "$keys/.made"
+fi
+if [ -z "$key" ]; then
+  key=$(gpg --homedir "$keys" --batch --with-colons --list-secret-keys | awk -F: '$1 == "fpr" { print $10; exit }')
 fi
 mkdir -p "$repo/pool/main" "$repo/dists/stable/main/binary-amd64"
 cp "$out"/*.deb "$repo/pool/main/"
@@ -167,9 +180,10 @@ cp "$out"/*.deb "$repo/pool/main/"
     -o APT::FTPArchive::Release::Description="Ardoise, offline-first ENT client and server" \
     release dists/stable > dists/stable/Release.tmp
   mv dists/stable/Release.tmp dists/stable/Release
-  gpg --homedir "$keys" --batch --yes --quiet --clearsign -o dists/stable/InRelease dists/stable/Release
-  gpg --homedir "$keys" --batch --yes --quiet --armor --detach-sign -o dists/stable/Release.gpg dists/stable/Release
-  gpg --homedir "$keys" --batch --quiet --export > ardoise-archive-keyring.gpg
+  gpg --homedir "$keys" --batch --yes --quiet --local-user "$key" --clearsign -o dists/stable/InRelease dists/stable/Release
+  gpg --homedir "$keys" --batch --yes --quiet --local-user "$key" --armor --detach-sign -o dists/stable/Release.gpg dists/stable/Release
+  # Only that key goes to the computers, never the rest of the keyring.
+  gpg --homedir "$keys" --batch --quiet --export "$key" > ardoise-archive-keyring.gpg
 )
 
 ls -l "$out"/*.deb "$out"/*.rpm

@@ -622,13 +622,19 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
-            let ent = match ent {
-                EntChoice::Auto => match &policies.ent_kind {
-                    Some(kind) => kind.value,
+            let locked_kind = policies
+                .ent_kind
+                .as_ref()
+                .filter(|k| k.locked)
+                .and_then(|_| policies.ent_kind_for(&server));
+            let ent = match (locked_kind, ent) {
+                (Some(kind), _) => kind,
+                (None, EntChoice::Auto) => match policies.ent_kind_for(&server) {
+                    Some(kind) => kind,
                     None => backend::probe(&server)?,
                 },
-                EntChoice::Ardoise => backend::Ent::Ardoise,
-                EntChoice::OpenEntNg => backend::Ent::OpenEntNg,
+                (None, EntChoice::Ardoise) => backend::Ent::Ardoise,
+                (None, EntChoice::OpenEntNg) => backend::Ent::OpenEntNg,
             };
             let client = match ent {
                 backend::Ent::OpenEntNg => policies.oauth_client(
@@ -838,6 +844,13 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
             let bundle = ardoise_sync::support::build(&replica, &profile, &maker, &now)?;
             if let Some(out) = out {
                 write_out(&out, &bundle)?;
+            }
+            if send && !profile.info()?.ent.capabilities_here().assistance {
+                return Err(SyncError::refused(
+                    ErrorCode::BackendUnsupported,
+                    "Pas de boîte d'assistance ici (l'ENT n'en a pas, ou l'établissement l'a \
+                     fermée) : enregistrez le rapport dans un fichier (--out) et transmettez-le.",
+                ));
             }
             if send {
                 let id = ardoise_sync::support::queue(&replica, &bundle, &now)?;
@@ -1320,7 +1333,6 @@ fn charter(profile: &Profile, action: CharterAction) -> Result<(), SyncError> {
     Ok(())
 }
 
-/// Writes an exported file and prints its path.
 /// The school's policies as a person reads them, in French.
 fn policies_text(p: &ardoise_sync::policy::Policies) -> String {
     use ardoise_sync::policy::Setting;
@@ -1405,6 +1417,7 @@ fn app_logs() -> Vec<PathBuf> {
     logs
 }
 
+/// Writes an exported file and prints its path.
 fn write_out(path: &std::path::Path, bytes: &[u8]) -> Result<ExitCode, SyncError> {
     std::fs::write(path, bytes).map_err(|e| SyncError::Refused {
         code: ErrorCode::CliIo,

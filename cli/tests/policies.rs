@@ -205,12 +205,18 @@ fn a_closed_assistance_inbox_keeps_reports_on_the_computer() {
     )
     .ok();
     let out = root.path().join("rapport.zip");
-    run(
+    let refused = run(
         &c,
         &["support-bundle", "--send", "--out", out.to_str().unwrap()],
         &env,
-    )
-    .ok();
+    );
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("boîte d'assistance"),
+        "{}",
+        refused.stderr
+    );
+    assert!(out.exists(), "the report is saved as a file all the same");
     run(&c, &["sync"], &env).ok();
     let data = root.path().join("server");
     let inbox = || -> Vec<serde_json::Value> {
@@ -221,9 +227,8 @@ fn a_closed_assistance_inbox_keeps_reports_on_the_computer() {
         0,
         "the school closed its inbox: nothing is sent"
     );
-    assert!(out.exists(), "the report is still saved as a file");
-    // The school opens it again: the report waiting goes with the next sync.
+    // The school opens it again: a report goes with the sync.
     std::fs::remove_file(&file).unwrap();
-    run(&c, &["sync"], &env).ok();
+    run(&c, &["support-bundle", "--send"], &env).ok();
     assert_eq!(inbox().len(), 1);
 }

@@ -45,6 +45,12 @@ impl Ent {
         }
     }
 
+    /// What this kind of ENT lets Ardoise do on this computer: its capabilities less what
+    /// the school's policies turn off (`policy::Policies::restrict`).
+    pub fn capabilities_here(self) -> crate::Capabilities {
+        crate::policy::load().restrict(self.capabilities())
+    }
+
     /// What people call it.
     pub fn label(self) -> &'static str {
         match self {

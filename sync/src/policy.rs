@@ -2,8 +2,9 @@
 //! a computer, as Firefox, Chrome and VS Code take theirs.
 //!
 //! On Linux they are read from `/etc/ardoise/policies.json` (root's to write; never shipped
-//! in the package, so an update never overwrites it); `ARDOISE_POLICIES` names another file
-//! (tests, a portable install). The file has Firefox's shape:
+//! in the package, so an update never overwrites it). `ARDOISE_POLICIES` names another file
+//! only on a computer that has no system file (tests, a portable install): a user cannot
+//! step around the school's policies by setting a variable. The file has Firefox's shape:
 //!
 //! ```json
 //! { "policies": {
@@ -98,12 +99,24 @@ pub struct PolicyView {
     pub problems: Vec<String>,
 }
 
-/// The file policies are read from on this computer.
+/// The file policies are read from on this computer: the system's when it exists, else
+/// the one `ARDOISE_POLICIES` names, else the system's path (found missing).
 pub fn policy_file() -> PathBuf {
-    std::env::var_os(FILE_ENV)
+    choose_file(Path::new(SYSTEM_FILE), std::env::var_os(FILE_ENV))
+}
+
+fn choose_file(system: &Path, named: Option<std::ffi::OsString>) -> PathBuf {
+    // Only a file that is not there gives way: one this user may not read (a folder made
+    // 0700) stays the one read, and load_from reports it, rather than its locks being
+    // dropped.
+    match std::fs::symlink_metadata(system) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        _ => return system.to_path_buf(),
+    }
+    named
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(SYSTEM_FILE))
+        .unwrap_or_else(|| system.to_path_buf())
 }
 
 /// The policies of this computer ([`policy_file`]); never fails.
@@ -303,6 +316,16 @@ impl Policies {
         })
     }
 
+    /// The kind of ENT the school set for `server`: only for its own address (or for any
+    /// when it set no address), so that another address typed by the user is still asked.
+    pub fn ent_kind_for(&self, server: &str) -> Option<Ent> {
+        let kind = self.ent_kind.as_ref()?;
+        match &self.ent_url {
+            Some(url) if !same_url(&url.value, server) => None,
+            _ => Some(kind.value),
+        }
+    }
+
     /// Whether the school hid `feature` (a name of [`FEATURES`]).
     pub fn hides(&self, feature: &str) -> bool {
         self.hidden_features
@@ -359,10 +382,18 @@ pub(crate) fn http_client() -> reqwest::blocking::ClientBuilder {
         return builder;
     };
     match reqwest::Proxy::all(&proxy.value) {
+        // A locked proxy is the only way out: the user's NO_PROXY does not step around it.
+        Ok(p) if proxy.locked => builder.proxy(p),
         Ok(p) => builder.proxy(p.no_proxy(reqwest::NoProxy::from_env())),
-        // A value parse_into accepted but reqwest does not: as if there were no policy
-        // proxy, the system's then applies.
-        Err(_) => builder,
+        // A value parse_into accepted but reqwest does not: said, and as if there were no
+        // policy proxy (the system's then applies).
+        Err(e) => {
+            tracing::warn!(
+                "politique : proxy {} inutilisable ({e}) ; ignoré",
+                proxy.value
+            );
+            builder
+        }
     }
 }
 
@@ -521,6 +552,44 @@ mod tests {
             "the good key is kept"
         );
         assert!(p.ent_url.is_none() && p.updates_enabled.is_none() && p.support_inbox.is_none());
+    }
+
+    #[test]
+    fn the_schools_kind_of_ent_is_for_its_own_address_only() {
+        let p = parse(
+            r#"{"policies": {"EntUrl": {"Value": "https://ent.lycee.fr", "Locked": false},
+            "EntKind": "open-ent-ng"}}"#,
+        );
+        assert_eq!(
+            p.ent_kind_for("https://ent.lycee.fr/"),
+            Some(Ent::OpenEntNg)
+        );
+        assert_eq!(
+            p.ent_kind_for("http://127.0.0.1:8787"),
+            None,
+            "another address is asked"
+        );
+        let any = parse(r#"{"policies": {"EntKind": "ardoise"}}"#);
+        assert_eq!(
+            any.ent_kind_for("http://127.0.0.1:8787"),
+            Some(Ent::Ardoise)
+        );
+    }
+
+    #[test]
+    fn the_variable_never_steps_around_a_system_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let system = dir.path().join("etc-policies.json");
+        let mine = Some(std::ffi::OsString::from("/home/eleve/mes-regles.json"));
+        // No system file: the variable's (tests, portable installs), else the system path.
+        assert_eq!(
+            choose_file(&system, mine.clone()),
+            PathBuf::from("/home/eleve/mes-regles.json")
+        );
+        assert_eq!(choose_file(&system, None), system);
+        // A system file: always it.
+        std::fs::write(&system, "{}").unwrap();
+        assert_eq!(choose_file(&system, mine), system);
     }
 
     #[test]

@@ -44,6 +44,16 @@ impl Driver {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        // The app's settings and caches beside its data folder: a story never reads or
+        // moves the folders of the account running the tests.
+        if let Some((_, data)) = env.iter().find(|(k, _)| *k == "XDG_DATA_HOME") {
+            let data = Path::new(data);
+            for (var, name) in [("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")] {
+                if !env.iter().any(|(k, _)| *k == var) {
+                    cmd.env(var, data.join(name));
+                }
+            }
+        }
         let driver = cmd
             .spawn()
             .expect("start WebKitWebDriver (package webkit2gtk-driver)");

@@ -33,8 +33,8 @@ pub async fn login(
     let profile = state.profiles.for_login(login.trim())?;
     let target = profile.clone();
     let info = tauri::async_runtime::spawn_blocking(move || {
-        let ent = match &policies.ent_kind {
-            Some(kind) => kind.value,
+        let ent = match policies.ent_kind_for(&server) {
+            Some(kind) => kind,
             None => backend::probe(&server)?,
         };
         let client = app_client(&policies, ent)?;
@@ -95,8 +95,8 @@ fn app_client(policies: &Policies, ent: Ent) -> Result<Option<Client>, SyncError
 pub async fn probe_ent(server: String) -> CmdResult<Ent> {
     let policies = policy::load();
     let server = policies.ent_url_for(&server)?;
-    if let Some(kind) = &policies.ent_kind {
-        return Ok(kind.value);
+    if let Some(kind) = policies.ent_kind_for(&server) {
+        return Ok(kind);
     }
     Ok(
         tauri::async_runtime::spawn_blocking(move || backend::probe(&server))

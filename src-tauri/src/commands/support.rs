@@ -78,10 +78,11 @@ pub async fn save_support_bundle(
 /// Queues a support report for the ENT's assistance inbox and wakes the sync loop.
 #[tauri::command]
 pub fn send_support_report(app: AppHandle, state: State<'_, AppState>) -> CmdResult<Report> {
-    if !state.profile()?.info()?.ent.capabilities().assistance {
+    if !state.profile()?.info()?.ent.capabilities_here().assistance {
         return Err(CommandError::new(
             ErrorCode::BackendUnsupported,
-            "Cet ENT n'a pas de boîte d'assistance : enregistrez le rapport dans un fichier.",
+            "Pas de boîte d'assistance ici (l'ENT n'en a pas, ou l'établissement l'a \
+             fermée) : enregistrez le rapport dans un fichier.",
         ));
     }
     let zip = bundle(&app, &state)?;

@@ -25,7 +25,7 @@ pub fn status_of(state: &AppState) -> CmdResult<SyncStatus> {
         progress: latest.and_then(|l| l.progress),
         key_storage: replica.key_storage(),
         ent: ent.as_str().to_string(),
-        capabilities: ent.capabilities(),
+        capabilities: ent.capabilities_here(),
     })
 }
 
