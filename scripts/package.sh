@@ -37,6 +37,11 @@ strip "$target/release/ardoise-app"
 install -m 0755 -s "$target/release/ardoise" "$stage/ardoise"
 install -m 0755 -s "$target/release/ardoise-server" "$stage/ardoise-server"
 
+# The manual pages: the two commands print theirs (clap_mangen), the app's is written.
+"$target/release/ardoise" manpage | gzip -9n > "$stage/ardoise.1.gz"
+"$target/release/ardoise-server" --print-manpage | gzip -9n > "$stage/ardoise-server.1.gz"
+gzip -9nc packaging/app/ardoise-app.1 > "$stage/ardoise-app.1.gz"
+
 # Debian's changelog of each package, compressed as policy asks (gzip -9n).
 for pkg in ardoise ardoise-server; do
   sed "s/@PACKAGE@/$pkg/" packaging/changelog | gzip -9n > "$stage/changelog-$pkg.gz"
@@ -67,11 +72,15 @@ files = {
     "/usr/bin/ardoise": f"{stage}/ardoise",
     "/usr/share/doc/ardoise/copyright": f"{packaging}/copyright",
     "/usr/share/doc/ardoise/changelog.gz": f"{stage}/changelog-ardoise.gz",
+    "/usr/share/man/man1/ardoise.1.gz": f"{stage}/ardoise.1.gz",
+    "/usr/share/man/man1/ardoise-app.1.gz": f"{stage}/ardoise-app.1.gz",
 }
 config = {"bundle": {"active": True, "linux": {
     "deb": {"depends": [d.strip() for d in depends.split(",") if d.strip()], "files": files},
     "rpm": {"files": {"/usr/bin/ardoise": f"{stage}/ardoise",
-                      "/usr/share/licenses/ardoise/copyright": f"{packaging}/copyright"}},
+                      "/usr/share/licenses/ardoise/copyright": f"{packaging}/copyright",
+                      "/usr/share/man/man1/ardoise.1.gz": f"{stage}/ardoise.1.gz",
+                      "/usr/share/man/man1/ardoise-app.1.gz": f"{stage}/ardoise-app.1.gz"}},
 }}}
 json.dump(config, open(path, "w"), indent=2)
 EOF
@@ -87,6 +96,7 @@ install -D -m 0644 packaging/server/config.toml "$srv/etc/ardoise-server/config.
 install -D -m 0644 packaging/copyright "$srv/usr/share/doc/ardoise-server/copyright"
 install -D -m 0644 packaging/server/README.Debian "$srv/usr/share/doc/ardoise-server/README.Debian"
 install -D -m 0644 "$stage/changelog-ardoise-server.gz" "$srv/usr/share/doc/ardoise-server/changelog.gz"
+install -D -m 0644 "$stage/ardoise-server.1.gz" "$srv/usr/share/man/man1/ardoise-server.1.gz"
 mkdir -p "$srv/DEBIAN"
 for script in postinst prerm postrm; do
   install -m 0755 "packaging/server/$script" "$srv/DEBIAN/$script"

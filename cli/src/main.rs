@@ -16,7 +16,7 @@ use ardoise_sync::archive::{ArchiveOf, SchoolYear};
 use ardoise_sync::views::{self, Who};
 use ardoise_sync::{backend, logbook, Profile, Replica, SyncEngine, SyncError};
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 
 /// Ardoise, the offline-first client of the school ENT, from the command line.
@@ -180,6 +180,9 @@ enum Command {
         #[arg(long)]
         structure: Option<String>,
     },
+    /// Prints this command's manual page (roff), for the packages.
+    #[command(hide = true)]
+    Manpage,
     /// The school's policies on this computer (/etc/ardoise/policies.json, or the file
     /// ARDOISE_POLICIES names): each value, whether it is locked, where it came from, and
     /// what was wrong with the file (ignored). The client secret is never printed.
@@ -688,6 +691,9 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                 info.server,
                 ent.label()
             );
+        }
+        Command::Manpage => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
         }
         Command::Policies { json } => {
             let policies = ardoise_sync::policy::load().for_display();

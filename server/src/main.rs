@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// The reference central ENT of Ardoise.
 #[derive(Parser)]
@@ -271,6 +271,14 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    // The manual page the package carries, before anything else is asked for (--data).
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == "--print-manpage")
+    {
+        clap_mangen::Man::new(Args::command()).render(&mut std::io::stdout())?;
+        return Ok(());
+    }
     let args = match ardoise_server::config_file::expand_args(std::env::args_os().collect()) {
         Ok(argv) => Args::parse_from(argv),
         Err(e) => {
