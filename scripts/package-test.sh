@@ -31,7 +31,7 @@ cache=$target/pkgtest
 base=$cache/base
 sys=$cache/system
 artifacts=$root_dir/artifacts/package
-version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+version=$(scripts/version.sh)
 app_deb=$out/ardoise_${version}_amd64.deb
 server_deb=$out/ardoise-server_${version}_amd64.deb
 repo=$out/apt

@@ -15,8 +15,7 @@ root=$PWD
 target=$(realpath -m "${TARGET_DIR:-${CARGO_TARGET_DIR:-$root/target}}")
 out=$target/package
 stage=$out/stage
-version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
-[ -n "$version" ] || { echo "package: no version in Cargo.toml" >&2; exit 1; }
+version=$(scripts/version.sh)
 changelog_version=$(sed -n '1s/^@PACKAGE@ (\(.*\)) .*/\1/p' packaging/changelog)
 [ "$changelog_version" = "$version" ] || {
   echo "package: packaging/changelog is at $changelog_version, Cargo.toml at $version" >&2

@@ -625,19 +625,14 @@ fn run(cli: Cli) -> Result<ExitCode, SyncError> {
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
-            let locked_kind = policies
-                .ent_kind
-                .as_ref()
-                .filter(|k| k.locked)
-                .and_then(|_| policies.ent_kind_for(&server));
-            let ent = match (locked_kind, ent) {
-                (Some(kind), _) => kind,
-                (None, EntChoice::Auto) => match policies.ent_kind_for(&server) {
-                    Some(kind) => kind,
-                    None => backend::probe(&server)?,
-                },
-                (None, EntChoice::Ardoise) => backend::Ent::Ardoise,
-                (None, EntChoice::OpenEntNg) => backend::Ent::OpenEntNg,
+            let asked = match ent {
+                EntChoice::Auto => None,
+                EntChoice::Ardoise => Some(backend::Ent::Ardoise),
+                EntChoice::OpenEntNg => Some(backend::Ent::OpenEntNg),
+            };
+            let ent = match policies.ent_kind_for(&server, asked) {
+                Some(kind) => kind,
+                None => backend::probe(&server)?,
             };
             let client = match ent {
                 backend::Ent::OpenEntNg => policies.oauth_client(

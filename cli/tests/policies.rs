@@ -28,6 +28,32 @@ fn run(c: &Client, args: &[&str], env: &[(&'static str, String)]) -> ardoise_tes
     c.run_env(args, &env)
 }
 
+/// `ardoise login` (asking the ENT its kind first) then `ardoise sync`, as the client's
+/// own login.
+fn login_and_sync(c: &Client, server: &Server, env: &[(&'static str, String)]) {
+    let user = c.profile.file_name().unwrap().to_str().unwrap();
+    run(
+        c,
+        &["login", "--server", &server.url(), "--user", user],
+        env,
+    )
+    .ok();
+    run(c, &["sync"], env).ok();
+}
+
+/// What a proxy must have seen of a login and a sync: the probe of the ENT's kind, the
+/// login, and the first pull.
+fn assert_went_through(seen: &[String]) {
+    for request in ["GET /v1/health", "POST /v1/auth/login"] {
+        assert!(seen.iter().any(|r| r == request), "{request}: {seen:?}");
+    }
+    assert!(
+        seen.iter()
+            .any(|r| r.contains("/v1/snapshot") || r.contains("/v1/pull")),
+        "{seen:?}"
+    );
+}
+
 #[test]
 fn a_locked_ent_address_is_the_one_used_and_says_where_it_comes_from() {
     let root = tempfile::tempdir().unwrap();
@@ -136,23 +162,8 @@ fn every_request_goes_through_the_policy_proxy_else_the_system_one() {
     .unwrap();
     let env_policy = env(&file);
     let c = Client::new(root.path(), "martin");
-    run(
-        &c,
-        &["login", "--server", &server.url(), "--user", "martin"],
-        &env_policy,
-    )
-    .ok();
-    run(&c, &["sync"], &env_policy).ok();
-    let seen = proxy.requests();
-    assert!(
-        seen.contains(&"POST /v1/auth/login".to_string()),
-        "{seen:?}"
-    );
-    assert!(
-        seen.iter()
-            .any(|r| r.contains("/v1/snapshot") || r.contains("/v1/pull")),
-        "{seen:?}"
-    );
+    login_and_sync(&c, &server, &env_policy);
+    assert_went_through(&proxy.requests());
 
     // No policy: the system's proxy (HTTP_PROXY), the login included.
     let through_policy_proxy = proxy.requests().len();
@@ -164,19 +175,8 @@ fn every_request_goes_through_the_policy_proxy_else_the_system_one() {
         }
     }
     let l = Client::new(root.path(), "leroy");
-    run(
-        &l,
-        &["login", "--server", &server.url(), "--user", "leroy"],
-        &env_system,
-    )
-    .ok();
-    run(&l, &["sync"], &env_system).ok();
-    let seen = system.requests();
-    assert!(
-        seen.contains(&"POST /v1/auth/login".to_string()),
-        "{seen:?}"
-    );
-    assert!(seen.len() >= 3, "{seen:?}");
+    login_and_sync(&l, &server, &env_system);
+    assert_went_through(&system.requests());
     assert_eq!(proxy.requests().len(), through_policy_proxy);
 
     // A proxy that is down: the sync says the ENT cannot be reached, nothing is lost.

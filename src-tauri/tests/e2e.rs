@@ -25,13 +25,17 @@ fn app_binary() -> PathBuf {
 }
 
 fn launch(profile: &Path, xdg: &Path) -> Driver {
-    Driver::launch(
-        &app_binary(),
-        &[
-            ("ARDOISE_PROFILE", profile.to_str().unwrap()),
-            ("XDG_DATA_HOME", xdg.to_str().unwrap()),
-        ],
-    )
+    launch_with(profile, xdg, &[])
+}
+
+/// [`launch`] with more environment (the school's policy file, an OAuth client…).
+fn launch_with(profile: &Path, xdg: &Path, more: &[(&str, &str)]) -> Driver {
+    let mut env = vec![
+        ("ARDOISE_PROFILE", profile.to_str().unwrap()),
+        ("XDG_DATA_HOME", xdg.to_str().unwrap()),
+    ];
+    env.extend_from_slice(more);
+    Driver::launch(&app_binary(), &env)
 }
 
 /// Screens checked by the accessibility engine, and the serious or critical violations
@@ -153,15 +157,10 @@ fn a_locked_ent_address_is_shown_as_the_schools() {
         format!(r#"{{"policies": {{"EntUrl": "{}"}}}}"#, server.url()),
     )
     .unwrap();
-    let profile = dir.path().join("new-profile");
-    let xdg = dir.path().join("xdg");
-    let driver = Driver::launch(
-        &app_binary(),
-        &[
-            ("ARDOISE_PROFILE", profile.to_str().unwrap()),
-            ("XDG_DATA_HOME", xdg.to_str().unwrap()),
-            ("ARDOISE_POLICIES", policies.to_str().unwrap()),
-        ],
+    let driver = launch_with(
+        &dir.path().join("new-profile"),
+        &dir.path().join("xdg"),
+        &[("ARDOISE_POLICIES", policies.to_str().unwrap())],
     );
     driver.wait_until(
         "the login screen",
@@ -1452,12 +1451,10 @@ fn open_ent_ng_sign_in_on_the_ent_page_and_write_a_seance() {
     let ent = FakeEnt::start();
     ent.with(|e| e.browser_session = Some("claire.martin".into()));
     let profile = dir.path().join("new-profile");
-    let xdg = dir.path().join("xdg");
-    let driver = Driver::launch(
-        &app_binary(),
+    let driver = launch_with(
+        &profile,
+        &dir.path().join("xdg"),
         &[
-            ("ARDOISE_PROFILE", profile.to_str().unwrap()),
-            ("XDG_DATA_HOME", xdg.to_str().unwrap()),
             ("ARDOISE_CLIENT_ID", CLIENT_ID),
             ("ARDOISE_CLIENT_SECRET", CLIENT_SECRET),
             // No system browser here: the test plays it, from the address shown.

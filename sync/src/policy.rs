@@ -50,7 +50,7 @@ pub struct Setting<T> {
     pub value: T,
     /// Set by the school and not changeable by the user.
     pub locked: bool,
-    /// Where the value came from: the policy file's path, or `default`.
+    /// Where the value came from: the policy file's path.
     pub source: String,
 }
 
@@ -216,7 +216,14 @@ pub fn parse_into(policies: &mut Policies, text: &str) {
                         .push(wrong("une adresse http:// ou https://"));
                     continue;
                 }
-                let s = at(locked, &file, s.trim_end_matches('/').to_string());
+                // An address is compared without its trailing '/'; an id or a secret is
+                // kept as written.
+                let s = if key.ends_with("Url") || key == "Proxy" {
+                    s.trim_end_matches('/')
+                } else {
+                    s
+                };
+                let s = at(locked, &file, s.to_string());
                 match key.as_str() {
                     "EntUrl" => policies.ent_url = Some(s),
                     "OAuthClientId" => policies.oauth_client_id = Some(s),
@@ -316,13 +323,18 @@ impl Policies {
         })
     }
 
-    /// The kind of ENT the school set for `server`: only for its own address (or for any
-    /// when it set no address), so that another address typed by the user is still asked.
-    pub fn ent_kind_for(&self, server: &str) -> Option<Ent> {
-        let kind = self.ent_kind.as_ref()?;
-        match &self.ent_url {
-            Some(url) if !same_url(&url.value, server) => None,
-            _ => Some(kind.value),
+    /// The kind of ENT at `server`, when it need not be asked of the ENT: the school's
+    /// when it locked one, else `asked` (the user's `--ent`), else the school's preset.
+    /// The school's kind is for its own address only (or for any when it set none), so
+    /// that another address the user types is still probed.
+    pub fn ent_kind_for(&self, server: &str, asked: Option<Ent>) -> Option<Ent> {
+        let schools = self.ent_kind.as_ref().filter(|_| match &self.ent_url {
+            Some(url) => same_url(&url.value, server),
+            None => true,
+        });
+        match schools {
+            Some(kind) if kind.locked => Some(kind.value),
+            _ => asked.or(schools.map(|k| k.value)),
         }
     }
 
@@ -373,8 +385,8 @@ impl Policies {
 }
 
 /// A blocking HTTP client to build on, going through the school's proxy: the policy's
-/// (`Proxy`; `NO_PROXY` still honoured) when set, else the system's (`HTTP_PROXY`,
-/// `HTTPS_PROXY`, `NO_PROXY`, which reqwest reads itself). Every client Ardoise makes —
+/// (`Proxy`; `NO_PROXY` honoured for a preset one only) when set, else the system's
+/// (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, which reqwest reads itself). Every client Ardoise makes —
 /// the login's included — starts here.
 pub(crate) fn http_client() -> reqwest::blocking::ClientBuilder {
     let builder = reqwest::blocking::Client::builder();
@@ -446,6 +458,9 @@ mod tests {
         );
         assert_eq!(p.ent_kind.as_ref().unwrap().value, Ent::OpenEntNg);
         assert!(!p.oauth_client_id.as_ref().unwrap().locked);
+        // Only addresses lose their trailing '/': a secret is kept as written.
+        let slash = parse(r#"{"policies": {"OAuthClientSecret": "ab/cd/"}}"#);
+        assert_eq!(slash.oauth_client_secret.unwrap().value, "ab/cd/");
         assert!(
             p.proxy.as_ref().unwrap().locked,
             "a Value without Locked is locked"
@@ -561,19 +576,30 @@ mod tests {
             "EntKind": "open-ent-ng"}}"#,
         );
         assert_eq!(
-            p.ent_kind_for("https://ent.lycee.fr/"),
+            p.ent_kind_for("https://ent.lycee.fr/", None),
             Some(Ent::OpenEntNg)
         );
         assert_eq!(
-            p.ent_kind_for("http://127.0.0.1:8787"),
+            p.ent_kind_for("http://127.0.0.1:8787", None),
             None,
             "another address is asked"
         );
         let any = parse(r#"{"policies": {"EntKind": "ardoise"}}"#);
         assert_eq!(
-            any.ent_kind_for("http://127.0.0.1:8787"),
+            any.ent_kind_for("http://127.0.0.1:8787", None),
             Some(Ent::Ardoise)
         );
+        // The user's --ent wins over a preset kind, not over a locked one.
+        let preset = parse(r#"{"policies": {"EntKind": {"Value": "ardoise", "Locked": false}}}"#);
+        assert_eq!(
+            preset.ent_kind_for("https://a.fr", Some(Ent::OpenEntNg)),
+            Some(Ent::OpenEntNg)
+        );
+        assert_eq!(
+            any.ent_kind_for("https://a.fr", Some(Ent::OpenEntNg)),
+            Some(Ent::Ardoise)
+        );
+        assert_eq!(Policies::default().ent_kind_for("https://a.fr", None), None);
     }
 
     #[test]

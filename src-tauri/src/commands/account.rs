@@ -33,7 +33,7 @@ pub async fn login(
     let profile = state.profiles.for_login(login.trim())?;
     let target = profile.clone();
     let info = tauri::async_runtime::spawn_blocking(move || {
-        let ent = match policies.ent_kind_for(&server) {
+        let ent = match policies.ent_kind_for(&server, None) {
             Some(kind) => kind,
             None => backend::probe(&server)?,
         };
@@ -95,7 +95,7 @@ fn app_client(policies: &Policies, ent: Ent) -> Result<Option<Client>, SyncError
 pub async fn probe_ent(server: String) -> CmdResult<Ent> {
     let policies = policy::load();
     let server = policies.ent_url_for(&server)?;
-    if let Some(kind) = policies.ent_kind_for(&server) {
+    if let Some(kind) = policies.ent_kind_for(&server, None) {
         return Ok(kind);
     }
     Ok(
