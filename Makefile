@@ -55,15 +55,19 @@ rust-tests: pyenv
 ## (`--workspace` rather than `--test e2e`: the same selection as rust-tests resolves the
 ## same features, so nothing is compiled twice. The e2e binary runs its stories only when
 ## given `--ignored`; no other test is ignored, so the rest run nothing here.)
-## The stories run on the release app binary, as users get it (the one `make package` ships).
+## The stories run on the release app binary, as users get it (the one `make package` ships),
+## built with the updater's public key (scripts/updater-key.sh: a test key unless
+## ARDOISE_UPDATER_KEY names the release key).
 e2e: ui
-	cargo build --release -p ardoise-app --locked --features custom-protocol
+	ARDOISE_UPDATER_PUBKEY="$$(scripts/updater-key.sh)" \
+	  cargo build --release -p ardoise-app --locked --features custom-protocol
 	ARDOISE_APP_BIN="$(TARGET_DIR)/release/ardoise-app" xvfb-run -a -s "-screen 0 1280x800x24" \
 	  cargo test --workspace --locked -- --ignored --nocapture --test-threads=1
 
 ## The packages a school installs, in $(TARGET_DIR)/package/: the app and the `ardoise`
 ## command as .deb and .rpm, the server as a .deb (a systemd service), and a signed APT
-## repository of them (apt/); lintian-checked.
+## repository of them (apt/), and the updater's channel (updates/: latest.json and the
+## signed packages); lintian-checked.
 package: ui
 	scripts/package.sh
 

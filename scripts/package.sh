@@ -4,7 +4,9 @@
 #   - ardoise_<v>_amd64.deb and ardoise-<v>-1.x86_64.rpm: the desktop app and the `ardoise`
 #     command (the Tauri bundler, run by the Tauri CLI from its npm package);
 #   - ardoise-server_<v>_amd64.deb: the server as a systemd service (dpkg-deb);
-#   - apt/: a signed APT repository of both .debs, for a school's or académie's server.
+#   - apt/: a signed APT repository of both .debs, for a school's or académie's server;
+#   - updates/: the updater's channel for unmanaged installs, latest.json and the app's
+#     packages with their signatures (ARDOISE_UPDATE_BASE_URL: where it will be served).
 # Everything lands in $TARGET_DIR/package/. The .debs are then checked: the libraries their
 # binaries load are all declared (dpkg-shlibdeps), the app's binary carries the .deb
 # bundle marker, lintian and desktop-file-validate report no error.
@@ -26,8 +28,10 @@ rm -rf "$out"
 mkdir -p "$stage"
 
 # --- Binaries. One build per package, each with the features it has elsewhere, so the app
-# is the very binary `make e2e` ran (built with the same command) and nothing is rebuilt.
-cargo build --release --locked -p ardoise-app --features custom-protocol
+# is the very binary `make e2e` ran (built with the same command and the same updater key)
+# and nothing is rebuilt.
+updater_pub=$(scripts/updater-key.sh)
+ARDOISE_UPDATER_PUBKEY=$updater_pub cargo build --release --locked -p ardoise-app --features custom-protocol
 cargo build --release --locked -p ardoise-cli
 cargo build --release --locked -p ardoise-server
 # Packages ship stripped binaries (lintian). The app is stripped in place because the
@@ -195,5 +199,36 @@ cp "$out"/*.deb "$repo/pool/main/"
   gpg --homedir "$keys" --batch --quiet --export "$key" > ardoise-archive-keyring.gpg
 )
 
+# --- The updater's channel: a static latest.json naming each package with its signature,
+# bound to the version (the app refuses a signature for another). Any web server can
+# serve the folder; its address goes in the school's policy (UpdateUrl). The signatures
+# cover the packages, not their addresses: a school that serves the folder elsewhere may
+# rewrite the two "url" fields.
+updates=$out/updates
+base=${ARDOISE_UPDATE_BASE_URL:-https://mises-a-jour.ardoise.fr/stable}
+mkdir -p "$updates"
+cp "$out/ardoise_${version}_amd64.deb" "$out/ardoise-${version}-1.x86_64.rpm" "$updates/"
+updater_key=${ARDOISE_UPDATER_KEY:-$target/updater-key/ardoise.key}
+for pkg in "$updates"/*.deb "$updates"/*.rpm; do
+  env -u TAURI_SIGNING_PRIVATE_KEY ui/node_modules/.bin/tauri signer sign --password "" \
+    --app-version "$version" --private-key-path "$updater_key" "$pkg" >/dev/null
+done
+python3 - "$updates" "$version" "${base%/}" <<'EOF'
+import datetime, json, sys
+folder, version, base = sys.argv[1:]
+def entry(name):
+    return {"url": f"{base}/{name}", "signature": open(f"{folder}/{name}.sig").read()}
+manifest = {
+    "version": version,
+    "notes": f"Ardoise {version}",
+    "pub_date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "platforms": {
+        "linux-x86_64-deb": entry(f"ardoise_{version}_amd64.deb"),
+        "linux-x86_64-rpm": entry(f"ardoise-{version}-1.x86_64.rpm"),
+    },
+}
+json.dump(manifest, open(f"{folder}/latest.json", "w"), indent=2)
+EOF
+
 ls -l "$out"/*.deb "$out"/*.rpm
-echo "make package: ardoise_${version}_amd64.deb, ardoise-${version}-1.x86_64.rpm, ardoise-server_${version}_amd64.deb and the signed APT repository apt/ in $out"
+echo "make package: ardoise_${version}_amd64.deb, ardoise-${version}-1.x86_64.rpm, ardoise-server_${version}_amd64.deb, the signed APT repository apt/ and the updater's channel updates/ in $out"

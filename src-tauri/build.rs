@@ -68,6 +68,10 @@ fn main() {
         "add_documents",
         "choose_mirror_dir",
         "stop_mirror",
+        "update_status",
+        "check_update",
+        "install_update",
+        "restart_app",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

@@ -241,6 +241,20 @@ error_codes! {
     AppThread = "app.thread",
     /// The window's zoom could not be set.
     AppZoom = "app.zoom",
+    /// Updates are off here: the school's policy, or no update channel or key in this build.
+    UpdateOff = "update.off",
+    /// An update address that is neither https nor on this computer.
+    UpdateInsecureUrl = "update.insecure_url",
+    /// The update channel could not be read (network, or not a release manifest).
+    UpdateCheckFailed = "update.check_failed",
+    /// An update whose signature is not the project's, or not for the version announced.
+    UpdateBadSignature = "update.bad_signature",
+    /// Edits still wait to be sent: the update asks before going on.
+    UpdatePendingEdits = "update.pending_edits",
+    /// No update was found to install (look for one first).
+    UpdateNone = "update.none",
+    /// The system did not install the update (a refused password, a failed install).
+    UpdateInstallFailed = "update.install_failed",
     /// Input to the command line that is not what the command takes.
     CliInvalidInput = "cli.invalid_input",
     /// The command line could not read or write a file.

@@ -6,7 +6,7 @@ use ts_rs::{Config, TS};
 
 use ardoise_sync::views;
 
-use crate::commands::{account, timetable};
+use crate::commands::{account, timetable, updates};
 
 /// The whole `ui/src/bindings.ts`.
 pub fn typescript() -> String {
@@ -72,6 +72,9 @@ pub fn typescript() -> String {
         ardoise_protocol::indicators::CharterCounts::decl(&cfg),
         ardoise_protocol::indicators::Indicators::decl(&cfg),
         ardoise_sync::todo::TodoItem::decl(&cfg),
+        updates::UpdatesOff::decl(&cfg),
+        updates::UpdateFound::decl(&cfg),
+        updates::UpdateStatus::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `make bindings` (src-tauri/src/bindings.rs).\n\

@@ -62,11 +62,16 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        // Its own commands are not granted to the window: the app's (commands::updates)
+        // decide when to look and install.
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(move |app| {
             identifier::log_moves(&moves);
             let state = state::AppState::start(app.handle().clone(), profiles(app))
                 .map_err(|e| format!("{}: {}", e.code, e.message))?;
             app.manage(state);
+            app.manage(commands::updates::Updates::default());
+            commands::updates::watch(app.handle().clone());
             log::info!("Ardoise {} démarrée", env!("CARGO_PKG_VERSION"));
             Ok(())
         })
@@ -137,6 +142,10 @@ pub fn run() {
             commands::documents::add_documents,
             commands::documents::choose_mirror_dir,
             commands::documents::stop_mirror,
+            commands::updates::update_status,
+            commands::updates::check_update,
+            commands::updates::install_update,
+            commands::updates::restart_app,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Ardoise app");

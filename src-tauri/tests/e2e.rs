@@ -1561,6 +1561,117 @@ fn open_ent_ng_sign_in_on_the_ent_page_and_write_a_seance() {
     );
 }
 
+/// An install no package manager looks after finds its update on the school's channel
+/// (`UpdateUrl` in the policy, a static `latest.json` on a web server) and checks it before
+/// anything else: a package that is not the one signed, or signed for another version, is
+/// refused and nothing changes; the genuine one is downloaded and its signature verified.
+/// (This binary comes from `cargo build`, not a package: it does not replace itself, and a
+/// `.deb` install asks for an administrator's password, which no test can type.)
+fn an_update_is_found_and_only_a_signed_one_is_taken() {
+    use ardoise_testkit::update_channel::{manifest, sign, UpdateChannel};
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let martin = Client::login_and_sync(dir.path(), &server.url(), "martin");
+    let channel = UpdateChannel::start();
+    let package = dir.path().join("ardoise_0.1.1_amd64.deb");
+    std::fs::write(
+        &package,
+        b"!<arch>\nArdoise 0.1.1, as the tests publish it\n",
+    )
+    .unwrap();
+    channel.put("/ardoise_0.1.1_amd64.deb", std::fs::read(&package).unwrap());
+    channel.put("/forged.deb", b"!<arch>\nnot what was signed\n".to_vec());
+    let signed_for_0_1_0 = sign(&package, "0.1.0");
+    let genuine = sign(&package, "0.1.1");
+    let publish = |file: &str, signature: &str| {
+        let m = manifest(
+            "0.1.1",
+            "Correctifs de la synchronisation.",
+            &channel.url(file),
+            signature,
+        );
+        channel.put("/latest.json", m.to_string());
+    };
+    let policies = dir.path().join("policies.json");
+    std::fs::write(
+        &policies,
+        json!({"policies": {"UpdateUrl": channel.url("/latest.json")}}).to_string(),
+    )
+    .unwrap();
+    let driver = launch_with(
+        &martin.profile,
+        &dir.path().join("xdg"),
+        &[("ARDOISE_POLICIES", policies.to_str().unwrap())],
+    );
+    driver.wait_until(
+        "her week",
+        "return document.body.dataset.ready === 'true' && !!document.querySelector('button.help-button')",
+        Duration::from_secs(30),
+    );
+    driver.click(&driver.find("button.help-button"));
+    driver.wait_until(
+        "the updates section",
+        "return !!document.querySelector('section.updates')",
+        Duration::from_secs(10),
+    );
+    let section = driver.text(&driver.find("section.updates"));
+    assert!(
+        section.contains("Version installée : 0.1.0") && section.contains("fixé par l'établissement"),
+        "{section} (an app built without ARDOISE_UPDATER_PUBKEY has no key: make e2e builds it with one)"
+    );
+    // Each try: look at the channel, then install what it announces.
+    let try_update = |what: &str| {
+        driver.click(&driver.find("button.updates-check"));
+        driver.wait_until(
+            &format!("0.1.1 found ({what})"),
+            "return !!document.querySelector('.updates-found[data-version=\"0.1.1\"]') && !document.querySelector('.updates-problem')",
+            Duration::from_secs(20),
+        );
+        driver.click(&driver.find("button.updates-install"));
+        driver.wait_until(
+            &format!("the outcome ({what})"),
+            "return !!document.querySelector('.updates-problem, .updates-verified')",
+            Duration::from_secs(30),
+        );
+        driver.execute(
+            "document.querySelector('section.updates').scrollIntoView({block: 'center'})",
+            json!([]),
+        );
+        driver.execute(
+            "const p = document.querySelector('.updates-problem'); return p ? p.textContent : 'verified'",
+            json!([]),
+        )
+    };
+    let refused = "Mise à jour refusée : elle n'est pas signée par Ardoise. Rien n'a été changé.";
+    publish("/forged.deb", &genuine);
+    assert_eq!(
+        try_update("a package that is not the one signed"),
+        json!(refused)
+    );
+    screen(&driver, "update-refused");
+    publish("/ardoise_0.1.1_amd64.deb", &signed_for_0_1_0);
+    assert_eq!(
+        try_update("a signature for another version"),
+        json!(refused)
+    );
+    publish("/ardoise_0.1.1_amd64.deb", &genuine);
+    assert_eq!(try_update("the genuine package"), json!("verified"));
+    screen(&driver, "update-verified");
+    let asked = channel.asked();
+    assert_eq!(
+        asked.iter().filter(|p| *p == "/latest.json").count(),
+        3,
+        "{asked:?}"
+    );
+    assert!(asked.contains(&"/forged.deb".to_string()), "{asked:?}");
+    // Nothing broke: the status bar still says what the sync does.
+    let status = driver.execute(&format!("return {STATUS_TEXT}"), json!([]));
+    assert!(
+        status.as_str().unwrap_or_default().contains("Synchronisé"),
+        "{status}"
+    );
+}
+
 type Story = (&'static str, fn());
 
 /// Runs every story (or those whose name contains the first free argument), each in its own
@@ -1575,7 +1686,7 @@ fn main() {
         return;
     }
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let stories: [Story; 19] = [
+    let stories: [Story; 20] = [
         (
             "login",
             logging_in_from_the_app_refuses_a_wrong_password_then_shows_the_week,
@@ -1619,6 +1730,7 @@ fn main() {
             story_5_direction_reads_a_logbook_and_signs_it_off,
         ),
         ("support", a_report_reaches_the_assistance_inbox),
+        ("update", an_update_is_found_and_only_a_signed_one_is_taken),
         ("progression", a_progression_fills_a_class_with_drafts),
         ("zoom_200", readable_at_200_percent_zoom),
         (

@@ -1,13 +1,15 @@
 //! Test harness of Ardoise: the real `ardoise-server` binary on loopback ([`Server`]), real
 //! `ardoise` client processes with their own profile folders ([`Client`]), a small fault
-//! proxy between them ([`Proxy`]), direct HTTP for protocol tests ([`Http`]), and a minimal
-//! WebDriver client for end-to-end tests of the app ([`webdriver`]).
+//! proxy between them ([`Proxy`]), direct HTTP for protocol tests ([`Http`]), a minimal
+//! WebDriver client for end-to-end tests of the app ([`webdriver`]) and an update channel
+//! ([`update_channel`]).
 //!
 //! The binaries are looked up next to the running test executable (`target/debug`); a
 //! workspace test run builds them.
 
 pub mod forward_proxy;
 pub mod open_ent;
+pub mod update_channel;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -10,6 +10,7 @@ import {
   getDay,
   getLogbook,
   getWeek,
+  installUpdate,
   openDocument,
   pinDocument,
   resolveConflictMerged,
@@ -48,6 +49,7 @@ describe("api", () => {
     await addDocuments("/Cours");
     await dayLoad("2nde 3", "2026-12-07", "hw-1");
     await dayLoad("2nde 3", "2026-12-07");
+    await installUpdate(true);
     expect(calls).toEqual([
       ["get_week", { date: "2026-11-30" }],
       ["get_day", { of: { kind: "audience", key: "1re B" }, date: "2026-11-30" }],
@@ -66,6 +68,7 @@ describe("api", () => {
       ["add_documents", { folder: "/Cours" }],
       ["day_load", { audience: "2nde 3", date: "2026-12-07", excluding: "hw-1" }],
       ["day_load", { audience: "2nde 3", date: "2026-12-07", excluding: null }],
+      ["install_update", { anyway: true }],
     ]);
   });
 

@@ -28,6 +28,7 @@ import type {
   SupportReport,
   SyncStatus,
   Target,
+  UpdateStatus,
   TodoItem,
   TeacherLogbook,
   TransferView,
@@ -86,6 +87,15 @@ export const getIndicators = (from: string, until: string) => invoke<Indicators>
 export const exportIndicatorsCsv = (from: string, until: string) =>
   invoke<string | null>("export_indicators_csv", { from, until });
 export const openLastExport = () => invoke<void>("open_last_export");
+
+/** What the « Mises à jour » section shows, without looking at the channel. */
+export const updateStatus = () => invoke<UpdateStatus>("update_status");
+/** Looks at the update channel now. */
+export const checkUpdate = () => invoke<UpdateStatus>("check_update");
+/** Downloads, verifies and installs the update found; `anyway` goes on while edits wait. */
+export const installUpdate = (anyway: boolean) => invoke<UpdateStatus>("install_update", { anyway });
+/** Restarts the app on the version installed. */
+export const restartApp = () => invoke<void>("restart_app");
 
 export const charterToAccept = () => invoke<CharterView | null>("charter_to_accept");
 export const acceptCharter = (number: number) => invoke<CharterView>("accept_charter", { number });

@@ -210,7 +210,7 @@ label: string,
  */
 category: "class" | "group" | "teacher" | "room", };
 
-export type ErrorCode = "acl.forbidden" | "auth.account_disabled" | "auth.activation_required" | "auth.activation_expired" | "auth.weak_password" | "auth.invalid_credentials" | "auth.invalid_login" | "auth.invalid_token" | "auth.logged_out" | "auth.too_long" | "auth.too_many_attempts" | "protocol.content_type" | "protocol.invalid_body" | "protocol.invalid_data" | "protocol.invalid_id" | "protocol.invalid_json" | "protocol.invalid_op" | "protocol.invalid_path" | "protocol.invalid_query" | "protocol.method_not_allowed" | "protocol.missing_version" | "protocol.not_found" | "protocol.too_large" | "protocol.too_many_hashes" | "protocol.too_many_ops" | "protocol.unsupported" | "record.exists" | "record.not_found" | "logbook.already_written" | "logbook.attachment_not_yours" | "logbook.audience_fixed" | "logbook.visa_locked" | "logbook.visa_out_of_year" | "logbook.year_closed" | "charter.version" | "charter.none" | "support.invalid" | "support.too_many" | "indicators.invalid_period" | "document.bad_name" | "document.bad_share" | "document.blob_missing" | "document.cache_damaged" | "document.not_downloaded" | "document.not_in_trash" | "documents.open" | "documents.path" | "documents.unsupported" | "quota.exceeded" | "backend.unsupported" | "backend.invalid_client" | "policy.locked" | "blob.bad_range" | "blob.not_found" | "upload.bad_hash" | "upload.bad_offset" | "upload.busy" | "upload.chunk_too_large" | "upload.hash_mismatch" | "upload.not_found" | "upload.offset_mismatch" | "upload.too_large" | "upload.too_long" | "server.busy" | "server.internal" | "server.storage" | "sync.bad_response" | "sync.offline" | "sync.rejected" | "replica.bad_key" | "replica.corrupt" | "replica.not_found" | "replica.storage" | "replica.wrong_key" | "profile.io" | "profile.other_user" | "logout.fixed_profile" | "logout.none" | "logout.pending" | "mirror.unsafe_path" | "mirror.watch" | "export.io" | "export.none" | "export.open" | "export.path" | "archive.invalid_year" | "app.invalid_choice" | "app.invalid_date" | "app.invalid_zoom" | "app.language" | "app.lock" | "app.sync_stopped" | "app.task" | "app.thread" | "app.zoom" | "cli.invalid_input" | "cli.io" | "unknown";
+export type ErrorCode = "acl.forbidden" | "auth.account_disabled" | "auth.activation_required" | "auth.activation_expired" | "auth.weak_password" | "auth.invalid_credentials" | "auth.invalid_login" | "auth.invalid_token" | "auth.logged_out" | "auth.too_long" | "auth.too_many_attempts" | "protocol.content_type" | "protocol.invalid_body" | "protocol.invalid_data" | "protocol.invalid_id" | "protocol.invalid_json" | "protocol.invalid_op" | "protocol.invalid_path" | "protocol.invalid_query" | "protocol.method_not_allowed" | "protocol.missing_version" | "protocol.not_found" | "protocol.too_large" | "protocol.too_many_hashes" | "protocol.too_many_ops" | "protocol.unsupported" | "record.exists" | "record.not_found" | "logbook.already_written" | "logbook.attachment_not_yours" | "logbook.audience_fixed" | "logbook.visa_locked" | "logbook.visa_out_of_year" | "logbook.year_closed" | "charter.version" | "charter.none" | "support.invalid" | "support.too_many" | "indicators.invalid_period" | "document.bad_name" | "document.bad_share" | "document.blob_missing" | "document.cache_damaged" | "document.not_downloaded" | "document.not_in_trash" | "documents.open" | "documents.path" | "documents.unsupported" | "quota.exceeded" | "backend.unsupported" | "backend.invalid_client" | "policy.locked" | "blob.bad_range" | "blob.not_found" | "upload.bad_hash" | "upload.bad_offset" | "upload.busy" | "upload.chunk_too_large" | "upload.hash_mismatch" | "upload.not_found" | "upload.offset_mismatch" | "upload.too_large" | "upload.too_long" | "server.busy" | "server.internal" | "server.storage" | "sync.bad_response" | "sync.offline" | "sync.rejected" | "replica.bad_key" | "replica.corrupt" | "replica.not_found" | "replica.storage" | "replica.wrong_key" | "profile.io" | "profile.other_user" | "logout.fixed_profile" | "logout.none" | "logout.pending" | "mirror.unsafe_path" | "mirror.watch" | "export.io" | "export.none" | "export.open" | "export.path" | "archive.invalid_year" | "app.invalid_choice" | "app.invalid_date" | "app.invalid_zoom" | "app.language" | "app.lock" | "app.sync_stopped" | "app.task" | "app.thread" | "app.zoom" | "update.off" | "update.insecure_url" | "update.check_failed" | "update.bad_signature" | "update.pending_edits" | "update.none" | "update.install_failed" | "cli.invalid_input" | "cli.io" | "unknown";
 
 export type CommandError = { 
 /**
@@ -1191,5 +1191,64 @@ minutes: number | null,
  */
 done: boolean | null, };
 
+export type UpdatesOff = "policy" | "noChannel" | "noKey";
+
+export type UpdateFound = { 
+/**
+ * Its version.
+ */
+version: string, 
+/**
+ * What it brings, as the channel says.
+ */
+notes: string | null, 
+/**
+ * When it was published (RFC 3339), when the channel says.
+ */
+date: string | null, };
+
+export type UpdateStatus = { 
+/**
+ * The version running.
+ */
+current: string, 
+/**
+ * Why updates are off here, when they are.
+ */
+off: UpdatesOff | null, 
+/**
+ * The channel looked at.
+ */
+channel: string | null, 
+/**
+ * The channel was set by the school.
+ */
+channelFromPolicy: boolean, 
+/**
+ * The last look found this update.
+ */
+found: UpdateFound | null, 
+/**
+ * When the last look was made (RFC 3339).
+ */
+lookedAt: string | null, 
+/**
+ * This version was installed: it runs after a restart.
+ */
+installed: string | null, 
+/**
+ * This copy can install an update itself (it came from a package the updater knows).
+ */
+canInstall: boolean, 
+/**
+ * The package of this version was downloaded and its signature checked, by a copy
+ * that does not install it (built from the sources).
+ */
+verified: string | null, 
+/**
+ * Why the last look or install failed, until the next one succeeds.
+ */
+problem: ErrorCode | null, };
+
 /** Every error code but `unknown`, in the order of the Rust enum. */
-export const ERROR_CODES: readonly ErrorCode[] = ["acl.forbidden","auth.account_disabled","auth.activation_required","auth.activation_expired","auth.weak_password","auth.invalid_credentials","auth.invalid_login","auth.invalid_token","auth.logged_out","auth.too_long","auth.too_many_attempts","protocol.content_type","protocol.invalid_body","protocol.invalid_data","protocol.invalid_id","protocol.invalid_json","protocol.invalid_op","protocol.invalid_path","protocol.invalid_query","protocol.method_not_allowed","protocol.missing_version","protocol.not_found","protocol.too_large","protocol.too_many_hashes","protocol.too_many_ops","protocol.unsupported","record.exists","record.not_found","logbook.already_written","logbook.attachment_not_yours","logbook.audience_fixed","logbook.visa_locked","logbook.visa_out_of_year","logbook.year_closed","charter.version","charter.none","support.invalid","support.too_many","indicators.invalid_period","document.bad_name","document.bad_share","document.blob_missing","document.cache_damaged","document.not_downloaded","document.not_in_trash","documents.open","documents.path","documents.unsupported","quota.exceeded","backend.unsupported","backend.invalid_client","policy.locked","blob.bad_range","blob.not_found","upload.bad_hash","upload.bad_offset","upload.busy","upload.chunk_too_large","upload.hash_mismatch","upload.not_found","upload.offset_mismatch","upload.too_large","upload.too_long","server.busy","server.internal","server.storage","sync.bad_response","sync.offline","sync.rejected","replica.bad_key","replica.corrupt","replica.not_found","replica.storage","replica.wrong_key","profile.io","profile.other_user","logout.fixed_profile","logout.none","logout.pending","mirror.unsafe_path","mirror.watch","export.io","export.none","export.open","export.path","archive.invalid_year","app.invalid_choice","app.invalid_date","app.invalid_zoom","app.language","app.lock","app.sync_stopped","app.task","app.thread","app.zoom","cli.invalid_input","cli.io"];
+export const ERROR_CODES: readonly ErrorCode[] = ["acl.forbidden","auth.account_disabled","auth.activation_required","auth.activation_expired","auth.weak_password","auth.invalid_credentials","auth.invalid_login","auth.invalid_token","auth.logged_out","auth.too_long","auth.too_many_attempts","protocol.content_type","protocol.invalid_body","protocol.invalid_data","protocol.invalid_id","protocol.invalid_json","protocol.invalid_op","protocol.invalid_path","protocol.invalid_query","protocol.method_not_allowed","protocol.missing_version","protocol.not_found","protocol.too_large","protocol.too_many_hashes","protocol.too_many_ops","protocol.unsupported","record.exists","record.not_found","logbook.already_written","logbook.attachment_not_yours","logbook.audience_fixed","logbook.visa_locked","logbook.visa_out_of_year","logbook.year_closed","charter.version","charter.none","support.invalid","support.too_many","indicators.invalid_period","document.bad_name","document.bad_share","document.blob_missing","document.cache_damaged","document.not_downloaded","document.not_in_trash","documents.open","documents.path","documents.unsupported","quota.exceeded","backend.unsupported","backend.invalid_client","policy.locked","blob.bad_range","blob.not_found","upload.bad_hash","upload.bad_offset","upload.busy","upload.chunk_too_large","upload.hash_mismatch","upload.not_found","upload.offset_mismatch","upload.too_large","upload.too_long","server.busy","server.internal","server.storage","sync.bad_response","sync.offline","sync.rejected","replica.bad_key","replica.corrupt","replica.not_found","replica.storage","replica.wrong_key","profile.io","profile.other_user","logout.fixed_profile","logout.none","logout.pending","mirror.unsafe_path","mirror.watch","export.io","export.none","export.open","export.path","archive.invalid_year","app.invalid_choice","app.invalid_date","app.invalid_zoom","app.language","app.lock","app.sync_stopped","app.task","app.thread","app.zoom","update.off","update.insecure_url","update.check_failed","update.bad_signature","update.pending_edits","update.none","update.install_failed","cli.invalid_input","cli.io"];

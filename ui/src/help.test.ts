@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { SyncStatus } from "./bindings";
+import type { SyncStatus, UpdateStatus } from "./bindings";
 import { touches } from "./changes";
-import { helpPage, supportSection } from "./help";
+import { helpPage, supportSection, updateSection } from "./help";
 
 const status: SyncStatus = {
   online: false,
@@ -63,5 +63,58 @@ describe("the help page", () => {
     const noInbox = supportSection([], false, "en", () => sent++, () => saved++);
     expect(noInbox.querySelector(".support-send")).toBeNull();
     expect(noInbox.textContent).toContain("This ENT has no support inbox");
+  });
+});
+
+describe("« Mises à jour »", () => {
+  const base: UpdateStatus = {
+    current: "0.1.0",
+    off: null,
+    channel: "https://ent.lycee.fr/maj/latest.json",
+    channelFromPolicy: true,
+    found: null,
+    lookedAt: null,
+    installed: null,
+    canInstall: true,
+    verified: null,
+    problem: null,
+  };
+  const acts = () => {
+    const done: string[] = [];
+    return { done, act: { check: () => done.push("check"), install: () => done.push("install"), restart: () => done.push("restart") } };
+  };
+
+  it("offers a look, then what was found with its notes, and installs it", () => {
+    const { done, act } = acts();
+    const idle = updateSection(base, "fr", act);
+    expect(idle.textContent).toContain("Version installée : 0.1.0.");
+    expect(idle.textContent).toContain("(fixé par l'établissement)");
+    idle.querySelector<HTMLButtonElement>(".updates-check")!.click();
+    const found = updateSection({ ...base, lookedAt: "2026-12-01T09:00:00Z", found: { version: "0.1.1", notes: "Correctifs.", date: "2026-12-01T08:00:00Z" } }, "fr", act);
+    expect(found.querySelector(".updates-found")!.textContent).toContain("Ardoise 0.1.1 est disponible.");
+    expect(found.querySelector(".updates-notes")!.textContent).toBe("Correctifs.");
+    found.querySelector<HTMLButtonElement>(".updates-install")!.click();
+    const installed = updateSection({ ...base, installed: "0.1.1" }, "fr", act);
+    expect(installed.querySelector(".updates-install")).toBeNull();
+    installed.querySelector<HTMLButtonElement>(".updates-restart")!.click();
+    expect(done).toEqual(["check", "install", "restart"]);
+  });
+
+  it("says why updates are off, and offers nothing then", () => {
+    const { act } = acts();
+    const off = updateSection({ ...base, off: "policy" }, "fr", act);
+    expect(off.querySelector(".updates-off")!.textContent).toBe("Votre établissement installe lui-même les mises à jour sur cet ordinateur.");
+    expect(off.querySelector("button")).toBeNull();
+    expect(updateSection({ ...base, off: "noKey" }, "en", act).textContent).toContain("built without an update key");
+  });
+
+  it("keeps a refused update said, and a copy from the sources only verifies", () => {
+    const { act } = acts();
+    const found = { version: "0.1.1", notes: null, date: null };
+    const refused = updateSection({ ...base, found, problem: "update.bad_signature" }, "fr", act);
+    expect(refused.querySelector(".updates-problem")!.textContent).toBe("Mise à jour refusée : elle n'est pas signée par Ardoise. Rien n'a été changé.");
+    const source = updateSection({ ...base, found, canInstall: false, verified: "0.1.1" }, "fr", act);
+    expect(source.querySelector(".updates-install")!.textContent).toBe("Télécharger et vérifier");
+    expect(source.querySelector(".updates-verified")!.textContent).toContain("signature vérifiée");
   });
 });

@@ -1,7 +1,7 @@
 // « Aide »: degraded mode in plain words — what works without the network, what waits for
 // it, what to do during an outage — and, from the sync status, what is waiting right now.
-import type { SupportReport, SyncStatus } from "./bindings";
-import { formatDateTime, formatTime, t, type Lang } from "./i18n";
+import type { SupportReport, SyncStatus, UpdateStatus } from "./bindings";
+import { errorText, formatDateTime, formatTime, t, type Lang } from "./i18n";
 import { el } from "./view";
 
 /** The help text, in the user's language: sections of a title and points. */
@@ -152,5 +152,61 @@ export function supportSection(
       ),
     );
   }
+  return section;
+}
+
+/** What « Mises à jour » can do, handed in by the page. */
+export interface UpdateActions {
+  check: () => void;
+  install: () => void;
+  restart: () => void;
+}
+
+/**
+ * « Mises à jour »: the version running, the channel, and the one next step — look, install
+ * what was found, or restart on what was installed. Turned off by the school's policy or a
+ * build without a key, it says so and offers nothing.
+ */
+export function updateSection(u: UpdateStatus, lang: Lang, act: UpdateActions): HTMLElement {
+  const m = t(lang);
+  const section = el("section", { class: "updates" }, el("h2", {}, m.updatesTitle), el("p", {}, m.updatesCurrent(u.current)));
+  const button = (cls: string, text: string, run: () => void, primary = false) => {
+    const b = el("button", { type: "button", class: primary ? `primary ${cls}` : cls }, text);
+    b.onclick = run;
+    return b;
+  };
+  if (u.off !== null) {
+    const why = { policy: m.updatesOffPolicy, noChannel: m.updatesOffNoChannel, noKey: m.updatesOffNoKey }[u.off];
+    section.append(el("p", { class: "updates-off" }, why));
+    return section;
+  }
+  // What went wrong last time stays said until a look or an install goes through.
+  if (u.problem !== null) section.append(el("p", { class: "updates-problem", role: "status" }, errorText(lang, u.problem, "")));
+  if (u.installed !== null) {
+    section.append(
+      el("p", { class: "updates-installed" }, m.updatesInstalled(u.installed)),
+      el("div", { class: "updates-actions" }, button("updates-restart", m.updatesRestart, act.restart, true)),
+    );
+    return section;
+  }
+  if (u.found !== null) {
+    const found = el("div", { class: "updates-found", "data-version": u.found.version }, el("p", {}, el("strong", {}, m.updatesFound(u.found.version))));
+    if (u.found.date) found.append(el("p", {}, m.updatesPublished(formatDateTime(u.found.date, lang))));
+    if (u.found.notes) found.append(el("p", { class: "updates-notes" }, u.found.notes));
+    if (u.verified === u.found.version) found.append(el("p", { class: "updates-verified" }, m.updatesVerified(u.found.version)));
+    section.append(found);
+    // A copy built from the sources may still fetch the package and check its signature.
+    if (u.canInstall) section.append(el("div", { class: "updates-actions" }, button("updates-install", m.updatesInstall, act.install, true)));
+    else section.append(el("p", { class: "unsupported" }, m.updatesCannotInstall), el("div", { class: "updates-actions" }, button("updates-install", m.updatesVerify, act.install)));
+  } else if (u.lookedAt !== null) {
+    section.append(el("p", { class: "updates-current" }, m.updatesUpToDate));
+  }
+  // Looking again is always offered: the channel may have changed since.
+  const actions = section.querySelector(".updates-actions") ?? section.appendChild(el("div", { class: "updates-actions" }));
+  actions.append(button("updates-check", m.updatesCheck, act.check));
+  const small: string[] = [];
+  if (u.channel) small.push(m.updatesChannel(u.channel, u.channelFromPolicy));
+  if (u.lookedAt) small.push(m.updatesLookedAt(formatDateTime(u.lookedAt, lang)));
+  if (small.length > 0) section.append(el("p", { class: "updates-channel" }, small.join(" · ")));
   return section;
 }

@@ -18,6 +18,10 @@ import {
   progressionFromClass,
   getIndicators,
   saveSupportBundle,
+  updateStatus,
+  checkUpdate,
+  installUpdate,
+  restartApp,
   sendSupportReport,
   supportReports,
   acceptCharter,
@@ -77,14 +81,14 @@ import {
   type SyncProgress,
   type TransferView,
 } from "./api";
-import type { Changes, PolicyView } from "./bindings";
+import type { Changes, PolicyView, UpdateStatus } from "./bindings";
 import { reshapes, touches, type Page } from "./changes";
 import { renderConflicts } from "./conflicts";
 import { logoutButton } from "./logout";
 import { archiveButton } from "./archive";
 import { charterPage, charterStatusView } from "./charter";
 import { newsButton, newsDialog } from "./news";
-import { helpPage, supportSection } from "./help";
+import { helpPage, supportSection, updateSection } from "./help";
 import { progressionsPage } from "./progressions";
 import { todoButton, todoDialog } from "./todo";
 import { calendarFeedButton } from "./calendarFeed";
@@ -908,7 +912,41 @@ async function renderHelpPage(): Promise<void> {
           .catch(showError),
     ),
   );
+  const updates = await updateStatus().catch(() => null);
+  if (updates) main.querySelector(".support")!.after(updateSection(updates, lang, updateActions()));
   showPage(header, main);
+}
+
+/** The steps of « Mises à jour »: each redraws the help page with what it did. */
+function updateActions() {
+  const m = t(lang);
+  // The section itself says what went wrong with an update (it keeps `problem`): only
+  // another failure needs a message.
+  const then = (p: Promise<unknown>) =>
+    void p
+      .catch((e) => {
+        if (!(e as CommandError).code?.startsWith("update.")) showError(e);
+      })
+      .then(() => render());
+  const install = async (): Promise<void> => {
+    toast(m.updatesInstalling);
+    try {
+      await installUpdate(false);
+    } catch (e) {
+      const err = e as CommandError;
+      if (err.code !== "update.pending_edits") throw e;
+      // The edits wait in the replica and leave after the restart: the user decides.
+      if (window.confirm(m.updatesPendingConfirm(status?.pending ?? 1))) await installUpdate(true);
+    }
+  };
+  return {
+    check: () => {
+      toast(m.updatesChecking);
+      then(checkUpdate());
+    },
+    install: () => then(install()),
+    restart: () => void restartApp().catch(showError),
+  };
 }
 
 async function renderDocumentsPage(): Promise<void> {
@@ -1064,6 +1102,16 @@ async function start(): Promise<void> {
     if (page === "documents" && !typing) void render();
   });
   await listen<SyncProgress | null>("transfer-progress", (e) => showTransferProgress(e.payload));
+  // The background look found an update: said once, with the way to « Aide ».
+  await listen<UpdateStatus>("update-found", (e) => {
+    const v = e.payload.found?.version;
+    if (!v) return;
+    if (page === "help") void render();
+    else toast(t(lang).updatesAvailableToast(v), { label: t(lang).updatesSeeHelp, run: () => {
+      page = "help";
+      void render();
+    } });
+  });
   // Everything is wired (the end-to-end tests wait for this).
   document.body.dataset.listening = "true";
 }

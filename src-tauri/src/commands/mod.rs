@@ -18,6 +18,7 @@ pub mod support;
 pub mod sync;
 pub mod timetable;
 pub mod todo;
+pub mod updates;
 pub mod view;
 
 /// A YYYY-MM-DD date from the UI.

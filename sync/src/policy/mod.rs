@@ -4,7 +4,11 @@
 //! On Linux they are read from `/etc/ardoise/policies.json` (root's to write; never shipped
 //! in the package, so an update never overwrites it). `ARDOISE_POLICIES` names another file
 //! only on a computer that has no system file (tests, a portable install): a user cannot
-//! step around the school's policies by setting a variable. The file has Firefox's shape:
+//! step around the school's policies by setting a variable. On Windows, Group Policy's
+//! values under `HKLM\SOFTWARE\Policies\Ardoise` come first ([`registry`], with an ADMX
+//! template in `packaging/windows/`); on macOS, the managed preferences of the app's bundle
+//! identifier ([`macos`], with an example profile in `packaging/macos/`). The file has
+//! Firefox's shape:
 //!
 //! ```json
 //! { "policies": {
@@ -29,6 +33,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::backend::Ent;
+
+pub mod macos;
+pub mod registry;
 
 /// The system's policy file on Linux.
 pub const SYSTEM_FILE: &str = "/etc/ardoise/policies.json";
@@ -119,8 +126,18 @@ fn choose_file(system: &Path, named: Option<std::ffi::OsString>) -> PathBuf {
         .unwrap_or_else(|| system.to_path_buf())
 }
 
-/// The policies of this computer ([`policy_file`]); never fails.
+/// The policies of this computer; never fails. On Windows, the registry's when Group Policy
+/// set any ([`registry`]); on macOS, the managed preferences when a profile set any
+/// ([`macos`]); else the file's ([`policy_file`]).
 pub fn load() -> Policies {
+    #[cfg(windows)]
+    if let Some(policies) = registry::load() {
+        return policies;
+    }
+    #[cfg(target_os = "macos")]
+    if let Some(policies) = macos::load() {
+        return policies;
+    }
     load_from(&policy_file())
 }
 
@@ -201,76 +218,96 @@ pub fn parse_into(policies: &mut Policies, text: &str) {
             }
             v => (v.clone(), true),
         };
-        let wrong = |expected: &str| format!("{file} : « {key} » attend {expected} ; clé ignorée");
-        match key.as_str() {
-            "EntUrl" | "OAuthClientId" | "OAuthClientSecret" | "Proxy" | "UpdateUrl" => {
-                let Some(s) = value.as_str().map(str::trim).filter(|s| !s.is_empty()) else {
-                    policies.problems.push(wrong("un texte"));
-                    continue;
-                };
-                if matches!(key.as_str(), "EntUrl" | "Proxy" | "UpdateUrl")
-                    && !(s.starts_with("http://") || s.starts_with("https://"))
-                {
-                    policies
-                        .problems
-                        .push(wrong("une adresse http:// ou https://"));
-                    continue;
-                }
-                // An address is compared without its trailing '/'; an id or a secret is
-                // kept as written.
-                let s = if key.ends_with("Url") || key == "Proxy" {
-                    s.trim_end_matches('/')
-                } else {
-                    s
-                };
-                let s = at(locked, &file, s.to_string());
-                match key.as_str() {
-                    "EntUrl" => policies.ent_url = Some(s),
-                    "OAuthClientId" => policies.oauth_client_id = Some(s),
-                    "OAuthClientSecret" => policies.oauth_client_secret = Some(s),
-                    "Proxy" => policies.proxy = Some(s),
-                    _ => policies.update_url = Some(s),
-                }
-            }
-            "EntKind" => match value.as_str() {
-                Some("ardoise") => policies.ent_kind = Some(at(locked, &file, Ent::Ardoise)),
-                Some("open-ent-ng") => policies.ent_kind = Some(at(locked, &file, Ent::OpenEntNg)),
-                _ => policies
+        apply(policies, &file, key, value, locked);
+    }
+}
+
+/// The names of every policy this build knows.
+pub const KEYS: &[&str] = &[
+    "EntUrl",
+    "EntKind",
+    "OAuthClientId",
+    "OAuthClientSecret",
+    "Proxy",
+    "UpdatesEnabled",
+    "UpdateUrl",
+    "SupportInbox",
+    "HiddenFeatures",
+];
+
+/// Takes the policy `key` with its `value` from `source` (a file, a registry key), locked
+/// or only preset; a wrong value or an unknown key is kept in the problems, and ignored.
+pub fn apply(policies: &mut Policies, source: &str, key: &str, value: Value, locked: bool) {
+    let file = source;
+    let wrong = |expected: &str| format!("{file} : « {key} » attend {expected} ; clé ignorée");
+    match key {
+        "EntUrl" | "OAuthClientId" | "OAuthClientSecret" | "Proxy" | "UpdateUrl" => {
+            let Some(s) = value.as_str().map(str::trim).filter(|s| !s.is_empty()) else {
+                policies.problems.push(wrong("un texte"));
+                return;
+            };
+            if matches!(key, "EntUrl" | "Proxy" | "UpdateUrl")
+                && !(s.starts_with("http://") || s.starts_with("https://"))
+            {
+                policies
                     .problems
-                    .push(wrong("« ardoise » ou « open-ent-ng »")),
-            },
-            "UpdatesEnabled" | "SupportInbox" => {
-                let Some(b) = value.as_bool() else {
-                    policies.problems.push(wrong("true ou false"));
-                    continue;
-                };
-                if key == "UpdatesEnabled" {
-                    policies.updates_enabled = Some(at(locked, &file, b));
-                } else {
-                    policies.support_inbox = Some(at(locked, &file, b));
-                }
+                    .push(wrong("une adresse http:// ou https://"));
+                return;
             }
-            "HiddenFeatures" => {
-                let names: Option<Vec<String>> = value.as_array().and_then(|a| {
-                    a.iter()
-                        .map(|v| {
-                            v.as_str()
-                                .filter(|s| FEATURES.contains(s))
-                                .map(String::from)
-                        })
-                        .collect()
-                });
-                match names {
-                    Some(names) => policies.hidden_features = Some(at(locked, &file, names)),
-                    None => policies
-                        .problems
-                        .push(wrong(&format!("une liste parmi {}", FEATURES.join(", ")))),
-                }
+            // An address is compared without its trailing '/'; an id or a secret is
+            // kept as written.
+            let s = if key.ends_with("Url") || key == "Proxy" {
+                s.trim_end_matches('/')
+            } else {
+                s
+            };
+            let s = at(locked, file, s.to_string());
+            match key {
+                "EntUrl" => policies.ent_url = Some(s),
+                "OAuthClientId" => policies.oauth_client_id = Some(s),
+                "OAuthClientSecret" => policies.oauth_client_secret = Some(s),
+                "Proxy" => policies.proxy = Some(s),
+                _ => policies.update_url = Some(s),
             }
+        }
+        "EntKind" => match value.as_str() {
+            Some("ardoise") => policies.ent_kind = Some(at(locked, file, Ent::Ardoise)),
+            Some("open-ent-ng") => policies.ent_kind = Some(at(locked, file, Ent::OpenEntNg)),
             _ => policies
                 .problems
-                .push(format!("{file} : clé inconnue « {key} » ; ignorée")),
+                .push(wrong("« ardoise » ou « open-ent-ng »")),
+        },
+        "UpdatesEnabled" | "SupportInbox" => {
+            let Some(b) = value.as_bool() else {
+                policies.problems.push(wrong("true ou false"));
+                return;
+            };
+            if key == "UpdatesEnabled" {
+                policies.updates_enabled = Some(at(locked, file, b));
+            } else {
+                policies.support_inbox = Some(at(locked, file, b));
+            }
         }
+        "HiddenFeatures" => {
+            let names: Option<Vec<String>> = value.as_array().and_then(|a| {
+                a.iter()
+                    .map(|v| {
+                        v.as_str()
+                            .filter(|s| FEATURES.contains(s))
+                            .map(String::from)
+                    })
+                    .collect()
+            });
+            match names {
+                Some(names) => policies.hidden_features = Some(at(locked, file, names)),
+                None => policies
+                    .problems
+                    .push(wrong(&format!("une liste parmi {}", FEATURES.join(", ")))),
+            }
+        }
+        _ => policies
+            .problems
+            .push(format!("{file} : clé inconnue « {key} » ; ignorée")),
     }
 }
 
@@ -616,6 +653,19 @@ mod tests {
         // A system file: always it.
         std::fs::write(&system, "{}").unwrap();
         assert_eq!(choose_file(&system, mine), system);
+    }
+
+    #[test]
+    fn every_key_listed_is_one_the_parser_knows() {
+        for key in KEYS {
+            let mut p = Policies::default();
+            apply(&mut p, "t", key, Value::Null, true);
+            assert!(
+                p.problems.len() == 1 && !p.problems[0].contains("clé inconnue"),
+                "{key}: {:?}",
+                p.problems
+            );
+        }
     }
 
     #[test]
