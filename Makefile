@@ -59,7 +59,7 @@ rust-tests: pyenv
 ## built with the updater's public key (scripts/updater-key.sh: a test key unless
 ## ARDOISE_UPDATER_KEY names the release key).
 e2e: ui
-	ARDOISE_UPDATER_PUBKEY="$$(scripts/updater-key.sh)" \
+	key=$$(scripts/updater-key.sh) && ARDOISE_UPDATER_PUBKEY="$$key" \
 	  cargo build --release -p ardoise-app --locked --features custom-protocol
 	ARDOISE_APP_BIN="$(TARGET_DIR)/release/ardoise-app" xvfb-run -a -s "-screen 0 1280x800x24" \
 	  cargo test --workspace --locked -- --ignored --nocapture --test-threads=1

@@ -210,7 +210,8 @@ mkdir -p "$updates"
 cp "$out/ardoise_${version}_amd64.deb" "$out/ardoise-${version}-1.x86_64.rpm" "$updates/"
 updater_key=${ARDOISE_UPDATER_KEY:-$target/updater-key/ardoise.key}
 for pkg in "$updates"/*.deb "$updates"/*.rpm; do
-  env -u TAURI_SIGNING_PRIVATE_KEY ui/node_modules/.bin/tauri signer sign --password "" \
+  env -u TAURI_SIGNING_PRIVATE_KEY ui/node_modules/.bin/tauri signer sign \
+    --password "${TAURI_SIGNING_PRIVATE_KEY_PASSWORD:-}" \
     --app-version "$version" --private-key-path "$updater_key" "$pkg" >/dev/null
 done
 python3 - "$updates" "$version" "${base%/}" <<'EOF'

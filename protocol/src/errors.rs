@@ -251,6 +251,8 @@ error_codes! {
     UpdateBadSignature = "update.bad_signature",
     /// Edits still wait to be sent: the update asks before going on.
     UpdatePendingEdits = "update.pending_edits",
+    /// An install is already under way.
+    UpdateBusy = "update.busy",
     /// No update was found to install (look for one first).
     UpdateNone = "update.none",
     /// The system did not install the update (a refused password, a failed install).

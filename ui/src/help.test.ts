@@ -87,7 +87,7 @@ describe("« Mises à jour »", () => {
   it("offers a look, then what was found with its notes, and installs it", () => {
     const { done, act } = acts();
     const idle = updateSection(base, "fr", act);
-    expect(idle.textContent).toContain("Version installée : 0.1.0.");
+    expect(idle.textContent).toContain("Version en cours : 0.1.0.");
     expect(idle.textContent).toContain("(fixé par l'établissement)");
     idle.querySelector<HTMLButtonElement>(".updates-check")!.click();
     const found = updateSection({ ...base, lookedAt: "2026-12-01T09:00:00Z", found: { version: "0.1.1", notes: "Correctifs.", date: "2026-12-01T08:00:00Z" } }, "fr", act);

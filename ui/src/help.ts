@@ -172,7 +172,11 @@ export function updateSection(u: UpdateStatus, lang: Lang, act: UpdateActions): 
   const section = el("section", { class: "updates" }, el("h2", {}, m.updatesTitle), el("p", {}, m.updatesCurrent(u.current)));
   const button = (cls: string, text: string, run: () => void, primary = false) => {
     const b = el("button", { type: "button", class: primary ? `primary ${cls}` : cls }, text);
-    b.onclick = run;
+    // One click, one run: the page is drawn again when it is done.
+    b.onclick = () => {
+      b.disabled = true;
+      run();
+    };
     return b;
   };
   if (u.off !== null) {

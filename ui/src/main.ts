@@ -936,7 +936,8 @@ function updateActions() {
       const err = e as CommandError;
       if (err.code !== "update.pending_edits") throw e;
       // The edits wait in the replica and leave after the restart: the user decides.
-      if (window.confirm(m.updatesPendingConfirm(status?.pending ?? 1))) await installUpdate(true);
+      const pending = (await getStatus().catch(() => status))?.pending ?? 1;
+      if (window.confirm(m.updatesPendingConfirm(pending))) await installUpdate(true);
     }
   };
   return {

@@ -12,6 +12,7 @@
 //! to be sent (or for the user to say go on), and the user chooses when to restart. A
 //! failed or refused update leaves the installed version as it was.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -25,14 +26,19 @@ use crate::error::{CmdResult, CommandError};
 use crate::state::{lock, AppState};
 
 /// The public key (as `tauri signer generate` writes it) updates must be signed with. A
-/// build made without one never updates itself.
-pub const PUBLIC_KEY: Option<&str> = option_env!("ARDOISE_UPDATER_PUBKEY");
+/// build made without one (or with an empty one) never updates itself.
+pub fn public_key() -> Option<&'static str> {
+    option_env!("ARDOISE_UPDATER_PUBKEY").filter(|k| !k.trim().is_empty())
+}
 
 /// The channel this build looks at when the school's policy names none.
 pub const BUILT_IN_CHANNEL: Option<&str> = option_env!("ARDOISE_UPDATE_URL");
 
-/// How long a look or a download may take.
-const TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a look may take.
+const LOOK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long a download may take (15 MiB on a slow school link).
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// How long the install waits for pending edits to be sent before asking.
 const DRAIN_WAIT: Duration = Duration::from_secs(15);
@@ -103,13 +109,20 @@ pub struct Updates {
     installed: Mutex<Option<String>>,
     verified: Mutex<Option<String>>,
     problem: Mutex<Option<ErrorCode>>,
+    /// The last version the window was told of (the background look says each once).
+    announced: Mutex<Option<String>>,
+    /// An install is under way: a second one waits its turn by being refused.
+    installing: AtomicBool,
 }
 
 impl Updates {
-    /// Keeps the outcome of a look or an install for the section to show.
-    fn outcome<T>(&self, result: CmdResult<T>) -> CmdResult<T> {
-        if let Ok(mut problem) = self.problem.lock() {
-            *problem = result.as_ref().err().map(|e| e.code);
+    /// Keeps the outcome of what the user asked (a look, an install) for the section to
+    /// show; a background look only logs its failures.
+    fn outcome<T>(&self, result: CmdResult<T>, asked: bool) -> CmdResult<T> {
+        if asked {
+            if let Ok(mut problem) = self.problem.lock() {
+                *problem = result.as_ref().err().map(|e| e.code);
+            }
         }
         if let Err(e) = &result {
             log::warn!("mise à jour : {} ({})", e.message, e.code);
@@ -161,14 +174,26 @@ fn can_install() -> bool {
     tauri::utils::platform::bundle_type().is_some()
 }
 
+/// The channel and the key, or why updates are off here.
+fn source(policies: &Policies) -> Result<(String, bool, &'static str), UpdatesOff> {
+    let (url, from_policy) = channel(policies, BUILT_IN_CHANNEL)?;
+    let key = public_key().ok_or(UpdatesOff::NoKey)?;
+    Ok((url, from_policy, key))
+}
+
+fn off_error(why: UpdatesOff) -> CommandError {
+    let message = match why {
+        UpdatesOff::Policy => "l'établissement a désactivé les mises à jour (UpdatesEnabled)",
+        UpdatesOff::NoChannel => "aucune adresse de mises à jour (UpdateUrl)",
+        UpdatesOff::NoKey => "cette version n'a pas de clé pour vérifier les mises à jour",
+    };
+    CommandError::new(ErrorCode::UpdateOff, message)
+}
+
 fn status(updates: &Updates) -> CmdResult<UpdateStatus> {
     let policies = policy::load();
     let chosen = channel(&policies, BUILT_IN_CHANNEL);
-    let off = match (&chosen, PUBLIC_KEY) {
-        (Err(why), _) => Some(*why),
-        (Ok(_), None) => Some(UpdatesOff::NoKey),
-        (Ok(_), Some(_)) => None,
-    };
+    let off = source(&policies).err();
     let found = lock(&updates.found)?.as_ref().map(|u| UpdateFound {
         version: u.version.clone(),
         notes: u.body.clone().filter(|n| !n.trim().is_empty()),
@@ -208,10 +233,15 @@ fn failed(code: ErrorCode) -> impl Fn(tauri_plugin_updater::Error) -> CommandErr
     }
 }
 
-/// Looks at the channel; remembers what it offers.
-async fn look(app: &AppHandle) -> CmdResult<UpdateStatus> {
+/// Looks at the channel (`asked`: by the user); remembers what it offers, and forgets an
+/// earlier find when the look fails or updates went off meanwhile.
+async fn look(app: &AppHandle, asked: bool) -> CmdResult<UpdateStatus> {
     let updates = app.state::<Updates>();
-    let found = updates.outcome(find(app).await)?;
+    let found = find(app).await;
+    if found.is_err() {
+        *lock(&updates.found)? = None;
+    }
+    let found = updates.outcome(found, asked)?;
     *lock(&updates.found)? = found;
     *lock(&updates.looked_at)? = Some(chrono::Utc::now().to_rfc3339());
     status(&updates)
@@ -219,20 +249,12 @@ async fn look(app: &AppHandle) -> CmdResult<UpdateStatus> {
 
 async fn find(app: &AppHandle) -> CmdResult<Option<Update>> {
     let policies = policy::load();
-    let (url, _) = channel(&policies, BUILT_IN_CHANNEL).map_err(|why| {
-        CommandError::new(ErrorCode::UpdateOff, format!("mises à jour : {why:?}"))
-    })?;
-    let key = PUBLIC_KEY.ok_or_else(|| {
-        CommandError::new(
-            ErrorCode::UpdateOff,
-            "cette version n'a pas de clé pour vérifier les mises à jour",
-        )
-    })?;
+    let (url, _, key) = source(&policies).map_err(off_error)?;
     let url = checked_url(&url)?;
     let mut builder = app
         .updater_builder()
         .pubkey(key)
-        .timeout(TIMEOUT)
+        .timeout(LOOK_TIMEOUT)
         .endpoints(vec![url])
         .map_err(failed(ErrorCode::UpdateCheckFailed))?;
     if let Some(proxy) = policies.proxy.as_ref() {
@@ -245,12 +267,19 @@ async fn find(app: &AppHandle) -> CmdResult<Option<Update>> {
         // the school's channel carries, so that the look is the one users get.
         builder = builder.target(format!("linux-{}-deb", std::env::consts::ARCH));
     }
-    let found = builder
+    let found = match builder
         .build()
         .map_err(failed(ErrorCode::UpdateCheckFailed))?
         .check()
         .await
-        .map_err(failed(ErrorCode::UpdateCheckFailed))?;
+    {
+        // A channel with nothing for this platform or kind of package offers no update.
+        Err(
+            tauri_plugin_updater::Error::TargetNotFound(_)
+            | tauri_plugin_updater::Error::TargetsNotFound(_),
+        ) => None,
+        other => other.map_err(failed(ErrorCode::UpdateCheckFailed))?,
+    };
     if let Some(u) = &found {
         log::info!("mise à jour {} disponible ({})", u.version, u.download_url);
     }
@@ -266,7 +295,7 @@ pub fn update_status(updates: State<'_, Updates>) -> CmdResult<UpdateStatus> {
 /// Looks for an update now.
 #[tauri::command]
 pub async fn check_update(app: AppHandle) -> CmdResult<UpdateStatus> {
-    look(&app).await
+    look(&app, true).await
 }
 
 /// Downloads the update found, checks its signature and installs it; the new version runs
@@ -279,7 +308,15 @@ pub async fn install_update(
     updates: State<'_, Updates>,
     anyway: bool,
 ) -> CmdResult<UpdateStatus> {
-    match updates.outcome(install(&state, &updates, anyway).await)? {
+    if updates.installing.swap(true, Ordering::SeqCst) {
+        return Err(CommandError::new(
+            ErrorCode::UpdateBusy,
+            "une mise à jour est déjà en cours",
+        ));
+    }
+    let done = install(&state, &updates, anyway).await;
+    updates.installing.store(false, Ordering::SeqCst);
+    match updates.outcome(done, true)? {
         Done::Installed(version) => {
             log::info!("mise à jour {version} installée : elle démarre au prochain lancement");
             *lock(&updates.installed)? = Some(version);
@@ -305,9 +342,14 @@ enum Done {
 
 /// Installs the update found.
 async fn install(state: &AppState, updates: &Updates, anyway: bool) -> CmdResult<Done> {
-    let update = lock(&updates.found)?
+    // Updates may have been turned off since the look.
+    source(&policy::load()).map_err(off_error)?;
+    let mut update = lock(&updates.found)?
         .clone()
         .ok_or_else(|| CommandError::new(ErrorCode::UpdateNone, "aucune mise à jour trouvée"))?;
+    // The package's address follows the manifest's rule; its bytes are checked anyway.
+    checked_url(update.download_url.as_str())?;
+    update.timeout = Some(DOWNLOAD_TIMEOUT);
     if !anyway {
         let mut pending = super::sync::status_of(state)?.pending;
         if pending > 0 {
@@ -347,23 +389,31 @@ pub fn restart_app(app: AppHandle) {
     app.restart()
 }
 
-/// The background look: once soon after start, then twice a day, while updates are on.
-/// Tells the window when one is found; a failed look is only logged (it is retried later).
+/// The background look: once soon after start, then twice a day, while updates are on and
+/// nothing waits for a restart. Tells the window of each new version once; a failed look
+/// is only logged (it is looked again later).
 pub fn watch(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
         let mut wait = FIRST_LOOK;
         loop {
             tokio::time::sleep(wait).await;
             wait = EVERY;
-            let on = channel(&policy::load(), BUILT_IN_CHANNEL).is_ok() && PUBLIC_KEY.is_some();
-            if !on {
+            let updates = app.state::<Updates>();
+            let waiting = lock(&updates.installed).map_or(true, |i| i.is_some());
+            if waiting || source(&policy::load()).is_err() {
                 continue;
             }
-            // A failure is logged by `outcome`, and looked again later.
-            if let Ok(s) = look(&app).await {
-                if s.found.is_some() {
-                    let _ = app.emit(FOUND_EVENT, &s);
-                }
+            let Ok(s) = look(&app, false).await else {
+                continue;
+            };
+            let Some(version) = s.found.as_ref().map(|f| f.version.clone()) else {
+                continue;
+            };
+            let new = lock(&updates.announced)
+                .map(|mut a| a.replace(version.clone()) != Some(version))
+                .unwrap_or(false);
+            if new {
+                let _ = app.emit(FOUND_EVENT, &s);
             }
         }
     });

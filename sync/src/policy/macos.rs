@@ -83,7 +83,11 @@ pub fn from_files(files: &[PathBuf]) -> Option<Policies> {
 /// The managed preferences of this computer and its user, or `None` when there are none.
 #[cfg(target_os = "macos")]
 pub fn load() -> Option<Policies> {
-    let user = std::env::var("USER").ok();
+    // The account's name from the system, never from `USER`, which the user sets.
+    let user = nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
+        .map(|u| u.name);
     from_files(&managed_files(Path::new(MANAGED), user.as_deref()))
 }
 

@@ -126,19 +126,33 @@ fn choose_file(system: &Path, named: Option<std::ffi::OsString>) -> PathBuf {
         .unwrap_or_else(|| system.to_path_buf())
 }
 
-/// The policies of this computer; never fails. On Windows, the registry's when Group Policy
-/// set any ([`registry`]); on macOS, the managed preferences when a profile set any
-/// ([`macos`]); else the file's ([`policy_file`]).
+/// The policies of this computer; never fails. On Windows, the registry's ([`registry`]);
+/// on macOS, the managed preferences when a profile set some ([`macos`]), else the file's
+/// ([`policy_file`]), as on Linux.
 pub fn load() -> Policies {
     #[cfg(windows)]
-    if let Some(policies) = registry::load() {
-        return policies;
+    {
+        if let Some(policies) = registry::load() {
+            return policies;
+        }
+        // No file is the system's on Windows (any user may make `C:\etc` or a folder of
+        // ProgramData): only the tests' variable, and with no registry policy only.
+        match std::env::var_os(FILE_ENV).filter(|f| !f.is_empty()) {
+            Some(file) => load_from(Path::new(&file)),
+            None => Policies {
+                file: format!(r"HKLM\{}", registry::KEY),
+                ..Policies::default()
+            },
+        }
     }
-    #[cfg(target_os = "macos")]
-    if let Some(policies) = macos::load() {
-        return policies;
+    #[cfg(not(windows))]
+    {
+        #[cfg(target_os = "macos")]
+        if let Some(policies) = macos::load() {
+            return policies;
+        }
+        load_from(&policy_file())
     }
-    load_from(&policy_file())
 }
 
 /// The policies of `path`; never fails (see the module's documentation).

@@ -59,7 +59,13 @@ pub fn from_registry(entries: Vec<(String, RegistryValue, bool)>) -> Policies {
                 Value::from(n == 1)
             }
             RegistryValue::Number(n) => Value::from(n),
-            RegistryValue::List(items) => Value::from(items),
+            // A REG_MULTI_SZ ends with empty strings (its closing NULs): not items.
+            RegistryValue::List(items) => Value::from(
+                items
+                    .into_iter()
+                    .filter(|i| !i.trim().is_empty())
+                    .collect::<Vec<_>>(),
+            ),
             RegistryValue::Other(kind) => {
                 policies.problems.push(format!(
                     "{where_} : « {name} » est de type {kind}, que les politiques n'utilisent pas ; clé ignorée"
@@ -72,7 +78,7 @@ pub fn from_registry(entries: Vec<(String, RegistryValue, bool)>) -> Policies {
     policies
 }
 
-/// The policies in the registry, or `None` when the key does not exist.
+/// The policies in the registry, or `None` when Group Policy set none.
 #[cfg(windows)]
 pub fn load() -> Option<Policies> {
     use windows_registry::{Key, Type, LOCAL_MACHINE};
@@ -97,7 +103,7 @@ pub fn load() -> Option<Policies> {
         read(&recommended, false);
     }
     read(&root, true);
-    Some(from_registry(entries))
+    (!entries.is_empty()).then(|| from_registry(entries))
 }
 
 #[cfg(test)]
@@ -118,7 +124,14 @@ mod tests {
             ("SupportInbox".into(), RegistryValue::Number(1), false),
             (
                 "HiddenFeatures".into(),
-                RegistryValue::List(vec!["documents".into(), "indicators".into()]),
+                // As windows-registry reads what the ADMX's multiText wrote: the closing
+                // NULs come back as empty strings.
+                RegistryValue::List(vec![
+                    "documents".into(),
+                    "indicators".into(),
+                    String::new(),
+                    String::new(),
+                ]),
                 true,
             ),
             ("OAuthClientId".into(), text("ardoise-region"), false),
