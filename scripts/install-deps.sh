@@ -13,6 +13,7 @@ packages=(
   poppler-utils                                      # pdftotext: the tests read PDFs back
   debootstrap lintian desktop-file-utils             # make package and its clean-system test
   apt-utils gnupg                                    # the signed APT repository (apt-ftparchive)
+  systemd                                            # systemd-analyze: the server unit's sandbox score
   curl ca-certificates
 )
 missing=()

@@ -2,7 +2,8 @@
 //! from the policy file is the one used (another one is refused, typed), `ardoise policies
 //! --json` says where each value came from, a broken file is reported and ignored, and
 //! every request — the login included — goes through the policy's proxy, else through the
-//! system's (`HTTP_PROXY`), a real forwarding proxy on loopback.
+//! session's (`HTTP_PROXY`), else through the desktop's (GNOME's settings, as `gsettings`
+//! prints them), a real forwarding proxy on loopback.
 
 use ardoise_testkit::forward_proxy::ForwardProxy;
 use ardoise_testkit::{server_cmd, Client, Server};
@@ -148,7 +149,7 @@ fn a_broken_policy_file_is_reported_and_ignored() {
 }
 
 #[test]
-fn every_request_goes_through_the_policy_proxy_else_the_system_one() {
+fn every_request_goes_through_the_policy_proxy_else_the_sessions_else_the_desktops() {
     let root = tempfile::tempdir().unwrap();
     let server = Server::demo(root.path());
 
@@ -177,6 +178,39 @@ fn every_request_goes_through_the_policy_proxy_else_the_system_one() {
     let l = Client::new(root.path(), "leroy");
     login_and_sync(&l, &server, &env_system);
     assert_went_through(&system.requests());
+    assert_eq!(proxy.requests().len(), through_policy_proxy);
+
+    // No policy, no variable: the desktop's manual proxy, as GNOME's `gsettings` tells it
+    // (a stand-in earlier in PATH answers for the desktop).
+    let through_system_proxy = system.requests().len();
+    let desktop = ForwardProxy::start();
+    let bin = root.path().join("desktop-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let gsettings = bin.join("gsettings");
+    std::fs::write(
+        &gsettings,
+        format!(
+            "#!/bin/sh\ncase \"$2 $3\" in\n\
+             'org.gnome.system.proxy mode') echo \"'manual'\" ;;\n\
+             'org.gnome.system.proxy.https host') echo \"'127.0.0.1'\" ;;\n\
+             'org.gnome.system.proxy.https port') echo {} ;;\n\
+             'org.gnome.system.proxy ignore-hosts') echo '@as []' ;;\n\
+             *) exit 1 ;;\nesac\n",
+            desktop.port
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&gsettings, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut env_desktop = env(&root.path().join("none.json"));
+    let path = std::env::var("PATH").unwrap_or_default();
+    env_desktop.push(("PATH", format!("{}:{path}", bin.display())));
+    let d = Client::new(root.path(), "diallo");
+    login_and_sync(&d, &server, &env_desktop);
+    assert_went_through(&desktop.requests());
+    assert_eq!(system.requests().len(), through_system_proxy);
     assert_eq!(proxy.requests().len(), through_policy_proxy);
 
     // A proxy that is down: the sync says the ENT cannot be reached, nothing is lost.

@@ -257,10 +257,15 @@ async fn find(app: &AppHandle) -> CmdResult<Option<Update>> {
         .timeout(LOOK_TIMEOUT)
         .endpoints(vec![url])
         .map_err(failed(ErrorCode::UpdateCheckFailed))?;
-    if let Some(proxy) = policies.proxy.as_ref() {
-        if let Ok(proxy) = url::Url::parse(&proxy.value) {
-            builder = builder.proxy(proxy);
-        }
+    // The same proxy as every other request: the school's, else the session's (read by
+    // the plugin's client itself), else the desktop's.
+    let proxy = match &policies.proxy {
+        Some(p) => Some(p.value.clone()),
+        None if policy::desktop_proxy::session_names_one() => None,
+        None => policy::desktop_proxy::desktop_proxy().map(|d| d.url),
+    };
+    if let Some(proxy) = proxy.and_then(|p| url::Url::parse(&p).ok()) {
+        builder = builder.proxy(proxy);
     }
     if !can_install() {
         // A copy built from the sources reads the entry of the Debian package, the one

@@ -34,6 +34,7 @@ use serde_json::Value;
 
 use crate::backend::Ent;
 
+pub mod desktop_proxy;
 pub mod macos;
 pub mod registry;
 
@@ -436,13 +437,29 @@ impl Policies {
 }
 
 /// A blocking HTTP client to build on, going through the school's proxy: the policy's
-/// (`Proxy`; `NO_PROXY` honoured for a preset one only) when set, else the system's
-/// (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, which reqwest reads itself). Every client Ardoise makes —
-/// the login's included — starts here.
+/// (`Proxy`; `NO_PROXY` honoured for a preset one only) when set, else the session's
+/// (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, which reqwest reads itself), else
+/// the desktop's ([`desktop_proxy`]). Every client Ardoise makes — the login's included —
+/// starts here.
 pub(crate) fn http_client() -> reqwest::blocking::ClientBuilder {
     let builder = reqwest::blocking::Client::builder();
     let Some(proxy) = load().proxy else {
-        return builder;
+        if desktop_proxy::session_names_one() {
+            return builder;
+        }
+        let Some(desktop) = desktop_proxy::desktop_proxy() else {
+            return builder;
+        };
+        return match reqwest::Proxy::all(&desktop.url) {
+            Ok(p) => builder.proxy(p.no_proxy(reqwest::NoProxy::from_string(&desktop.ignore))),
+            Err(e) => {
+                tracing::warn!(
+                    "proxy du bureau {} inutilisable ({e}) ; ignoré",
+                    desktop.url
+                );
+                builder
+            }
+        };
     };
     match reqwest::Proxy::all(&proxy.value) {
         // A locked proxy is the only way out: the user's NO_PROXY does not step around it.
