@@ -406,11 +406,82 @@ fn numbered(name: &str, n: usize, keep_ext: bool) -> String {
     )
 }
 
-/// What happened to a file since the agreed state.
+/// What happened to a file here since the agreed state.
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Local {
     Missing,
     Same(Seen),
     Changed(Seen),
+}
+
+/// What happened to its document there since the agreed state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Remote {
+    /// In the trash, or no longer readable.
+    Gone,
+    /// Still there: whether its content changed, whether it moved or was renamed, and
+    /// whether this user may edit it.
+    There {
+        changed: bool,
+        moved: bool,
+        can_edit: bool,
+    },
+}
+
+/// What a pass does about one agreed file: the three-way rule of the module's
+/// documentation, decided from the two changes alone (no disk, no replica), then carried
+/// out by [`reconcile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Nothing changed on either side.
+    Keep,
+    /// Gone there, unchanged here: the file is removed here (if still as seen).
+    RemoveHere,
+    /// Gone there, changed here: the file goes up as a new document.
+    UploadAsNew,
+    /// Gone on both sides: nothing left to agree on.
+    Forget,
+    /// Moved or renamed there only: the file follows here.
+    MoveHere,
+    /// New content there, unchanged here: written here (at its new place if it moved).
+    WriteHere,
+    /// Edited here only: a new version (then the file follows a move made there).
+    NewVersion,
+    /// Edited here, but the document is read-only to this user: kept here, and said.
+    KeepReadOnly,
+    /// Edited on both sides: ours becomes a conflict copy, theirs takes the place.
+    Conflict,
+    /// Deleted here after it changed there: forgotten, so theirs is written back.
+    WriteBack,
+    /// Deleted here, unchanged there: a move here if the same content appeared elsewhere,
+    /// else the document goes to the trash (or comes back if not ours to delete).
+    GoneHere,
+}
+
+/// The three-way rule for one file.
+fn decide(here: &Local, there: Remote) -> Step {
+    let Remote::There {
+        changed,
+        moved,
+        can_edit,
+    } = there
+    else {
+        return match here {
+            Local::Same(_) => Step::RemoveHere,
+            Local::Changed(_) => Step::UploadAsNew,
+            Local::Missing => Step::Forget,
+        };
+    };
+    match here {
+        Local::Same(_) if !changed && !moved => Step::Keep,
+        Local::Same(_) if !changed => Step::MoveHere,
+        Local::Same(_) => Step::WriteHere,
+        Local::Changed(_) if !changed && !can_edit => Step::KeepReadOnly,
+        Local::Changed(_) if !changed => Step::NewVersion,
+        Local::Changed(_) => Step::Conflict,
+        Local::Missing if changed => Step::WriteBack,
+        Local::Missing => Step::GoneHere,
+    }
 }
 
 /// One reconciliation pass over the folder `root` (created if missing). Local changes are
@@ -485,31 +556,106 @@ pub fn reconcile(replica: &mut Replica, cache: &Cache, root: &Path) -> Result<Fo
                 }
             }
         };
-        let Some(doc) = remote.get(&a.document_id) else {
-            // In the trash, or no longer readable.
-            forget(replica, &a.document_id)?;
-            match state {
-                Local::Same(s) => {
-                    if remove_if_unchanged(&root, &a.path, s)? {
-                        taken.release(&a.path);
-                        local.remove(&a.path);
-                        report.removed += 1;
+        let doc = remote.get(&a.document_id);
+        let there = match doc {
+            None => Remote::Gone,
+            Some(d) => Remote::There {
+                changed: d.hash.as_deref() != Some(a.hash.as_str()),
+                moved: d.path != a.remote_path,
+                can_edit: d.can_edit,
+            },
+        };
+        let step = decide(&state, there);
+        let (Some(doc), Local::Same(s) | Local::Changed(s)) = (doc, state) else {
+            // Gone there, or deleted here.
+            match (step, doc) {
+                (Step::RemoveHere | Step::UploadAsNew | Step::Forget, _) => {
+                    forget(replica, &a.document_id)?;
+                    if step == Step::UploadAsNew {
+                        fresh.push(a.path.clone());
+                    }
+                    if let (Step::RemoveHere, Local::Same(s)) = (step, state) {
+                        if remove_if_unchanged(&root, &a.path, s)? {
+                            taken.release(&a.path);
+                            local.remove(&a.path);
+                            report.removed += 1;
+                        }
                     }
                 }
-                // Changed here: kept, and it goes up as a new document.
-                Local::Changed(_) => fresh.push(a.path.clone()),
-                Local::Missing => {}
+                (Step::WriteBack, Some(doc)) => forget(replica, &doc.id)?,
+                (Step::GoneHere, Some(doc)) => {
+                    // Moved here? A new file with the same content.
+                    let mut found = None;
+                    for f in &fresh {
+                        if claimed.contains(f) || local.get(f).is_none_or(|s| s.size != a.size) {
+                            continue;
+                        }
+                        if hash_of(f, &mut hashes)? == a.hash {
+                            found = Some(f.clone());
+                            break;
+                        }
+                    }
+                    if let Some(f) = found {
+                        claimed.insert(f.clone());
+                        let (folder, name) = remote_place(&f);
+                        if !doc.can_edit {
+                            report.problems.push(format!(
+                                "{f} : document en lecture seule, non déplacé dans l'ENT"
+                            ));
+                            forget(replica, &doc.id)?;
+                            continue;
+                        }
+                        match docs::rename(replica, &doc.id, &folder, &name) {
+                            Ok(()) => {
+                                let s = local[&f];
+                                save(
+                                    replica,
+                                    &Agreed {
+                                        path: f.clone(),
+                                        remote_path: ardoise_protocol::documents::join_path(
+                                            &folder, &name,
+                                        ),
+                                        mtime_ns: s.mtime_ns,
+                                        ..a.clone()
+                                    },
+                                )?;
+                                report.renamed_remote += 1;
+                                mapped.insert(doc.id.clone());
+                            }
+                            Err(e) => {
+                                report.problems.push(format!("{f} : {e}"));
+                                forget(replica, &doc.id)?;
+                            }
+                        }
+                    } else if doc.can_edit {
+                        docs::set_trashed(replica, &doc.id, true)?;
+                        forget(replica, &doc.id)?;
+                        taken.release(&a.path);
+                        report.trashed += 1;
+                        mapped.insert(doc.id.clone());
+                    } else {
+                        // Not ours to delete: it comes back.
+                        forget(replica, &doc.id)?;
+                        taken.release(&a.path);
+                    }
+                }
+                _ => unreachable!("decide gives {step:?} only for a file here"),
             }
             continue;
         };
         let doc_hash = doc.hash.clone().unwrap_or_default();
-        let changed_there = doc_hash != a.hash;
         let moved_there = doc.path != a.remote_path;
-        match state {
-            Local::Same(_) if !changed_there && !moved_there => {
+        match step {
+            Step::Keep | Step::KeepReadOnly => {
+                if step == Step::KeepReadOnly {
+                    report.problems.push(format!(
+                        "{} : document en lecture seule, modification gardée ici",
+                        a.path
+                    ));
+                }
                 mapped.insert(doc.id.clone());
             }
-            Local::Same(s) if !changed_there => {
+            Step::MoveHere => {
                 let target = taken.allocate(&natural_path(doc));
                 rename_local(&root, &a.path, &target)?;
                 taken.release(&a.path);
@@ -525,7 +671,7 @@ pub fn reconcile(replica: &mut Replica, cache: &Cache, root: &Path) -> Result<Fo
                 report.renamed_local += 1;
                 mapped.insert(doc.id.clone());
             }
-            Local::Same(s) => {
+            Step::WriteHere => {
                 if !cache.has(&doc_hash) {
                     docs::queue_download(replica, &doc_hash, doc.size)?;
                     report.waiting += 1;
@@ -559,15 +705,7 @@ pub fn reconcile(replica: &mut Replica, cache: &Cache, root: &Path) -> Result<Fo
                 }
                 mapped.insert(doc.id.clone());
             }
-            Local::Changed(s) if !changed_there => {
-                if !doc.can_edit {
-                    report.problems.push(format!(
-                        "{} : document en lecture seule, modification gardée ici",
-                        a.path
-                    ));
-                    mapped.insert(doc.id.clone());
-                    continue;
-                }
+            Step::NewVersion => {
                 let (hash, size) = cache.import(&inside(&root, &a.path)?)?;
                 docs::new_version(replica, &doc.id, &hash, size)?;
                 report.new_versions += 1;
@@ -593,7 +731,7 @@ pub fn reconcile(replica: &mut Replica, cache: &Cache, root: &Path) -> Result<Fo
                 )?;
                 mapped.insert(doc.id.clone());
             }
-            Local::Changed(_) => {
+            Step::Conflict => {
                 // Both sides changed: keep ours under a conflict name, theirs takes the place.
                 let copy = conflict_name(&a.path, &my_name, &mut taken);
                 rename_local(&root, &a.path, &copy)?;
@@ -605,63 +743,7 @@ pub fn reconcile(replica: &mut Replica, cache: &Cache, root: &Path) -> Result<Fo
                 forget(replica, &doc.id)?;
                 report.conflicts += 1;
             }
-            Local::Missing if changed_there => forget(replica, &doc.id)?,
-            Local::Missing => {
-                // Moved here? A new file with the same content.
-                let mut found = None;
-                for f in &fresh {
-                    if claimed.contains(f) || local.get(f).is_none_or(|s| s.size != a.size) {
-                        continue;
-                    }
-                    if hash_of(f, &mut hashes)? == a.hash {
-                        found = Some(f.clone());
-                        break;
-                    }
-                }
-                if let Some(f) = found {
-                    claimed.insert(f.clone());
-                    let (folder, name) = remote_place(&f);
-                    if !doc.can_edit {
-                        report.problems.push(format!(
-                            "{f} : document en lecture seule, non déplacé dans l'ENT"
-                        ));
-                        forget(replica, &doc.id)?;
-                        continue;
-                    }
-                    match docs::rename(replica, &doc.id, &folder, &name) {
-                        Ok(()) => {
-                            let s = local[&f];
-                            save(
-                                replica,
-                                &Agreed {
-                                    path: f.clone(),
-                                    remote_path: ardoise_protocol::documents::join_path(
-                                        &folder, &name,
-                                    ),
-                                    mtime_ns: s.mtime_ns,
-                                    ..a.clone()
-                                },
-                            )?;
-                            report.renamed_remote += 1;
-                            mapped.insert(doc.id.clone());
-                        }
-                        Err(e) => {
-                            report.problems.push(format!("{f} : {e}"));
-                            forget(replica, &doc.id)?;
-                        }
-                    }
-                } else if doc.can_edit {
-                    docs::set_trashed(replica, &doc.id, true)?;
-                    forget(replica, &doc.id)?;
-                    taken.release(&a.path);
-                    report.trashed += 1;
-                    mapped.insert(doc.id.clone());
-                } else {
-                    // Not ours to delete: it comes back.
-                    forget(replica, &doc.id)?;
-                    taken.release(&a.path);
-                }
-            }
+            _ => unreachable!("decide gives {step:?} only for a file gone here or there"),
         }
     }
 
@@ -965,6 +1047,42 @@ mod tests {
         assert_eq!(t.allocate("Cours/Fiche.pdf"), "Cours/Fiche.pdf");
         assert_eq!(t.allocate("Cours/fiche.pdf"), "Cours/fiche (2).pdf");
         assert_eq!(t.allocate("Cours/FICHE.PDF"), "Cours/FICHE (3).PDF");
+    }
+
+    /// The three-way rule, case by case, without a disk: every pair of a change here and
+    /// a change there gives the step the module's documentation promises.
+    #[test]
+    fn each_pair_of_changes_gives_its_step() {
+        let s = Seen {
+            size: 1,
+            mtime_ns: 1,
+        };
+        let (same, edited, deleted) = (Local::Same(s), Local::Changed(s), Local::Missing);
+        let there = |changed, moved, can_edit| Remote::There {
+            changed,
+            moved,
+            can_edit,
+        };
+        let cases = [
+            (same, there(false, false, true), Step::Keep),
+            (same, there(false, true, true), Step::MoveHere),
+            (same, there(true, false, true), Step::WriteHere),
+            (same, there(true, true, false), Step::WriteHere),
+            (edited, there(false, false, true), Step::NewVersion),
+            (edited, there(false, true, true), Step::NewVersion),
+            (edited, there(false, false, false), Step::KeepReadOnly),
+            (edited, there(true, false, true), Step::Conflict),
+            (edited, there(true, true, false), Step::Conflict),
+            (deleted, there(true, false, true), Step::WriteBack),
+            (deleted, there(false, false, true), Step::GoneHere),
+            (deleted, there(false, true, false), Step::GoneHere),
+            (same, Remote::Gone, Step::RemoveHere),
+            (edited, Remote::Gone, Step::UploadAsNew),
+            (deleted, Remote::Gone, Step::Forget),
+        ];
+        for (here, there, step) in cases {
+            assert_eq!(decide(&here, there), step, "{here:?} / {there:?}");
+        }
     }
 
     #[test]
