@@ -14,6 +14,7 @@ packages=(
   debootstrap lintian desktop-file-utils             # make package and its clean-system test
   apt-utils gnupg                                    # the signed APT repository (apt-ftparchive)
   systemd                                            # systemd-analyze: the server unit's sandbox score
+  postgresql                                         # the server's PostgreSQL store: its tests' own cluster
   curl ca-certificates
 )
 missing=()

@@ -12,6 +12,7 @@ use std::path::Path;
 /// Keys the file may hold: (key, takes a number).
 const KEYS: &[(&str, bool)] = &[
     ("data", false),
+    ("database", false),
     ("listen", false),
     ("quota_mb", true),
     ("header_timeout_secs", true),

@@ -148,8 +148,13 @@ fn path_rejection(_: PathRejection) -> HttpError {
 impl From<StoreError> for HttpError {
     fn from(e: StoreError) -> HttpError {
         tracing::error!(error = %e, "store failure");
+        let status = match e {
+            // Clients come back after a 503, as after any 5xx, with their backoff.
+            StoreError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
         HttpError(
-            StatusCode::INTERNAL_SERVER_ERROR,
+            status,
             ApiError::new(
                 ErrorCode::ServerStorage,
                 "Erreur de stockage du serveur : réessayez plus tard.",

@@ -2,6 +2,7 @@
 //! `ardoise-protocol`, so the whole system runs and is tested on one machine.
 //!
 //! - [`store`]: the storage trait and its SQLite implementation (a gap-free change feed);
+//! - [`pg_store`]: the same trait on PostgreSQL, for a server several instances share;
 //! - [`acl`]: who may read and write what, by role;
 //! - [`rules`]: pull, snapshot, and push with idempotency, per-field merge, conflict
 //!   revisions and the visa lock;
@@ -35,6 +36,7 @@ pub mod http;
 pub mod import;
 pub mod indicators;
 pub mod net;
+pub mod pg_store;
 pub mod rules;
 pub mod school_calendar;
 pub mod school_settings;
@@ -104,10 +106,20 @@ pub struct Ent {
 
 /// Opens the ENT in `dir` (created if missing), on its SQLite store.
 pub fn open(dir: &Path) -> anyhow::Result<Ent> {
+    open_on(dir, None)
+}
+
+/// Opens the ENT whose records are in the PostgreSQL database at `database` when given
+/// (`postgres://…`), else in the SQLite store of `dir`; document contents are in `dir`
+/// either way (a folder every instance of the server shares).
+pub fn open_on(dir: &Path, database: Option<&str>) -> anyhow::Result<Ent> {
     std::fs::create_dir_all(dir)?;
-    let store = SqliteStore::open(&dir.join("ardoise-server.sqlite3"))?;
+    let store: Arc<dyn Store> = match database {
+        Some(url) => Arc::new(pg_store::PgStore::open(url)?),
+        None => Arc::new(SqliteStore::open(&dir.join("ardoise-server.sqlite3"))?),
+    };
     Ok(Ent {
-        store: Arc::new(store),
+        store,
         blobs: Arc::new(BlobStore::new(dir)),
         limits: Limits::default(),
     })
@@ -128,7 +140,17 @@ pub fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
 /// Opens the ENT in `dir` and, when its store is empty, seeds a generated school.
 #[cfg(feature = "demo")]
 pub fn open_demo(dir: &Path, options: &ardoise_fixtures::Options) -> anyhow::Result<Ent> {
-    let ent = open(dir)?;
+    open_demo_on(dir, None, options)
+}
+
+/// [`open_demo`] on the store [`open_on`] picks.
+#[cfg(feature = "demo")]
+pub fn open_demo_on(
+    dir: &Path,
+    database: Option<&str>,
+    options: &ardoise_fixtures::Options,
+) -> anyhow::Result<Ent> {
+    let ent = open_on(dir, database)?;
     if ent.store.read()?.head_seq()? == 0 {
         let school = ardoise_fixtures::generate(options);
         for content in &school.blobs {

@@ -13,9 +13,15 @@ struct Args {
     /// line says wins over it.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Folder of the server's data (created if missing).
+    /// Folder of the server's data (created if missing): its SQLite store and the
+    /// contents of documents.
     #[arg(long)]
     data: PathBuf,
+    /// Keep records, accounts and tokens in this PostgreSQL database
+    /// (`postgres://user:password@host:5432/name`) instead of the SQLite store of `--data`;
+    /// several servers may share it, with one `--data` folder for document contents (NFS).
+    #[arg(long, env = "ARDOISE_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
     /// Address to listen on, e.g. 127.0.0.1:8787 (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:8787")]
     listen: String,
@@ -286,10 +292,12 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
+    // The store is blocking code (PostgreSQL's client runs its own runtime): off the async
+    // workers, as every request's store work is.
     if let Some(command) = &args.command {
-        std::process::exit(run(&args, command));
+        std::process::exit(tokio::task::block_in_place(|| run(&args, command)));
     }
-    let mut ent = open(&args)?;
+    let mut ent = tokio::task::block_in_place(|| open(&args))?;
     let limits = &mut ent.limits;
     limits.quota_bytes = args.quota_mb.saturating_mul(1024 * 1024);
     limits.net.header_timeout = std::time::Duration::from_secs(args.header_timeout_secs.max(1));
@@ -317,7 +325,8 @@ fn on_store<T, E: std::fmt::Display>(
     args: &Args,
     f: impl FnOnce(&dyn ardoise_server::store::Store) -> Result<T, E>,
 ) -> Result<T, String> {
-    let ent = ardoise_server::open(&args.data).map_err(|e| e.to_string())?;
+    let ent =
+        ardoise_server::open_on(&args.data, args.database.as_deref()).map_err(|e| e.to_string())?;
     f(&*ent.store).map_err(|e| e.to_string())
 }
 
@@ -792,11 +801,11 @@ fn run(args: &Args, command: &Command) -> i32 {
 #[cfg(feature = "demo")]
 fn open(args: &Args) -> anyhow::Result<ardoise_server::Ent> {
     if !args.demo {
-        return ardoise_server::open(&args.data);
+        return ardoise_server::open_on(&args.data, args.database.as_deref());
     }
     let options = ardoise_fixtures::Options::for_size(&args.size)
         .ok_or_else(|| anyhow::anyhow!("--size: demo, large or a number of classes (3 or more)"))?;
-    ardoise_server::open_demo(&args.data, &options)
+    ardoise_server::open_demo_on(&args.data, args.database.as_deref(), &options)
 }
 
 #[cfg(not(feature = "demo"))]
@@ -805,7 +814,7 @@ fn open(args: &Args) -> anyhow::Result<ardoise_server::Ent> {
         !args.demo,
         "--demo: this server is built without the demo school (cargo build --features demo)"
     );
-    ardoise_server::open(&args.data)
+    ardoise_server::open_on(&args.data, args.database.as_deref())
 }
 
 async fn shutdown_signal() {

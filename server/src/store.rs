@@ -19,6 +19,12 @@ pub enum StoreError {
     /// SQLite said no.
     #[error("base de données du serveur : {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL said no, or could not be reached.
+    #[error("base de données PostgreSQL du serveur : {0}")]
+    Postgres(#[from] postgres::Error),
+    /// Every connection to the database stayed busy past the wait: come back later.
+    #[error("base de données du serveur occupée")]
+    Busy,
     /// Stored JSON that does not parse (the store was edited by hand?).
     #[error("donnée stockée illisible : {0}")]
     Corrupt(String),
@@ -1121,112 +1127,6 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn rec(id: &str) -> StoredRecord {
-        StoredRecord {
-            kind: EntityKind::Room,
-            id: id.into(),
-            version: 1,
-            change_seq: 0,
-            deleted: false,
-            ever_public: false,
-            data: json!({"code": id, "label": id})
-                .as_object()
-                .unwrap()
-                .clone(),
-        }
-    }
-
-    fn dated(kind: EntityKind, id: &str, data: serde_json::Value) -> StoredRecord {
-        StoredRecord {
-            kind,
-            id: id.into(),
-            data: data.as_object().unwrap().clone(),
-            ..rec(id)
-        }
-    }
-
-    #[test]
-    fn a_long_read_streams_in_snapshot_order_at_one_seq_while_others_write_and_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
-        let occ = |id: &str, date: &str, start: &str| {
-            dated(
-                EntityKind::CourseOccurrence,
-                id,
-                json!({"date": date, "start": start}),
-            )
-        };
-        let mut tx = store.write().unwrap();
-        for r in [
-            rec("r2"),
-            occ("o3", "2026-09-03", "08:00"),
-            dated(EntityKind::Homework, "h1", json!({"givenOn": "2026-09-02"})),
-            occ("o1", "2026-09-01", "10:00"),
-            rec("r1"),
-            occ("o2", "2026-09-01", "08:00"),
-        ] {
-            tx.put_record(&r).unwrap();
-        }
-        tx.commit().unwrap();
-
-        let long = store.read_long().unwrap();
-        let seq = long.head_seq().unwrap();
-        let mut seen = Vec::new();
-        long.each_live_in_order(&mut |r| {
-            if seen.is_empty() {
-                // Mid-stream: a writer changes and deletes records still to come, and the
-                // store's shared reader answers others meanwhile.
-                let mut w = store.write().unwrap();
-                let mut renamed = rec("r1");
-                renamed.data.insert("label".into(), json!("renommée"));
-                w.put_record(&renamed).unwrap();
-                let mut gone = occ("o3", "2026-09-03", "08:00");
-                gone.deleted = true;
-                w.put_record(&gone).unwrap();
-                w.commit().unwrap();
-                assert_eq!(store.read().unwrap().head_seq().unwrap(), seq + 2);
-            }
-            seen.push((r.id.clone(), r.data.get("label").cloned()));
-            true
-        })
-        .unwrap();
-        let ids: Vec<&str> = seen.iter().map(|(id, _)| id.as_str()).collect();
-        assert_eq!(
-            ids,
-            ["o2", "o1", "o3", "h1", "r1", "r2"],
-            "by kind, date, start"
-        );
-        assert_eq!(seen[4].1, Some(json!("r1")), "the stream stays at its seq");
-
-        // The order clients are told to expect.
-        let mut records: Vec<ardoise_protocol::Record> = ids
-            .iter()
-            .rev()
-            .map(|id| {
-                let r = long.get_record(kind_of(id), id).unwrap().unwrap();
-                ardoise_protocol::Record {
-                    kind: r.kind,
-                    id: r.id,
-                    version: r.version,
-                    change_seq: r.change_seq,
-                    deleted: false,
-                    data: Some(r.data),
-                }
-            })
-            .collect();
-        ardoise_protocol::snapshot_order(&mut records);
-        let sorted: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-        assert_eq!(sorted, ids);
-    }
-
-    fn kind_of(id: &str) -> EntityKind {
-        match &id[..1] {
-            "o" => EntityKind::CourseOccurrence,
-            "h" => EntityKind::Homework,
-            _ => EntityKind::Room,
-        }
-    }
-
     #[test]
     fn the_snapshot_is_read_from_its_index_without_sorting() {
         let dir = tempfile::tempdir().unwrap();
@@ -1387,86 +1287,5 @@ mod tests {
             // Opening again runs nothing twice.
             SqliteStore::open(&path).unwrap();
         }
-    }
-
-    #[test]
-    fn collection_removes_what_expired_and_keeps_what_a_live_document_holds() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
-        let doc = |id: &str, hash: &str, deleted: bool| StoredRecord {
-            kind: EntityKind::Document,
-            deleted,
-            data: json!({"versions": [{"hash": hash}]})
-                .as_object()
-                .unwrap()
-                .clone(),
-            ..rec(id)
-        };
-        let mut w = store.write().unwrap();
-        let row = |exp| TokenRow {
-            user_id: "u".into(),
-            expires_at: exp,
-            session_id: "s".into(),
-        };
-        w.put_token("old", "access", &row(50)).unwrap();
-        w.put_token("new", "access", &row(500)).unwrap();
-        w.note_throttle("acct:a@x", true, 100 - 2 * 86_400).unwrap();
-        w.note_throttle("acct:b@x", true, 90).unwrap();
-        for hash in ["kept", "fresh", "unused", "deleted"] {
-            w.put_blob(hash, 10, Some("u"), 10).unwrap();
-        }
-        w.put_blob("fresh", 10, Some("u"), 95).unwrap();
-        w.put_record(&doc("d1", "kept", false)).unwrap();
-        w.put_record(&doc("d2", "deleted", true)).unwrap();
-        w.put_upload("u", "stale", 5, 10).unwrap();
-        w.put_upload("u", "open", 5, 95).unwrap();
-        w.commit().unwrap();
-        assert_eq!(
-            store.read().unwrap().storage_used("u").unwrap(),
-            10 + 10 + 10 + 5 + 5
-        );
-
-        let mut w = store.write().unwrap();
-        let c = w.collect(100, 90).unwrap();
-        w.commit().unwrap();
-        assert_eq!(c.tokens, 1);
-        assert_eq!(c.throttles, 1);
-        assert_eq!(c.uploads, vec![("u".to_string(), "stale".to_string())]);
-        let mut blobs = c.blobs.clone();
-        blobs.sort();
-        assert_eq!(blobs, ["deleted", "unused"]);
-        let r = store.read().unwrap();
-        assert!(r.blob_size("kept").unwrap().is_some() && r.blob_size("fresh").unwrap().is_some());
-        assert_eq!(
-            r.storage_used("u").unwrap(),
-            10 + 5,
-            "the fresh upload and the open one"
-        );
-    }
-
-    #[test]
-    fn change_seq_is_gap_free_and_rollback_gives_nothing_away() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
-        let mut tx = store.write().unwrap();
-        assert_eq!(tx.put_record(&rec("a")).unwrap(), 1);
-        assert_eq!(tx.put_record(&rec("b")).unwrap(), 2);
-        tx.commit().unwrap();
-        {
-            let mut tx = store.write().unwrap();
-            tx.put_record(&rec("c")).unwrap();
-            // dropped: rolled back
-        }
-        let mut tx = store.write().unwrap();
-        assert_eq!(tx.put_record(&rec("a")).unwrap(), 3);
-        tx.commit().unwrap();
-        let r = store.read().unwrap();
-        let changes = r.changes_since(0, 10).unwrap();
-        let ids: Vec<_> = changes
-            .iter()
-            .map(|c| (c.id.as_str(), c.change_seq))
-            .collect();
-        assert_eq!(ids, vec![("b", 2), ("a", 3)]);
-        assert!(r.get_record(EntityKind::Room, "c").unwrap().is_none());
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod forward_proxy;
 pub mod open_ent;
+pub mod postgres;
 pub mod update_channel;
 pub mod webdriver;
 
